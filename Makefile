@@ -1,0 +1,83 @@
+# gatewayd: one plain Makefile. `make run` and `make check` install what they
+# need (scripts/deps.sh), build, and run. SAN=1 builds everything with
+# AddressSanitizer and UndefinedBehaviorSanitizer into build-san/.
+
+CC      ?= cc
+SAN     ?= 0
+BUILD   ?= build
+
+ifeq ($(SAN),1)
+BUILD    = build-san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+INIH_CFLAGS := $(shell pkg-config --cflags inih 2>/dev/null)
+INIH_LIBS   := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
+CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wstrict-prototypes \
+           -Wmissing-prototypes -Wshadow -Igatewayd -Ifcgi-pool $(INIH_CFLAGS) \
+           $(SANFLAGS) -MMD -MP
+LDFLAGS += $(SANFLAGS)
+
+CORE_SRC  := $(filter-out gatewayd/main.c,$(wildcard gatewayd/*.c)) $(wildcard fcgi-pool/*.c)
+CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
+CORE_LIB  := $(BUILD)/libgatewayd.a
+DAEMON    := $(BUILD)/gatewayd
+FUNCTIONS := $(patsubst functions/%.c,$(BUILD)/functions/%,$(wildcard functions/*.c))
+CHECKS    := $(patsubst tests/%.c,$(BUILD)/%,$(wildcard tests/check_*.c))
+
+.PHONY: all deps check unit integration run bench fuzz clean
+
+all: $(DAEMON) $(FUNCTIONS)
+
+deps:
+	@scripts/deps.sh
+
+check: deps
+	$(MAKE) all $(CHECKS)
+	$(MAKE) unit integration
+
+unit: $(CHECKS)
+	@set -e; for t in $(CHECKS); do echo "== $$t"; CK_DEFAULT_TIMEOUT=30 $$t; done
+
+integration: all
+	@tests/integration/run.sh $(BUILD)
+
+run: deps
+	$(MAKE) all
+	@scripts/run.sh $(BUILD)
+
+bench: deps
+	$(MAKE) all
+	@scripts/bench.sh $(BUILD)
+
+fuzz: deps
+	@mkdir -p $(BUILD)/fuzz
+	clang -g -O1 -std=c11 -D_GNU_SOURCE -Igatewayd -fsanitize=fuzzer,address,undefined \
+	    tests/fuzz/fuzz_fcgi.c gatewayd/fcgi.c -o $(BUILD)/fuzz/fuzz_fcgi
+	cp -r tests/fuzz/corpus/fcgi $(BUILD)/fuzz/corpus
+	$(BUILD)/fuzz/fuzz_fcgi -max_total_time=$${FUZZ_SECONDS:-60} -print_final_stats=1 $(BUILD)/fuzz/corpus
+
+$(CORE_LIB): $(CORE_OBJ)
+	$(AR) rcs $@ $^
+
+$(DAEMON): $(BUILD)/gatewayd/main.o $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lev $(INIH_LIBS) -lm
+
+$(BUILD)/functions/%: functions/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lfcgi
+
+$(BUILD)/check_%: tests/check_%.c $(CORE_LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(CHECK_LIBS) -lev $(INIH_LIBS) -lm
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

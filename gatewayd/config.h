@@ -1,0 +1,85 @@
+/*
+ * config.h: gatewayd's INI configuration, loaded with inih and validated
+ * strictly. Every unknown section key, bad value or missing required key is
+ * an error that names the file and line it comes from.
+ *
+ * Layout: one [global] section and one section per function; `include =`
+ * globs pull in more files (functions.d/*.ini), relative to the file that
+ * names them. Directive names follow PHP-FPM where the meaning is the same.
+ */
+#ifndef GATEWAYD_CONFIG_H
+#define GATEWAYD_CONFIG_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "log.h"
+
+/* How a function's pool is sized. */
+enum pm_mode {
+	PM_STATIC,	/* pm.max_children workers, all forked at start and kept */
+};
+
+/* A NAME = value pair from env[NAME] or param[NAME] lines. */
+struct conf_pair {
+	char *name;
+	char *value;
+};
+
+/* One [function] section. */
+struct function_conf {
+	char *name;			/* the section name: [A-Za-z0-9_.-]+, not starting with '_' */
+	char *exec;			/* the exec line as written */
+	char **argv;			/* exec split on blanks, NULL-terminated; argv[0] absolute */
+	char *route;			/* path prefix routed here, or NULL */
+	enum pm_mode pm;
+	unsigned max_children;		/* pm.max_children, 1..4096, default 4 */
+	unsigned long max_requests;	/* pm.max_requests, 0 = never recycle, default 0 */
+	unsigned queue_max;		/* queue.max: requests waiting for a worker, default 512 */
+	double queue_timeout;		/* queue.timeout seconds, 0 = no limit, default 30 */
+	size_t max_body;		/* request.max_body bytes, default 8M */
+	struct conf_pair *env;		/* env[NAME] = value, in file order */
+	size_t env_count;
+	struct conf_pair *params;	/* param[NAME] = value, in file order */
+	size_t param_count;
+	char *file;			/* where the section header stands */
+	unsigned line;
+};
+
+/* The whole configuration. */
+struct gateway_conf {
+	char **listen;			/* "/abs/path.sock" or "host:port" ("[::1]:9000"); >= 1 */
+	size_t listen_count;
+	char **allowed_clients;		/* listen.allowed_clients: IP literals; none = any */
+	size_t allowed_client_count;
+	mode_t listen_mode;		/* listen.mode for unix sockets, default 0660 */
+	int listen_backlog;		/* listen.backlog, default 511 */
+	char *run_dir;			/* run_dir for worker sockets, default /run/gatewayd */
+	enum log_level log_level;	/* log_level, default info */
+	unsigned max_connections;	/* max_connections from web servers, default 1024 */
+	size_t max_params;		/* request.max_params bytes of PARAMS, default 64K */
+	struct function_conf *functions;
+	size_t function_count;
+};
+
+/*
+ * Loads and validates path and everything it includes. Returns 0 and sets
+ * *out, or -1 and writes every error found ("file:line: message", one per
+ * line) into err.
+ */
+int config_load(const char *path, struct gateway_conf **out, char *err, size_t err_len);
+
+/* Frees a configuration from config_load(). NULL is allowed. */
+void config_free(struct gateway_conf *conf);
+
+/* Returns the function named by (name, len), or NULL. */
+const struct function_conf *config_find_function(const struct gateway_conf *conf,
+    const char *name, size_t len);
+
+/* Parses "30s", "500ms", "2m", "1h" or a bare number of seconds. 0 / -1. */
+int config_parse_duration(const char *s, double *seconds);
+
+/* Parses "512", "64K", "8M", "1G" (powers of 1024). 0 / -1. */
+int config_parse_size(const char *s, size_t *bytes);
+
+#endif /* GATEWAYD_CONFIG_H */

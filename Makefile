@@ -22,7 +22,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wstrict-prototypes \
 LDFLAGS += $(SANFLAGS)
 
 CORE_SRC  := $(filter-out gatewayd/main.c,$(wildcard gatewayd/*.c)) $(wildcard fcgi-pool/*.c)
-CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
+CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CORE_LIB  := $(BUILD)/libgatewayd.a
 DAEMON    := $(BUILD)/gatewayd
 FUNCTIONS := $(patsubst functions/%.c,$(BUILD)/functions/%,$(wildcard functions/*.c))
@@ -57,13 +57,13 @@ fuzz: deps
 	@mkdir -p $(BUILD)/fuzz
 	clang -g -O1 -std=c11 -D_GNU_SOURCE -Igatewayd -fsanitize=fuzzer,address,undefined \
 	    tests/fuzz/fuzz_fcgi.c gatewayd/fcgi.c -o $(BUILD)/fuzz/fuzz_fcgi
-	cp -r tests/fuzz/corpus/fcgi $(BUILD)/fuzz/corpus
+	mkdir -p $(BUILD)/fuzz/corpus && cp tests/fuzz/corpus/fcgi/* $(BUILD)/fuzz/corpus/
 	$(BUILD)/fuzz/fuzz_fcgi -max_total_time=$${FUZZ_SECONDS:-60} -print_final_stats=1 $(BUILD)/fuzz/corpus
 
 $(CORE_LIB): $(CORE_OBJ)
 	$(AR) rcs $@ $^
 
-$(DAEMON): $(BUILD)/gatewayd/main.o $(CORE_LIB)
+$(DAEMON): $(BUILD)/obj/gatewayd/main.o $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lev $(INIH_LIBS) -lm
 
 $(BUILD)/functions/%: functions/%.c
@@ -73,7 +73,7 @@ $(BUILD)/functions/%: functions/%.c
 $(BUILD)/check_%: tests/check_%.c $(CORE_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(CHECK_LIBS) -lev $(INIH_LIBS) -lm
 
-$(BUILD)/%.o: %.c
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 

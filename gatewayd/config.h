@@ -4,8 +4,11 @@
  * an error that names the file and line it comes from.
  *
  * Layout: one [global] section and one section per function; `include =`
- * globs pull in more files (functions.d/*.ini), relative to the file that
+ * globs pull in more files (a functions.d directory of .ini files), relative to the file that
  * names them. Directive names follow PHP-FPM where the meaning is the same.
+ * Relative paths (listen sockets, run_dir, include, exec, script) are taken
+ * relative to the directory of the file they are written in, and stored
+ * absolute.
  */
 #ifndef GATEWAYD_CONFIG_H
 #define GATEWAYD_CONFIG_H
@@ -31,6 +34,7 @@ struct function_conf {
 	char *name;			/* the section name: [A-Za-z0-9_.-]+, not starting with '_' */
 	char *exec;			/* the exec line as written */
 	char **argv;			/* exec split on blanks, NULL-terminated; argv[0] absolute */
+	char *script;			/* script = path, sent as SCRIPT_FILENAME (php-cgi), or NULL */
 	char *route;			/* path prefix routed here, or NULL */
 	enum pm_mode pm;
 	unsigned max_children;		/* pm.max_children, 1..4096, default 4 */

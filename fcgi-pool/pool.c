@@ -1,0 +1,304 @@
+/*
+ * pool.c: a function's pool: the idle stack, the bounded wait queue, and
+ * the respawn policy (see pool.h). One worker's mechanics are worker.c's.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "pool_internal.h"
+
+/* Respawn backoff after workers that died without serving: 0.1 s doubling to 10 s. */
+#define POOL_BACKOFF_FIRST 0.1
+#define POOL_BACKOFF_MAX 10.0
+
+static void pool_on_respawn_timer(struct ev_loop *loop, ev_timer *timer, int revents);
+static void pool_on_queue_timeout(struct ev_loop *loop, ev_timer *timer, int revents);
+static void pool_schedule_respawn(struct pool *pool, struct worker *w, double delay);
+static void pool_enqueue(struct pool *pool, struct pool_job *job, bool at_head);
+static void pool_dequeue(struct pool *pool, struct pool_job *job);
+static void pool_dispatch(struct pool *pool);
+
+struct pool *pool_create(struct ev_loop *loop, const struct pool_config *config,
+    const struct pool_events *events, void *owner, char *err, size_t err_len)
+{
+	struct pool *pool = calloc(1, sizeof(*pool));
+	if (pool == NULL)
+		goto nomem;
+	pool->loop = loop;
+	pool->config = *config;
+	pool->events = events;
+	pool->owner = owner;
+	pool->workers = calloc(config->max_children, sizeof(*pool->workers));
+	pool->idle = calloc(config->max_children, sizeof(*pool->idle));
+	if (pool->workers == NULL || pool->idle == NULL)
+		goto nomem;
+	for (unsigned i = 0; i < config->max_children; i++)
+		worker_init(&pool->workers[i], pool, i);
+	return pool;
+
+nomem:
+	if (pool != NULL) {
+		free(pool->workers);
+		free(pool->idle);
+		free(pool);
+	}
+	snprintf(err, err_len, "out of memory");
+	return NULL;
+}
+
+int pool_start(struct pool *pool, char *err, size_t err_len)
+{
+	for (unsigned i = 0; i < pool->config.max_children; i++) {
+		if (worker_spawn(&pool->workers[i], err, err_len) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void *pool_owner(const struct pool *pool)
+{
+	return pool->owner;
+}
+
+const char *pool_name(const struct pool *pool)
+{
+	return pool->config.name;
+}
+
+int pool_submit(struct pool *pool, struct pool_job *job, enum pool_error *error)
+{
+	job->pool = pool;
+	job->worker = NULL;
+	job->output_started = 0;
+	job->retried = 0;
+	job->queued = 0;
+	if (pool->stopping) {
+		*error = POOL_ERR_STOPPED;
+		return -1;
+	}
+	if (pool->idle_count > 0) {
+		worker_run(pool->idle[pool->idle_count - 1], job);
+		return 0;
+	}
+	if (pool->queue_len >= pool->config.queue_max) {
+		*error = POOL_ERR_QUEUE_FULL;
+		return -1;
+	}
+	pool_enqueue(pool, job, false);
+	return 0;
+}
+
+/* Gives queued jobs to idle workers, oldest job to the warmest worker. */
+static void pool_dispatch(struct pool *pool)
+{
+	while (pool->idle_count > 0 && pool->queue_head != NULL) {
+		struct pool_job *job = pool->queue_head;
+		pool_dequeue(pool, job);
+		worker_run(pool->idle[pool->idle_count - 1], job);
+	}
+}
+
+/*
+ * Puts a job in the wait queue: at the tail when new, at the head when it
+ * is being resent after its worker exited cleanly without answering.
+ */
+static void pool_enqueue(struct pool *pool, struct pool_job *job, bool at_head)
+{
+	job->queued = 1;
+	job->worker = NULL;
+	if (at_head) {
+		job->prev = NULL;
+		job->next = pool->queue_head;
+		if (pool->queue_head != NULL)
+			pool->queue_head->prev = job;
+		else
+			pool->queue_tail = job;
+		pool->queue_head = job;
+	} else {
+		job->next = NULL;
+		job->prev = pool->queue_tail;
+		if (pool->queue_tail != NULL)
+			pool->queue_tail->next = job;
+		else
+			pool->queue_head = job;
+		pool->queue_tail = job;
+	}
+	pool->queue_len++;
+	if (pool->config.queue_timeout > 0) {
+		ev_timer_init(&job->queue_timer, pool_on_queue_timeout, pool->config.queue_timeout, 0.);
+		job->queue_timer.data = job;
+		ev_timer_start(pool->loop, &job->queue_timer);
+	}
+}
+
+static void pool_dequeue(struct pool *pool, struct pool_job *job)
+{
+	if (job->prev != NULL)
+		job->prev->next = job->next;
+	else
+		pool->queue_head = job->next;
+	if (job->next != NULL)
+		job->next->prev = job->prev;
+	else
+		pool->queue_tail = job->prev;
+	job->prev = job->next = NULL;
+	job->queued = 0;
+	pool->queue_len--;
+	ev_timer_stop(pool->loop, &job->queue_timer);
+}
+
+static void pool_on_queue_timeout(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+	struct pool_job *job = timer->data;
+	(void)loop;
+	(void)revents;
+
+	pool_dequeue(job->pool, job);
+	job->ops->fail(job, POOL_ERR_QUEUE_TIMEOUT);
+}
+
+void pool_job_cancel(struct pool_job *job)
+{
+	if (job->queued)
+		pool_dequeue(job->pool, job);
+	else if (job->worker != NULL)
+		worker_cancel_job(job->worker, job);
+}
+
+void pool_job_pause(struct pool_job *job)
+{
+	if (job->worker != NULL && job->worker->job == job)
+		worker_pause(job->worker);
+}
+
+void pool_job_resume(struct pool_job *job)
+{
+	if (job->worker != NULL && job->worker->job == job)
+		worker_resume(job->worker);
+}
+
+/* A worker just became IDLE: give it the oldest waiting job, if any. */
+void pool_worker_ready(struct pool *pool, struct worker *w)
+{
+	(void)w;
+	pool_dispatch(pool);
+}
+
+/* Removes w from the idle stack (it is usually on top). */
+void pool_worker_unidle(struct pool *pool, struct worker *w)
+{
+	for (unsigned i = pool->idle_count; i-- > 0;) {
+		if (pool->idle[i] == w) {
+			memmove(&pool->idle[i], &pool->idle[i + 1],
+			    (pool->idle_count - i - 1) * sizeof(pool->idle[0]));
+			pool->idle_count--;
+			return;
+		}
+	}
+}
+
+/*
+ * A worker's process was reaped. The job it held is resent once when the
+ * worker exited cleanly before writing any output (php-cgi ends itself
+ * after PHP_FCGI_MAX_REQUESTS and may leave a request unread: that request
+ * never ran); otherwise the job fails. A worker that served requests is
+ * replaced at once, one that served none after a growing backoff, so a
+ * function that cannot start is not respawned in a hot loop.
+ */
+void pool_worker_reaped(struct pool *pool, struct worker *w, int status,
+    struct pool_job *job)
+{
+	if (job != NULL) {
+		bool clean_exit = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		if (clean_exit && !job->output_started && !job->retried && !pool->stopping) {
+			job->retried = 1;
+			pool_enqueue(pool, job, true);
+			pool_dispatch(pool);
+		} else {
+			job->ops->fail(job, POOL_ERR_WORKER_DIED);
+		}
+	}
+	if (pool->stopping)
+		return;
+	if (w->requests_served > 0) {
+		pool_schedule_respawn(pool, w, 0.);
+		return;
+	}
+	double delay = POOL_BACKOFF_FIRST;
+	for (unsigned i = 0; i < pool->fail_streak && delay < POOL_BACKOFF_MAX; i++)
+		delay *= 2;
+	if (delay > POOL_BACKOFF_MAX)
+		delay = POOL_BACKOFF_MAX;
+	pool->fail_streak++;
+	pool_schedule_respawn(pool, w, delay);
+}
+
+static void pool_schedule_respawn(struct pool *pool, struct worker *w, double delay)
+{
+	ev_timer_stop(pool->loop, &w->timer);
+	ev_timer_init(&w->timer, pool_on_respawn_timer, delay, 0.);
+	w->timer.data = w;
+	ev_timer_start(pool->loop, &w->timer);
+}
+
+static void pool_on_respawn_timer(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+	struct worker *w = timer->data;
+	struct pool *pool = w->pool;
+	char err[256];
+	(void)loop;
+	(void)revents;
+
+	if (pool->stopping || w->state != WORKER_DOWN)
+		return;
+	if (worker_spawn(w, err, sizeof(err)) == 0)
+		return;
+	if (pool->events->spawn_failed)
+		pool->events->spawn_failed(pool, err);
+	w->requests_served = 0;
+	pool_worker_reaped(pool, w, 0, NULL);
+}
+
+unsigned pool_stop(struct pool *pool)
+{
+	pool->stopping = true;
+	while (pool->queue_head != NULL) {
+		struct pool_job *job = pool->queue_head;
+		pool_dequeue(pool, job);
+		job->ops->fail(job, POOL_ERR_STOPPED);
+	}
+	for (unsigned i = 0; i < pool->config.max_children; i++) {
+		struct worker *w = &pool->workers[i];
+		if (w->state == WORKER_DOWN)
+			ev_timer_stop(pool->loop, &w->timer);
+		worker_signal(w, SIGTERM);
+	}
+	return pool->live;
+}
+
+void pool_kill(struct pool *pool)
+{
+	for (unsigned i = 0; i < pool->config.max_children; i++)
+		worker_signal(&pool->workers[i], SIGKILL);
+}
+
+unsigned pool_live_workers(const struct pool *pool)
+{
+	return pool->live;
+}
+
+void pool_free(struct pool *pool)
+{
+	if (pool == NULL)
+		return;
+	for (unsigned i = 0; i < pool->config.max_children; i++) {
+		buf_free(&pool->workers[i].in);
+		buf_free(&pool->workers[i].out);
+	}
+	free(pool->workers);
+	free(pool->idle);
+	free(pool);
+}

@@ -1,0 +1,141 @@
+/*
+ * pool.h: a pre-forked pool of FastCGI worker processes for one function.
+ *
+ * The pool forks max_children workers by the FastCGI convention (each its own
+ * listening unix socket on fd 0), holds one keep-conn connection to each, and
+ * runs one job at a time per worker. Jobs that find no idle worker wait in a
+ * bounded FIFO. Workers that exit are respawned with backoff.
+ *
+ * The pool never logs and never sees the web server: it reports what happens
+ * through struct pool_events and struct pool_job_ops, and the daemon decides
+ * what to log and what the client sees. Everything runs on one libev loop.
+ */
+#ifndef FCGI_POOL_POOL_H
+#define FCGI_POOL_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <ev.h>
+
+struct pool;
+struct pool_job;
+struct worker;
+
+/* Why a job ended without a response from a worker. */
+enum pool_error {
+	POOL_ERR_QUEUE_FULL,	/* no idle worker and the wait queue is full */
+	POOL_ERR_QUEUE_TIMEOUT,	/* waited queue_timeout for a worker */
+	POOL_ERR_WORKER_DIED,	/* the worker's process or connection died mid-job */
+	POOL_ERR_PROTOCOL,	/* the worker sent malformed FastCGI; it was killed */
+	POOL_ERR_STOPPED,	/* the pool was stopped */
+};
+
+/* What a job's owner is told. Each callback may not free the job itself:
+ * after end or fail the pool no longer touches it. */
+struct pool_job_ops {
+	/* STDOUT or STDERR content from the worker, in order. */
+	void (*output)(struct pool_job *job, uint8_t type, const uint8_t *content, size_t len);
+	/* The worker's END_REQUEST: the job is over. */
+	void (*end)(struct pool_job *job, uint32_t app_status, uint8_t protocol_status);
+	/* The job is over without (a whole) response. */
+	void (*fail)(struct pool_job *job, enum pool_error error);
+};
+
+/*
+ * A job: one FastCGI request, encoded with request id 1 and FCGI_KEEP_CONN,
+ * owned by the caller, usually embedded in its request structure.
+ */
+struct pool_job {
+	const struct pool_job_ops *ops;
+	const uint8_t *request;		/* the encoded request: BEGIN, PARAMS, STDIN */
+	size_t request_len;
+	/* Private to the pool. */
+	struct pool *pool;
+	struct worker *worker;		/* running on, or NULL while queued */
+	struct pool_job *prev, *next;	/* wait queue links */
+	ev_timer queue_timer;
+	unsigned output_started : 1;	/* some STDOUT reached the owner */
+	unsigned retried : 1;		/* already resent once after a clean worker exit */
+	unsigned queued : 1;
+};
+
+/* What a pool tells the daemon about its workers. */
+struct pool_events {
+	void (*spawned)(struct pool *pool, pid_t pid);
+	/* A worker was reaped; status is waitpid's. */
+	void (*exited)(struct pool *pool, pid_t pid, int status, unsigned long requests_served);
+	/* A spawn failed before or at exec; message says why. */
+	void (*spawn_failed)(struct pool *pool, const char *message);
+	/* One line the worker wrote on its stderr (no newline). */
+	void (*stderr_line)(struct pool *pool, pid_t pid, const char *line, size_t len);
+};
+
+/* How to run a function's workers. Strings are borrowed for the pool's life. */
+struct pool_config {
+	const char *name;		/* function name, for socket names */
+	char *const *argv;		/* argv[0] absolute */
+	char *const *envp;		/* the workers' whole environment */
+	const char *run_dir;		/* 0700 directory for the listening sockets */
+	unsigned max_children;
+	unsigned long max_requests;	/* recycle after this many; 0 = never */
+	unsigned queue_max;		/* jobs allowed to wait */
+	double queue_timeout;		/* seconds a job may wait; 0 = forever */
+};
+
+/*
+ * Creates a pool with no process yet. Returns the pool, or NULL with a
+ * reason in err. owner is returned by pool_owner().
+ */
+struct pool *pool_create(struct ev_loop *loop, const struct pool_config *config,
+    const struct pool_events *events, void *owner, char *err, size_t err_len);
+
+/*
+ * Forks every worker. Returns 0, or -1 with a reason in err when one could
+ * not be started (the caller then stops the pool); exec failures are
+ * reported later through events->spawn_failed.
+ */
+int pool_start(struct pool *pool, char *err, size_t err_len);
+
+/* The owner pointer given to pool_create(). */
+void *pool_owner(const struct pool *pool);
+
+/* The function name the pool was created for. */
+const char *pool_name(const struct pool *pool);
+
+/*
+ * Runs job on an idle worker, or queues it. Returns 0 when the job was taken
+ * (its ops will be called later), or -1 with POOL_ERR_QUEUE_FULL in *error
+ * when it was refused (no callback will be called).
+ */
+int pool_submit(struct pool *pool, struct pool_job *job, enum pool_error *error);
+
+/*
+ * The owner gives up on a job (the client went away). A queued job is
+ * dropped; a running job's output is discarded until its worker ends it. No
+ * callback is called afterwards.
+ */
+void pool_job_cancel(struct pool_job *job);
+
+/* Stops / resumes reading a running job's worker (backpressure). */
+void pool_job_pause(struct pool_job *job);
+void pool_job_resume(struct pool_job *job);
+
+/*
+ * Stops the pool: fails queued jobs with POOL_ERR_STOPPED, sends SIGTERM to
+ * every worker and no longer respawns. Returns the number of workers still
+ * to be reaped.
+ */
+unsigned pool_stop(struct pool *pool);
+
+/* Sends SIGKILL to every worker still alive. */
+void pool_kill(struct pool *pool);
+
+/* Workers not yet reaped (after pool_stop, 0 means the pool can be freed). */
+unsigned pool_live_workers(const struct pool *pool);
+
+/* Frees a stopped pool whose workers are all reaped. */
+void pool_free(struct pool *pool);
+
+#endif /* FCGI_POOL_POOL_H */

@@ -1,0 +1,74 @@
+/*
+ * pool_internal.h: what pool.c (idle stack, wait queue, respawn policy) and
+ * worker.c (one worker's process and connection) share. Not for gatewayd.
+ */
+#ifndef FCGI_POOL_POOL_INTERNAL_H
+#define FCGI_POOL_POOL_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "buf.h"
+#include "pool.h"
+
+/* A worker's life; changed only through worker_set_state(). */
+enum worker_state {
+	WORKER_DOWN,		/* no process; a respawn timer may be armed */
+	WORKER_IDLE,		/* process up, connection open, on the idle stack */
+	WORKER_BUSY,		/* running a job, or draining a cancelled one */
+	WORKER_EXITING,		/* connection closed; waiting to reap the process */
+};
+
+struct worker {
+	struct pool *pool;
+	unsigned index;
+	enum worker_state state;
+	pid_t pid;			/* 0 when no process */
+	int fd;				/* connection to the worker, -1 when closed */
+	struct buf in;			/* records read from the worker */
+	struct buf out;			/* request bytes the socket did not take yet */
+	struct pool_job *job;		/* the running job; NULL when idle or cancelled */
+	struct pool_job *dying_job;	/* job whose fate waits for the process to be reaped */
+	bool paused;			/* the job's owner asked us to stop reading */
+	unsigned long requests_served;
+	ev_io read_watcher;
+	ev_io write_watcher;
+	ev_io stderr_watcher;
+	ev_io exec_error_watcher;
+	ev_child child_watcher;
+	ev_timer timer;			/* respawn delay when DOWN, kill grace when EXITING */
+	size_t stderr_len;
+	char stderr_line[1024];
+};
+
+struct pool {
+	struct ev_loop *loop;
+	struct pool_config config;
+	const struct pool_events *events;
+	void *owner;
+	struct worker *workers;		/* config.max_children of them */
+	struct worker **idle;		/* LIFO: the most recently used worker has warm caches */
+	unsigned idle_count;
+	struct pool_job *queue_head;
+	struct pool_job *queue_tail;
+	unsigned queue_len;
+	unsigned fail_streak;		/* workers in a row that died without serving */
+	unsigned live;			/* processes not yet reaped */
+	bool stopping;
+};
+
+/* worker.c */
+void worker_init(struct worker *w, struct pool *pool, unsigned index);
+int worker_spawn(struct worker *w, char *err, size_t err_len);
+void worker_run(struct worker *w, struct pool_job *job);
+void worker_cancel_job(struct worker *w, struct pool_job *job);
+void worker_pause(struct worker *w);
+void worker_resume(struct worker *w);
+void worker_signal(struct worker *w, int sig);
+
+/* pool.c, called by worker.c */
+void pool_worker_ready(struct pool *pool, struct worker *w);
+void pool_worker_reaped(struct pool *pool, struct worker *w, int status,
+    struct pool_job *job);
+void pool_worker_unidle(struct pool *pool, struct worker *w);
+
+#endif /* FCGI_POOL_POOL_INTERNAL_H */

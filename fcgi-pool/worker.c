@@ -1,0 +1,440 @@
+/*
+ * worker.c: one FastCGI worker: its process, its keep-conn connection, the
+ * job it runs, its stderr. Policy (idle stack, queue, respawn) is pool.c's.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fcgi.h"
+#include "pool_internal.h"
+#include "spawn.h"
+
+/* Seconds a worker whose connection ended gets to exit before SIGKILL. */
+#define WORKER_KILL_GRACE 2.0
+
+static void worker_set_state(struct worker *w, enum worker_state state);
+static void worker_on_readable(struct ev_loop *loop, ev_io *io, int revents);
+static void worker_on_writable(struct ev_loop *loop, ev_io *io, int revents);
+static void worker_on_stderr(struct ev_loop *loop, ev_io *io, int revents);
+static void worker_on_exec_error(struct ev_loop *loop, ev_io *io, int revents);
+static void worker_on_child(struct ev_loop *loop, ev_child *child, int revents);
+static void worker_on_grace_expired(struct ev_loop *loop, ev_timer *timer, int revents);
+static void worker_process_input(struct worker *w);
+static int worker_handle_record(struct worker *w, const struct fcgi_record *rec);
+static void worker_end_job(struct worker *w, const struct fcgi_record *rec);
+static void worker_fail_protocol(struct worker *w);
+static void worker_close_connection(struct worker *w);
+static void worker_read_stderr(struct worker *w);
+
+void worker_init(struct worker *w, struct pool *pool, unsigned index)
+{
+	memset(w, 0, sizeof(*w));
+	w->pool = pool;
+	w->index = index;
+	w->state = WORKER_DOWN;
+	w->fd = -1;
+	ev_init(&w->timer, worker_on_grace_expired);
+	w->timer.data = w;
+}
+
+/*
+ * Forks the worker process and connects to it. On success the worker is
+ * IDLE (requests may be sent at once: they wait in the socket's backlog
+ * until the program accepts). Returns 0, or -1 with err filled.
+ */
+int worker_spawn(struct worker *w, char *err, size_t err_len)
+{
+	struct pool *pool = w->pool;
+	struct spawn_result r;
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s.%u.sock", pool->config.run_dir, pool->config.name,
+	    w->index);
+	if (spawn_worker(path, pool->config.argv, pool->config.envp, &r, err, err_len) < 0)
+		return -1;
+
+	w->pid = r.pid;
+	w->fd = r.conn_fd;
+	w->requests_served = 0;
+	w->paused = false;
+	w->stderr_len = 0;
+	buf_reset(&w->in);
+	buf_reset(&w->out);
+	ev_child_init(&w->child_watcher, worker_on_child, r.pid, 0);
+	ev_io_init(&w->read_watcher, worker_on_readable, r.conn_fd, EV_READ);
+	ev_io_init(&w->write_watcher, worker_on_writable, r.conn_fd, EV_WRITE);
+	ev_io_init(&w->stderr_watcher, worker_on_stderr, r.stderr_fd, EV_READ);
+	ev_io_init(&w->exec_error_watcher, worker_on_exec_error, r.exec_error_fd, EV_READ);
+	w->child_watcher.data = w->read_watcher.data = w->write_watcher.data = w;
+	w->stderr_watcher.data = w->exec_error_watcher.data = w;
+	ev_child_start(pool->loop, &w->child_watcher);
+	ev_io_start(pool->loop, &w->read_watcher);
+	ev_io_start(pool->loop, &w->stderr_watcher);
+	ev_io_start(pool->loop, &w->exec_error_watcher);
+	pool->live++;
+	if (pool->events->spawned)
+		pool->events->spawned(pool, r.pid);
+	worker_set_state(w, WORKER_IDLE);
+	pool_worker_ready(pool, w);
+	return 0;
+}
+
+/*
+ * The only place a worker's state changes: keeps the pool's idle stack in
+ * step with the IDLE state.
+ */
+static void worker_set_state(struct worker *w, enum worker_state state)
+{
+	struct pool *pool = w->pool;
+
+	if (w->state == WORKER_IDLE && state != WORKER_IDLE)
+		pool_worker_unidle(pool, w);
+	if (state == WORKER_IDLE && w->state != WORKER_IDLE)
+		pool->idle[pool->idle_count++] = w;
+	w->state = state;
+}
+
+/*
+ * Sends job's request to an IDLE worker. What the socket does not take at
+ * once is copied, so the owner may cancel and free the job at any time.
+ */
+void worker_run(struct worker *w, struct pool_job *job)
+{
+	worker_set_state(w, WORKER_BUSY);
+	w->job = job;
+	job->worker = w;
+
+	ssize_t n;
+	do
+		n = write(w->fd, job->request, job->request_len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno != EAGAIN) {
+		worker_close_connection(w);
+		return;
+	}
+	size_t sent = n < 0 ? 0 : (size_t)n;
+	if (sent < job->request_len) {
+		if (buf_append(&w->out, job->request + sent, job->request_len - sent) < 0) {
+			worker_close_connection(w);
+			return;
+		}
+		ev_io_start(w->pool->loop, &w->write_watcher);
+	}
+}
+
+static void worker_on_writable(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct worker *w = io->data;
+	(void)revents;
+
+	ssize_t n = write(w->fd, buf_head(&w->out), buf_used(&w->out));
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			worker_close_connection(w);
+		return;
+	}
+	buf_consume(&w->out, (size_t)n);
+	if (buf_used(&w->out) == 0)
+		ev_io_stop(loop, io);
+}
+
+static void worker_on_readable(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct worker *w = io->data;
+	(void)loop;
+	(void)revents;
+
+	uint8_t *tail = buf_reserve(&w->in, FCGI_RECORD_MAX);
+	if (tail == NULL) {
+		worker_fail_protocol(w);
+		return;
+	}
+	ssize_t n = read(w->fd, tail, w->in.cap - w->in.len);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		worker_close_connection(w);
+		return;
+	}
+	if (n > 0)
+		w->in.len += (size_t)n;
+	worker_process_input(w);
+}
+
+/*
+ * Hands every whole record read so far to the job's owner, until the owner
+ * pauses us or the connection goes away.
+ */
+static void worker_process_input(struct worker *w)
+{
+	struct fcgi_record rec;
+
+	while (!w->paused && w->fd >= 0 && buf_used(&w->in) > 0) {
+		ssize_t n = fcgi_record_decode(buf_head(&w->in), buf_used(&w->in), &rec);
+		if (n == 0)
+			return;
+		if (n < 0) {
+			worker_fail_protocol(w);
+			return;
+		}
+		/* Consuming moves no bytes: rec.content stays valid below. */
+		buf_consume(&w->in, (size_t)n);
+		if (worker_handle_record(w, &rec) < 0) {
+			worker_fail_protocol(w);
+			return;
+		}
+	}
+}
+
+/*
+ * Acts on one record from the worker. Our requests always use id 1;
+ * management records (id 0) are ignored. Returns -1 on a protocol error.
+ */
+static int worker_handle_record(struct worker *w, const struct fcgi_record *rec)
+{
+	struct pool_job *job = w->job;
+
+	if (rec->header.request_id == FCGI_NULL_REQUEST_ID)
+		return 0;
+	if (rec->header.request_id != 1 || w->state != WORKER_BUSY)
+		return -1;
+	switch (rec->header.type) {
+	case FCGI_STDOUT:
+	case FCGI_STDERR:
+		if (job == NULL)
+			return 0;	/* cancelled: drain until END_REQUEST */
+		if (rec->header.type == FCGI_STDOUT && rec->header.content_length > 0)
+			job->output_started = 1;
+		job->ops->output(job, rec->header.type, rec->content, rec->header.content_length);
+		return 0;
+	case FCGI_END_REQUEST:
+		if (rec->header.content_length != 8)
+			return -1;
+		worker_end_job(w, rec);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * END_REQUEST: the job is over. The worker goes back to the idle stack, or
+ * is retired once it has served pm.max_requests.
+ */
+static void worker_end_job(struct worker *w, const struct fcgi_record *rec)
+{
+	struct pool *pool = w->pool;
+	struct pool_job *job = w->job;
+	uint32_t app_status;
+	uint8_t protocol_status;
+
+	fcgi_end_request_decode(rec->content, rec->header.content_length, &app_status,
+	    &protocol_status);
+	w->job = NULL;
+	w->paused = false;
+	w->requests_served++;
+	pool->fail_streak = 0;
+	if (job != NULL) {
+		job->worker = NULL;
+		job->ops->end(job, app_status, protocol_status);
+	}
+	if (pool->config.max_requests > 0 && w->requests_served >= pool->config.max_requests) {
+		worker_close_connection(w);
+		worker_signal(w, SIGTERM);
+		return;
+	}
+	ev_io_start(pool->loop, &w->read_watcher);
+	worker_set_state(w, WORKER_IDLE);
+	pool_worker_ready(pool, w);
+}
+
+/* The worker broke the protocol: its job fails, the process is killed. */
+static void worker_fail_protocol(struct worker *w)
+{
+	struct pool_job *job = w->job;
+
+	w->job = NULL;
+	if (job != NULL) {
+		job->worker = NULL;
+		job->ops->fail(job, POOL_ERR_PROTOCOL);
+	}
+	worker_close_connection(w);
+	worker_signal(w, SIGKILL);
+}
+
+/*
+ * The connection ended (EOF, error, retirement). The running job's fate is
+ * decided when the process is reaped, from how it exited; the process gets
+ * WORKER_KILL_GRACE seconds to exit by itself.
+ */
+static void worker_close_connection(struct worker *w)
+{
+	struct ev_loop *loop = w->pool->loop;
+
+	if (w->fd < 0)
+		return;
+	ev_io_stop(loop, &w->read_watcher);
+	ev_io_stop(loop, &w->write_watcher);
+	close(w->fd);
+	w->fd = -1;
+	buf_reset(&w->in);
+	buf_reset(&w->out);
+	if (w->job != NULL) {
+		w->dying_job = w->job;
+		w->job = NULL;
+	}
+	worker_set_state(w, WORKER_EXITING);
+	ev_timer_set(&w->timer, WORKER_KILL_GRACE, 0.);
+	ev_timer_start(loop, &w->timer);
+}
+
+static void worker_on_grace_expired(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+	struct worker *w = timer->data;
+	(void)loop;
+	(void)revents;
+
+	worker_signal(w, SIGKILL);
+}
+
+void worker_signal(struct worker *w, int sig)
+{
+	if (w->pid > 0)
+		kill(w->pid, sig);
+}
+
+/*
+ * The process was reaped: collect its last stderr, close everything, and
+ * let the pool decide about the job it held and about a respawn.
+ */
+static void worker_on_child(struct ev_loop *loop, ev_child *child, int revents)
+{
+	struct worker *w = child->data;
+	struct pool *pool = w->pool;
+	(void)revents;
+
+	ev_child_stop(loop, child);
+	pool->live--;
+	worker_close_connection(w);
+	ev_timer_stop(loop, &w->timer);
+	if (w->stderr_watcher.fd >= 0)
+		worker_read_stderr(w);
+	if (w->exec_error_watcher.fd >= 0)
+		worker_on_exec_error(loop, &w->exec_error_watcher, EV_READ);
+	ev_io_stop(loop, &w->stderr_watcher);
+	if (w->stderr_watcher.fd >= 0)
+		close(w->stderr_watcher.fd);
+	w->stderr_watcher.fd = -1;
+
+	struct pool_job *job = w->dying_job;
+	w->dying_job = NULL;
+	if (job != NULL)
+		job->worker = NULL;
+	pid_t pid = w->pid;
+	w->pid = 0;
+	worker_set_state(w, WORKER_DOWN);
+	if (pool->events->exited)
+		pool->events->exited(pool, pid, child->rstatus, w->requests_served);
+	pool_worker_reaped(pool, w, child->rstatus, job);
+}
+
+/*
+ * The close-on-exec pipe: EOF means exec succeeded; an int means it failed
+ * with that errno.
+ */
+static void worker_on_exec_error(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct worker *w = io->data;
+	struct pool *pool = w->pool;
+	int e;
+	(void)revents;
+
+	ssize_t n = read(io->fd, &e, sizeof(e));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == (ssize_t)sizeof(e) && pool->events->spawn_failed) {
+		char message[PATH_MAX + 64];
+		snprintf(message, sizeof(message), "cannot exec %s: %s", pool->config.argv[0],
+		    strerror(e));
+		pool->events->spawn_failed(pool, message);
+	}
+	ev_io_stop(loop, io);
+	close(io->fd);
+	io->fd = -1;
+}
+
+static void worker_on_stderr(struct ev_loop *loop, ev_io *io, int revents)
+{
+	(void)loop;
+	(void)revents;
+	worker_read_stderr(io->data);
+}
+
+/*
+ * Reads what the worker wrote on fd 2 and hands it to the pool's owner a
+ * line at a time; a line longer than the buffer is cut into pieces.
+ */
+static void worker_read_stderr(struct worker *w)
+{
+	struct pool *pool = w->pool;
+	char chunk[4096];
+	ssize_t n;
+
+	while ((n = read(w->stderr_watcher.fd, chunk, sizeof(chunk))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			bool newline = chunk[i] == '\n';
+			if (!newline)
+				w->stderr_line[w->stderr_len++] = chunk[i];
+			if (newline || w->stderr_len == sizeof(w->stderr_line)) {
+				if (pool->events->stderr_line)
+					pool->events->stderr_line(pool, w->pid, w->stderr_line,
+					    w->stderr_len);
+				w->stderr_len = 0;
+			}
+		}
+	}
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		if (w->stderr_len > 0 && pool->events->stderr_line)
+			pool->events->stderr_line(pool, w->pid, w->stderr_line, w->stderr_len);
+		w->stderr_len = 0;
+		ev_io_stop(pool->loop, &w->stderr_watcher);
+		close(w->stderr_watcher.fd);
+		w->stderr_watcher.fd = -1;
+	}
+}
+
+/* The owner gave up on job; the worker drains its output until END_REQUEST. */
+void worker_cancel_job(struct worker *w, struct pool_job *job)
+{
+	if (w->job == job) {
+		w->job = NULL;
+		worker_resume(w);
+	}
+	if (w->dying_job == job)
+		w->dying_job = NULL;
+	job->worker = NULL;
+}
+
+void worker_pause(struct worker *w)
+{
+	w->paused = true;
+	ev_io_stop(w->pool->loop, &w->read_watcher);
+}
+
+/*
+ * Reading starts again from the loop, not from here, so the owner's
+ * callbacks never run inside its own call to pool_job_resume().
+ */
+void worker_resume(struct worker *w)
+{
+	if (!w->paused)
+		return;
+	w->paused = false;
+	if (w->fd < 0)
+		return;
+	ev_io_start(w->pool->loop, &w->read_watcher);
+	ev_feed_event(w->pool->loop, &w->read_watcher, EV_READ);
+}

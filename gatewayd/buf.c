@@ -1,0 +1,69 @@
+/*
+ * buf.c: growable byte buffer (see buf.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+uint8_t *buf_reserve(struct buf *b, size_t n)
+{
+	size_t used = buf_used(b);
+
+	if (b->cap - b->len >= n)
+		return b->data + b->len;
+	if (b->off > 0 && b->cap - used >= n) {
+		memmove(b->data, b->data + b->off, used);
+		b->off = 0;
+		b->len = used;
+		return b->data + b->len;
+	}
+	size_t cap = b->cap ? b->cap : 4096;
+	while (cap - used < n) {
+		if (cap > SIZE_MAX / 2)
+			return NULL;
+		cap *= 2;
+	}
+	uint8_t *data = malloc(cap);
+	if (data == NULL)
+		return NULL;
+	if (used > 0)
+		memcpy(data, b->data + b->off, used);
+	free(b->data);
+	b->data = data;
+	b->cap = cap;
+	b->off = 0;
+	b->len = used;
+	return b->data + b->len;
+}
+
+int buf_append(struct buf *b, const void *p, size_t n)
+{
+	uint8_t *tail = buf_reserve(b, n);
+
+	if (tail == NULL)
+		return -1;
+	if (n > 0)
+		memcpy(tail, p, n);
+	b->len += n;
+	return 0;
+}
+
+void buf_consume(struct buf *b, size_t n)
+{
+	b->off += n;
+	if (b->off == b->len)
+		b->off = b->len = 0;
+}
+
+void buf_reset(struct buf *b)
+{
+	b->off = b->len = 0;
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->off = b->len = b->cap = 0;
+}

@@ -1,0 +1,44 @@
+/*
+ * function.h: a configured function at run time: its worker pool, and the
+ * params gatewayd sets on every request it forwards to it.
+ */
+#ifndef GATEWAYD_FUNCTION_H
+#define GATEWAYD_FUNCTION_H
+
+#include <ev.h>
+
+#include "buf.h"
+#include "config.h"
+#include "pool.h"
+
+struct function {
+	const struct function_conf *conf;
+	struct pool *pool;
+	char **envp;			/* the workers' environment: env[] lines only */
+	struct buf added_params;	/* encoded pairs appended to every request */
+	const char **replaced;		/* param names dropped from the web server's */
+	size_t replaced_count;
+};
+
+/*
+ * Prepares fn for conf (no process yet). Returns 0, or -1 with err filled.
+ */
+int function_init(struct function *fn, struct ev_loop *loop, const struct function_conf *conf,
+    const char *run_dir, char *err, size_t err_len);
+
+/* Forks the function's workers. Returns 0, or -1 with err filled. */
+int function_start(struct function *fn, char *err, size_t err_len);
+
+/*
+ * Rewrites a complete PARAMS stream for the worker, in place: drops the
+ * params gatewayd sets itself (GATEWAY_FUNCTION, SCRIPT_FILENAME when the
+ * function has a script, param[] names) and appends gatewayd's values.
+ * The stream must be valid (fcgi_params_validate). Returns 0, or -1 when out
+ * of memory.
+ */
+int function_rewrite_params(const struct function *fn, struct buf *params);
+
+/* Frees what function_init() allocated; the pool must be stopped and reaped. */
+void function_destroy(struct function *fn);
+
+#endif /* GATEWAYD_FUNCTION_H */

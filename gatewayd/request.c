@@ -1,0 +1,307 @@
+/*
+ * request.c: one web-server request (see request.h).
+ *
+ * A request is collected whole (params up to request.max_params, body up to
+ * the function's request.max_body) before it goes to a worker, like nginx's
+ * fastcgi_request_buffering: a worker never waits on a slow client, and a
+ * request can be resent when a worker exits without reading it. It is
+ * encoded for the worker as it arrives, so dispatch is a single write.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fcgi.h"
+#include "front.h"
+#include "log.h"
+#include "record.h"
+#include "request.h"
+#include "router.h"
+
+/* The id gatewayd uses on every worker connection (one request at a time). */
+#define REQUEST_WORKER_ID 1
+/* Sent with every 503: the queue is expected to move within a second. */
+#define REQUEST_RETRY_AFTER_HEADER "Retry-After: 1\r\n"
+
+static void request_set_state(struct request *req, enum request_state state);
+static int request_params_complete(struct request *req);
+static void request_route(struct request *req);
+static int request_stdin_complete(struct request *req);
+static void request_reject(struct request *req, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void request_respond(struct request *req, int status, const char *detail);
+static const char *request_status_text(int status);
+static void request_on_output(struct pool_job *job, uint8_t type, const uint8_t *content,
+    size_t len);
+static void request_on_end(struct pool_job *job, uint32_t app_status, uint8_t protocol_status);
+static void request_on_fail(struct pool_job *job, enum pool_error error);
+
+static const struct pool_job_ops request_job_ops = {
+	.output = request_on_output,
+	.end = request_on_end,
+	.fail = request_on_fail,
+};
+
+#define request_of_job(j) ((struct request *)((char *)(j) - offsetof(struct request, job)))
+
+struct request *request_begin(struct front_conn *conn, uint16_t id, bool keep_conn)
+{
+	struct request *req = calloc(1, sizeof(*req));
+
+	if (req == NULL)
+		return NULL;
+	req->conn = conn;
+	req->id = id;
+	req->keep_conn = keep_conn;
+	req->state = REQUEST_READING_PARAMS;
+	req->job.ops = &request_job_ops;
+	return req;
+}
+
+static void request_set_state(struct request *req, enum request_state state)
+{
+	req->state = state;
+}
+
+int request_on_params(struct request *req, const uint8_t *content, size_t len)
+{
+	if (req->state != REQUEST_READING_PARAMS)
+		return -1;
+	if (len == 0)
+		return request_params_complete(req);
+	if (req->reject_status != 0)
+		return 0;
+	if (buf_used(&req->params) + len > req->conn->gw->conf->max_params) {
+		request_reject(req, 431, "request params exceed request.max_params (%zu bytes)",
+		    req->conn->gw->conf->max_params);
+		buf_free(&req->params);
+		return 0;
+	}
+	return buf_append(&req->params, content, len);
+}
+
+/*
+ * The empty PARAMS record: validate, route, and start the worker's copy of
+ * the request (BEGIN_REQUEST with FCGI_KEEP_CONN, then the params rewritten
+ * for the function).
+ */
+static int request_params_complete(struct request *req)
+{
+	request_set_state(req, REQUEST_READING_STDIN);
+	if (req->reject_status != 0)
+		return 0;
+	if (fcgi_params_validate(buf_head(&req->params), buf_used(&req->params)) < 0) {
+		request_reject(req, 400, "malformed FastCGI params");
+		return 0;
+	}
+	request_route(req);
+	if (req->reject_status != 0)
+		return 0;
+
+	struct buf *fwd = &req->forward;
+	uint8_t *begin = buf_reserve(fwd, FCGI_HEADER_LEN + 8);
+	if (begin == NULL || function_rewrite_params(req->function, &req->params) < 0)
+		return -1;
+	fwd->len += fcgi_begin_request_encode(begin, FCGI_HEADER_LEN + 8, REQUEST_WORKER_ID,
+	    FCGI_RESPONDER, FCGI_KEEP_CONN);
+	if (record_append(fwd, FCGI_PARAMS, REQUEST_WORKER_ID, buf_head(&req->params),
+		buf_used(&req->params)) < 0 ||
+	    record_append(fwd, FCGI_PARAMS, REQUEST_WORKER_ID, NULL, 0) < 0)
+		return -1;
+	buf_free(&req->params);
+	return 0;
+}
+
+/* Finds the function, and refuses a declared body that is already too large. */
+static void request_route(struct request *req)
+{
+	struct gateway *gw = req->conn->gw;
+	const uint8_t *params = buf_head(&req->params), *v;
+	size_t len = buf_used(&req->params), vlen;
+
+	const struct function_conf *conf = router_route(gw->conf, params, len);
+	if (conf == NULL) {
+		const char *what = "GATEWAY_FUNCTION";
+		if (fcgi_params_find(params, len, what, &v, &vlen) != 1 &&
+		    fcgi_params_find(params, len, (what = "DOCUMENT_URI"), &v, &vlen) != 1 &&
+		    fcgi_params_find(params, len, (what = "SCRIPT_NAME"), &v, &vlen) != 1)
+			v = NULL;
+		request_reject(req, 404, "no function for %s %.*s", what, v != NULL ? (int)vlen : 0,
+		    v != NULL ? (const char *)v : "");
+		return;
+	}
+	req->function = gateway_function(gw, conf);
+	if (fcgi_params_find(params, len, "CONTENT_LENGTH", &v, &vlen) == 1 && vlen > 0 && vlen < 20) {
+		char digits[20];
+		memcpy(digits, v, vlen);
+		digits[vlen] = '\0';
+		if (strtoull(digits, NULL, 10) > conf->max_body)
+			request_reject(req, 413, "request body exceeds request.max_body (%zu bytes)",
+			    conf->max_body);
+	}
+}
+
+int request_on_stdin(struct request *req, const uint8_t *content, size_t len)
+{
+	if (req->state != REQUEST_READING_STDIN)
+		return -1;
+	if (len == 0)
+		return request_stdin_complete(req);
+	if (req->reject_status != 0)
+		return 0;
+	req->body_len += len;
+	if (req->body_len > req->function->conf->max_body) {
+		request_reject(req, 413, "request body exceeds request.max_body (%zu bytes)",
+		    req->function->conf->max_body);
+		buf_free(&req->forward);
+		return 0;
+	}
+	return record_append(&req->forward, FCGI_STDIN, REQUEST_WORKER_ID, content, len);
+}
+
+/* The empty STDIN record: the request is whole; answer it or run it. */
+static int request_stdin_complete(struct request *req)
+{
+	enum pool_error error;
+
+	if (req->reject_status != 0) {
+		request_respond(req, req->reject_status, req->reject_detail);
+		return 0;
+	}
+	if (record_append(&req->forward, FCGI_STDIN, REQUEST_WORKER_ID, NULL, 0) < 0)
+		return -1;
+	request_set_state(req, REQUEST_AT_POOL);
+	req->job.request = buf_head(&req->forward);
+	req->job.request_len = buf_used(&req->forward);
+	if (pool_submit(req->function->pool, &req->job, &error) < 0)
+		request_on_fail(&req->job, error);
+	return 0;
+}
+
+/* Remembers the first reason to refuse the request; answered when it is whole. */
+static void request_reject(struct request *req, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (req->reject_status != 0)
+		return;
+	req->reject_status = status;
+	va_start(ap, fmt);
+	vsnprintf(req->reject_detail, sizeof(req->reject_detail), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Answers the request with gatewayd's own status and a one-line text body,
+ * then ends it.
+ */
+static void request_respond(struct request *req, int status, const char *detail)
+{
+	char response[512];
+	int n = snprintf(response, sizeof(response),
+	    "Status: %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n%s\r\n%d %s: %s\n", status,
+	    request_status_text(status), status == 503 ? REQUEST_RETRY_AFTER_HEADER : "", status,
+	    request_status_text(status), detail);
+	if (n < 0 || (size_t)n >= sizeof(response))
+		n = (int)sizeof(response) - 1;
+	front_send(req->conn, FCGI_STDOUT, req->id, response, (size_t)n);
+	front_send(req->conn, FCGI_STDOUT, req->id, NULL, 0);
+	front_send_end(req->conn, req->id, 0, FCGI_REQUEST_COMPLETE);
+	front_request_done(req->conn, req);
+}
+
+static const char *request_status_text(int status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 413: return "Content Too Large";
+	case 431: return "Request Header Fields Too Large";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	default: return "Error";
+	}
+}
+
+static void request_on_output(struct pool_job *job, uint8_t type, const uint8_t *content,
+    size_t len)
+{
+	struct request *req = request_of_job(job);
+
+	front_send(req->conn, type, req->id, content, len);
+}
+
+static void request_on_end(struct pool_job *job, uint32_t app_status, uint8_t protocol_status)
+{
+	struct request *req = request_of_job(job);
+
+	front_send_end(req->conn, req->id, app_status, protocol_status);
+	front_request_done(req->conn, req);
+}
+
+/*
+ * No whole response from a worker. Before any output the client gets a
+ * status of ours; after it, the web server's connection is cut so it sees
+ * the response as incomplete rather than as a short success.
+ */
+static void request_on_fail(struct pool_job *job, enum pool_error error)
+{
+	struct request *req = request_of_job(job);
+	const char *name = req->function->conf->name;
+
+	switch (error) {
+	case POOL_ERR_QUEUE_FULL:
+		log_warn("function %s: queue full (queue.max %u), answering 503", name,
+		    req->function->conf->queue_max);
+		request_respond(req, 503, "all workers are busy and the queue is full");
+		return;
+	case POOL_ERR_QUEUE_TIMEOUT:
+		log_warn("function %s: waited queue.timeout for a worker, answering 503", name);
+		request_respond(req, 503, "no worker became free within queue.timeout");
+		return;
+	case POOL_ERR_STOPPED:
+		request_respond(req, 503, "gatewayd is stopping");
+		return;
+	case POOL_ERR_WORKER_DIED:
+	case POOL_ERR_PROTOCOL:
+		log_warn("function %s: %s during a request from %s%s", name,
+		    error == POOL_ERR_PROTOCOL ? "worker broke the FastCGI protocol" : "worker died",
+		    req->conn->peer, job->output_started ? ", response cut short" : ", answering 502");
+		if (job->output_started)
+			front_abort(req->conn);
+		else
+			request_respond(req, 502, "the function's worker failed");
+		return;
+	}
+	log_error("function %s: unknown pool error %d", name, (int)error);
+	front_abort(req->conn);
+}
+
+void request_abort(struct request *req)
+{
+	front_send_end(req->conn, req->id, 1, FCGI_REQUEST_COMPLETE);
+	front_request_done(req->conn, req);
+}
+
+void request_pause(struct request *req)
+{
+	if (req->state == REQUEST_AT_POOL)
+		pool_job_pause(&req->job);
+}
+
+void request_resume(struct request *req)
+{
+	if (req->state == REQUEST_AT_POOL)
+		pool_job_resume(&req->job);
+}
+
+void request_free(struct request *req)
+{
+	if (req->state == REQUEST_AT_POOL)
+		pool_job_cancel(&req->job);
+	buf_free(&req->params);
+	buf_free(&req->forward);
+	free(req);
+}

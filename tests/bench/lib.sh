@@ -1,0 +1,422 @@
+# shellcheck shell=bash
+# tests/bench/lib.sh: shared by scripts/bench.sh and scripts/callgrind.sh.
+#
+# Starts, on loopback and unix sockets inside one private temporary
+# directory, the processes a benchmark needs: one nginx, the hello function
+# under spawn-fcgi ("direct"), gatewayd with a hello pool ("gw") and php-fpm
+# on functions/hello.php ("php"). Every process started here is remembered by
+# PID and stopped by bench_cleanup, which the caller installs as an EXIT trap.
+#
+# Callers set ROOT (repository root, absolute) and BUILD (build directory,
+# absolute) and call bench_init first.
+
+BENCH_PIDS=()		# other children we started (php-fpm, strace...), in start order; nginx and gatewayd are NGINX_PID and GW_PID
+BENCH_EXTRA_PIDS=()	# PIDs we did not fork ourselves but must stop (spawn-fcgi children, gatewayd workers)
+BENCH_PORT=""
+TMP=""
+GW_PID=""
+NGINX_PID=""
+PHP_PID=""
+IS_ROOT=0
+
+bench_log() { printf '%s\n' "bench: $*" >&2; }
+
+bench_die() {
+	printf '%s\n' "bench: ERROR: $*" >&2
+	exit 2
+}
+
+# Prints the last lines of a log file, indented, if it exists and is not empty.
+bench_tail() {
+	local f=$1
+	[ -s "$f" ] || return 0
+	printf '  --- last lines of %s ---\n' "$f" >&2
+	tail -n 15 "$f" | sed 's/^/  | /' >&2
+}
+
+bench_init() {
+	[ "$(id -u)" -eq 0 ] && IS_ROOT=1
+	local t
+	for t in nginx spawn-fcgi wrk curl; do
+		command -v "$t" >/dev/null 2>&1 || bench_die "$t is not installed (run scripts/deps.sh)"
+	done
+	# Unix socket paths must stay under 108 bytes: keep TMP short.
+	TMP=$(mktemp -d /tmp/gwbench.XXXXXX) || bench_die "mktemp failed"
+	chmod 0755 "$TMP"
+	mkdir -p "$TMP/nginx"
+	mkdir -m 0700 "$TMP/run"	# gatewayd wants its run_dir private
+	if [ "${BENCH_KEEP_TMP:-0}" = 1 ]; then
+		bench_log "keeping $TMP (BENCH_KEEP_TMP=1)"
+	fi
+}
+
+# pid_alive PID: true if PID exists and is not a zombie.
+pid_alive() {
+	local st
+	[ -n "${1:-}" ] || return 1
+	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	case $st in Z*|"") return 1 ;; esac
+	return 0
+}
+
+# stop_pid PID [SECONDS]: SIGTERM, wait (bounded), then SIGKILL.
+stop_pid() {
+	local pid=$1 secs=${2:-5} i
+	pid_alive "$pid" || return 0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < secs * 10; i++)); do
+		pid_alive "$pid" || return 0
+		sleep 0.1
+	done
+	bench_log "PID $pid ignored SIGTERM for ${secs}s, sending SIGKILL"
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+# stop_pids SECONDS PID...: SIGTERM to all, wait (bounded), SIGKILL the rest.
+# (libfcgi programs catch SIGTERM and keep waiting on a kept connection.)
+stop_pids() {
+	local secs=$1 pid i left
+	shift
+	for pid in "$@"; do pid_alive "$pid" && kill -TERM "$pid" 2>/dev/null; done
+	for ((i = 0; i < secs * 10; i++)); do
+		left=0
+		for pid in "$@"; do pid_alive "$pid" && left=1; done
+		[ "$left" = 0 ] && return 0
+		sleep 0.1
+	done
+	for pid in "$@"; do pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null; done
+	return 0
+}
+
+# Stops one child we forked with & and reaps it.
+stop_child() {
+	local pid=$1 secs=${2:-5}
+	[ -n "$pid" ] || return 0
+	stop_pid "$pid" "$secs"
+	wait "$pid" 2>/dev/null || true
+}
+
+# stop_gatewayd: stops gatewayd, then any worker it left behind.
+stop_gatewayd() {
+	local pid workers=()
+	[ -n "$GW_PID" ] || return 0
+	if pid_alive "$GW_PID"; then
+		for pid in $(pgrep -P "$GW_PID" 2>/dev/null); do workers+=("$pid"); done
+	fi
+	stop_child "$GW_PID" 10
+	for pid in "${workers[@]}"; do
+		pid_alive "$pid" && bench_log "gatewayd worker $pid still alive after gatewayd exited, stopping it"
+	done
+	stop_pids 2 "${workers[@]}"
+	GW_PID=""
+}
+
+bench_cleanup() {
+	local rc=$? pid i
+	trap - EXIT INT TERM
+	# Load generators and the front first, then gatewayd (and whatever
+	# workers it leaves behind), then the other back ends.
+	if [ -n "$NGINX_PID" ]; then stop_child "$NGINX_PID" 5; NGINX_PID=""; fi
+	stop_gatewayd
+	for ((i = ${#BENCH_PIDS[@]} - 1; i >= 0; i--)); do
+		stop_child "${BENCH_PIDS[i]}" 5
+	done
+	stop_pids 2 "${BENCH_EXTRA_PIDS[@]}"
+	if [ -n "$TMP" ] && [ -d "$TMP" ]; then
+		# Kept on request, and on failure so that the logs can be read.
+		if [ "${BENCH_KEEP_TMP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
+			bench_log "logs and configs kept in $TMP"
+		else
+			rm -rf "$TMP"
+		fi
+	fi
+	exit "$rc"
+}
+
+# Picks a free loopback TCP port.
+pick_port() {
+	local i p
+	for ((i = 0; i < 50; i++)); do
+		p=$((20000 + RANDOM % 40000))
+		if [ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# The FastCGI params every location sends (the same for every path).
+write_fastcgi_params() {
+	cat >"$TMP/fastcgi_params" <<'EOF'
+fastcgi_param QUERY_STRING      $query_string;
+fastcgi_param REQUEST_METHOD    $request_method;
+fastcgi_param CONTENT_TYPE      $content_type;
+fastcgi_param CONTENT_LENGTH    $content_length;
+fastcgi_param SCRIPT_NAME       $fastcgi_script_name;
+fastcgi_param REQUEST_URI       $request_uri;
+fastcgi_param DOCUMENT_URI      $document_uri;
+fastcgi_param DOCUMENT_ROOT     $document_root;
+fastcgi_param SERVER_PROTOCOL   $server_protocol;
+fastcgi_param REQUEST_SCHEME    $scheme;
+fastcgi_param GATEWAY_INTERFACE CGI/1.1;
+fastcgi_param SERVER_SOFTWARE   nginx/$nginx_version;
+fastcgi_param REMOTE_ADDR       $remote_addr;
+fastcgi_param REMOTE_PORT       $remote_port;
+fastcgi_param SERVER_ADDR       $server_addr;
+fastcgi_param SERVER_PORT       $server_port;
+fastcgi_param SERVER_NAME       $server_name;
+fastcgi_param REDIRECT_STATUS   200;
+EOF
+}
+
+# nginx_location PATH_NAME PHP_SCRIPT: one location block. Path names:
+#   direct, gw, gw-php, php         upstream keepalive 16 + fastcgi_keep_conn on
+#   direct-close, gw-close, php-close   a new upstream connection per request
+nginx_location() {
+	local name=$1 php_script=$2 backend keep extra=""
+	backend=${name%-close}
+	case $name in
+	*-close) keep=off ;;
+	*) keep=on ;;
+	esac
+	case $backend in
+	gw) extra="fastcgi_param GATEWAY_FUNCTION hello;" ;;
+	gw-php) extra="fastcgi_param GATEWAY_FUNCTION hellophp;" ;;
+	php) extra="fastcgi_param SCRIPT_FILENAME $php_script;" ;;
+	esac
+	cat <<EOF
+        location /$name/ {
+            include $TMP/fastcgi_params;
+            $extra
+            fastcgi_keep_conn $keep;
+            fastcgi_pass ${name//-/_};
+        }
+EOF
+}
+
+# write_nginx_conf PORT PHP_SCRIPT
+write_nginx_conf() {
+	local port=$1 php_script=$2 user_line="" b sock
+	[ "$IS_ROOT" = 1 ] && user_line="user root;"
+	write_fastcgi_params
+	{
+		cat <<EOF
+# generated by tests/bench/lib.sh
+$user_line
+worker_processes 1;
+daemon off;
+pid $TMP/nginx.pid;
+error_log $TMP/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $TMP/nginx/client_body;
+    fastcgi_temp_path     $TMP/nginx/fastcgi;
+    proxy_temp_path       $TMP/nginx/proxy;
+    uwsgi_temp_path       $TMP/nginx/uwsgi;
+    scgi_temp_path        $TMP/nginx/scgi;
+
+    # The same upstream settings for every back end: keepalive 16 here and
+    # fastcgi_keep_conn on in the location; the *_close twins keep nothing.
+EOF
+		# A process-per-connection back end (spawn-fcgi, php-fpm) must not
+		# serve both: the keepalive twin's idle cached connections would hold
+		# its processes, so direct-close and php-close get their own 4
+		# processes. gatewayd accepts every connection, so all gw paths share it.
+		for b in direct gw gw_php php; do
+			case $b in
+			direct | php) sock=$b ;;
+			*) sock=gw ;;
+			esac
+			printf '    upstream %-12s { server unix:%s; keepalive 16; }\n' "$b" "$TMP/$sock.sock"
+			[ "$sock" = gw ] || sock=$sock-close
+			printf '    upstream %-12s { server unix:%s; }\n' "${b}_close" "$TMP/$sock.sock"
+		done
+		cat <<EOF
+
+    server {
+        listen 127.0.0.1:$port;
+        location = /ping { return 200 "ok\n"; }
+EOF
+		for b in direct direct-close gw gw-close gw-php gw-php-close php php-close; do
+			nginx_location "$b" "$php_script"
+		done
+		printf '    }\n}\n'
+	} >"$TMP/nginx.conf"
+}
+
+# wait_http URL SECONDS: until URL answers 200.
+wait_http() {
+	local url=$1 secs=$2 i
+	for ((i = 0; i < secs * 10; i++)); do
+		[ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$url" 2>/dev/null)" = 200 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_socket PATH SECONDS [PID]: until the unix socket exists (and PID lives).
+wait_socket() {
+	local path=$1 secs=$2 pid=${3:-} i
+	for ((i = 0; i < secs * 10; i++)); do
+		[ -S "$path" ] && return 0
+		if [ -n "$pid" ] && ! pid_alive "$pid"; then return 1; fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_nginx PHP_SCRIPT: writes the config and starts nginx on a free port.
+start_nginx() {
+	local php_script=$1 try
+	for ((try = 0; try < 5; try++)); do
+		BENCH_PORT=$(pick_port) || bench_die "no free loopback port found"
+		write_nginx_conf "$BENCH_PORT" "$php_script"
+		nginx -p "$TMP" -e "$TMP/nginx-error.log" -c "$TMP/nginx.conf" -t -q \
+			2>"$TMP/nginx-t.log" || { bench_tail "$TMP/nginx-t.log"; bench_die "nginx -t rejected $TMP/nginx.conf"; }
+		nginx -p "$TMP" -e "$TMP/nginx-error.log" -c "$TMP/nginx.conf" \
+			>"$TMP/nginx.out" 2>&1 &
+		NGINX_PID=$!
+		if wait_http "http://127.0.0.1:$BENCH_PORT/ping" 10; then
+			return 0
+		fi
+		if grep -q "Address already in use" "$TMP/nginx-error.log" "$TMP/nginx.out" 2>/dev/null; then
+			stop_child "$NGINX_PID" 2
+			NGINX_PID=""
+			continue
+		fi
+		bench_tail "$TMP/nginx-error.log"
+		bench_tail "$TMP/nginx.out"
+		bench_die "nginx did not start"
+	done
+	bench_die "nginx could not bind a loopback port in 5 tries"
+}
+
+# start_direct HELLO_BIN NAME: spawn-fcgi forks 4 children sharing one
+# listening socket, TMP/NAME.sock, writes their PIDs to TMP/NAME.pids and exits.
+start_direct() {
+	local bin=$1 name=$2 pid
+	[ -x "$bin" ] || bench_die "$bin is missing (make all)"
+	rm -f "$TMP/$name.sock" "$TMP/$name.pids"
+	spawn-fcgi -s "$TMP/$name.sock" -M 0666 -F 4 -P "$TMP/$name.pids" -- "$bin" \
+		>>"$TMP/spawn-fcgi.log" 2>&1 || { bench_tail "$TMP/spawn-fcgi.log"; bench_die "spawn-fcgi failed"; }
+	# One PID per line; the last line has no newline.
+	while read -r pid || [ -n "$pid" ]; do
+		[ -n "$pid" ] && BENCH_EXTRA_PIDS+=("$pid")
+	done <"$TMP/$name.pids"
+	wait_socket "$TMP/$name.sock" 5 || bench_die "spawn-fcgi socket $TMP/$name.sock did not appear"
+}
+
+# start_gatewayd GATEWAYD_BIN HELLO_BIN [WRAPPER...]: returns 1 if it fails. Runs gatewayd in the
+# foreground (in the background of this shell), optionally under a wrapper
+# such as valgrind, and waits for its listening socket.
+start_gatewayd() {
+	local bin=$1 hello=$2
+	shift 2
+	[ -x "$bin" ] || bench_die "$bin is missing (make all)"
+	[ -x "$hello" ] || bench_die "$hello is missing (make all)"
+	rm -f "$TMP/gw.sock"
+	cat >"$TMP/gatewayd.ini" <<EOF
+; generated by tests/bench/lib.sh
+[global]
+listen = $TMP/gw.sock
+listen.mode = 0666
+run_dir = $TMP/run
+log_level = warn
+
+[hello]
+exec = $hello
+pm = static
+pm.max_children = 4
+EOF
+	if [ -n "${GW_PHP_CGI:-}" ]; then
+		# The same PHP script as php-fpm runs, with php-cgi as the worker
+		# (php-cgi exits after 500 requests unless told otherwise).
+		cat >>"$TMP/gatewayd.ini" <<EOF
+
+[hellophp]
+exec = $GW_PHP_CGI
+script = $GW_PHP_SCRIPT
+pm = static
+pm.max_children = 4
+env[PHP_FCGI_MAX_REQUESTS] = 0
+EOF
+	fi
+	"$@" "$bin" -c "$TMP/gatewayd.ini" >"$TMP/gatewayd.log" 2>&1 &
+	GW_PID=$!
+	if ! wait_socket "$TMP/gw.sock" "${GW_START_SECONDS:-10}" "$GW_PID"; then
+		bench_tail "$TMP/gatewayd.log"
+		if pid_alive "$GW_PID"; then
+			bench_log "gatewayd's socket $TMP/gw.sock did not appear"
+		else
+			bench_log "gatewayd exited during start-up (config $TMP/gatewayd.ini)"
+		fi
+		stop_gatewayd
+		return 1
+	fi
+}
+
+# start_phpfpm SCRIPT
+start_phpfpm() {
+	local fpm=${PHP_FPM:-/usr/sbin/php-fpm8.2} user_lines="" rflag=()
+	[ -x "$fpm" ] || bench_die "$fpm is not installed"
+	if [ "$IS_ROOT" = 1 ]; then
+		user_lines=$'user = root\ngroup = root'
+		rflag=(-R)
+	fi
+	rm -f "$TMP/php.sock" "$TMP/php-close.sock"
+	cat >"$TMP/php-fpm.conf" <<EOF
+; generated by tests/bench/lib.sh
+[global]
+pid = $TMP/php-fpm.pid
+error_log = $TMP/php-fpm.log
+daemonize = no
+
+[hello]
+$user_lines
+listen = $TMP/php.sock
+listen.mode = 0666
+pm = static
+pm.max_children = 4
+
+; the same pool again for the php-close path (see write_nginx_conf)
+[hello_close]
+$user_lines
+listen = $TMP/php-close.sock
+listen.mode = 0666
+pm = static
+pm.max_children = 4
+EOF
+	"$fpm" -F -y "$TMP/php-fpm.conf" -p "$TMP" "${rflag[@]}" >"$TMP/php-fpm.out" 2>&1 &
+	PHP_PID=$!
+	BENCH_PIDS+=("$PHP_PID")
+	if ! wait_socket "$TMP/php.sock" 10 "$PHP_PID" || ! wait_socket "$TMP/php-close.sock" 5 "$PHP_PID"; then
+		bench_tail "$TMP/php-fpm.log"
+		bench_tail "$TMP/php-fpm.out"
+		bench_die "php-fpm did not start"
+	fi
+}
+
+# check_path NAME URL LOG: one request must answer 200 with "hello, world".
+check_path() {
+	local name=$1 url=$2 log=$3 code body
+	code=$(curl -s -m 10 -o "$TMP/check-$name.body" -w '%{http_code}' "$url" 2>/dev/null) || code="curl-failed"
+	body=$(cat "$TMP/check-$name.body" 2>/dev/null)
+	if [ "$code" != 200 ] || [ "$body" != "hello, world" ]; then
+		bench_log "path '$name' ($url) is broken: HTTP $code, body '$(printf '%s' "$body" | head -c 200)'"
+		bench_tail "$log"
+		bench_tail "$TMP/nginx-error.log"
+		bench_die "path '$name' does not answer 200 'hello, world'; not benchmarking"
+	fi
+}
+
+# The php script to benchmark: functions/hello.php, or a private copy.
+php_script() {
+	if [ -f "$ROOT/functions/hello.php" ]; then
+		echo "$ROOT/functions/hello.php"
+	else
+		printf '%s\n' '<?php header("Content-Type: text/plain"); echo "hello, world\n";' >"$TMP/hello.php"
+		echo "$TMP/hello.php"
+	fi
+}

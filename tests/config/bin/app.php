@@ -1,0 +1,1 @@
+<?php /* a stand-in script for check_config */

@@ -1,0 +1,246 @@
+# shellcheck shell=bash
+#
+# tests/integration/lib.sh: the harness every test_*.sh sources.
+#
+# tests/integration/run.sh runs each test with bash, in a fresh temp dir ($T,
+# also the working directory), with GATEWAYD, FUNCTIONS and REPO set. A test:
+#
+#	. "$REPO/tests/integration/lib.sh"
+#	gw_config <<EOF          # [global] is written for you; add functions
+#	[hello]
+#	exec = $FUNCTIONS/hello
+#	EOF
+#	gw_start                 # gatewayd, waits until its socket answers
+#	nginx_up                 # nginx on a free port in front of it ($BASE)
+#	http_get /function/hello
+#	assert_status 200
+#	assert_body "hello, world"
+#
+# The first failed assertion prints what differed, records it in $T/failure
+# (run.sh shows it on the FAIL line) and ends the test. An EXIT trap stops
+# every process the test started (nginx, gatewayd and its workers,
+# background jobs registered with bg_track), whatever happened.
+
+set -u
+
+: "${GATEWAYD:?run through tests/integration/run.sh}"
+: "${FUNCTIONS:?run through tests/integration/run.sh}"
+: "${REPO:?run through tests/integration/run.sh}"
+T=${T:-$PWD}
+
+GW_CONF=$T/gatewayd.ini		# the test's config, written by gw_config
+GW_SOCK=$T/gw.sock		# gatewayd's listen socket
+GW_LOG=$T/gatewayd.log		# gatewayd's stderr
+GW_PID=""
+NGINX_DIR=$T/nginx		# nginx.conf, error.log, pid, temp files
+NGINX_STARTED=0
+BASE=""				# http://127.0.0.1:PORT once nginx_up ran
+HTTP_STATUS=""			# status of the last http_* call
+BODY=$T/body			# body of the last http_* call
+HEADERS=$T/headers		# headers of the last http_* call
+BG_PIDS=""
+
+# shellcheck source-path=SCRIPTDIR/../.. source=scripts/nginx.sh
+. "$REPO/scripts/nginx.sh"
+
+fcgi_client() {
+	python3 "$REPO/tests/integration/fcgi_client.py" "$@"
+}
+
+# ---------------------------------------------------------------- failures
+
+# fail MESSAGE...: records the failed assertion and ends the test.
+fail() {
+	printf 'assertion failed: %s\n' "$*" | tee -a "$T/failure" >&2
+	exit 1
+}
+
+# Prints at most 300 bytes of its input with control bytes made visible.
+_show() {
+	head -c 300 | cat -v | tr '\n' '|'
+}
+
+# -------------------------------------------------------------- assertions
+
+# assert_eq EXPECTED ACTUAL WHAT
+assert_eq() {
+	[ "$1" = "$2" ] ||
+		fail "$3: expected '$(printf '%s' "$1" | _show)', got '$(printf '%s' "$2" | _show)'"
+}
+
+# assert_status CODE: the status of the last http_* call.
+assert_status() {
+	[ "$HTTP_STATUS" = "$1" ] ||
+		fail "HTTP status: expected $1, got $HTTP_STATUS (body: '$(_show <"$BODY")')"
+}
+
+# assert_body TEXT: the last body is TEXT plus one newline, exactly.
+assert_body() {
+	local actual
+	actual=$(cat "$BODY"; echo x)
+	assert_eq "$1"$'\n'x "$actual" "body"
+}
+
+# assert_header NAME [VALUE]: the last response has header NAME (any case),
+# with exactly VALUE when given.
+assert_header() {
+	local line
+	line=$(tr -d '\r' <"$HEADERS" | grep -i -m1 "^$1:") ||
+		fail "header $1: missing (headers: '$(_show <"$HEADERS")')"
+	if [ $# -ge 2 ]; then
+		assert_eq "$2" "$(printf '%s' "${line#*:}" | sed 's/^[ \t]*//')" "header $1"
+	fi
+}
+
+# assert_contains TEXT NEEDLE WHAT: NEEDLE is a substring of TEXT.
+assert_contains() {
+	case $1 in
+	*"$2"*) ;;
+	*) fail "$3: '$(printf '%s' "$2" | _show)' not in '$(printf '%s' "$1" | _show)'" ;;
+	esac
+}
+
+# assert_file_contains FILE NEEDLE WHAT: a fixed-string grep.
+assert_file_contains() {
+	grep -qF -- "$2" "$1" ||
+		fail "$3: '$2' not in $(basename "$1") (tail: '$(tail -c 300 "$1" | _show)')"
+}
+
+# assert_gw_alive: gatewayd is still running.
+assert_gw_alive() {
+	if [ -z "$GW_PID" ] || ! kill -0 "$GW_PID" 2>/dev/null; then
+		fail "gatewayd (pid ${GW_PID:-none}) is not running (log tail: '$(tail -c 300 "$GW_LOG" | _show)')"
+	fi
+}
+
+# ------------------------------------------------------------------ gatewayd
+
+# gw_config: writes $GW_CONF: a [global] section for this test (debug log,
+# sockets in $T, mode 0666 so nginx's worker can connect), then stdin.
+# GW_GLOBAL_EXTRA adds lines to [global].
+gw_config() {
+	{
+		printf '[global]\n'
+		printf 'listen = %s\n' "$GW_SOCK"
+		printf 'listen.mode = 0666\n'
+		printf 'run_dir = %s\n' "$T/run"
+		printf 'log_level = debug\n'
+		[ -n "${GW_GLOBAL_EXTRA:-}" ] && printf '%s\n' "$GW_GLOBAL_EXTRA"
+		printf '\n'
+		cat
+	} >"$GW_CONF"
+}
+
+# gw_start: starts gatewayd on $GW_CONF, logging to $GW_LOG, and waits (10 s
+# at most) until its socket exists and answers a connection.
+gw_start() {
+	local i rc
+	"$GATEWAYD" -c "$GW_CONF" >>"$GW_LOG" 2>&1 &
+	GW_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$GW_PID" 2>/dev/null ||
+			fail "gatewayd exited at start (log: '$(tail -c 300 "$GW_LOG" | _show)')"
+		if [ -S "$GW_SOCK" ]; then
+			rc=0
+			fcgi_client --timeout 1 ping "$GW_SOCK" || rc=$?
+			# 0: answered FCGI_GET_VALUES; 2: accepted but silent.
+			[ "$rc" -eq 0 ] || [ "$rc" -eq 2 ] && return 0
+		fi
+		sleep 0.1
+	done
+	fail "gatewayd did not answer on $GW_SOCK within 10 s"
+}
+
+# gw_stop: SIGTERM, 5 s grace, then SIGKILL for it and its workers.
+gw_stop() {
+	local i workers
+	[ -n "$GW_PID" ] || return 0
+	if kill -0 "$GW_PID" 2>/dev/null; then
+		workers=$(pgrep -P "$GW_PID")
+		kill -TERM "$GW_PID" 2>/dev/null
+		for ((i = 0; i < 50; i++)); do
+			kill -0 "$GW_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$GW_PID" 2>/dev/null; then
+			echo "gatewayd ignored SIGTERM for 5 s, killing it" >&2
+			workers="$workers $(pgrep -P "$GW_PID")"
+			kill -KILL "$GW_PID" 2>/dev/null
+		fi
+		# Workers must die with gatewayd; make sure of it.
+		for i in $workers; do
+			kill -KILL "$i" 2>/dev/null
+		done
+	fi
+	wait "$GW_PID" 2>/dev/null
+	GW_PID=""
+}
+
+# gw_workers: prints the pids of gatewayd's children (its workers).
+gw_workers() {
+	pgrep -P "$GW_PID"
+}
+
+# gw_log_count TEXT: how many log lines contain TEXT.
+gw_log_count() {
+	grep -cF -- "$1" "$GW_LOG"
+}
+
+# --------------------------------------------------------------------- nginx
+
+# nginx_up: nginx on a free port in front of $GW_SOCK; sets $BASE. Honours
+# NGINX_KEEPALIVE and NGINX_EXTRA (see scripts/nginx.sh). Retries with
+# another port if one is taken between the check and the bind.
+nginx_up() {
+	local try port
+	for ((try = 0; try < 5; try++)); do
+		port=$(nginx_pick_port $((18080 + RANDOM % 2000))) || continue
+		nginx_write_conf "$NGINX_DIR" "$port" "$GW_SOCK" || fail "cannot write nginx.conf"
+		if nginx_start "$NGINX_DIR" 2>>"$NGINX_DIR/start.err"; then
+			NGINX_STARTED=1
+			BASE=http://127.0.0.1:$port
+			return 0
+		fi
+	done
+	fail "nginx did not start: '$(tail -c 300 "$NGINX_DIR/start.err" | _show)'"
+}
+
+# --------------------------------------------------------------------- HTTP
+
+# http_get PATH [curl args...]: sets HTTP_STATUS, writes $BODY and $HEADERS.
+http_get() {
+	local path=$1
+	shift
+	HTTP_STATUS=$(curl -sS --max-time 30 -o "$BODY" -D "$HEADERS" -w '%{http_code}' \
+		"$@" "$BASE$path" 2>>"$T/curl.err")
+}
+
+# http_post PATH FILE [curl args...]: POSTs FILE's bytes as the body, as
+# application/octet-stream unless the args give another Content-Type.
+http_post() {
+	local path=$1 file=$2
+	shift 2
+	case "$*" in
+	*[Cc]ontent-[Tt]ype:*) ;;
+	*) set -- -H 'Content-Type: application/octet-stream' "$@" ;;
+	esac
+	http_get "$path" --data-binary "@$file" "$@"
+}
+
+# --------------------------------------------------------------- processes
+
+# bg_track PID: a background job the cleanup must kill if still running.
+bg_track() {
+	BG_PIDS="$BG_PIDS $1"
+}
+
+_cleanup() {
+	local pid
+	for pid in $BG_PIDS; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	[ "$NGINX_STARTED" -eq 1 ] && nginx_stop "$NGINX_DIR"
+	gw_stop
+}
+trap _cleanup EXIT
+trap 'exit 143' INT TERM

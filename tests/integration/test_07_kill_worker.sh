@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# kill -9 of the worker mid-request: that request gets 502, gatewayd stays up,
+# respawns the worker, and the next requests succeed.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$REPO/tests/integration/lib.sh"
+
+gw_config <<EOF
+[slow]
+exec = $FUNCTIONS/echo
+pm.max_children = 1
+EOF
+gw_start
+nginx_up
+
+curl -s --max-time 20 -o "$T/slow.body" -w '%{http_code}' \
+	"$BASE/function/slow?sleep_ms=3000" >"$T/slow.status" 2>"$T/slow.err" &
+slow=$!
+bg_track "$slow"
+sleep 0.5
+
+workers=$(gw_workers | tr '\n' ' ')
+assert_eq 1 "$(echo "$workers" | wc -w)" "number of workers of gatewayd (pids: $workers)"
+victim=${workers// /}
+kill -KILL "$victim" || fail "cannot kill worker $victim"
+
+wait "$slow"
+assert_eq 502 "$(cat "$T/slow.status")" "status of the request whose worker was killed"
+
+for ((i = 0; i < 50; i++)); do
+	http_get /function/slow
+	[ "$HTTP_STATUS" = 200 ] && break
+	sleep 0.1
+done
+assert_status 200
+assert_gw_alive
+
+workers=$(gw_workers | tr '\n' ' ')
+assert_eq 1 "$(echo "$workers" | wc -w)" "number of workers after the respawn (pids: $workers)"
+[ "${workers// /}" != "$victim" ] || fail "worker $victim is still there after kill -9"
+assert_file_contains "$GW_LOG" "exited" "gatewayd log after kill -9"

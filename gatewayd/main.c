@@ -3,6 +3,7 @@
  * signals and shutdown. Only start-up may exit the daemon on an error.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,14 +101,26 @@ static void usage(FILE *out)
 }
 
 /*
- * The directory for the workers' sockets: created 0700 when missing; an
- * existing one must be ours and closed to group and others, since whoever
- * can connect to a worker's socket can run requests past gatewayd.
+ * The directory for the workers' sockets: created 0700 when missing (its
+ * missing parents 0755); an existing one must be ours and closed to group
+ * and others, since whoever can connect to a worker's socket can run
+ * requests past gatewayd.
  */
 static int prepare_run_dir(const char *path, char *err, size_t err_len)
 {
 	struct stat st;
+	char parent[PATH_MAX];
 
+	snprintf(parent, sizeof(parent), "%s", path);
+	for (char *slash = strchr(parent + 1, '/'); slash != NULL; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(parent, 0755) < 0 && errno != EEXIST) {
+			snprintf(err, err_len, "run_dir %s: cannot create %s: %s", path, parent,
+			    strerror(errno));
+			return -1;
+		}
+		*slash = '/';
+	}
 	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
 		snprintf(err, err_len, "run_dir %s: %s", path, strerror(errno));
 		return -1;

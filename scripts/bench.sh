@@ -252,7 +252,7 @@ done
 
 ratio() {	# ratio A B: A/B, or "-" when either is missing
 	if [ -z "${1:-}" ] || [ -z "${2:-}" ]; then echo "-"; return; fi
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "-"; else if (a / b < 0.1) printf "%.4f", a / b; else printf "%.2f", a / b }'
 }
 verdict() {	# verdict VALUE OP LIMIT
 	if [ "$1" = "-" ]; then echo "n/a"; return; fi

@@ -114,7 +114,7 @@ echo "== instructions per request inside gatewayd (callgrind, workers not counte
 printf 'Ir with %5d requests: %15s\n' "$N1" "$IR1"
 printf 'Ir with %5d requests: %15s\n' "$N2" "$IR2"
 awk -v a="$IR1" -v b="$IR2" -v n1="$N1" -v n2="$N2" \
-	'BEGIN { printf "Ir per request: (%d - %d) / (%d - %d) = %.0f\n", b, a, n2, n1, (b - a) / (n2 - n1) }'
+	'BEGIN { printf "Ir per request: (%.0f - %.0f) / (%d - %d) = %.0f\n", b, a, n2, n1, (b - a) / (n2 - n1) }'
 
 # Per-function difference of two callgrind_annotate listings.
 python3 - "$TMP" "$N1" "$N2" "$TOP" <<'EOF'
@@ -144,9 +144,23 @@ def load(path):
     return costs
 
 
+def merged(path, kind):
+    # One function can appear under several file names (relative and
+    # absolute debug paths, inlined copies): merge them by "file:function"
+    # with the directory dropped. Self costs add up; inclusive costs of the
+    # same function overlap, so take the largest. Start-up frames are noise.
+    out = {}
+    for name, v in load(path).items():
+        if kind == "incl" and re.search(r"below main|libc_start|:0x[0-9a-f]+$", name):
+            continue
+        key = re.sub(r"^.*/", "", name)
+        out[key] = out.get(key, 0) + v if kind == "excl" else max(out.get(key, 0), v)
+    return out
+
+
 for kind, title in (("incl", "inclusive"), ("excl", "exclusive (self)")):
-    a = load(f"{tmp}/annotate-{kind}.{n1}.txt")
-    b = load(f"{tmp}/annotate-{kind}.{n2}.txt")
+    a = merged(f"{tmp}/annotate-{kind}.{n1}.txt", kind)
+    b = merged(f"{tmp}/annotate-{kind}.{n2}.txt", kind)
     per = {k: (b.get(k, 0) - a.get(k, 0)) / (n2 - n1) for k in set(a) | set(b)}
     rows = sorted(per.items(), key=lambda kv: -kv[1])[:top]
     print(f"\n== top {top} functions by {title} instructions per request")
@@ -204,6 +218,6 @@ echo
 printf '%10s  %s\n' "per req" "syscall"
 awk -v n="$NS" '
 	/^-/ || /^% time/ || $NF == "total" || NF < 5 { next }
-	{ printf "%10.2f  %s\n", $4 / n, $NF }' "$TMP/strace-batch.txt" | sort -rn
+	{ printf "%10.3f  %s\n", $4 / n, $NF }' "$TMP/strace-batch.txt" | sort -rn
 echo
 echo "files: profiles $TMP/callgrind.{$N1,$N2}.out (kept with BENCH_KEEP_TMP=1; open with callgrind_annotate or kcachegrind)"

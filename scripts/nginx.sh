@@ -17,6 +17,7 @@
 #	                                `location /` -> unix:SOCK
 #	nginx_start DIR                 starts it (daemonized, pid in DIR/nginx.pid)
 #	nginx_stop DIR                  stops it and waits for it to exit (<= 5 s)
+#	nginx_running PID               0 while that process runs (not a zombie)
 #
 # nginx_write_conf reads two optional variables:
 #	NGINX_KEEPALIVE     upstream keepalive connections (default 8); 0 turns
@@ -109,16 +110,27 @@ nginx_start() {
 	nginx -p "$1/" -e "$1/error.log" -c "$1/nginx.conf" -g 'daemon on;'
 }
 
+# nginx_running PID: 0 while PID runs. The daemonized master is not our
+# child: once it exits it may stay a zombie until init reaps it, and kill -0
+# still succeeds on a zombie, so look at its state too.
+nginx_running() {
+	kill -0 "$1" 2>/dev/null || return 1
+	case $(ps -o stat= -p "$1" 2>/dev/null) in
+	Z* | "") return 1 ;;
+	esac
+	return 0
+}
+
 nginx_stop() {
 	[ -s "$1/nginx.pid" ] || return 0
 	_ns_pid=$(cat "$1/nginx.pid")
 	kill -TERM "$_ns_pid" 2>/dev/null || return 0
 	_ns_i=0
-	while kill -0 "$_ns_pid" 2>/dev/null && [ "$_ns_i" -lt 50 ]; do
+	while nginx_running "$_ns_pid" && [ "$_ns_i" -lt 50 ]; do
 		sleep 0.1
 		_ns_i=$((_ns_i + 1))
 	done
-	if kill -0 "$_ns_pid" 2>/dev/null; then
+	if nginx_running "$_ns_pid"; then
 		echo "nginx.sh: nginx $_ns_pid ignored SIGTERM, killing it" >&2
 		_ns_workers=$(pgrep -P "$_ns_pid")
 		kill -KILL "$_ns_pid" 2>/dev/null

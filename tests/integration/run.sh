@@ -10,7 +10,8 @@
 # failed assertion on the FAIL line, then the tails of the test's output,
 # gatewayd log and nginx error log. The last line is "N passed, N failed";
 # the exit status is non-zero when any test failed. The temp dir of a
-# passing test is removed; a failing one's is kept and named.
+# passing test is removed; a failing one's is kept and named. VERBOSE=1
+# also shows the output of passing tests.
 
 set -u
 
@@ -51,6 +52,7 @@ for test in tests/integration/test_*.sh; do
 
 	if [ "$rc" -eq 0 ]; then
 		echo "PASS $name (${secs}s)"
+		[ -n "${VERBOSE:-}" ] && sed 's/^/    | /' "$dir/test.out"
 		passed=$((passed + 1))
 		rm -rf "$dir"
 		continue

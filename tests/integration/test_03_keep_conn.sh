@@ -20,6 +20,7 @@ for ((i = 1; i <= 50; i++)); do
 	assert_body "hello, world"
 done
 accepted=$(($(gw_log_count "connection accepted") - before))
+echo "web-server connections for 50 requests: $accepted"
 [ "$accepted" -ge 1 ] ||
 	fail "no 'connection accepted' line in gatewayd's debug log for 50 requests"
 [ "$accepted" -le 2 ] ||

@@ -19,5 +19,6 @@ for ((i = 1; i <= 50; i++)); do
 	assert_body "hello, world"
 done
 accepted=$(($(gw_log_count "connection accepted") - before))
+echo "web-server connections for 50 requests: $accepted"
 [ "$accepted" -ge 45 ] ||
 	fail "50 requests without keep-conn made $accepted web-server connections, expected ~50"

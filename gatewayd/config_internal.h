@@ -68,11 +68,8 @@ int config_out_of_memory(struct conf_file *cf);
 /* config.c: includes. */
 
 /*
- * include: a glob, relative to the including file, whose matches are read at
- * once in sorted order (glob() sorts). No match is fine: an empty
- * functions.d is normal. The pattern is joined to the path as named, not to
- * the absolute directory, so messages about included files stay as short as
- * the path the operator typed. key names the directive in messages. 0 / -1.
+ * Reads the files that the include glob value, written on cf's current line,
+ * matches. key names the directive in messages. 0 / -1.
  */
 int config_include(struct conf_file *cf, const char *key, const char *value);
 

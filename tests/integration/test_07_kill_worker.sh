@@ -16,11 +16,19 @@ curl -s --max-time 20 -o "$T/slow.body" -w '%{http_code}' \
 	"$BASE/function/slow?sleep_ms=3000" >"$T/slow.status" 2>"$T/slow.err" &
 slow=$!
 bg_track "$slow"
-sleep 0.5
 
-workers=$(gw_workers | tr '\n' ' ')
+# Wait (10 s at most) until the request is inside the worker: echo sleeping
+# in clock_nanosleep (x86_64 syscall 230; 35 is nanosleep) rather than
+# waiting for a request. A fixed delay is not enough on a loaded machine.
+sleep 0.5
+for ((i = 0; i < 95; i++)); do
+	workers=$(gw_workers | tr '\n' ' ')
+	victim=${workers// /}
+	syscall=$(cut -d' ' -f1 "/proc/$victim/syscall" 2>/dev/null)
+	[ "$syscall" = 230 ] || [ "$syscall" = 35 ] && break
+	sleep 0.1
+done
 assert_eq 1 "$(echo "$workers" | wc -w)" "number of workers of gatewayd (pids: $workers)"
-victim=${workers// /}
 kill -KILL "$victim" || fail "cannot kill worker $victim"
 
 wait "$slow"

@@ -73,7 +73,7 @@ int pool_submit(struct pool *pool, struct pool_job *job, enum pool_error *error)
 	job->pool = pool;
 	job->worker = NULL;
 	job->output_started = 0;
-	job->retried = 0;
+	job->resends = 0;
 	job->queued = 0;
 	if (pool->stopping) {
 		*error = POOL_ERR_STOPPED;
@@ -201,10 +201,12 @@ void pool_worker_unidle(struct pool *pool, struct worker *w)
 }
 
 /*
- * A worker's process was reaped. The job it held is resent once when the
- * worker exited cleanly before writing any output (php-cgi ends itself
- * after PHP_FCGI_MAX_REQUESTS and may leave a request unread: that request
- * never ran); otherwise the job fails. A worker that served requests is
+ * A worker's process was reaped. The job it held is resent when the worker
+ * exited cleanly before writing any output: php-cgi ends itself after
+ * PHP_FCGI_MAX_REQUESTS and may leave a request unread, and that request
+ * never ran. Workers of one pool tend to reach that limit together, so a job
+ * may meet several exiting workers in a row: it is resent up to once per
+ * worker of the pool, plus one. Any other end fails the job. A worker that served requests is
  * replaced at once, one that served none after a growing backoff, so a
  * function that cannot start is not respawned in a hot loop.
  */
@@ -213,8 +215,9 @@ void pool_worker_reaped(struct pool *pool, struct worker *w, int status,
 {
 	if (job != NULL) {
 		bool clean_exit = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-		if (clean_exit && !job->output_started && !job->retried && !pool->stopping) {
-			job->retried = 1;
+		if (clean_exit && !job->output_started && !pool->stopping &&
+		    job->resends <= pool->config.max_children) {
+			job->resends++;
 			pool_enqueue(pool, job, true);
 			pool_dispatch(pool);
 		} else {
@@ -270,10 +273,13 @@ unsigned pool_stop(struct pool *pool)
 		pool_dequeue(pool, job);
 		job->ops->fail(job, POOL_ERR_STOPPED);
 	}
+	/* Closing first: a worker blocked reading its kept connection may not
+	 * act on SIGTERM until that read returns. */
 	for (unsigned i = 0; i < pool->config.max_children; i++) {
 		struct worker *w = &pool->workers[i];
 		if (w->state == WORKER_DOWN)
 			ev_timer_stop(pool->loop, &w->timer);
+		worker_close_connection(w);
 		worker_signal(w, SIGTERM);
 	}
 	return pool->live;

@@ -56,8 +56,8 @@ struct pool_job {
 	struct worker *worker;		/* running on, or NULL while queued */
 	struct pool_job *prev, *next;	/* wait queue links */
 	ev_timer queue_timer;
+	unsigned resends;		/* times resent after a worker exited without reading it */
 	unsigned output_started : 1;	/* some STDOUT reached the owner */
-	unsigned retried : 1;		/* already resent once after a clean worker exit */
 	unsigned queued : 1;
 };
 

@@ -23,7 +23,8 @@ struct worker {
 	unsigned index;
 	enum worker_state state;
 	pid_t pid;			/* 0 when no process */
-	int fd;				/* connection to the worker, -1 when closed */
+	int fd;				/* connection to the worker, -1 until its first job */
+	char sock_path[108];		/* the worker's socket until we connect (sun_path size) */
 	struct buf in;			/* records read from the worker */
 	struct buf out;			/* request bytes the socket did not take yet */
 	struct pool_job *job;		/* the running job; NULL when idle or cancelled */
@@ -60,6 +61,7 @@ struct pool {
 void worker_init(struct worker *w, struct pool *pool, unsigned index);
 int worker_spawn(struct worker *w, char *err, size_t err_len);
 void worker_run(struct worker *w, struct pool_job *job);
+void worker_close_connection(struct worker *w);
 void worker_cancel_job(struct worker *w, struct pool_job *job);
 void worker_pause(struct worker *w);
 void worker_resume(struct worker *w);

@@ -18,25 +18,19 @@
 /* Scratch descriptors are moved above this before being put in place. */
 #define SPAWN_SCRATCH_FD 10
 
-static int spawn_listen(const char *path, struct sockaddr_un *addr, char *err, size_t err_len);
-static int spawn_connect(const struct sockaddr_un *addr, char *err, size_t err_len);
+static int spawn_address(const char *path, struct sockaddr_un *addr, char *err, size_t err_len);
+static int spawn_listen(const char *path, char *err, size_t err_len);
 static void spawn_child(int listen_fd, int stderr_fd, int error_fd,
     char *const argv[], char *const envp[]) __attribute__((noreturn));
 
 int spawn_worker(const char *sock_path, char *const argv[], char *const envp[],
     struct spawn_result *out, char *err, size_t err_len)
 {
-	struct sockaddr_un addr;
-	int listen_fd, conn_fd = -1;
 	int stderr_pipe[2] = { -1, -1 }, error_pipe[2] = { -1, -1 };
+	int listen_fd = spawn_listen(sock_path, err, err_len);
 
-	listen_fd = spawn_listen(sock_path, &addr, err, err_len);
 	if (listen_fd < 0)
 		return -1;
-	conn_fd = spawn_connect(&addr, err, err_len);
-	unlink(sock_path);
-	if (conn_fd < 0)
-		goto err;
 	if (pipe2(stderr_pipe, O_CLOEXEC) < 0 || pipe2(error_pipe, O_CLOEXEC) < 0) {
 		snprintf(err, err_len, "pipe: %s", strerror(errno));
 		goto err;
@@ -56,15 +50,13 @@ int spawn_worker(const char *sock_path, char *const argv[], char *const envp[],
 	fcntl(stderr_pipe[0], F_SETFL, O_NONBLOCK);
 	fcntl(error_pipe[0], F_SETFL, O_NONBLOCK);
 	out->pid = pid;
-	out->conn_fd = conn_fd;
 	out->stderr_fd = stderr_pipe[0];
 	out->exec_error_fd = error_pipe[0];
 	return 0;
 
 err:
 	close(listen_fd);
-	if (conn_fd >= 0)
-		close(conn_fd);
+	unlink(sock_path);
 	for (int i = 0; i < 2; i++) {
 		if (stderr_pipe[i] >= 0)
 			close(stderr_pipe[i]);
@@ -74,11 +66,8 @@ err:
 	return -1;
 }
 
-/*
- * Binds and listens on a fresh unix socket at path (a stale file is removed).
- * Returns the close-on-exec descriptor, or -1 with err filled.
- */
-static int spawn_listen(const char *path, struct sockaddr_un *addr, char *err, size_t err_len)
+/* Fills a unix address for path. Returns 0, or -1 when it does not fit. */
+static int spawn_address(const char *path, struct sockaddr_un *addr, char *err, size_t err_len)
 {
 	memset(addr, 0, sizeof(*addr));
 	addr->sun_family = AF_UNIX;
@@ -87,14 +76,26 @@ static int spawn_listen(const char *path, struct sockaddr_un *addr, char *err, s
 		return -1;
 	}
 	strcpy(addr->sun_path, path);
+	return 0;
+}
 
+/*
+ * Binds and listens on a fresh unix socket at path (a stale file is removed).
+ * Returns the close-on-exec descriptor, or -1 with err filled.
+ */
+static int spawn_listen(const char *path, char *err, size_t err_len)
+{
+	struct sockaddr_un addr;
+
+	if (spawn_address(path, &addr, err, err_len) < 0)
+		return -1;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(err, err_len, "socket: %s", strerror(errno));
 		return -1;
 	}
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)addr, sizeof(*addr)) < 0 || listen(fd, 8) < 0) {
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 8) < 0) {
 		snprintf(err, err_len, "bind/listen %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
@@ -102,22 +103,23 @@ static int spawn_listen(const char *path, struct sockaddr_un *addr, char *err, s
 	return fd;
 }
 
-/*
- * Connects a non-blocking socket to the listening address. On a unix socket
- * this completes at once: the connection waits in the listen backlog.
- */
-static int spawn_connect(const struct sockaddr_un *addr, char *err, size_t err_len)
+int spawn_connect(const char *sock_path, char *err, size_t err_len)
 {
+	struct sockaddr_un addr;
+
+	if (spawn_address(sock_path, &addr, err, err_len) < 0)
+		return -1;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(err, err_len, "socket: %s", strerror(errno));
 		return -1;
 	}
-	if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) < 0) {
-		snprintf(err, err_len, "connect %s: %s", addr->sun_path, strerror(errno));
+	if (connect(fd, (const struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		snprintf(err, err_len, "connect %s: %s", sock_path, strerror(errno));
 		close(fd);
-		return -1;
+		fd = -1;
 	}
+	unlink(sock_path);
 	return fd;
 }
 
@@ -137,6 +139,7 @@ static void spawn_child(int listen_fd, int stderr_fd, int error_fd,
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	setpgid(0, 0);
 
 	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	/* Move every source above the targets first, so no dup2 clobbers one. */

@@ -24,11 +24,11 @@ static void worker_on_stderr(struct ev_loop *loop, ev_io *io, int revents);
 static void worker_on_exec_error(struct ev_loop *loop, ev_io *io, int revents);
 static void worker_on_child(struct ev_loop *loop, ev_child *child, int revents);
 static void worker_on_grace_expired(struct ev_loop *loop, ev_timer *timer, int revents);
+static int worker_connect(struct worker *w);
 static void worker_process_input(struct worker *w);
 static int worker_handle_record(struct worker *w, const struct fcgi_record *rec);
 static void worker_end_job(struct worker *w, const struct fcgi_record *rec);
 static void worker_fail_protocol(struct worker *w);
-static void worker_close_connection(struct worker *w);
 static void worker_read_stderr(struct worker *w);
 
 void worker_init(struct worker *w, struct pool *pool, unsigned index)
@@ -43,37 +43,42 @@ void worker_init(struct worker *w, struct pool *pool, unsigned index)
 }
 
 /*
- * Forks the worker process and connects to it. On success the worker is
- * IDLE (requests may be sent at once: they wait in the socket's backlog
- * until the program accepts). Returns 0, or -1 with err filled.
+ * Forks the worker process. On success the worker is IDLE: a request may be
+ * sent at once (it waits in the socket's backlog until the program
+ * accepts). The connection is made with the first request, since libfcgi
+ * drops a unix connection that stays silent for 2 s after accept().
+ * Returns 0, or -1 with err filled.
  */
 int worker_spawn(struct worker *w, char *err, size_t err_len)
 {
 	struct pool *pool = w->pool;
 	struct spawn_result r;
-	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s.%u.sock", pool->config.run_dir, pool->config.name,
-	    w->index);
-	if (spawn_worker(path, pool->config.argv, pool->config.envp, &r, err, err_len) < 0)
+	int n = snprintf(w->sock_path, sizeof(w->sock_path), "%s/%s.%u.sock",
+	    pool->config.run_dir, pool->config.name, w->index);
+	if (n < 0 || (size_t)n >= sizeof(w->sock_path)) {
+		snprintf(err, err_len, "worker socket path too long in run_dir %s",
+		    pool->config.run_dir);
+		return -1;
+	}
+	if (spawn_worker(w->sock_path, pool->config.argv, pool->config.envp, &r, err, err_len) < 0)
 		return -1;
 
 	w->pid = r.pid;
-	w->fd = r.conn_fd;
+	w->fd = -1;
 	w->requests_served = 0;
 	w->paused = false;
 	w->stderr_len = 0;
 	buf_reset(&w->in);
 	buf_reset(&w->out);
 	ev_child_init(&w->child_watcher, worker_on_child, r.pid, 0);
-	ev_io_init(&w->read_watcher, worker_on_readable, r.conn_fd, EV_READ);
-	ev_io_init(&w->write_watcher, worker_on_writable, r.conn_fd, EV_WRITE);
+	ev_init(&w->read_watcher, worker_on_readable);
+	ev_init(&w->write_watcher, worker_on_writable);
 	ev_io_init(&w->stderr_watcher, worker_on_stderr, r.stderr_fd, EV_READ);
 	ev_io_init(&w->exec_error_watcher, worker_on_exec_error, r.exec_error_fd, EV_READ);
 	w->child_watcher.data = w->read_watcher.data = w->write_watcher.data = w;
 	w->stderr_watcher.data = w->exec_error_watcher.data = w;
 	ev_child_start(pool->loop, &w->child_watcher);
-	ev_io_start(pool->loop, &w->read_watcher);
 	ev_io_start(pool->loop, &w->stderr_watcher);
 	ev_io_start(pool->loop, &w->exec_error_watcher);
 	pool->live++;
@@ -108,6 +113,10 @@ void worker_run(struct worker *w, struct pool_job *job)
 	worker_set_state(w, WORKER_BUSY);
 	w->job = job;
 	job->worker = w;
+	if (w->fd < 0 && worker_connect(w) < 0) {
+		worker_close_connection(w);
+		return;
+	}
 
 	ssize_t n;
 	do
@@ -125,6 +134,23 @@ void worker_run(struct worker *w, struct pool_job *job)
 		}
 		ev_io_start(w->pool->loop, &w->write_watcher);
 	}
+}
+
+/*
+ * The first job's connection. A refusal means the program closed its
+ * listening socket: it is exiting, and its reaping decides about the job.
+ */
+static int worker_connect(struct worker *w)
+{
+	char err[256];
+
+	w->fd = spawn_connect(w->sock_path, err, sizeof(err));
+	if (w->fd < 0)
+		return -1;
+	ev_io_set(&w->read_watcher, w->fd, EV_READ);
+	ev_io_set(&w->write_watcher, w->fd, EV_WRITE);
+	ev_io_start(w->pool->loop, &w->read_watcher);
+	return 0;
 }
 
 static void worker_on_writable(struct ev_loop *loop, ev_io *io, int revents)
@@ -266,20 +292,23 @@ static void worker_fail_protocol(struct worker *w)
 }
 
 /*
- * The connection ended (EOF, error, retirement). The running job's fate is
- * decided when the process is reaped, from how it exited; the process gets
- * WORKER_KILL_GRACE seconds to exit by itself.
+ * The connection ended (EOF, error, retirement, stop), or could not be
+ * made. The running job's fate is decided when the process is reaped, from
+ * how it exited; the process gets WORKER_KILL_GRACE seconds to exit by
+ * itself.
  */
-static void worker_close_connection(struct worker *w)
+void worker_close_connection(struct worker *w)
 {
 	struct ev_loop *loop = w->pool->loop;
 
-	if (w->fd < 0)
+	if (w->state == WORKER_EXITING || w->state == WORKER_DOWN)
 		return;
-	ev_io_stop(loop, &w->read_watcher);
-	ev_io_stop(loop, &w->write_watcher);
-	close(w->fd);
-	w->fd = -1;
+	if (w->fd >= 0) {
+		ev_io_stop(loop, &w->read_watcher);
+		ev_io_stop(loop, &w->write_watcher);
+		close(w->fd);
+		w->fd = -1;
+	}
 	buf_reset(&w->in);
 	buf_reset(&w->out);
 	if (w->job != NULL) {
@@ -335,6 +364,7 @@ static void worker_on_child(struct ev_loop *loop, ev_child *child, int revents)
 		job->worker = NULL;
 	pid_t pid = w->pid;
 	w->pid = 0;
+	unlink(w->sock_path);	/* still there if no job ever came */
 	worker_set_state(w, WORKER_DOWN);
 	if (pool->events->exited)
 		pool->events->exited(pool, pid, child->rstatus, w->requests_served);

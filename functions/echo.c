@@ -21,8 +21,10 @@
  * is absent or empty). Errors answer with a Status: header and a one-line
  * text/plain body:
  *	400 bad CONTENT_LENGTH, bad sleep_ms, or body shorter than announced;
- *	413 CONTENT_LENGTH above ECHO_MAX_BODY (the body is drained, not kept);
+ *	413 CONTENT_LENGTH above ECHO_MAX_BODY;
  *	500 out of memory.
+ * Whatever the error, the rest of FCGI_STDIN is read and dropped first, so a
+ * kept connection stays at a record boundary.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -209,6 +211,7 @@ static void echo_handle(FCGX_Request *req)
 
 	if (cl != NULL && *cl != '\0' &&
 	    echo_parse_ulong(cl, strlen(cl), (unsigned long)-1, &len) != 0) {
+		echo_drain(req);
 		echo_error(req, "400 Bad Request", "echo: bad CONTENT_LENGTH");
 		return;
 	}
@@ -218,11 +221,13 @@ static void echo_handle(FCGX_Request *req)
 		return;
 	}
 	if (echo_parse_query(qs, &q) != 0) {
+		echo_drain(req);
 		echo_error(req, "400 Bad Request", "echo: sleep_ms must be 0..60000");
 		return;
 	}
 	body = malloc(len > 0 ? len : 1);
 	if (body == NULL) {
+		echo_drain(req);
 		echo_error(req, "500 Internal Server Error", "echo: out of memory");
 		return;
 	}

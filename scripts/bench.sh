@@ -43,6 +43,7 @@ case $DURATION$ROUNDS$WARMUP in *[!0-9]*) bench_die "BENCH_SECONDS, BENCH_ROUNDS
 if [ "$ROUNDS" -lt 1 ] || [ "$DURATION" -lt 1 ]; then bench_die "BENCH_SECONDS and BENCH_ROUNDS must be >= 1"; fi
 
 bench_init
+cd "$TMP"	# nothing below writes into the repository
 trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -174,7 +175,7 @@ measure() {	# measure PATH ROUND
 	if [[ $p == gw* ]]; then
 		c1=$(cpu_ticks "$GW_PID")
 		GWCPU[$p,$r]=$(awk -v a="$c0" -v b="$c1" -v t="$TICKS" -v n="${REQS[$p,$r]}" \
-			'BEGIN { printf "%.1f", n > 0 ? (b - a) / t * 1e6 / n : 0 }')
+			'BEGIN { printf "%.1f", (n > 0) ? (b - a) / t * 1e6 / n : 0 }')
 	fi
 	printf 'bench: round %d %-13s %10s req/s  p50 %8s ms  p99 %8s ms  non-2xx %s  socket errors %s\n' \
 		"$r" "$p" "${RPS[$p,$r]}" "${P50[$p,$r]}" "${P99[$p,$r]}" "${NON[$p,$r]}" "${SOCK[$p,$r]}" >&2

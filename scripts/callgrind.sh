@@ -36,6 +36,7 @@ for t in valgrind callgrind_annotate strace python3; do
 done
 
 bench_init
+cd "$TMP"	# nothing below writes into the repository
 trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -220,4 +221,6 @@ awk -v n="$NS" '
 	/^-/ || /^% time/ || $NF == "total" || NF < 5 { next }
 	{ printf "%10.3f  %s\n", $4 / n, $NF }' "$TMP/strace-batch.txt" | sort -rn
 echo
-echo "files: profiles $TMP/callgrind.{$N1,$N2}.out (kept with BENCH_KEEP_TMP=1; open with callgrind_annotate or kcachegrind)"
+if [ "${BENCH_KEEP_TMP:-0}" = 1 ]; then
+	echo "profiles: $TMP/callgrind.$N1.out and $TMP/callgrind.$N2.out (callgrind_annotate, kcachegrind)"
+fi

@@ -76,9 +76,9 @@ assert_status() {
 
 # assert_body TEXT: the last body is TEXT plus one newline, exactly.
 assert_body() {
-	local actual
-	actual=$(cat "$BODY"; echo x)
-	assert_eq "$1"$'\n'x "$actual" "body"
+	printf '%s\n' "$1" >"$T/expected_body"
+	cmp -s "$T/expected_body" "$BODY" ||
+		fail "body: expected '$(_show <"$T/expected_body")', got '$(_show <"$BODY")'"
 }
 
 # assert_header NAME [VALUE]: the last response has header NAME (any case),

@@ -37,6 +37,7 @@ struct worker {
 	ev_io exec_error_watcher;
 	ev_child child_watcher;
 	ev_timer timer;			/* respawn delay when DOWN, kill grace when EXITING */
+	ev_timer resume_timer;		/* 0 s: hands over records read before a pause */
 	size_t stderr_len;
 	char stderr_line[1024];
 };

@@ -24,6 +24,7 @@ static void worker_on_stderr(struct ev_loop *loop, ev_io *io, int revents);
 static void worker_on_exec_error(struct ev_loop *loop, ev_io *io, int revents);
 static void worker_on_child(struct ev_loop *loop, ev_child *child, int revents);
 static void worker_on_grace_expired(struct ev_loop *loop, ev_timer *timer, int revents);
+static void worker_on_resume(struct ev_loop *loop, ev_timer *timer, int revents);
 static int worker_connect(struct worker *w);
 static void worker_process_input(struct worker *w);
 static int worker_handle_record(struct worker *w, const struct fcgi_record *rec);
@@ -40,6 +41,8 @@ void worker_init(struct worker *w, struct pool *pool, unsigned index)
 	w->fd = -1;
 	ev_init(&w->timer, worker_on_grace_expired);
 	w->timer.data = w;
+	ev_timer_init(&w->resume_timer, worker_on_resume, 0., 0.);
+	w->resume_timer.data = w;
 }
 
 /*
@@ -303,6 +306,7 @@ void worker_close_connection(struct worker *w)
 
 	if (w->state == WORKER_EXITING || w->state == WORKER_DOWN)
 		return;
+	ev_timer_stop(loop, &w->resume_timer);
 	if (w->fd >= 0) {
 		ev_io_stop(loop, &w->read_watcher);
 		ev_io_stop(loop, &w->write_watcher);
@@ -452,11 +456,16 @@ void worker_pause(struct worker *w)
 {
 	w->paused = true;
 	ev_io_stop(w->pool->loop, &w->read_watcher);
+	ev_timer_stop(w->pool->loop, &w->resume_timer);
 }
 
 /*
- * Reading starts again from the loop, not from here, so the owner's
- * callbacks never run inside its own call to pool_job_resume().
+ * Records already read stay in w->in while paused; the socket may hold
+ * nothing more, so they are handed over from a 0 s timer. A timer, not
+ * ev_feed_event(): the loop does not sleep while a timer is due, but it may
+ * sleep with a fed event pending when the feed comes from a prepare watcher,
+ * as backpressure lifts in front.c's. Either way the owner's callbacks never
+ * run inside its own call to pool_job_resume().
  */
 void worker_resume(struct worker *w)
 {
@@ -466,5 +475,13 @@ void worker_resume(struct worker *w)
 	if (w->fd < 0)
 		return;
 	ev_io_start(w->pool->loop, &w->read_watcher);
-	ev_feed_event(w->pool->loop, &w->read_watcher, EV_READ);
+	if (buf_used(&w->in) > 0)
+		ev_timer_start(w->pool->loop, &w->resume_timer);
+}
+
+static void worker_on_resume(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+	(void)loop;
+	(void)revents;
+	worker_process_input(timer->data);
 }

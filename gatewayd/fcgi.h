@@ -108,9 +108,10 @@ size_t fcgi_end_request_encode(uint8_t *out, size_t cap, uint16_t request_id,
 size_t fcgi_unknown_type_encode(uint8_t *out, size_t cap, uint8_t type);
 
 /*
- * Decodes one name-value pair at buf (1- or 4-byte lengths each). Returns
- * bytes consumed, 0 when the pair is not complete within len, -1 when a
- * length is malformed. Inside a complete PARAMS stream, 0 at a non-zero len
+ * Decodes one name-value pair at buf (1- or 4-byte lengths each; every
+ * 31-bit length is legal, and the 4-byte form is accepted for short lengths
+ * too, as libfcgi does). Returns bytes consumed, or 0 when the pair is not
+ * complete within len. Inside a complete PARAMS stream, 0 at a non-zero len
  * means the stream is truncated: callers treat that as malformed.
  */
 ssize_t fcgi_nv_decode(const uint8_t *buf, size_t len, struct fcgi_nv *nv);
@@ -123,14 +124,16 @@ size_t fcgi_nv_encode(uint8_t *out, size_t cap, const void *name, size_t name_le
     const void *value, size_t value_len);
 
 /*
- * Size fcgi_nv_encode() needs for this pair.
+ * Size fcgi_nv_encode() needs for this pair, or 0 when a length exceeds
+ * 0x7fffffff.
  */
 size_t fcgi_nv_encoded_size(size_t name_len, size_t value_len);
 
 /*
  * Looks name up in a complete, concatenated PARAMS stream. Returns 1 and
  * sets value/value_len when found (the first occurrence), 0 when absent,
- * -1 when the stream is malformed or truncated.
+ * -1 when the stream is malformed or truncated anywhere (the whole stream is
+ * checked, so the answer does not depend on where the damage is).
  */
 int fcgi_params_find(const uint8_t *params, size_t len, const char *name,
     const uint8_t **value, size_t *value_len);

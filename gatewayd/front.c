@@ -65,7 +65,9 @@ static void front_answer_get_values(struct front_conn *c, const struct fcgi_reco
 static struct request *front_find_request(struct front_conn *c, uint16_t id);
 static void front_schedule(struct front_conn *c);
 static void front_on_prepare(struct ev_loop *loop, ev_prepare *prepare, int revents);
+static void front_process_pending(struct gateway *gw);
 static void front_flush(struct front_conn *c);
+static bool front_peer_gone(int error);
 static void front_kill(struct front_conn *c, const char *why);
 static void front_free(struct front_conn *c);
 static void front_update_accepting(struct gateway *gw);
@@ -345,7 +347,7 @@ static void front_on_readable(struct ev_loop *loop, ev_io *io, int revents)
 	}
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EINTR)
-			front_kill(c, strerror(errno));
+			front_kill(c, front_peer_gone(errno) ? NULL : strerror(errno));
 		return;
 	}
 	c->in.len += (size_t)n;
@@ -539,13 +541,16 @@ static void front_schedule(struct front_conn *c)
 	c->gw->pending = c;
 }
 
-/* Before the loop sleeps: write queued output, free dead connections. */
 static void front_on_prepare(struct ev_loop *loop, ev_prepare *prepare, int revents)
 {
-	struct gateway *gw = prepare->data;
 	(void)loop;
 	(void)revents;
+	front_process_pending(prepare->data);
+}
 
+/* Before the loop sleeps: write queued output, free dead connections. */
+static void front_process_pending(struct gateway *gw)
+{
 	while (gw->pending != NULL) {
 		struct front_conn *c = gw->pending;
 		gw->pending = c->pending_next;
@@ -577,7 +582,7 @@ static void front_flush(struct front_conn *c)
 	if (buf_used(&c->out) > 0) {
 		ssize_t n = write(c->fd, buf_head(&c->out), buf_used(&c->out));
 		if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			front_kill(c, strerror(errno));
+			front_kill(c, front_peer_gone(errno) ? NULL : strerror(errno));
 			return;
 		}
 		if (n > 0)
@@ -600,6 +605,19 @@ static void front_flush(struct front_conn *c)
 	}
 	if (c->closing && used == 0 && c->request_count == 0)
 		front_kill(c, NULL);
+}
+
+/*
+ * The web server closed or reset the connection: nginx does so when its
+ * client goes away. Normal at any load, so not worth a warning.
+ */
+static bool front_peer_gone(int error)
+{
+	if (error == ECONNRESET || error == EPIPE) {
+		log_debug("connection closed by the web server: %s", strerror(error));
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -660,7 +678,7 @@ void front_shutdown(struct gateway *gw)
 	front_close_listeners(gw);
 	for (struct front_conn *c = gw->conns; c != NULL; c = c->next)
 		front_kill(c, NULL);
-	front_on_prepare(gw->loop, &gw->prepare, 0);
+	front_process_pending(gw);
 	ev_prepare_stop(gw->loop, &gw->prepare);
 	free(gw->listeners);
 	free(gw->allowed_clients);

@@ -19,9 +19,12 @@ Commands (exit status 0 = what the command checks held, 1 = it did not,
       send the given bytes, then wait for the peer to close; prints
       "closed" (0) or "open" (1) and any record received before.
   request SOCK [-p NAME=VALUE]... [--stdin FILE] [--out FILE]
+          [--abort-after S] [--read-after S]
       one FCGI_RESPONDER request; FCGI_STDOUT goes to --out (default
       stdout), a "end app_status=N protocol_status=N" line to stderr;
-      0 when FCGI_END_REQUEST arrived.
+      0 when FCGI_END_REQUEST arrived. --abort-after sends
+      FCGI_ABORT_REQUEST S seconds after the request; --read-after reads
+      nothing for S seconds (a slow web server: the answer backs up).
   multiplex SOCK [--path /function/echo]
       two requests (ids 1 and 2) on one connection, their BEGIN_REQUEST,
       PARAMS and STDIN records interleaved; request 1 sleeps 300 ms so the
@@ -213,6 +216,11 @@ def cmd_request(args):
     out = open(args.out, "wb") if args.out else sys.stdout.buffer
     with connect(args.sock, args.timeout) as sock:
         sock.sendall(msg)
+        if args.abort_after is not None:
+            time.sleep(args.abort_after)
+            sock.sendall(record(ABORT_REQUEST, 1))
+        if args.read_after is not None:
+            time.sleep(args.read_after)
         reader = Reader(sock, time.monotonic() + args.timeout)
         while True:
             rec = reader.next()
@@ -290,6 +298,8 @@ def main():
     req.add_argument("-p", "--param", action="append", default=[])
     req.add_argument("--stdin")
     req.add_argument("--out")
+    req.add_argument("--abort-after", type=float)
+    req.add_argument("--read-after", type=float)
     mpx = sub.add_parser("multiplex")
     mpx.add_argument("sock")
     mpx.add_argument("--path", default="/function/echo")

@@ -151,13 +151,16 @@ gw_start() {
 	fail "gatewayd did not answer on $GW_SOCK within 10 s"
 }
 
-# gw_stop: SIGTERM, 5 s grace, then SIGKILL for it and its workers.
+# gw_stop: SIGTERM, 5 s grace, then SIGKILL for it and its workers. A
+# gatewayd that exits non-zero after SIGTERM, or whose log holds a sanitizer
+# report (SAN=1 builds: leaks, overflows, undefined behaviour), fails the test.
 gw_stop() {
-	local i workers
+	local i workers status=0 terminated=0
 	[ -n "$GW_PID" ] || return 0
 	if kill -0 "$GW_PID" 2>/dev/null; then
 		workers=$(pgrep -P "$GW_PID")
 		kill -TERM "$GW_PID" 2>/dev/null
+		terminated=1
 		for ((i = 0; i < 50; i++)); do
 			kill -0 "$GW_PID" 2>/dev/null || break
 			sleep 0.1
@@ -166,14 +169,21 @@ gw_stop() {
 			echo "gatewayd ignored SIGTERM for 5 s, killing it" >&2
 			workers="$workers $(pgrep -P "$GW_PID")"
 			kill -KILL "$GW_PID" 2>/dev/null
+			terminated=0
 		fi
 		# Workers must die with gatewayd; make sure of it.
 		for i in $workers; do
 			kill -KILL "$i" 2>/dev/null
 		done
 	fi
-	wait "$GW_PID" 2>/dev/null
+	wait "$GW_PID" 2>/dev/null || status=$?
 	GW_PID=""
+	if grep -qE "Sanitizer|runtime error:" "$GW_LOG"; then
+		fail "sanitizer report in gatewayd's log: '$(grep -m1 -E "Sanitizer|runtime error:" "$GW_LOG" | _show)'"
+	fi
+	if [ "$terminated" -eq 1 ] && [ "$status" -ne 0 ]; then
+		fail "gatewayd exited with status $status after SIGTERM (log tail: '$(tail -c 300 "$GW_LOG" | _show)')"
+	fi
 }
 
 # gw_workers: prints the pids of gatewayd's children (its workers).

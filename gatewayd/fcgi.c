@@ -302,51 +302,30 @@ fcgi_nv_encode(uint8_t *out, size_t cap, const void *name, size_t name_len,
 	return need;
 }
 
-/*
- * The whole stream is walked even after a match, so that a malformed stream
- * gives -1 wherever the damage lies, not 1 or -1 depending on whether the
- * name happens to come first. The outputs are set only when 1 is returned.
- */
-int
-fcgi_params_find(const uint8_t *params, size_t len, const char *name,
-    const uint8_t **value, size_t *value_len)
-{
-	struct fcgi_nv nv, match = { 0 };
-	size_t off = 0, want = strlen(name);
-	ssize_t n;
-	int found = 0;
-
-	while (off < len) {
-		n = fcgi_nv_decode(params + off, len - off, &nv);
-		if (n <= 0)
-			return -1;
-		if (!found && nv.name_len == want &&
-		    memcmp(nv.name, name, want) == 0) {
-			match = nv;
-			found = 1;
-		}
-		off += (size_t)n;
-	}
-	if (found) {
-		*value = match.value;
-		*value_len = match.value_len;
-	}
-	return found;
-}
-
 ssize_t
-fcgi_params_validate(const uint8_t *params, size_t len)
+fcgi_params_lookup(const uint8_t *params, size_t len, struct fcgi_param *wanted, size_t count)
 {
 	struct fcgi_nv nv;
 	size_t off = 0;
-	ssize_t n, count = 0;
+	ssize_t n, pairs = 0;
 
+	for (size_t i = 0; i < count; i++)
+		wanted[i].found = 0;
 	while (off < len) {
 		n = fcgi_nv_decode(params + off, len - off, &nv);
 		if (n <= 0)
 			return -1;
+		for (size_t i = 0; i < count; i++) {
+			struct fcgi_param *w = &wanted[i];
+			if (!w->found && nv.name_len == w->name_len &&
+			    memcmp(nv.name, w->name, nv.name_len) == 0) {
+				w->value = nv.value;
+				w->value_len = nv.value_len;
+				w->found = 1;
+			}
+		}
 		off += (size_t)n;
-		count++;
+		pairs++;
 	}
-	return count;
+	return pairs;
 }

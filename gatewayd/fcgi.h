@@ -129,19 +129,27 @@ size_t fcgi_nv_encode(uint8_t *out, size_t cap, const void *name, size_t name_le
  */
 size_t fcgi_nv_encoded_size(size_t name_len, size_t value_len);
 
-/*
- * Looks name up in a complete, concatenated PARAMS stream. Returns 1 and
- * sets value/value_len when found (the first occurrence), 0 when absent,
- * -1 when the stream is malformed or truncated anywhere (the whole stream is
- * checked, so the answer does not depend on where the damage is).
- */
-int fcgi_params_find(const uint8_t *params, size_t len, const char *name,
-    const uint8_t **value, size_t *value_len);
+/* A param asked for by fcgi_params_lookup(). */
+struct fcgi_param {
+	const char *name;		/* what to look for */
+	size_t name_len;
+	const uint8_t *value;		/* the first occurrence's value, when found */
+	size_t value_len;
+	int found;
+};
+
+/* Initialises a struct fcgi_param for a string literal name. */
+#define FCGI_PARAM(literal) { .name = (literal), .name_len = sizeof(literal) - 1 }
 
 /*
- * Checks that a concatenated PARAMS stream is a whole sequence of valid
- * pairs. Returns the number of pairs, or -1 when malformed or truncated.
+ * Looks every wanted name up in one pass over a complete, concatenated
+ * PARAMS stream, checking the whole stream on the way (the answer does not
+ * depend on where damage lies). Each wanted param gets found, value and
+ * value_len of its first occurrence. Returns the number of pairs, or -1
+ * when the stream is malformed or truncated (then found is meaningless).
+ * count 0 just validates.
  */
-ssize_t fcgi_params_validate(const uint8_t *params, size_t len);
+ssize_t fcgi_params_lookup(const uint8_t *params, size_t len, struct fcgi_param *wanted,
+    size_t count);
 
 #endif /* GATEWAYD_FCGI_H */

@@ -104,10 +104,10 @@ static int function_add_param(struct function *fn, const char *name, const char 
 		return -1;
 	fn->added_params.len += fcgi_nv_encode(tail, need, name, nlen, value, vlen);
 	for (size_t i = 0; i < fn->replaced_count; i++) {
-		if (strcmp(fn->replaced[i], name) == 0)
+		if (strcmp(fn->replaced[i].name, name) == 0)
 			return 0;
 	}
-	fn->replaced[fn->replaced_count++] = name;
+	fn->replaced[fn->replaced_count++] = (struct fcgi_param){ .name = name, .name_len = nlen };
 	return 0;
 }
 
@@ -123,8 +123,8 @@ int function_rewrite_params(const struct function *fn, struct buf *params)
 			return -1;
 		bool replaced = false;
 		for (size_t i = 0; i < fn->replaced_count && !replaced; i++) {
-			replaced = nv.name_len == strlen(fn->replaced[i]) &&
-			    memcmp(nv.name, fn->replaced[i], nv.name_len) == 0;
+			replaced = nv.name_len == fn->replaced[i].name_len &&
+			    memcmp(nv.name, fn->replaced[i].name, nv.name_len) == 0;
 		}
 		if (!replaced) {
 			memmove(p + kept, p + off, (size_t)n);

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "fcgi.h"
 #include "pool.h"
 
 struct function {
@@ -16,7 +17,7 @@ struct function {
 	struct pool *pool;
 	char **envp;			/* the workers' environment: env[] lines only */
 	struct buf added_params;	/* encoded pairs appended to every request */
-	const char **replaced;		/* param names dropped from the web server's */
+	struct fcgi_param *replaced;	/* param names dropped from the web server's */
 	size_t replaced_count;
 };
 

@@ -92,10 +92,6 @@ static int request_params_complete(struct request *req)
 	request_set_state(req, REQUEST_READING_STDIN);
 	if (req->reject_status != 0)
 		return 0;
-	if (fcgi_params_validate(buf_head(&req->params), buf_used(&req->params)) < 0) {
-		request_reject(req, 400, "malformed FastCGI params");
-		return 0;
-	}
 	request_route(req);
 	if (req->reject_status != 0)
 		return 0;
@@ -114,29 +110,43 @@ static int request_params_complete(struct request *req)
 	return 0;
 }
 
-/* Finds the function, and refuses a declared body that is already too large. */
+/*
+ * One pass over the params validates them and finds what routing and the
+ * body limit need; then the function is chosen, and a declared body that is
+ * already too large is refused.
+ */
 static void request_route(struct request *req)
 {
 	struct gateway *gw = req->conn->gw;
-	const uint8_t *params = buf_head(&req->params), *v;
-	size_t len = buf_used(&req->params), vlen;
+	struct fcgi_param lookup[ROUTER_PARAMS + 1];
+	struct fcgi_param *length = &lookup[ROUTER_PARAMS];
 
-	const struct function_conf *conf = router_route(gw->conf, params, len);
+	router_prepare_lookup(lookup);
+	*length = (struct fcgi_param)FCGI_PARAM("CONTENT_LENGTH");
+	if (fcgi_params_lookup(buf_head(&req->params), buf_used(&req->params), lookup,
+		ROUTER_PARAMS + 1) < 0) {
+		request_reject(req, 400, "malformed FastCGI params");
+		return;
+	}
+	const struct function_conf *conf = router_route(gw->conf, lookup);
 	if (conf == NULL) {
-		const char *what = "GATEWAY_FUNCTION";
-		if (fcgi_params_find(params, len, what, &v, &vlen) != 1 &&
-		    fcgi_params_find(params, len, (what = "DOCUMENT_URI"), &v, &vlen) != 1 &&
-		    fcgi_params_find(params, len, (what = "SCRIPT_NAME"), &v, &vlen) != 1)
-			v = NULL;
-		request_reject(req, 404, "no function for %s %.*s", what, v != NULL ? (int)vlen : 0,
-		    v != NULL ? (const char *)v : "");
+		const struct fcgi_param *what = NULL;
+		for (int i = 0; i < ROUTER_PARAMS && what == NULL; i++) {
+			if (lookup[i].found && lookup[i].value_len > 0)
+				what = &lookup[i];
+		}
+		if (what == NULL)
+			request_reject(req, 404, "no function: the request has no path");
+		else
+			request_reject(req, 404, "no function for %s %.*s", what->name,
+			    (int)what->value_len, (const char *)what->value);
 		return;
 	}
 	req->function = gateway_function(gw, conf);
-	if (fcgi_params_find(params, len, "CONTENT_LENGTH", &v, &vlen) == 1 && vlen > 0 && vlen < 20) {
+	if (length->found && length->value_len > 0 && length->value_len < 20) {
 		char digits[20];
-		memcpy(digits, v, vlen);
-		digits[vlen] = '\0';
+		memcpy(digits, length->value, length->value_len);
+		digits[length->value_len] = '\0';
 		if (strtoull(digits, NULL, 10) > conf->max_body)
 			request_reject(req, 413, "request body exceeds request.max_body (%zu bytes)",
 			    conf->max_body);

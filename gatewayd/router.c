@@ -6,49 +6,47 @@
 #include "fcgi.h"
 #include "router.h"
 
-static int router_find_param(const uint8_t *params, size_t len, const char *name,
-    const char **value, size_t *value_len);
 static size_t router_route_prefix_matches(const char *route, const char *path, size_t path_len);
 
+void router_prepare_lookup(struct fcgi_param *lookup)
+{
+	const struct fcgi_param names[ROUTER_PARAMS] = {
+		[ROUTER_GATEWAY_FUNCTION] = FCGI_PARAM("GATEWAY_FUNCTION"),
+		[ROUTER_DOCUMENT_URI] = FCGI_PARAM("DOCUMENT_URI"),
+		[ROUTER_SCRIPT_NAME] = FCGI_PARAM("SCRIPT_NAME"),
+		[ROUTER_REQUEST_URI] = FCGI_PARAM("REQUEST_URI"),
+	};
+
+	memcpy(lookup, names, sizeof(names));
+}
+
 const struct function_conf *router_route(const struct gateway_conf *conf,
-    const uint8_t *params, size_t params_len)
+    const struct fcgi_param *lookup)
 {
-	const char *function = NULL, *path = NULL;
-	size_t function_len = 0, path_len = 0;
+	const struct fcgi_param *fn = &lookup[ROUTER_GATEWAY_FUNCTION];
+	const struct fcgi_param *path = NULL;
+	size_t path_len = 0;
 
-	router_find_param(params, params_len, "GATEWAY_FUNCTION", &function, &function_len);
-	if (!router_find_param(params, params_len, "DOCUMENT_URI", &path, &path_len) &&
-	    !router_find_param(params, params_len, "SCRIPT_NAME", &path, &path_len) &&
-	    router_find_param(params, params_len, "REQUEST_URI", &path, &path_len)) {
-		const char *query = memchr(path, '?', path_len);
-		if (query != NULL)
-			path_len = (size_t)(query - path);
+	if (fn->found && fn->value_len > 0)
+		return config_find_function(conf, (const char *)fn->value, fn->value_len);
+	for (int i = ROUTER_DOCUMENT_URI; i <= ROUTER_REQUEST_URI && path == NULL; i++) {
+		if (lookup[i].found && lookup[i].value_len > 0)
+			path = &lookup[i];
 	}
-	return router_match(conf, function, function_len, path, path_len);
-}
-
-/* Finds a non-empty param. Returns 1 when found, else 0. */
-static int router_find_param(const uint8_t *params, size_t len, const char *name,
-    const char **value, size_t *value_len)
-{
-	const uint8_t *v;
-	size_t vlen;
-
-	if (fcgi_params_find(params, len, name, &v, &vlen) != 1 || vlen == 0)
-		return 0;
-	*value = (const char *)v;
-	*value_len = vlen;
-	return 1;
-}
-
-const struct function_conf *router_match(const struct gateway_conf *conf,
-    const char *function, size_t function_len, const char *path, size_t path_len)
-{
-	if (function != NULL)
-		return config_find_function(conf, function, function_len);
 	if (path == NULL)
 		return NULL;
+	path_len = path->value_len;
+	if (path == &lookup[ROUTER_REQUEST_URI]) {
+		const uint8_t *query = memchr(path->value, '?', path_len);
+		if (query != NULL)
+			path_len = (size_t)(query - path->value);
+	}
+	return router_match_path(conf, (const char *)path->value, path_len);
+}
 
+const struct function_conf *router_match_path(const struct gateway_conf *conf,
+    const char *path, size_t path_len)
+{
 	const struct function_conf *best = NULL;
 	size_t best_len = 0;
 	for (size_t i = 0; i < conf->function_count; i++) {

@@ -14,6 +14,7 @@ endif
 INIH_CFLAGS := $(shell pkg-config --cflags inih 2>/dev/null)
 INIH_LIBS   := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+CORE_LIBS   := -lev $(INIH_LIBS) $(shell pkg-config --libs libseccomp 2>/dev/null || echo -lseccomp) -lm
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wstrict-prototypes \
@@ -61,17 +62,18 @@ fuzz: deps
 	$(BUILD)/fuzz/fuzz_fcgi -max_total_time=$${FUZZ_SECONDS:-60} -print_final_stats=1 $(BUILD)/fuzz/corpus
 
 $(CORE_LIB): $(CORE_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(DAEMON): $(BUILD)/obj/gatewayd/main.o $(CORE_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ -lev $(INIH_LIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
 
 $(BUILD)/functions/%: functions/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lfcgi
 
 $(BUILD)/check_%: tests/check_%.c $(CORE_LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(CHECK_LIBS) -lev $(INIH_LIBS) -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(CHECK_LIBS) $(CORE_LIBS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -16,6 +16,7 @@
 
 static void pool_on_respawn_timer(struct ev_loop *loop, ev_timer *timer, int revents);
 static void pool_on_queue_timeout(struct ev_loop *loop, ev_timer *timer, int revents);
+static void pool_respawn_after_exit(struct pool *pool, struct worker *w, bool failed);
 static void pool_schedule_respawn(struct pool *pool, struct worker *w, double delay);
 static void pool_enqueue(struct pool *pool, struct pool_job *job, bool at_head);
 static void pool_dequeue(struct pool *pool, struct pool_job *job);
@@ -206,15 +207,14 @@ void pool_worker_unidle(struct pool *pool, struct worker *w)
  * PHP_FCGI_MAX_REQUESTS and may leave a request unread, and that request
  * never ran. Workers of one pool tend to reach that limit together, so a job
  * may meet several exiting workers in a row: it is resent up to once per
- * worker of the pool, plus one. Any other end fails the job. A worker that served requests is
- * replaced at once, one that served none after a growing backoff, so a
- * function that cannot start is not respawned in a hot loop.
+ * worker of the pool, plus one. Any other end fails the job.
  */
 void pool_worker_reaped(struct pool *pool, struct worker *w, int status,
     struct pool_job *job)
 {
+	bool clean_exit = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+
 	if (job != NULL) {
-		bool clean_exit = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 		if (clean_exit && !job->output_started && !pool->stopping &&
 		    job->resends <= pool->config.max_children) {
 			job->resends++;
@@ -224,9 +224,23 @@ void pool_worker_reaped(struct pool *pool, struct worker *w, int status,
 			job->ops->fail(job, POOL_ERR_WORKER_DIED);
 		}
 	}
+	bool orderly = w->requests_served > 0 &&
+	    (clean_exit || (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM));
+	pool_respawn_after_exit(pool, w, !orderly);
+}
+
+/*
+ * A worker that served requests and ended in order (exit 0, or SIGTERM) is
+ * replaced at once. One that crashed, was killed (a seccomp violation, an
+ * rlimit, kill -9) or never served is replaced after a backoff of 0.1 s
+ * doubling to 10 s, reset by the next request that completes: a function
+ * that keeps dying is held back, not respawned in a hot loop.
+ */
+static void pool_respawn_after_exit(struct pool *pool, struct worker *w, bool failed)
+{
 	if (pool->stopping)
 		return;
-	if (w->requests_served > 0) {
+	if (!failed) {
 		pool_schedule_respawn(pool, w, 0.);
 		return;
 	}
@@ -261,8 +275,7 @@ static void pool_on_respawn_timer(struct ev_loop *loop, ev_timer *timer, int rev
 		return;
 	if (pool->events->spawn_failed)
 		pool->events->spawn_failed(pool, err);
-	w->requests_served = 0;
-	pool_worker_reaped(pool, w, 0, NULL);
+	pool_respawn_after_exit(pool, w, true);
 }
 
 unsigned pool_stop(struct pool *pool)

@@ -19,6 +19,8 @@
 
 #include <ev.h>
 
+#include "sandbox.h"
+
 struct pool;
 struct pool_job;
 struct worker;
@@ -78,6 +80,7 @@ struct pool_config {
 	char *const *argv;		/* argv[0] absolute */
 	char *const *envp;		/* the workers' whole environment */
 	const char *run_dir;		/* 0700 directory for the listening sockets */
+	const struct sandbox_spec *sandbox;	/* how each worker is confined before exec */
 	unsigned max_children;
 	unsigned long max_requests;	/* recycle after this many; 0 = never */
 	unsigned queue_max;		/* jobs allowed to wait */

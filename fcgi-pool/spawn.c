@@ -20,11 +20,12 @@
 
 static int spawn_address(const char *path, struct sockaddr_un *addr, char *err, size_t err_len);
 static int spawn_listen(const char *path, char *err, size_t err_len);
-static void spawn_child(int listen_fd, int stderr_fd, int error_fd,
-    char *const argv[], char *const envp[]) __attribute__((noreturn));
+static void spawn_child(int listen_fd, int stderr_fd, int error_fd, char *const argv[],
+    char *const envp[], const struct sandbox_spec *sandbox) __attribute__((noreturn));
+static void spawn_child_fail(enum sandbox_step step) __attribute__((noreturn));
 
 int spawn_worker(const char *sock_path, char *const argv[], char *const envp[],
-    struct spawn_result *out, char *err, size_t err_len)
+    const struct sandbox_spec *sandbox, struct spawn_result *out, char *err, size_t err_len)
 {
 	int stderr_pipe[2] = { -1, -1 }, error_pipe[2] = { -1, -1 };
 	int listen_fd = spawn_listen(sock_path, err, err_len);
@@ -42,7 +43,7 @@ int spawn_worker(const char *sock_path, char *const argv[], char *const envp[],
 		goto err;
 	}
 	if (pid == 0)
-		spawn_child(listen_fd, stderr_pipe[1], error_pipe[1], argv, envp);
+		spawn_child(listen_fd, stderr_pipe[1], error_pipe[1], argv, envp, sandbox);
 
 	close(listen_fd);
 	close(stderr_pipe[1]);
@@ -126,11 +127,14 @@ int spawn_connect(const char *sock_path, char *err, size_t err_len)
 /*
  * The child: restore default signal handling, die with the parent, put the
  * listening socket on fd 0, /dev/null on fd 1, the stderr pipe on fd 2,
- * close every other descriptor, exec. Only async-signal-safe calls.
+ * close every other descriptor, enter the sandbox, exec. Only
+ * async-signal-safe calls, but for the seccomp load (see sandbox.h).
  */
-static void spawn_child(int listen_fd, int stderr_fd, int error_fd,
-    char *const argv[], char *const envp[])
+static void spawn_child(int listen_fd, int stderr_fd, int error_fd, char *const argv[],
+    char *const envp[], const struct sandbox_spec *sandbox)
 {
+	enum sandbox_step step;
+
 	sigset_t none;
 	int fds[3];
 
@@ -157,9 +161,18 @@ static void spawn_child(int listen_fd, int stderr_fd, int error_fd,
 		_exit(127);
 	close_range(SPAWN_ERROR_FD + 1, ~0U, 0);
 
+	if (sandbox_enter(sandbox, &step) < 0)
+		spawn_child_fail(step);
 	execve(argv[0], argv, envp);
-	int e = errno;
+	spawn_child_fail(SANDBOX_STEP_EXEC);
+}
+
+/* Tells the parent which step failed, with errno, and exits. */
+static void spawn_child_fail(enum sandbox_step step)
+{
+	struct spawn_error e = { .step = (int)step, .error = errno };
 	ssize_t ignored = write(SPAWN_ERROR_FD, &e, sizeof(e));
+
 	(void)ignored;
 	_exit(127);
 }

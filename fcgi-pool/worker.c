@@ -64,7 +64,8 @@ int worker_spawn(struct worker *w, char *err, size_t err_len)
 		    pool->config.run_dir);
 		return -1;
 	}
-	if (spawn_worker(w->sock_path, pool->config.argv, pool->config.envp, &r, err, err_len) < 0)
+	if (spawn_worker(w->sock_path, pool->config.argv, pool->config.envp, pool->config.sandbox,
+		&r, err, err_len) < 0)
 		return -1;
 
 	w->pid = r.pid;
@@ -376,14 +377,14 @@ static void worker_on_child(struct ev_loop *loop, ev_child *child, int revents)
 }
 
 /*
- * The close-on-exec pipe: EOF means exec succeeded; an int means it failed
- * with that errno.
+ * The close-on-exec pipe: EOF means exec succeeded; a struct spawn_error
+ * says which sandbox step, or the exec itself, failed and why.
  */
 static void worker_on_exec_error(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct worker *w = io->data;
 	struct pool *pool = w->pool;
-	int e;
+	struct spawn_error e;
 	(void)revents;
 
 	ssize_t n = read(io->fd, &e, sizeof(e));
@@ -391,8 +392,12 @@ static void worker_on_exec_error(struct ev_loop *loop, ev_io *io, int revents)
 		return;
 	if (n == (ssize_t)sizeof(e) && pool->events->spawn_failed) {
 		char message[PATH_MAX + 64];
-		snprintf(message, sizeof(message), "cannot exec %s: %s", pool->config.argv[0],
-		    strerror(e));
+		if (e.step == SANDBOX_STEP_EXEC)
+			snprintf(message, sizeof(message), "cannot exec %s: %s",
+			    pool->config.argv[0], strerror(e.error));
+		else
+			snprintf(message, sizeof(message), "sandbox: %s failed: %s",
+			    sandbox_step_name((enum sandbox_step)e.step), strerror(e.error));
 		pool->events->spawn_failed(pool, message);
 	}
 	ev_io_stop(loop, io);

@@ -106,6 +106,17 @@ config_key_error(struct conf_file *cf, const char *name, const char *value,
 	va_end(ap);
 }
 
+/* An error about line of file, which need not be the line being read (0: none). */
+void __attribute__((format(printf, 4, 5)))
+config_error_at(struct loader *ld, const char *file, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(ld, file, line, NULL, NULL, fmt, ap);
+	va_end(ap);
+}
+
 /* Reports "out of memory" at cf's current line and returns -1. */
 int config_out_of_memory(struct conf_file *cf)
 {
@@ -131,6 +142,9 @@ static int function_add(struct conf_file *cf, const char *name, size_t len)
 		.queue_max = 512,
 		.queue_timeout = 30,
 		.max_body = 8 * CONFIG_SIZE_M,
+		.seccomp_kill = true,
+		.limits[CONF_LIMIT_CORE] = { .set = true, .value = 0 },	/* no core dumps */
+		.clear_env = true,
 		.line = cf->lineno,
 	};
 	struct function_conf *grown;
@@ -140,9 +154,11 @@ static int function_add(struct conf_file *cf, const char *name, size_t len)
 	conf->functions = grown;
 	fn.name = strndup(name, len);
 	fn.file = strdup(cf->path);
-	if (!fn.name || !fn.file) {
+	fn.seccomp = strdup("default");
+	if (!fn.name || !fn.file || !fn.seccomp) {
 		free(fn.name);
 		free(fn.file);
+		free(fn.seccomp);
 		return config_out_of_memory(cf);
 	}
 	grown[conf->function_count++] = fn;
@@ -150,6 +166,14 @@ static int function_add(struct conf_file *cf, const char *name, size_t len)
 	cf->fn_index = conf->function_count - 1;
 	cf->fn_seen = 0;
 	return 0;
+}
+
+/* Ends the section being read: a function's has checks that need all its lines. */
+static void file_leave_section(struct conf_file *cf)
+{
+	if (cf->section == SECTION_FUNCTION)
+		config_sandbox_section_end(cf);
+	cf->section = SECTION_SKIP;
 }
 
 /*
@@ -177,7 +201,7 @@ static int file_enter_section(struct conf_file *cf, const char *line)
 	size_t len = (size_t)(end - name), i;
 	const struct gateway_conf *conf = cf->ld->conf;
 
-	cf->section = SECTION_SKIP;
+	file_leave_section(cf);
 	rest = end + (*end == ']') + strspn(end + (*end == ']'), " \t");
 	if (*end != ']' || (*rest && *rest != ';' && *rest != '#')) {
 		config_file_error(cf, "syntax error: a section header is [name] alone on its line");
@@ -256,7 +280,7 @@ static char *file_read_line(char *str, int num, void *stream)
 	if (len >= (size_t)num) {
 		config_file_error(cf, "line too long (%zu characters, at most %d)", len, num - 1);
 		if (line[strspn(line, " \t")] == '[')
-			cf->section = SECTION_SKIP;
+			file_leave_section(cf);
 		return str;
 	}
 	line += strspn(line, " \t");
@@ -325,6 +349,7 @@ static int file_load(struct loader *ld, const struct conf_file *parent, const ch
 		conf_error(ld, path, rc > 0 ? (unsigned)rc : 0, "syntax error");
 	ret = 0;
 out:
+	file_leave_section(&cf);
 	free(cf.buf);
 	free(cf.dir);
 	free(cf.real);
@@ -396,6 +421,7 @@ static void conf_check(struct loader *ld, const char *path)
 int config_load(const char *path, struct gateway_conf **out, char *err, size_t err_len)
 {
 	struct loader ld = { .err = err, .err_len = err ? err_len : 0 };
+	int rc;
 
 	*out = NULL;
 	if (ld.err_len > 0)
@@ -411,7 +437,9 @@ int config_load(const char *path, struct gateway_conf **out, char *err, size_t e
 	ld.conf->log_level = LOG_LEVEL_INFO;
 	ld.conf->max_connections = 1024;
 	ld.conf->max_params = 64 * CONFIG_SIZE_K;
-	if (file_load(&ld, NULL, path, NULL) == 0)
+	rc = file_load(&ld, NULL, path, NULL);
+	config_sandbox_global_end(&ld);
+	if (rc == 0)
 		conf_check(&ld, path);
 	if (ld.errors > 0) {
 		config_free(ld.conf);
@@ -445,6 +473,13 @@ static void function_free(struct function_conf *fn)
 	free(fn->route);
 	pairs_free(fn->env, fn->env_count);
 	pairs_free(fn->params, fn->param_count);
+	free(fn->seccomp);
+	free(fn->seccomp_allow);
+	free(fn->seccomp_deny);
+	free(fn->identity.user);
+	free(fn->chdir);
+	free(fn->chroot);
+	free(fn->env_file);
 	free(fn->file);
 }
 
@@ -461,6 +496,7 @@ void config_free(struct gateway_conf *conf)
 		free(conf->allowed_clients[i]);
 	free(conf->allowed_clients);
 	free(conf->run_dir);
+	free(conf->identity.user);
 	for (i = 0; i < conf->function_count; i++)
 		function_free(&conf->functions[i]);
 	free(conf->functions);

@@ -4,15 +4,16 @@
  * an error that names the file and line it comes from.
  *
  * Layout: one [global] section and one section per function; `include =`
- * globs pull in more files (a functions.d directory of .ini files), relative to the file that
- * names them. Directive names follow PHP-FPM where the meaning is the same.
- * Relative paths (listen sockets, run_dir, include, exec, script) are taken
- * relative to the directory of the file they are written in, and stored
- * absolute.
+ * globs pull in more files (a functions.d directory of .ini files).
+ * Directive names follow PHP-FPM where the meaning is the same. Relative
+ * paths (listen sockets, run_dir, include, exec, script, seccomp profile
+ * files, chdir, chroot, env_file) are taken relative to the directory of the
+ * file they are written in, and stored absolute.
  */
 #ifndef GATEWAYD_CONFIG_H
 #define GATEWAYD_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -27,6 +28,31 @@ enum pm_mode {
 struct conf_pair {
 	char *name;
 	char *value;
+};
+
+/* The resource limits a function may set (setrlimit in the worker). */
+enum conf_limit {
+	CONF_LIMIT_MEMORY,	/* limit.memory: RLIMIT_AS, a size */
+	CONF_LIMIT_CPU,		/* limit.cpu: RLIMIT_CPU, a duration in whole seconds (rounded up) */
+	CONF_LIMIT_FILES,	/* limit.files: RLIMIT_NOFILE, a count */
+	CONF_LIMIT_PROCS,	/* limit.procs: RLIMIT_NPROC, a count */
+	CONF_LIMIT_CORE,	/* limit.core: RLIMIT_CORE, a size; set to 0 when not given */
+	CONF_LIMIT_FSIZE,	/* limit.fsize: RLIMIT_FSIZE, a size */
+	CONF_LIMIT_COUNT,
+};
+
+/* One limit.* value. */
+struct conf_rlimit {
+	bool set;			/* given (limit.core is always set) */
+	unsigned long long value;	/* bytes, seconds or a count */
+};
+
+/* A user = / group = value, resolved when the configuration is loaded. */
+struct conf_identity {
+	bool set;			/* user = was given */
+	char *user;			/* as written */
+	uid_t uid;
+	gid_t gid;			/* group =, else the user's primary group */
 };
 
 /* One [function] section. */
@@ -46,6 +72,19 @@ struct function_conf {
 	size_t env_count;
 	struct conf_pair *params;	/* param[NAME] = value, in file order */
 	size_t param_count;
+	/* Sandbox (docs/sandbox.md). */
+	char *seccomp;			/* "default" (default), "strict", "off", or an absolute profile path */
+	char *seccomp_allow;		/* seccomp.allow: names and @groups, or NULL */
+	char *seccomp_deny;		/* seccomp.deny: names and @groups, or NULL */
+	bool seccomp_kill;		/* seccomp.action: kill (default, true) or errno (false) */
+	struct conf_rlimit limits[CONF_LIMIT_COUNT];
+	struct conf_identity identity;	/* user = / group =; unset: gatewayd's own */
+	bool allow_root;		/* allow_root = yes: workers may run as uid 0 */
+	char *chdir;			/* chdir = absolute path, or NULL (gatewayd's, "/" with chroot) */
+	char *chroot;			/* chroot = absolute path, or NULL */
+	bool clear_env;			/* clear_env = no inherits gatewayd's environment; default yes */
+	char *env_file;			/* env_file = path (merged into env, file lines first), or NULL */
+	bool network_none;		/* network = none: an empty network namespace */
 	char *file;			/* where the section header stands */
 	unsigned line;
 };
@@ -62,6 +101,7 @@ struct gateway_conf {
 	enum log_level log_level;	/* log_level, default info */
 	unsigned max_connections;	/* max_connections from web servers, default 1024 */
 	size_t max_params;		/* request.max_params bytes of PARAMS, default 64K */
+	struct conf_identity identity;	/* [global] user = / group =: dropped to after binding */
 	struct function_conf *functions;
 	size_t function_count;
 };

@@ -1,12 +1,13 @@
 /*
  * config_internal.h: what config.c (the line reader, sections, includes,
- * load and free) and config_keys.c (the key table and the value parsers)
- * share. Private to those two files: every other module includes config.h
- * alone.
+ * load and free), config_keys.c (the key table and the value parsers) and
+ * config_sandbox.c (the parsers of the sandbox keys) share. Private to those
+ * three files: every other module includes config.h alone.
  */
 #ifndef GATEWAYD_CONFIG_INTERNAL_H
 #define GATEWAYD_CONFIG_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -16,6 +17,20 @@
 #define CONFIG_SIZE_M (1ULL << 20)
 #define CONFIG_SIZE_G (1ULL << 30)
 
+/*
+ * Where user = and group = stood in one section: a function's, or [global]
+ * across its files. They may come in either order, and allow_root = may
+ * follow user =, so the checks that need them all wait for the section's end.
+ */
+struct identity_lines {
+	char *user_file;		/* the file user = stands in (even a bad one), or NULL */
+	unsigned user_line;
+	bool user_gid_known;		/* user = has a passwd entry: a primary group */
+	char *group;			/* group = value as written, or NULL */
+	char *group_file;		/* the file group = stands in */
+	unsigned group_line;
+};
+
 /* What one config_load() call carries from file to file. */
 struct loader {
 	struct gateway_conf *conf;	/* being filled; freed by config_load() on error */
@@ -23,7 +38,8 @@ struct loader {
 	size_t err_len;
 	size_t err_used;
 	unsigned errors;		/* errors found, whether or not they fitted in err */
-	unsigned global_seen;		/* global_keys[] bits already set, across all files */
+	unsigned long long global_seen;	/* global_keys[] bits already set, across all files */
+	struct identity_lines global_identity;	/* [global] user = / group =, across files */
 };
 
 /* Which section the line being read belongs to. */
@@ -49,7 +65,24 @@ struct conf_file {
 	unsigned depth;			/* 0 for the file given to config_load() */
 	enum section_kind section;
 	size_t fn_index;		/* conf->functions[] index while in SECTION_FUNCTION */
-	unsigned fn_seen;		/* function_keys[] bits already set in this section */
+	unsigned long long fn_seen;	/* function_keys[] bits already set in this section */
+	struct identity_lines fn_identity;	/* this function section's user = / group = */
+};
+
+struct key_spec;
+
+/* Parses value for key k into target (the gateway_conf or function_conf). 0 / -1. */
+typedef int key_parser(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value);
+
+/* One directive: its name, its parser and, for numbers, where and what range. */
+struct key_spec {
+	const char *name;
+	key_parser *parse;
+	size_t offset;			/* the field in target, for parsers shared by fields */
+	size_t width;			/* sizeof that field */
+	unsigned long long min, max;	/* accepted range, for numeric and limit.* parsers */
+	bool repeatable;		/* may appear more than once (listen, include) */
 };
 
 /* config.c: error reporting. */
@@ -61,6 +94,10 @@ void config_file_error(struct conf_file *cf, const char *fmt, ...)
 /* An error about the value of key name on the line of cf being read. */
 void config_key_error(struct conf_file *cf, const char *name, const char *value,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* An error about line of file, which need not be the line being read (0: none). */
+void config_error_at(struct loader *ld, const char *file, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Reports "out of memory" at cf's current line and returns -1. */
 int config_out_of_memory(struct conf_file *cf);
@@ -80,5 +117,54 @@ int config_include(struct conf_file *cf, const char *key, const char *value);
  * reader saw. Always returns 1: errors are reported, not returned.
  */
 int config_on_key(void *user, const char *section, const char *name, const char *value);
+
+/* config_keys.c: helpers the sandbox parsers share. */
+
+/* What config_path_resolve() requires the path to name. */
+enum path_kind {
+	PATH_FILE,		/* a regular file we may read */
+	PATH_DIR,		/* a directory */
+};
+
+/*
+ * Resolves value, written on cf's current line for key k, relative to the
+ * file's directory, and checks that it names kind. Returns the realpath()
+ * (malloc'd), or NULL with the error reported.
+ */
+char *config_path_resolve(struct conf_file *cf, const struct key_spec *k, const char *value,
+    enum path_kind kind);
+
+/* Parses exactly len decimal digits (no sign, no blanks) into *out. 0 / -1 (also overflow). */
+int config_parse_digits(const char *s, size_t len, unsigned long long *out);
+
+/* Writes v as the shortest of "1G", "16M", "64K" or bytes, for messages. */
+const char *config_size_text(unsigned long long v, char *buf, size_t len);
+
+/* An environment variable name: [A-Za-z_][A-Za-z0-9_]*. */
+bool config_env_name_valid(const char *s, size_t len);
+
+/*
+ * Sets (name, len) to value in *pairs: the value of the same name is
+ * replaced in place, else the pair is appended. value is malloc'd and taken
+ * in every case (freed on failure). 0 / -1 out of memory.
+ */
+int config_pair_set(struct conf_pair **pairs, size_t *count, const char *name, size_t len,
+    char *value);
+
+/* config_sandbox.c: the sandbox keys (docs/sandbox.md), parsers for the table. */
+
+key_parser config_key_seccomp, config_key_seccomp_action, config_key_limit_size,
+    config_key_limit_count, config_key_limit_cpu, config_key_user, config_key_group,
+    config_key_dir, config_key_env_file, config_key_network;
+
+/*
+ * Ends cf's function section: reports a group = without user =, a user =
+ * whose primary group is unknown without group =, and a root user without
+ * allow_root = yes. Frees cf->fn_identity.
+ */
+void config_sandbox_section_end(struct conf_file *cf);
+
+/* Ends [global] once every file is read: the checks above, but root is allowed. */
+void config_sandbox_global_end(struct loader *ld);
 
 #endif /* GATEWAYD_CONFIG_INTERNAL_H */

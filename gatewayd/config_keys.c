@@ -5,7 +5,8 @@
  * config.c's reader hands every name = value line to config_on_key(), which
  * applies it to the current section through a table of keys, one parser per
  * key. A bad value is reported as "file:line: name = value: message" and the
- * load goes on.
+ * load goes on. The sandbox keys' parsers live in config_sandbox.c; their
+ * entries are here, so that one table says what a section may contain.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,28 +22,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "config_internal.h"
 
-struct key_spec;
-
-/* Parses value for key k into target (the gateway_conf or function_conf). 0 / -1. */
-typedef int key_parser(struct conf_file *cf, const struct key_spec *k, void *target,
-    const char *value);
-
-/* One directive: its name, its parser and, for numbers, where and what range. */
-struct key_spec {
-	const char *name;
-	key_parser *parse;
-	size_t offset;			/* the field in target, for numeric parsers */
-	size_t width;			/* sizeof that field */
-	unsigned long long min, max;	/* accepted range, for numeric parsers */
-	bool repeatable;		/* may appear more than once (listen, include) */
-};
-
-static key_parser key_whole, key_size, key_duration, key_mode;
+static key_parser key_whole, key_size, key_duration, key_mode, key_bool, key_text;
 static key_parser key_listen, key_allowed_clients, key_run_dir, key_log_level, key_include;
 static key_parser key_exec, key_script, key_route, key_pm;
 
@@ -51,6 +37,12 @@ static key_parser key_exec, key_script, key_route, key_pm;
 /* A number stored at field of type by key_whole(), key_size()... within [min, max]. */
 #define NUMBER_KEY(name, parse, type, field, min, max) \
 	{ name, parse, offsetof(type, field), sizeof(((type *)0)->field), min, max, false }
+/* A value stored at field of type by a parser that knows the field's type. */
+#define FIELD_KEY(name, parse, type, field) NUMBER_KEY(name, parse, type, field, 0, 0)
+/* A limit.* key: limits[limit] of a function, within [min, max] (or unlimited). */
+#define LIMIT_KEY(name, parse, limit, min, max) \
+	{ name, parse, offsetof(struct function_conf, limits) + \
+	    (limit) * sizeof(struct conf_rlimit), sizeof(struct conf_rlimit), min, max, false }
 
 static const struct key_spec global_keys[] = {
 	CUSTOM_KEY("listen", key_listen, true),
@@ -64,6 +56,8 @@ static const struct key_spec global_keys[] = {
 	NUMBER_KEY("request.max_params", key_size, struct gateway_conf, max_params,
 	    CONFIG_SIZE_K, 16 * CONFIG_SIZE_M),
 	CUSTOM_KEY("include", key_include, true),
+	FIELD_KEY("user", config_key_user, struct gateway_conf, identity),
+	FIELD_KEY("group", config_key_group, struct gateway_conf, identity),
 };
 
 static const struct key_spec function_keys[] = {
@@ -77,9 +71,33 @@ static const struct key_spec function_keys[] = {
 	NUMBER_KEY("queue.max", key_whole, struct function_conf, queue_max, 0, 1000000),
 	NUMBER_KEY("queue.timeout", key_duration, struct function_conf, queue_timeout, 0, 0),
 	NUMBER_KEY("request.max_body", key_size, struct function_conf, max_body, 0, CONFIG_SIZE_G),
+	/* The sandbox (config_sandbox.c, docs/sandbox.md). */
+	CUSTOM_KEY("seccomp", config_key_seccomp, false),
+	FIELD_KEY("seccomp.allow", key_text, struct function_conf, seccomp_allow),
+	FIELD_KEY("seccomp.deny", key_text, struct function_conf, seccomp_deny),
+	CUSTOM_KEY("seccomp.action", config_key_seccomp_action, false),
+	LIMIT_KEY("limit.memory", config_key_limit_size, CONF_LIMIT_MEMORY, CONFIG_SIZE_M,
+	    SIZE_MAX),
+	LIMIT_KEY("limit.cpu", config_key_limit_cpu, CONF_LIMIT_CPU, 1, UINT32_MAX),
+	LIMIT_KEY("limit.files", config_key_limit_count, CONF_LIMIT_FILES, 1, 1048576),
+	LIMIT_KEY("limit.procs", config_key_limit_count, CONF_LIMIT_PROCS, 1, 4194304),
+	LIMIT_KEY("limit.core", config_key_limit_size, CONF_LIMIT_CORE, 0, SIZE_MAX),
+	LIMIT_KEY("limit.fsize", config_key_limit_size, CONF_LIMIT_FSIZE, 0, SIZE_MAX),
+	FIELD_KEY("user", config_key_user, struct function_conf, identity),
+	FIELD_KEY("group", config_key_group, struct function_conf, identity),
+	FIELD_KEY("allow_root", key_bool, struct function_conf, allow_root),
+	FIELD_KEY("chdir", config_key_dir, struct function_conf, chdir),
+	FIELD_KEY("chroot", config_key_dir, struct function_conf, chroot),
+	FIELD_KEY("clear_env", key_bool, struct function_conf, clear_env),
+	CUSTOM_KEY("env_file", config_key_env_file, false),
+	CUSTOM_KEY("network", config_key_network, false),
 };
 
 #define KEY_COUNT(t) (sizeof(t) / sizeof((t)[0]))
+
+/* key_apply() keeps one bit per key of a table in an unsigned long long. */
+_Static_assert(KEY_COUNT(global_keys) <= 64 && KEY_COUNT(function_keys) <= 64,
+    "too many keys for the seen bits");
 
 _Static_assert(sizeof(unsigned) == sizeof(int), "key_whole() stores int as unsigned");
 
@@ -91,7 +109,7 @@ static const char *const log_level_names[] = {
 };
 
 /* Parses exactly len decimal digits (no sign, no blanks) into *out. 0 / -1 (also overflow). */
-static int parse_digits(const char *s, size_t len, unsigned long long *out)
+int config_parse_digits(const char *s, size_t len, unsigned long long *out)
 {
 	unsigned long long v = 0;
 	size_t i;
@@ -119,7 +137,7 @@ int config_parse_size(const char *s, size_t *bytes)
 	case 'g': case 'G': unit = CONFIG_SIZE_G; break;
 	default: return -1;
 	}
-	if ((unit > 1 && s[digits + 1] != '\0') || parse_digits(s, digits, &v) < 0 ||
+	if ((unit > 1 && s[digits + 1] != '\0') || config_parse_digits(s, digits, &v) < 0 ||
 	    v > SIZE_MAX / unit)
 		return -1;
 	*bytes = (size_t)(v * unit);
@@ -163,7 +181,7 @@ int config_parse_duration(const char *s, double *seconds)
 }
 
 /* Writes v as the shortest of "1G", "16M", "64K" or bytes, for messages. */
-static const char *size_text(unsigned long long v, char *buf, size_t len)
+const char *config_size_text(unsigned long long v, char *buf, size_t len)
 {
 	if (v >= CONFIG_SIZE_G && v % CONFIG_SIZE_G == 0)
 		snprintf(buf, len, "%lluG", v / CONFIG_SIZE_G);
@@ -180,7 +198,7 @@ static const char *size_text(unsigned long long v, char *buf, size_t len)
 static int key_number(struct conf_file *cf, const struct key_spec *k, const char *value,
     unsigned long long *out)
 {
-	if (parse_digits(value, strlen(value), out) < 0) {
+	if (config_parse_digits(value, strlen(value), out) < 0) {
 		config_key_error(cf, k->name, value, "must be a whole number between %llu and %llu",
 		    k->min, k->max);
 		return -1;
@@ -220,8 +238,8 @@ static int key_size(struct conf_file *cf, const struct key_spec *k, void *target
 	char lo[32], hi[32];
 	size_t v;
 
-	size_text(k->min, lo, sizeof(lo));
-	size_text(k->max, hi, sizeof(hi));
+	config_size_text(k->min, lo, sizeof(lo));
+	config_size_text(k->max, hi, sizeof(hi));
 	if (config_parse_size(value, &v) < 0) {
 		config_key_error(cf, k->name, value,
 		    "must be a size between %s and %s (bytes, or a number with K, M or G)", lo, hi);
@@ -261,6 +279,40 @@ static int key_mode(struct conf_file *cf, const struct key_spec *k, void *target
 		return -1;
 	}
 	*(mode_t *)((char *)target + k->offset) = (mode_t)v;
+	return 0;
+}
+
+/* yes / no, and the spellings other configs use: on / off, true / false, 1 / 0. */
+static int key_bool(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	static const char *const yes[] = { "yes", "on", "true", "1" };
+	static const char *const no[] = { "no", "off", "false", "0" };
+	bool *field = (bool *)((char *)target + k->offset);
+	size_t i;
+
+	for (i = 0; i < KEY_COUNT(yes); i++) {
+		if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
+			*field = strcasecmp(value, yes[i]) == 0;
+			return 0;
+		}
+	}
+	config_key_error(cf, k->name, value, "must be yes or no");
+	return -1;
+}
+
+/* Free text, not empty, stored as written in a char * field. */
+static int key_text(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	char **field = (char **)((char *)target + k->offset);
+
+	if (value[0] == '\0') {
+		config_key_error(cf, k->name, value, "must not be empty");
+		return -1;
+	}
+	if (!(*field = strdup(value)))
+		return config_out_of_memory(cf);
 	return 0;
 }
 
@@ -313,7 +365,7 @@ static bool listen_inet_valid(const char *value)
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != (size_t)(colon - value))
 			return false;
 	}
-	return parse_digits(colon + 1, strlen(colon + 1), &port) == 0 &&
+	return config_parse_digits(colon + 1, strlen(colon + 1), &port) == 0 &&
 	    port >= 1 && port <= 65535;
 }
 
@@ -485,32 +537,48 @@ static int key_exec(struct conf_file *cf, const struct key_spec *k, void *target
 	return 0;
 }
 
+char *config_path_resolve(struct conf_file *cf, const struct key_spec *k, const char *value,
+    enum path_kind kind)
+{
+	struct stat st;
+	char *abs, *real;
+
+	if (value[0] == '\0') {
+		config_key_error(cf, k->name, value, "must not be empty");
+		return NULL;
+	}
+	if (!(abs = path_absolute(cf, value))) {
+		config_out_of_memory(cf);
+		return NULL;
+	}
+	real = realpath(abs, NULL);
+	if (!real || stat(real, &st) < 0) {
+		config_key_error(cf, k->name, value, "%s: %s", abs, strerror(errno));
+		free(real);
+		free(abs);
+		return NULL;
+	}
+	free(abs);
+	if (kind == PATH_FILE && (!S_ISREG(st.st_mode) || access(real, R_OK) < 0)) {
+		config_key_error(cf, k->name, value, "%s is not a readable file", real);
+		free(real);
+		return NULL;
+	}
+	if (kind == PATH_DIR && !S_ISDIR(st.st_mode)) {
+		config_key_error(cf, k->name, value, "%s is not a directory", real);
+		free(real);
+		return NULL;
+	}
+	return real;
+}
+
 /* script: an existing readable file, stored as its realpath(). */
 static int key_script(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
 	struct function_conf *fn = target;
-	struct stat st;
-	char *abs;
 
-	if (value[0] == '\0') {
-		config_key_error(cf, k->name, value, "must not be empty");
-		return -1;
-	}
-	if (!(abs = path_absolute(cf, value)))
-		return config_out_of_memory(cf);
-	fn->script = realpath(abs, NULL);
-	if (!fn->script || stat(fn->script, &st) < 0) {
-		config_key_error(cf, k->name, value, "%s: %s", abs, strerror(errno));
-		free(abs);
-		return -1;
-	}
-	free(abs);
-	if (!S_ISREG(st.st_mode) || access(fn->script, R_OK) < 0) {
-		config_key_error(cf, k->name, value, "%s is not a readable file", fn->script);
-		return -1;
-	}
-	return 0;
+	return (fn->script = config_path_resolve(cf, k, value, PATH_FILE)) ? 0 : -1;
 }
 
 /* route: "/" or a prefix starting with '/' and not ending with one; unique. */
@@ -556,52 +624,61 @@ static int key_pm(struct conf_file *cf, const struct key_spec *k, void *target,
 }
 
 /* An environment variable name: [A-Za-z_][A-Za-z0-9_]*. */
-static bool env_name_valid(const char *s, size_t len)
+bool config_env_name_valid(const char *s, size_t len)
 {
 	return len > 0 && !isdigit((unsigned char)s[0]) &&
 	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == len;
 }
 
+int config_pair_set(struct conf_pair **pairs, size_t *count, const char *name, size_t len,
+    char *value)
+{
+	struct conf_pair *grown;
+	size_t i;
+
+	for (i = 0; i < *count; i++) {
+		if (strlen((*pairs)[i].name) == len && memcmp((*pairs)[i].name, name, len) == 0) {
+			free((*pairs)[i].value);
+			(*pairs)[i].value = value;
+			return 0;
+		}
+	}
+	if (!(grown = reallocarray(*pairs, *count + 1, sizeof(*grown)))) {
+		free(value);
+		return -1;
+	}
+	*pairs = grown;
+	grown[*count].value = value;
+	if (!(grown[*count].name = strndup(name, len))) {
+		free(value);
+		return -1;
+	}
+	(*count)++;
+	return 0;
+}
+
 /*
  * env[NAME] = value and param[NAME] = value. A repeated NAME replaces the
- * earlier value in place, so the last one wins as in PHP-FPM.
+ * earlier value in place, so the last one wins as in PHP-FPM; an env[NAME]
+ * also replaces the env_file value of NAME.
  */
 static int key_pair(struct conf_file *cf, struct conf_pair **pairs, size_t *count,
     const char *key, size_t prefix_len, const char *value)
 {
 	const char *name = key + prefix_len;
-	size_t len = strlen(name) - 1, i;
+	size_t len = strlen(name) - 1;
 	bool is_env = prefix_len == strlen("env[");
-	struct conf_pair *grown;
 	char *copy;
 
 	if (name[len] != ']' || memchr(name, ']', len) ||
-	    (is_env ? !env_name_valid(name, len) : len == 0)) {
+	    (is_env ? !config_env_name_valid(name, len) : len == 0)) {
 		config_key_error(cf, key, value, is_env ? "must be env[NAME], NAME made of "
 		    "A-Z a-z 0-9 _ and not starting with a digit" :
 		    "must be param[NAME], NAME not empty and without ']'");
 		return -1;
 	}
-	if (!(copy = strdup(value)))
+	if (!(copy = strdup(value)) || config_pair_set(pairs, count, name, len, copy) < 0)
 		return config_out_of_memory(cf);
-	for (i = 0; i < *count; i++) {
-		if (strlen((*pairs)[i].name) == len && memcmp((*pairs)[i].name, name, len) == 0) {
-			free((*pairs)[i].value);
-			(*pairs)[i].value = copy;
-			return 0;
-		}
-	}
-	if (!(grown = reallocarray(*pairs, *count + 1, sizeof(*grown)))) {
-		free(copy);
-		return config_out_of_memory(cf);
-	}
-	*pairs = grown;
-	grown[*count].value = copy;
-	if (!(grown[*count].name = strndup(name, len))) {
-		free(copy);
-		return config_out_of_memory(cf);
-	}
-	(*count)++;
 	return 0;
 }
 
@@ -611,7 +688,7 @@ static int key_pair(struct conf_file *cf, struct conf_pair **pairs, size_t *coun
  * across all files); seen holds the bits of those already set.
  */
 static void key_apply(struct conf_file *cf, const struct key_spec *keys, size_t n,
-    unsigned *seen, void *target, const char *section, const char *name, const char *value)
+    unsigned long long *seen, void *target, const char *section, const char *name, const char *value)
 {
 	size_t i;
 
@@ -621,11 +698,11 @@ static void key_apply(struct conf_file *cf, const struct key_spec *keys, size_t 
 		config_file_error(cf, "unknown key \"%s\" in [%s]", name, section);
 		return;
 	}
-	if (!keys[i].repeatable && (*seen & (1u << i))) {
+	if (!keys[i].repeatable && (*seen & (1ULL << i))) {
 		config_key_error(cf, name, value, "already set in [%s]", section);
 		return;
 	}
-	*seen |= 1u << i;
+	*seen |= 1ULL << i;
 	keys[i].parse(cf, &keys[i], target, value);
 }
 

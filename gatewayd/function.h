@@ -11,6 +11,8 @@
 #include "config.h"
 #include "fcgi.h"
 #include "pool.h"
+#include "sandbox.h"
+#include "syscall_filter.h"
 
 struct function {
 	const struct function_conf *conf;
@@ -19,13 +21,19 @@ struct function {
 	struct buf added_params;	/* encoded pairs appended to every request */
 	struct fcgi_param *replaced;	/* param names dropped from the web server's */
 	size_t replaced_count;
+	struct syscall_filter *filter;	/* NULL for seccomp = off */
+	struct sandbox_spec sandbox;	/* how each worker is confined */
+	unsigned long seccomp_kills;	/* workers killed by SIGSYS so far */
 };
 
 /*
- * Prepares fn for conf (no process yet). Returns 0, or -1 with err filled.
+ * Prepares fn for conf (no process yet): its environment, params, seccomp
+ * filter and sandbox. gatewayd_uid is the uid gatewayd runs as once started,
+ * which workers without `user =` keep: uid 0 is refused unless allow_root.
+ * Returns 0, or -1 with err filled.
  */
 int function_init(struct function *fn, struct ev_loop *loop, const struct function_conf *conf,
-    const char *run_dir, char *err, size_t err_len);
+    const char *run_dir, uid_t gatewayd_uid, char *err, size_t err_len);
 
 /* Forks the function's workers. Returns 0, or -1 with err filled. */
 int function_start(struct function *fn, char *err, size_t err_len);

@@ -14,13 +14,15 @@
 #include "front.h"
 #include "gateway.h"
 #include "log.h"
+#include "privileges.h"
 
 #define GATEWAYD_DEFAULT_CONFIG "/etc/gatewayd/gatewayd.ini"
 /* Seconds workers get to exit after SIGTERM before they are killed. */
 #define GATEWAYD_STOP_GRACE 3.0
 
 static void usage(FILE *out);
-static int prepare_run_dir(const char *path, char *err, size_t err_len);
+static int check_functions(struct gateway_conf *conf, const char *config_path);
+static int prepare_run_dir(const struct gateway_conf *conf, char *err, size_t err_len);
 static int start_functions(struct gateway *gw, char *err, size_t err_len);
 static void begin_shutdown(struct gateway *gw);
 static void on_stop_signal(struct ev_loop *loop, ev_signal *sig, int revents);
@@ -57,12 +59,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gatewayd: configuration %s has errors\n", config_path);
 		return 1;
 	}
-	if (test_only) {
-		printf("gatewayd: configuration %s is ok (%zu functions)\n", config_path,
-		    gw.conf->function_count);
-		config_free(gw.conf);
-		return 0;
-	}
+	if (test_only)
+		return check_functions(gw.conf, config_path);
 	log_set_level(gw.conf->log_level);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -75,8 +73,9 @@ int main(int argc, char **argv)
 	ev_signal_start(gw.loop, &sigint);
 
 	int status = 0;
-	if (prepare_run_dir(gw.conf->run_dir, err, sizeof(err)) < 0 ||
-	    front_start(&gw, err, sizeof(err)) < 0 || start_functions(&gw, err, sizeof(err)) < 0) {
+	if (prepare_run_dir(gw.conf, err, sizeof(err)) < 0 || front_start(&gw, err, sizeof(err)) < 0 ||
+	    privileges_drop(gw.conf, err, sizeof(err)) < 0 ||
+	    start_functions(&gw, err, sizeof(err)) < 0) {
 		log_error("cannot start: %s", err);
 		status = 1;
 		begin_shutdown(&gw);
@@ -101,13 +100,45 @@ static void usage(FILE *out)
 }
 
 /*
- * The directory for the workers' sockets: created 0700 when missing (its
- * missing parents 0755); an existing one must be ours and closed to group
- * and others, since whoever can connect to a worker's socket can run
- * requests past gatewayd.
+ * gatewayd -t: past the configuration itself, what start-up would refuse:
+ * seccomp policies that do not build, workers that would run as root.
+ * Prints each problem as file:line of its function. Returns the exit status.
  */
-static int prepare_run_dir(const char *path, char *err, size_t err_len)
+static int check_functions(struct gateway_conf *conf, const char *config_path)
 {
+	uid_t uid = privileges_final_uid(conf);
+	int bad = 0;
+
+	for (size_t i = 0; i < conf->function_count; i++) {
+		const struct function_conf *fc = &conf->functions[i];
+		struct function fn;
+		char err[512];
+		if (function_init(&fn, EV_DEFAULT, fc, conf->run_dir, uid, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s:%u: [%s]: %s\n", fc->file, fc->line, fc->name, err);
+			bad = 1;
+		}
+		function_destroy(&fn);
+	}
+	if (bad) {
+		fprintf(stderr, "gatewayd: configuration %s has errors\n", config_path);
+	} else {
+		printf("gatewayd: configuration %s is ok (%zu functions)\n", config_path,
+		    conf->function_count);
+	}
+	config_free(conf);
+	return bad;
+}
+
+/*
+ * The directory for the workers' sockets: created 0700 when missing (its
+ * missing parents 0755) and given to the user gatewayd will run as; it must
+ * be that user's and closed to group and others, since whoever can connect
+ * to a worker's socket can run requests past gatewayd.
+ */
+static int prepare_run_dir(const struct gateway_conf *conf, char *err, size_t err_len)
+{
+	const char *path = conf->run_dir;
+	uid_t uid = privileges_final_uid(conf);
 	struct stat st;
 	char parent[PATH_MAX];
 
@@ -129,9 +160,11 @@ static int prepare_run_dir(const char *path, char *err, size_t err_len)
 		snprintf(err, err_len, "run_dir %s: not a directory", path);
 		return -1;
 	}
-	if (st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+	if (st.st_uid != uid && geteuid() == 0 && chown(path, uid, conf->identity.gid) == 0)
+		st.st_uid = uid;
+	if (st.st_uid != uid || (st.st_mode & 077) != 0) {
 		snprintf(err, err_len, "run_dir %s: must be owned by uid %d with mode 0700",
-		    path, (int)geteuid());
+		    path, (int)uid);
 		return -1;
 	}
 	return 0;
@@ -149,10 +182,11 @@ static int start_functions(struct gateway *gw, char *err, size_t err_len)
 	for (size_t i = 0; i < conf->function_count; i++) {
 		struct function *fn = &gw->functions[i];
 		char why[512];
-		if (function_init(fn, gw->loop, &conf->functions[i], conf->run_dir, why,
-			sizeof(why)) < 0 ||
+		const struct function_conf *fc = &conf->functions[i];
+		if (function_init(fn, gw->loop, fc, conf->run_dir, geteuid(), why, sizeof(why)) < 0 ||
 		    function_start(fn, why, sizeof(why)) < 0) {
-			snprintf(err, err_len, "function %s: %s", conf->functions[i].name, why);
+			snprintf(err, err_len, "%s:%u: function %s: %s", fc->file, fc->line, fc->name,
+			    why);
 			return -1;
 		}
 		log_info("function %s: %u workers of %s", conf->functions[i].name,

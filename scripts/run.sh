@@ -65,7 +65,15 @@ nginx_port_free "$PORT" ||
 	die "127.0.0.1:$PORT is already taken (see: ss -ltnp 'sport = :$PORT'); stop that program first"
 "$GATEWAYD" -t -c "$CONF" || die "$CONF does not check clean (errors above)"
 
-{ mkdir -p "$RUN_DIR" && chmod 0700 "$RUN_DIR"; } || die "cannot create $RUN_DIR"
+# 0755: gatewayd, once it has dropped to [global] user, must reach run_dir
+# below; its own socket is guarded by listen.mode.
+{ mkdir -p "$RUN_DIR" && chmod 0755 "$RUN_DIR"; } || die "cannot create $RUN_DIR"
+# As root, gatewayd and the workers run as [global] user (nobody): they must
+# be able to reach the checkout.
+if [ "$(id -u)" -eq 0 ] &&
+	! setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$PWD/build/functions/hello"; then
+	die "user nobody cannot reach $PWD/build/functions/hello (a parent directory is closed to others): run make run as a regular user, or from a checkout others can read"
+fi
 rm -f "$SOCK"
 
 trap on_signal INT TERM

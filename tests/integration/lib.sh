@@ -117,7 +117,10 @@ assert_gw_alive() {
 
 # gw_config: writes $GW_CONF: a [global] section for this test (debug log,
 # sockets in $T, mode 0666 so nginx's worker can connect), then stdin.
-# GW_GLOBAL_EXTRA adds lines to [global].
+# GW_GLOBAL_EXTRA adds lines to [global]. Tests run as root in CI, and
+# gatewayd refuses to run workers as root unless told: a function section
+# that sets neither user nor allow_root gets "allow_root = yes" (see
+# _gw_allow_root), so tests about other things need not say it.
 gw_config() {
 	{
 		printf '[global]\n'
@@ -127,8 +130,31 @@ gw_config() {
 		printf 'log_level = debug\n'
 		[ -n "${GW_GLOBAL_EXTRA:-}" ] && printf '%s\n' "$GW_GLOBAL_EXTRA"
 		printf '\n'
-		cat
+		_gw_allow_root
 	} >"$GW_CONF"
+}
+
+# _gw_allow_root: copies stdin, adding "allow_root = yes" to each function
+# section with no user or allow_root line, when running as root.
+_gw_allow_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		cat
+		return
+	fi
+	awk '
+		function flush() {
+			if (section != "" && !has_identity)
+				print "allow_root = yes"
+		}
+		/^[ \t]*\[[^]]*\][ \t]*$/ {
+			flush()
+			section = $0
+			has_identity = ($0 ~ /\[global\]/)
+		}
+		/^[ \t]*(user|allow_root)[ \t]*=/ { has_identity = 1 }
+		{ print }
+		END { flush() }
+	'
 }
 
 # gw_start: starts gatewayd on $GW_CONF, logging to $GW_LOG, and waits (10 s
@@ -254,3 +280,63 @@ _cleanup() {
 }
 trap _cleanup EXIT
 trap 'exit 143' INT TERM
+
+# ----------------------------------------------------------- sandbox helpers
+# Used by test_2*.sh, which drive functions/sysprobe (see its header).
+
+# skip REASON: the test cannot run here; says so and passes (exit 0).
+skip() {
+	printf 'SKIP: %s\n' "$*"
+	exit 0
+}
+
+# require_root: skips the test unless it runs as root.
+require_root() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root (uid $(id -u))"
+}
+
+# probe FUNCTION CALL [QUERY]: GET /function/FUNCTION?call=CALL[&QUERY].
+probe() {
+	http_get "/function/$1?call=$2${3:+&$3}"
+}
+
+# probe_expect FUNCTION CALL NEEDLE: the probe answers 200 and its body
+# contains NEEDLE ("ptrace: error EPERM", "fork: ok"...).
+probe_expect() {
+	probe "$1" "$2"
+	[ "$HTTP_STATUS" = 200 ] ||
+		fail "$1 call=$2: expected status 200, got $HTTP_STATUS (body: '$(_show <"$BODY")')"
+	assert_contains "$(cat "$BODY")" "$3" "$1 call=$2"
+}
+
+# probe_pid FUNCTION: sets PROBE_PID to the pid of the worker that answers
+# call=pid (with pm.max_children = 1, the function's only worker); fails the
+# test unless it answers 200 within 5 s (a worker being respawned may not).
+PROBE_PID=""
+probe_pid() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		probe "$1" pid
+		if [ "$HTTP_STATUS" = 200 ]; then
+			PROBE_PID=$(sed -n 's/^pid=\([0-9][0-9]*\)$/\1/p' "$BODY")
+			[ -n "$PROBE_PID" ] || fail "$1 call=pid: no pid in '$(_show <"$BODY")'"
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "$1 call=pid: no 200 within 5 s (last status $HTTP_STATUS, body '$(_show <"$BODY")')"
+}
+
+# gw_check FILE: runs `gatewayd -t -c FILE`, output in FILE.out; returns
+# gatewayd's exit status.
+gw_check() {
+	local rc=0
+	"$GATEWAYD" -t -c "$1" >"$1.out" 2>&1 || rc=$?
+	return "$rc"
+}
+
+# gw_global_conf FILE: writes the [global] section gw_config would, for a
+# config that only `gatewayd -t` will read; the caller appends functions.
+gw_global_conf() {
+	printf '[global]\nlisten = %s\nrun_dir = %s\n\n' "$T/check.sock" "$T/run" >"$1"
+}

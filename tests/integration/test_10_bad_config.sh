@@ -27,6 +27,7 @@ run_dir = $T/run
 
 [hello]
 exec = $FUNCTIONS/hello
+user = nobody
 EOF
 
 rc=0

@@ -1,0 +1,72 @@
+/*
+ * syscall_filter.h: a function's system-call policy, built with libseccomp from
+ * const tables of named groups (in the spirit of systemd's @basic-io,
+ * @network-io...) and loaded in the worker right before exec.
+ *
+ * Profiles:
+ *   default  everything allowed but the groups a normal program never needs
+ *            (at least Docker's default deny list: ptrace, mount, kexec,
+ *            bpf, modules, reboot, swap, keyrings, perf_event_open,
+ *            personality, process_vm_*, setns, unshare, userfaultfd,
+ *            open_by_handle_at, acct, the clock setters...);
+ *   strict   an allowlist for a FastCGI worker that computes and talks to
+ *            its socket: no new sockets, no exec after the first, no fork
+ *            (threads allowed), no open for writing;
+ *   <path>   a profile file: an allowlist of syscall names and @groups;
+ *   off      no filter (syscall_filter_build returns NULL, no error).
+ * allow and deny add names and @groups on top of the profile (deny wins).
+ * Only the native architecture is allowed: a call through another ABI
+ * (i386 or x32 on x86_64) kills the process.
+ */
+#ifndef FCGI_POOL_SYSCALL_FILTER_H
+#define FCGI_POOL_SYSCALL_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct syscall_filter;
+
+/* What a denied call does. */
+enum syscall_filter_action {
+	SYSCALL_FILTER_KILL,	/* the whole worker dies with SIGSYS */
+	SYSCALL_FILTER_ERRNO,	/* the call fails with EPERM */
+};
+
+struct syscall_policy {
+	const char *profile;		/* "default", "strict", "off" or an absolute file path */
+	const char *allow;		/* names and @groups, blank- or comma-separated; NULL = none */
+	const char *deny;		/* the same; NULL = none */
+	enum syscall_filter_action action;
+	const char *exec_path;		/* the pointer the worker's one execve() passes (argv[0]) */
+};
+
+/* One named group, for documentation and `gatewayd -t` listings. */
+struct syscall_group {
+	const char *name;		/* "@basic-io" */
+	const char *help;		/* one line */
+	const char *const *syscalls;	/* NULL-terminated; may name other @groups */
+};
+
+/* The groups, NULL-terminated by a group with a NULL name. */
+extern const struct syscall_group syscall_groups[];
+
+/*
+ * Builds the filter for policy. Returns 0 and sets *out (NULL for "off"), or
+ * -1 with a reason in err: an unknown syscall or group name, an unreadable
+ * or malformed profile file (its file:line), or a libseccomp failure. Runs
+ * in the parent, once per function, so a bad policy is a start-up error.
+ */
+int syscall_filter_build(const struct syscall_policy *policy, struct syscall_filter **out,
+    char *err, size_t err_len);
+
+/*
+ * In the forked child, after every other sandbox step and right before
+ * execve(policy->exec_path, ...): sets PR_SET_NO_NEW_PRIVS and loads the
+ * filter (NULL, for seccomp = off: only the former). Returns 0, or a
+ * negative errno; the caller must then not exec (fail closed).
+ */
+int syscall_filter_load(const struct syscall_filter *filter);
+
+void syscall_filter_free(struct syscall_filter *filter);
+
+#endif /* FCGI_POOL_SYSCALL_FILTER_H */

@@ -1,0 +1,343 @@
+/*
+ * sysprobe: makes one system call a request names and reports what the
+ * kernel said; the sandbox integration tests (tests/integration/test_2*.sh)
+ * drive it to see a worker's seccomp filter, rlimits, identity, environment
+ * and namespaces from the inside.
+ *
+ * Protocol: ?call=NAME performs ONE probe and answers 200 text/plain,
+ * "NAME: ok\n" or "NAME: error ERRNONAME (strerror text)\n",
+ * so under seccomp.action = errno a denied call shows "error EPERM", and
+ * under seccomp.action = kill the worker dies by SIGSYS in the middle of the
+ * request (gatewayd then answers 502). Every probe is chosen so that, when
+ * the filter allows it, it either succeeds or fails with an errno OTHER than
+ * EPERM (running as root, the test setup), without side effects that
+ * outlive the request:
+ *
+ *	socket   socket(AF_INET, SOCK_STREAM), closed again
+ *	connect  a new AF_INET socket to 127.0.0.1:9: usually ECONNREFUSED;
+ *		 when socket() itself fails, its error is reported
+ *	ptrace   ptrace(PTRACE_PEEKDATA, own pid): allowed -> ESRCH (we are
+ *		 not traced). Not PTRACE_TRACEME: it would make gatewayd our
+ *		 tracer for good, and every later signal (SIGTERM at shutdown,
+ *		 SIGPIPE) would become a ptrace stop nobody resumes.
+ *	execve   execve("/nonexistent/x"): allowed -> ENOENT. A path that
+ *		 exists would replace the worker and answer nothing.
+ *	fork     fork(); the child _exit(0)s at once, the parent reaps it
+ *	mount    mount("none", "/nonexistent-sysprobe", "tmpfs"): allowed ->
+ *		 ENOENT (the target is looked up before any privilege check)
+ *	unshare  unshare(CLONE_NEWUTS): only this worker's hostname namespace
+ *	bpf      bpf(-1, NULL, 0): allowed -> EINVAL
+ *	openw    open("/tmp/sysprobe.<pid>", O_WRONLY|O_CREAT, 0600), unlinked
+ *	openr    open("/proc/self/status", O_RDONLY)
+ *
+ * and the informational calls, which answer text instead:
+ *
+ *	alloc    &mb=N (0..4096): malloc N MiB and touch every byte;
+ *		 "alloc: ok N MiB", or 500 "alloc: out of memory"
+ *	whoami   "uid=U gid=G groups=G1,G2,...\ncwd=PATH\n"
+ *	env      the process environment (not the FastCGI params), one
+ *		 NAME=VALUE per line
+ *	net      the network interfaces this process sees, one name per line
+ *		 (from /proc/net/dev: no socket needed, works under strict)
+ *	pid      getpid(), as "pid=N"
+ *
+ * A missing or unknown call, or a bad mb, answers 400.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <fcgiapp.h>
+
+#define SYSPROBE_MAX_MB		4096UL	/* largest alloc&mb= */
+#define SYSPROBE_MAX_GROUPS	64	/* supplementary groups shown by whoami */
+
+extern char **environ;
+
+/* A probe: performs its call, returns 0 or the errno it failed with. */
+struct sysprobe_call {
+	const char *name;
+	int (*run)(void);
+};
+
+/* Returns errno when rc is -1, else 0; closes fd first when it is >= 0. */
+static int sysprobe_result(int rc, int fd)
+{
+	int err = rc == -1 ? errno : 0;
+
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+static int sysprobe_socket(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	return sysprobe_result(fd, fd);
+}
+
+static int sysprobe_connect(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(9) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd == -1)
+		return errno;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return sysprobe_result(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), fd);
+}
+
+static int sysprobe_ptrace(void)
+{
+	errno = 0;	/* PEEKDATA returns the word read: -1 may be data */
+	if (ptrace(PTRACE_PEEKDATA, getpid(), NULL, NULL) == -1 && errno != 0)
+		return errno;
+	return 0;
+}
+
+static int sysprobe_execve(void)
+{
+	char *const argv[] = { "x", NULL };
+
+	return sysprobe_result(execve("/nonexistent/x", argv, environ), -1);
+}
+
+static int sysprobe_fork(void)
+{
+	pid_t pid = fork();
+
+	if (pid == -1)
+		return errno;
+	if (pid == 0)
+		_exit(0);
+	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		continue;
+	return 0;
+}
+
+static int sysprobe_mount(void)
+{
+	return sysprobe_result(mount("none", "/nonexistent-sysprobe", "tmpfs", 0, NULL), -1);
+}
+
+static int sysprobe_unshare(void)
+{
+	return sysprobe_result(unshare(CLONE_NEWUTS), -1);
+}
+
+static int sysprobe_bpf(void)
+{
+	return sysprobe_result((int)syscall(SYS_bpf, -1, NULL, 0), -1);
+}
+
+static int sysprobe_openw(void)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/sysprobe.%ld", (long)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		unlink(path);
+	return sysprobe_result(fd, fd);
+}
+
+static int sysprobe_openr(void)
+{
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+	return sysprobe_result(fd, fd);
+}
+
+/* The probes ?call= can name, besides the informational ones. */
+static const struct sysprobe_call sysprobe_calls[] = {
+	{ "socket", sysprobe_socket }, { "connect", sysprobe_connect },
+	{ "ptrace", sysprobe_ptrace }, { "execve", sysprobe_execve },
+	{ "fork", sysprobe_fork }, { "mount", sysprobe_mount },
+	{ "unshare", sysprobe_unshare }, { "bpf", sysprobe_bpf },
+	{ "openw", sysprobe_openw }, { "openr", sysprobe_openr },
+	{ NULL, NULL },
+};
+
+/*
+ * Finds key= in a QUERY_STRING ("a=b&c=d", no percent-decoding). Returns a
+ * pointer to its value and sets *len, or NULL when the key is absent.
+ */
+static const char *sysprobe_param(const char *qs, const char *key, size_t *len)
+{
+	size_t klen = strlen(key);
+
+	while (qs != NULL && *qs != '\0') {
+		const char *end = strchr(qs, '&');
+		size_t n = end != NULL ? (size_t)(end - qs) : strlen(qs);
+
+		if (n > klen && strncmp(qs, key, klen) == 0 && qs[klen] == '=') {
+			*len = n - klen - 1;
+			return qs + klen + 1;
+		}
+		qs = end != NULL ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* Answers with a CGI Status: header and a one-line text/plain body. */
+static void sysprobe_status(FCGX_Request *req, const char *status, const char *msg)
+{
+	FCGX_FPrintF(req->out, "Status: %s\r\nContent-Type: text/plain\r\n\r\n%s\n",
+	    status, msg);
+}
+
+/* call=alloc&mb=N: allocates and touches N MiB. */
+static void sysprobe_alloc(FCGX_Request *req, const char *qs)
+{
+	size_t len;
+	const char *mb = sysprobe_param(qs, "mb", &len);
+	unsigned long n = 0;
+	char *p;
+
+	if (mb == NULL || len == 0 || len > 4 || strspn(mb, "0123456789") != len ||
+	    (n = strtoul(mb, NULL, 10)) > SYSPROBE_MAX_MB) {
+		sysprobe_status(req, "400 Bad Request", "alloc: mb=N (0..4096) required");
+		return;
+	}
+	p = malloc(n > 0 ? n << 20 : 1);
+	if (p == NULL) {
+		sysprobe_status(req, "500 Internal Server Error", "alloc: out of memory");
+		return;
+	}
+	memset(p, 0xa5, n << 20);
+	free(p);
+	FCGX_FPrintF(req->out, "Content-Type: text/plain\r\n\r\nalloc: ok %lu MiB\n", n);
+}
+
+/* call=whoami: real ids, supplementary groups and working directory. */
+static void sysprobe_whoami(FCGX_Request *req)
+{
+	gid_t groups[SYSPROBE_MAX_GROUPS];
+	char cwd[PATH_MAX];
+	int n, i;
+
+	n = getgroups(SYSPROBE_MAX_GROUPS, groups);
+	FCGX_FPrintF(req->out, "Content-Type: text/plain\r\n\r\nuid=%ld gid=%ld groups=",
+	    (long)getuid(), (long)getgid());
+	for (i = 0; i < n; i++)
+		FCGX_FPrintF(req->out, "%s%ld", i > 0 ? "," : "", (long)groups[i]);
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		snprintf(cwd, sizeof(cwd), "(error %s)", strerror(errno));
+	FCGX_FPrintF(req->out, "\ncwd=%s\n", cwd);
+}
+
+/* call=env: the environment the worker was exec'd with. */
+static void sysprobe_env(FCGX_Request *req)
+{
+	char **e;
+
+	FCGX_PutS("Content-Type: text/plain\r\n\r\n", req->out);
+	for (e = environ; e != NULL && *e != NULL; e++)
+		FCGX_FPrintF(req->out, "%s\n", *e);
+}
+
+/* call=net: interface names from /proc/net/dev (two header lines first). */
+static void sysprobe_net(FCGX_Request *req)
+{
+	char line[512];
+	FILE *f = fopen("/proc/net/dev", "re");
+	int n = 0;
+
+	if (f == NULL) {
+		sysprobe_status(req, "500 Internal Server Error", "net: cannot read /proc/net/dev");
+		return;
+	}
+	FCGX_PutS("Content-Type: text/plain\r\n\r\n", req->out);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *colon = strchr(line, ':'), *name = line;
+
+		if (++n <= 2 || colon == NULL)
+			continue;
+		*colon = '\0';
+		name += strspn(name, " ");
+		FCGX_FPrintF(req->out, "%s\n", name);
+	}
+	fclose(f);
+}
+
+/* Runs the probe named by the len bytes at name and reports its outcome. */
+static void sysprobe_run(FCGX_Request *req, const char *name, size_t len)
+{
+	const struct sysprobe_call *c;
+	const char *errname;
+	int err;
+
+	for (c = sysprobe_calls; c->name != NULL; c++)
+		if (strlen(c->name) == len && strncmp(name, c->name, len) == 0)
+			break;
+	if (c->name == NULL) {
+		sysprobe_status(req, "400 Bad Request", "sysprobe: unknown call");
+		return;
+	}
+	err = c->run();
+	FCGX_PutS("Content-Type: text/plain\r\n\r\n", req->out);
+	if (err == 0) {
+		FCGX_FPrintF(req->out, "%s: ok\n", c->name);
+		return;
+	}
+	errname = strerrorname_np(err);
+	FCGX_FPrintF(req->out, "%s: error %s (%s)\n", c->name,
+	    errname != NULL ? errname : "E?", strerror(err));
+}
+
+/* Handles one request: finds the probe named by call= and runs it. */
+static void sysprobe_handle(FCGX_Request *req)
+{
+	const char *qs = FCGX_GetParam("QUERY_STRING", req->envp);
+	const char *name;
+	size_t len;
+
+	name = sysprobe_param(qs, "call", &len);
+	if (name == NULL) {
+		sysprobe_status(req, "400 Bad Request", "sysprobe: call=NAME required");
+		return;
+	}
+	if (len == 5 && strncmp(name, "alloc", 5) == 0) {
+		sysprobe_alloc(req, qs);
+	} else if (len == 6 && strncmp(name, "whoami", 6) == 0) {
+		sysprobe_whoami(req);
+	} else if (len == 3 && strncmp(name, "env", 3) == 0) {
+		sysprobe_env(req);
+	} else if (len == 3 && strncmp(name, "net", 3) == 0) {
+		sysprobe_net(req);
+	} else if (len == 3 && strncmp(name, "pid", 3) == 0) {
+		FCGX_FPrintF(req->out, "Content-Type: text/plain\r\n\r\npid=%ld\n", (long)getpid());
+	} else {
+		sysprobe_run(req, name, len);
+	}
+}
+
+int main(void)
+{
+	FCGX_Request req;
+
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, 0, 0) != 0)
+		return 1;
+
+	/* FCGX_Accept_r() returns < 0 when the listening socket is closed. */
+	while (FCGX_Accept_r(&req) >= 0)
+		sysprobe_handle(&req);
+
+	FCGX_Free(&req, 1);
+	return 0;
+}

@@ -1,0 +1,493 @@
+/*
+ * config_sandbox.c: the parsers of a function's sandbox keys (seccomp,
+ * limit.*, user / group, chdir / chroot, env_file, network), which
+ * config_keys.c's table points to. The daemon applies them when it starts a
+ * worker (docs/sandbox.md); here they are only read and checked, so that
+ * `gatewayd -t` finds a bad one before anything runs.
+ *
+ * Names are resolved at load time: an unknown user or group is an error
+ * naming its line, not a worker that fails to start. Syscall names are not:
+ * the daemon builds the filter at start-up and reports unknown names then.
+ */
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <grp.h>
+#include <math.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "config_internal.h"
+
+#define ENV_FILE_MAX	(1 * CONFIG_SIZE_M)	/* an env_file larger than this is refused */
+#define NSS_BUF_MAX	(1 * CONFIG_SIZE_M)	/* getpwnam_r() / getgrnam_r() buffer cap */
+#define LIMIT_UNLIMITED	((unsigned long long)RLIM_INFINITY)
+
+/* seccomp: a built-in profile by name, or a profile file stored as its realpath(). */
+int config_key_seccomp(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	struct function_conf *fn = target;
+	char *profile;
+
+	if (value[0] == '\0') {
+		config_key_error(cf, k->name, value, "must be default, strict, off or a profile path");
+		return -1;
+	}
+	if (strcmp(value, "default") == 0 || strcmp(value, "strict") == 0 ||
+	    strcmp(value, "off") == 0) {
+		if (!(profile = strdup(value)))
+			return config_out_of_memory(cf);
+	} else if (!(profile = config_path_resolve(cf, k, value, PATH_FILE))) {
+		return -1;
+	}
+	free(fn->seccomp);	/* the "default" that function_add() set */
+	fn->seccomp = profile;
+	return 0;
+}
+
+/* seccomp.action: kill (SIGSYS, the default) or errno (the call fails with EPERM). */
+int config_key_seccomp_action(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	struct function_conf *fn = target;
+
+	if (strcmp(value, "kill") == 0 || strcmp(value, "errno") == 0) {
+		fn->seccomp_kill = value[0] == 'k';
+		return 0;
+	}
+	config_key_error(cf, k->name, value, "must be kill or errno");
+	return -1;
+}
+
+/* The limit a LIMIT_KEY() entry points to. */
+static struct conf_rlimit *limit_field(const struct key_spec *k, void *target)
+{
+	return (struct conf_rlimit *)((char *)target + k->offset);
+}
+
+/* Stores v, or RLIM_INFINITY for "unlimited" (returns true then). */
+static bool limit_unlimited(const struct key_spec *k, void *target, const char *value)
+{
+	if (strcmp(value, "unlimited") != 0)
+		return false;
+	*limit_field(k, target) = (struct conf_rlimit){ .set = true, .value = LIMIT_UNLIMITED };
+	return true;
+}
+
+/* limit.memory, limit.core, limit.fsize: a size of at least k->min bytes. */
+int config_key_limit_size(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	char min[32];
+	size_t v;
+
+	if (limit_unlimited(k, target, value))
+		return 0;
+	if (config_parse_size(value, &v) < 0) {
+		config_key_error(cf, k->name, value,
+		    "must be a size (bytes, or a number with K, M or G) or unlimited");
+		return -1;
+	}
+	if (v < k->min) {
+		config_key_error(cf, k->name, value, "must be at least %s, or unlimited",
+		    config_size_text(k->min, min, sizeof(min)));
+		return -1;
+	}
+	*limit_field(k, target) = (struct conf_rlimit){ .set = true, .value = v };
+	return 0;
+}
+
+/* limit.files, limit.procs: a whole number within [k->min, k->max]. */
+int config_key_limit_count(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	unsigned long long v;
+
+	if (limit_unlimited(k, target, value))
+		return 0;
+	if (config_parse_digits(value, strlen(value), &v) < 0 || v < k->min || v > k->max) {
+		config_key_error(cf, k->name, value,
+		    "must be a whole number between %llu and %llu, or unlimited", k->min, k->max);
+		return -1;
+	}
+	*limit_field(k, target) = (struct conf_rlimit){ .set = true, .value = v };
+	return 0;
+}
+
+/*
+ * limit.cpu: a duration of at least k->min seconds (500ms is refused rather
+ * than silently doubled), stored in whole seconds rounded up: RLIMIT_CPU
+ * counts seconds. The tolerance keeps "2000ms", computed as 2000 * 0.001,
+ * from rounding up to 3.
+ */
+int config_key_limit_cpu(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	double seconds;
+
+	if (limit_unlimited(k, target, value))
+		return 0;
+	if (config_parse_duration(value, &seconds) < 0) {
+		config_key_error(cf, k->name, value,
+		    "must be a duration such as 30s, 2m, 1h, or unlimited");
+		return -1;
+	}
+	if (seconds < (double)k->min - 1e-9 ||
+	    (seconds = ceil(seconds - 1e-9)) > (double)k->max) {
+		config_key_error(cf, k->name, value, "must be between %llus and %llus, or unlimited",
+		    k->min, k->max);
+		return -1;
+	}
+	*limit_field(k, target) = (struct conf_rlimit){ .set = true,
+	    .value = (unsigned long long)seconds };
+	return 0;
+}
+
+/* The user = / group = lines of the section cf is reading. */
+static struct identity_lines *identity_lines_of(struct conf_file *cf)
+{
+	return cf->section == SECTION_GLOBAL ? &cf->ld->global_identity : &cf->fn_identity;
+}
+
+/*
+ * Looks value up in the passwd database: a name, or a uid in decimal (as
+ * chown(1) reads it). Returns 1 with *pw filled from its entry, 0 for a uid
+ * without one (*pw untouched) or -1 with errno set (0: no such user).
+ * *buf holds pw's strings; the caller frees it.
+ */
+static int user_lookup(const char *value, struct passwd *pw, char **buf)
+{
+	unsigned long long uid;
+	bool numeric = config_parse_digits(value, strlen(value), &uid) == 0;
+	struct passwd *found = NULL;
+	size_t size = 1024;
+	char *grown;
+	int rc;
+
+	for (;;) {
+		if (!(grown = realloc(*buf, size)))
+			return -1;
+		*buf = grown;
+		rc = numeric ? getpwuid_r((uid_t)uid, pw, *buf, size, &found) :
+		    getpwnam_r(value, pw, *buf, size, &found);
+		if (rc != ERANGE || size >= NSS_BUF_MAX)
+			break;
+		size *= 2;
+	}
+	if (rc == 0 && found)
+		return 1;
+	if (rc != 0 && rc != ENOENT && rc != ESRCH) {
+		errno = rc;
+		return -1;
+	}
+	errno = 0;
+	return numeric ? 0 : -1;
+}
+
+/* As user_lookup(), for a group name or gid: 1 found, 0 a gid without entry, -1. */
+static int group_lookup(const char *value, gid_t *gid)
+{
+	unsigned long long n;
+	struct group gr, *found = NULL;
+	size_t size = 1024;
+	char *buf = NULL, *grown;
+	int rc;
+
+	if (config_parse_digits(value, strlen(value), &n) == 0) {
+		*gid = (gid_t)n;
+		return 0;
+	}
+	for (;;) {
+		if (!(grown = realloc(buf, size))) {
+			free(buf);
+			return -1;
+		}
+		buf = grown;
+		rc = getgrnam_r(value, &gr, buf, size, &found);
+		if (rc != ERANGE || size >= NSS_BUF_MAX)
+			break;
+		size *= 2;
+	}
+	if (found)
+		*gid = gr.gr_gid;
+	free(buf);
+	if (rc == 0 && found)
+		return 1;
+	errno = rc == ENOENT || rc == ESRCH ? 0 : rc;
+	return -1;
+}
+
+/* A uid or gid in decimal must fit, and not be -1 ("no change" to setresuid()). */
+static bool id_number_bad(const char *value)
+{
+	unsigned long long n;
+
+	return config_parse_digits(value, strlen(value), &n) == 0 && n >= (uid_t)-1;
+}
+
+/* Records where key stands in cf, replacing *file; 0 / -1 out of memory. */
+static int identity_line_note(struct conf_file *cf, char **file, unsigned *line)
+{
+	free(*file);
+	*line = cf->lineno;
+	return (*file = strdup(cf->path)) ? 0 : config_out_of_memory(cf);
+}
+
+/* user: a name or uid; gid becomes its primary group unless group = says otherwise. */
+int config_key_user(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	struct conf_identity *id = (struct conf_identity *)((char *)target + k->offset);
+	struct identity_lines *lines = identity_lines_of(cf);
+	struct passwd pw;
+	char *buf = NULL;
+	int found;
+
+	if (identity_line_note(cf, &lines->user_file, &lines->user_line) < 0)
+		return -1;
+	if (value[0] == '\0' || id_number_bad(value)) {
+		config_key_error(cf, k->name, value, "must be a user name or a uid below %u",
+		    (unsigned)(uid_t)-1);
+		return -1;
+	}
+	if ((found = user_lookup(value, &pw, &buf)) < 0) {
+		if (errno == 0)
+			config_key_error(cf, k->name, value, "no such user");
+		else
+			config_key_error(cf, k->name, value, "cannot look the user up: %s",
+			    strerror(errno));
+		free(buf);
+		return -1;
+	}
+	lines->user_gid_known = found == 1;
+	id->uid = found == 1 ? pw.pw_uid : (uid_t)strtoul(value, NULL, 10);
+	if (found == 1 && !lines->group)
+		id->gid = pw.pw_gid;
+	free(buf);
+	if (!(id->user = strdup(value)))
+		return config_out_of_memory(cf);
+	id->set = true;
+	return 0;
+}
+
+/* group: a name or gid, which needs a user = in the same section. */
+int config_key_group(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	struct conf_identity *id = (struct conf_identity *)((char *)target + k->offset);
+	struct identity_lines *lines = identity_lines_of(cf);
+	gid_t gid;
+
+	if (identity_line_note(cf, &lines->group_file, &lines->group_line) < 0)
+		return -1;
+	if (!(lines->group = strdup(value)))
+		return config_out_of_memory(cf);
+	if (value[0] == '\0' || id_number_bad(value)) {
+		config_key_error(cf, k->name, value, "must be a group name or a gid below %u",
+		    (unsigned)(gid_t)-1);
+		return -1;
+	}
+	if (group_lookup(value, &gid) < 0) {
+		if (errno == 0)
+			config_key_error(cf, k->name, value, "no such group");
+		else
+			config_key_error(cf, k->name, value, "cannot look the group up: %s",
+			    strerror(errno));
+		return -1;
+	}
+	id->gid = gid;
+	return 0;
+}
+
+/*
+ * The checks that need a whole section's user =, group = (and, for a
+ * function, allow_root =), made when it ends; then lines is emptied.
+ * allow_root is NULL for [global], which may name root.
+ */
+static void identity_check(struct loader *ld, struct identity_lines *lines,
+    const struct conf_identity *id, const bool *allow_root)
+{
+	if (lines->group && !lines->user_file)
+		config_error_at(ld, lines->group_file, lines->group_line, "group = %s needs user =",
+		    lines->group);
+	else if (id->set && !lines->group && !lines->user_gid_known)
+		config_error_at(ld, lines->user_file, lines->user_line, "user = %s: uid %u has no "
+		    "passwd entry, so no primary group: set group =", id->user, (unsigned)id->uid);
+	if (allow_root && !*allow_root && id->set && id->uid == 0)
+		config_error_at(ld, lines->user_file, lines->user_line, "user = %s: function runs "
+		    "as root: set user = or allow_root = yes", id->user);
+	free(lines->user_file);
+	free(lines->group);
+	free(lines->group_file);
+	*lines = (struct identity_lines){ 0 };
+}
+
+void config_sandbox_section_end(struct conf_file *cf)
+{
+	struct function_conf *fn = &cf->ld->conf->functions[cf->fn_index];
+
+	identity_check(cf->ld, &cf->fn_identity, &fn->identity, &fn->allow_root);
+}
+
+void config_sandbox_global_end(struct loader *ld)
+{
+	identity_check(ld, &ld->global_identity, &ld->conf->identity, NULL);
+}
+
+/* chdir, chroot: an existing directory, stored as its realpath(). */
+int config_key_dir(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	char **field = (char **)((char *)target + k->offset);
+
+	return (*field = config_path_resolve(cf, k, value, PATH_DIR)) ? 0 : -1;
+}
+
+/*
+ * One line of an env_file (path, lineno), without its line end: blank, a
+ * '#' comment or KEY=VALUE, VALUE taken as written (no quotes, no escapes).
+ * A bad line is reported at the env_file's own path:line. 0 / -1.
+ */
+static int env_file_line(struct loader *ld, const char *path, unsigned lineno,
+    const char *line, size_t len, struct conf_pair **pairs, size_t *count)
+{
+	const char *first = line + strspn(line, " \t"), *eq;
+	char *value;
+
+	if (strlen(line) != len) {
+		config_error_at(ld, path, lineno, "NUL byte in line");
+		return -1;
+	}
+	if (*first == '\0' || *first == '#')
+		return 0;
+	if (strncmp(line, "export", 6) == 0 && (line[6] == ' ' || line[6] == '\t')) {
+		config_error_at(ld, path, lineno, "\"export\" is not supported: write KEY=VALUE");
+		return -1;
+	}
+	if (!(eq = strchr(line, '='))) {
+		config_error_at(ld, path, lineno, "expected KEY=VALUE");
+		return -1;
+	}
+	if (!config_env_name_valid(line, (size_t)(eq - line))) {
+		config_error_at(ld, path, lineno, "bad KEY \"%.*s\": use A-Z a-z 0-9 _ and do not "
+		    "start with a digit", (int)(eq - line), line);
+		return -1;
+	}
+	if (!(value = strdup(eq + 1)) ||
+	    config_pair_set(pairs, count, line, (size_t)(eq - line), value) < 0) {
+		config_error_at(ld, path, lineno, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads the env_file at path (absolute), opened by cf's env_file = line,
+ * into (*pairs, *count). It holds secrets, so a file everyone may read is
+ * refused; the mode is checked on the descriptor that is read. Every bad
+ * line is reported. 0 / -1.
+ */
+static int env_file_read(struct conf_file *cf, const struct key_spec *k, const char *value,
+    const char *path, struct conf_pair **pairs, size_t *count)
+{
+	FILE *fp = fopen(path, "re");
+	char *buf = NULL;
+	size_t cap = 0, total = 0;
+	unsigned lineno = 0;
+	struct stat st;
+	ssize_t n;
+	int ret = 0;
+
+	if (!fp || fstat(fileno(fp), &st) < 0) {
+		config_key_error(cf, k->name, value, "%s: %s", path, strerror(errno));
+		if (fp)
+			fclose(fp);
+		return -1;
+	}
+	if (st.st_mode & S_IROTH) {
+		config_file_error(cf, "env_file %s is readable by everyone: chmod o-r", path);
+		fclose(fp);
+		return -1;
+	}
+	while ((n = getline(&buf, &cap, fp)) >= 0) {
+		if ((total += (size_t)n) > ENV_FILE_MAX) {
+			config_key_error(cf, k->name, value, "%s is larger than 1M", path);
+			ret = -1;
+			break;
+		}
+		lineno++;
+		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+			buf[--n] = '\0';
+		if (env_file_line(cf->ld, path, lineno, buf, (size_t)n, pairs, count) < 0)
+			ret = -1;
+	}
+	if (ferror(fp)) {
+		config_key_error(cf, k->name, value, "%s: cannot read: %s", path, strerror(errno));
+		ret = -1;
+	}
+	free(buf);
+	fclose(fp);
+	return ret;
+}
+
+/*
+ * Makes (pairs, count), read from the env_file, fn's env: the file's pairs
+ * first, then the env[NAME] lines read so far over them, so that env[NAME]
+ * wins wherever it stands in the section (one read later goes through
+ * config_pair_set() onto this array, with the same result). 0 / -1.
+ */
+static int env_merge(struct function_conf *fn, struct conf_pair *pairs, size_t count)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < fn->env_count; i++) {
+		if (ret == 0 && config_pair_set(&pairs, &count, fn->env[i].name,
+		    strlen(fn->env[i].name), fn->env[i].value) < 0)
+			ret = -1;	/* the value is freed; free the rest below */
+		else if (ret < 0)
+			free(fn->env[i].value);
+		free(fn->env[i].name);
+	}
+	free(fn->env);
+	fn->env = pairs;
+	fn->env_count = count;
+	return ret;
+}
+
+/* env_file: KEY=VALUE lines merged into env, stored as the file's realpath(). */
+int config_key_env_file(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	struct function_conf *fn = target;
+	struct conf_pair *pairs = NULL;
+	size_t count = 0;
+	int ret;
+
+	if (!(fn->env_file = config_path_resolve(cf, k, value, PATH_FILE)))
+		return -1;
+	ret = env_file_read(cf, k, value, fn->env_file, &pairs, &count);
+	if (env_merge(fn, pairs, count) < 0)
+		return config_out_of_memory(cf);
+	return ret;
+}
+
+/* network: host (gatewayd's network) or none (an empty network namespace). */
+int config_key_network(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	struct function_conf *fn = target;
+
+	if (strcmp(value, "none") == 0 || strcmp(value, "host") == 0) {
+		fn->network_none = value[0] == 'n';
+		return 0;
+	}
+	config_key_error(cf, k->name, value, "must be none or host");
+	return -1;
+}

@@ -1,0 +1,815 @@
+/*
+ * check_syscall_filter.c: the seccomp profiles, tested the way systemd's
+ * test-seccomp.c does it. Each test builds a policy, forks, loads the filter
+ * in the child and makes one call ("probe"), and the child reports the
+ * call's errno (0 for success) through its exit status. The parent asserts
+ * the exact outcome: success, EPERM for the errno action, death by SIGSYS for
+ * the kill action.
+ */
+#include "syscall_filter.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <seccomp.h>
+
+#define EXIT_LOAD_FAILED 200	/* the child could not load its filter */
+
+/* The path the strict profile may exec once, and a copy at another address. */
+static char *exec_true;
+static char exec_true_copy[] = "/bin/true";
+
+/* ---- probes: one call each, returning 0 or the errno ---------------------- */
+
+static int result(long rc)
+{
+	return rc < 0 ? errno : 0;
+}
+
+static int probe_socket(int sock)
+{
+	(void)sock;
+	return result(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+}
+
+/* An abstract address nobody listens on: ECONNREFUSED when allowed. */
+static int probe_connect(int sock)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "\0gatewayd-check-none" };
+
+	return result(connect(sock, (struct sockaddr *)&sun, sizeof(sun)));
+}
+
+static int probe_ptrace(int sock)
+{
+	(void)sock;
+	return result(ptrace(PTRACE_TRACEME, 0, NULL, NULL));
+}
+
+static int probe_mount(int sock)
+{
+	(void)sock;
+	return result(mount("none", "/nonexistent-gatewayd", "tmpfs", 0, NULL));
+}
+
+static int probe_unshare(int sock)
+{
+	(void)sock;
+	return result(unshare(CLONE_NEWUTS));
+}
+
+/* A null attribute pointer of size 0: EINVAL when allowed. */
+static int probe_bpf(int sock)
+{
+	(void)sock;
+	return result(syscall(SYS_bpf, BPF_MAP_CREATE, NULL, 0));
+}
+
+static int wait_child(pid_t pid)
+{
+	int status;
+
+	if (pid < 0)
+		return errno;
+	if (pid == 0)
+		_exit(0);
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) ? 0 : ECHILD;
+}
+
+static int probe_fork(int sock)
+{
+	(void)sock;
+	return wait_child(fork());
+}
+
+/* glibc's vfork(), which is the vfork call: the child may only _exit(). */
+static int probe_vfork(int sock)
+{
+	pid_t pid;
+
+	(void)sock;
+	pid = vfork();
+	if (pid == 0)
+		_exit(0);
+	return wait_child(pid);
+}
+
+/* clone() asking for a user namespace, through the raw call (no glibc help). */
+static int probe_clone_newuser(int sock)
+{
+	(void)sock;
+	return wait_child((pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, 0));
+}
+
+/* A null argument struct of size 0: EINVAL when the kernel sees it. */
+static int probe_clone3(int sock)
+{
+	(void)sock;
+	return result(syscall(SYS_clone3, NULL, 0));
+}
+
+static int probe_openat2(int sock)
+{
+	(void)sock;
+	return result(syscall(SYS_openat2, AT_FDCWD, "/dev/null", NULL, 0));
+}
+
+/* Null parameters: EFAULT when the kernel sees them. */
+static int probe_io_uring_setup(int sock)
+{
+	(void)sock;
+	return result(syscall(SYS_io_uring_setup, 1, NULL));
+}
+
+static void *thread_main(void *arg)
+{
+	return arg;
+}
+
+static int probe_thread(int sock)
+{
+	static int token;
+	pthread_t t;
+	void *ret;
+
+	(void)sock;
+	if (pthread_create(&t, NULL, thread_main, &token) != 0 || pthread_join(t, &ret) != 0)
+		return EAGAIN;
+	return ret == &token ? 0 : EINVAL;
+}
+
+static int probe_open_read(int sock)
+{
+	(void)sock;
+	return result(open("/dev/null", O_RDONLY | O_CLOEXEC));
+}
+
+static int probe_open_write(int sock)
+{
+	(void)sock;
+	return result(open("/dev/null", O_WRONLY | O_CLOEXEC));
+}
+
+static int probe_open_append(int sock)
+{
+	(void)sock;
+	return result(open("/dev/null", O_RDONLY | O_APPEND | O_CLOEXEC));
+}
+
+static int probe_open_creat(int sock)
+{
+	static const char path[] = "/tmp/check_syscall_filter.creat";
+	int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+
+	(void)sock;
+	if (fd < 0)
+		return errno;
+	unlink(path);
+	return 0;
+}
+
+#ifdef SYS_open
+/* The old open(2), whose flags are its second argument, not its third. */
+static int probe_sys_open_rdwr(int sock)
+{
+	(void)sock;
+	return result(syscall(SYS_open, "/dev/null", O_RDWR | O_CLOEXEC));
+}
+#endif
+
+/* exec_true is the policy's exec_path: the one exec the profiles allow. */
+static int probe_exec_first(int sock)
+{
+	char *const argv[] = { exec_true, NULL };
+
+	(void)sock;
+	execv(exec_true, argv);
+	return errno;
+}
+
+/* The same path at another address: what a later exec looks like. */
+static int probe_exec_copy(int sock)
+{
+	char *const argv[] = { exec_true_copy, NULL };
+
+	(void)sock;
+	execv(exec_true_copy, argv);
+	return errno;
+}
+
+static int probe_kill(int sock)
+{
+	(void)sock;
+	return result(kill(getppid(), 0));
+}
+
+static int probe_ioctl_fionread(int sock)
+{
+	int n;
+
+	return result(ioctl(sock, FIONREAD, &n));
+}
+
+/* Not a terminal: ENOTTY when allowed. */
+static int probe_ioctl_tiocsti(int sock)
+{
+	return result(ioctl(sock, TIOCSTI, "x"));
+}
+
+static int probe_prctl_set_name(int sock)
+{
+	(void)sock;
+	return result(prctl(PR_SET_NAME, "probe", 0, 0, 0));
+}
+
+static int probe_prctl_set_dumpable(int sock)
+{
+	(void)sock;
+	return result(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0));
+}
+
+static int probe_getrlimit(int sock)
+{
+	struct rlimit rl;
+
+	(void)sock;
+	return result(getrlimit(RLIMIT_NOFILE, &rl));
+}
+
+static int probe_setrlimit(int sock)
+{
+	struct rlimit rl;
+
+	(void)sock;
+	if (getrlimit(RLIMIT_CORE, &rl) != 0)
+		return EINVAL;
+	return result(setrlimit(RLIMIT_CORE, &rl));
+}
+
+static int probe_personality_query(int sock)
+{
+	(void)sock;
+	return result(syscall(SYS_personality, 0xffffffffUL));
+}
+
+#ifdef __x86_64__
+/* getpid through the i386 ABI (int $0x80, call 20): 0 when it returns our pid. */
+static int probe_i386_getpid(int sock)
+{
+	long rc;
+
+	(void)sock;
+	__asm__ volatile ("int $0x80" : "=a"(rc) : "a"(20L) : "memory");
+	return rc == getpid() ? 0 : EINVAL;
+}
+
+/* getpid through the x32 ABI: the x86_64 number with bit 30 set. */
+static int probe_x32_getpid(int sock)
+{
+	(void)sock;
+	return result(syscall(0x40000000L | SYS_getpid));
+}
+#endif
+
+/* ---- running a probe under a policy -------------------------------------- */
+
+static struct syscall_filter *build_ok(const struct syscall_policy *policy)
+{
+	struct syscall_filter *filter = NULL;
+	char err[256] = "";
+
+	ck_assert_msg(syscall_filter_build(policy, &filter, err, sizeof(err)) == 0,
+	    "profile %s: %s", policy->profile, err);
+	return filter;
+}
+
+/*
+ * Forks; the child makes a socket (for the probes that need one: strict
+ * allows none to be made), loads filter, runs probe and exits with its
+ * result. Returns the child's wait status. NULL filter: no filter at all.
+ */
+static int run_filter(const struct syscall_filter *filter, bool load, int (*probe)(int))
+{
+	int status, sock, rc;
+	pid_t pid;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (load && syscall_filter_load(filter) != 0)
+			_exit(EXIT_LOAD_FAILED);
+		rc = probe(sock);
+		_exit(rc);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static int run(const struct syscall_policy *policy, int (*probe)(int))
+{
+	struct syscall_filter *filter = build_ok(policy);
+	int status = run_filter(filter, true, probe);
+
+	syscall_filter_free(filter);
+	return status;
+}
+
+static const char *status_text(int status)
+{
+	static char text[64];
+	const char *name;
+
+	if (WIFSIGNALED(status)) {
+		snprintf(text, sizeof(text), "signal %s", strsignal(WTERMSIG(status)));
+	} else if (WEXITSTATUS(status) == EXIT_LOAD_FAILED) {
+		snprintf(text, sizeof(text), "filter not loaded");
+	} else if (WEXITSTATUS(status) == 0) {
+		snprintf(text, sizeof(text), "success");
+	} else {
+		name = strerrorname_np(WEXITSTATUS(status));
+		snprintf(text, sizeof(text), "exit status %d (%s)", WEXITSTATUS(status),
+		    name != NULL ? name : "not an errno");
+	}
+	return text;
+}
+
+static void assert_result(int status, int expected_errno, const char *what)
+{
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == expected_errno,
+	    "%s: expected %s, got %s", what,
+	    expected_errno ? strerrorname_np(expected_errno) : "success", status_text(status));
+}
+
+static void assert_exit_code(int status, int code, const char *what)
+{
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == code,
+	    "%s: expected exit status %d, got %s", what, code, status_text(status));
+}
+
+static void assert_sigsys(int status, const char *what)
+{
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
+	    "%s: expected death by SIGSYS, got %s", what, status_text(status));
+}
+
+/* Denied under both actions: EPERM with errno, SIGSYS with kill. */
+static void assert_denied(struct syscall_policy policy, int (*probe)(int), const char *what)
+{
+	policy.action = SYSCALL_FILTER_ERRNO;
+	assert_result(run(&policy, probe), EPERM, what);
+	policy.action = SYSCALL_FILTER_KILL;
+	assert_sigsys(run(&policy, probe), what);
+}
+
+/* Allowed under the kill action, so that any stray denied call would show. */
+static void assert_allowed(struct syscall_policy policy, int (*probe)(int), int result_errno,
+    const char *what)
+{
+	policy.action = SYSCALL_FILTER_KILL;
+	assert_result(run(&policy, probe), result_errno, what);
+}
+
+static struct syscall_policy policy_of(const char *profile)
+{
+	return (struct syscall_policy){ profile, NULL, NULL, SYSCALL_FILTER_KILL, exec_true };
+}
+
+/* ---- the tables ----------------------------------------------------------- */
+
+struct probe_case {
+	const char *name;
+	int (*probe)(int);
+	int allowed_errno;	/* what the call returns when the filter lets it through */
+};
+
+/* What every profile denies. */
+static const struct probe_case always_denied[] = {
+	{ "ptrace", probe_ptrace, 0 },
+	{ "mount", probe_mount, ENOENT },
+	{ "unshare", probe_unshare, 0 },
+	{ "bpf", probe_bpf, EINVAL },
+	{ "personality", probe_personality_query, 0 },
+};
+
+/* What strict denies and default allows. */
+static const struct probe_case strict_only_denied[] = {
+	{ "socket", probe_socket, 0 },
+	{ "connect", probe_connect, ECONNREFUSED },
+	{ "fork", probe_fork, 0 },
+	{ "vfork", probe_vfork, 0 },
+	{ "open O_WRONLY", probe_open_write, 0 },
+	{ "open O_APPEND", probe_open_append, 0 },
+	{ "open O_CREAT", probe_open_creat, 0 },
+#ifdef SYS_open
+	{ "SYS_open O_RDWR", probe_sys_open_rdwr, 0 },
+#endif
+	{ "second execve", probe_exec_copy, 0 },
+	{ "kill", probe_kill, 0 },
+	{ "ioctl TIOCSTI", probe_ioctl_tiocsti, ENOTTY },
+	{ "prctl PR_SET_DUMPABLE", probe_prctl_set_dumpable, 0 },
+	{ "setrlimit", probe_setrlimit, 0 },
+};
+
+/* What both profiles allow. */
+static const struct probe_case always_allowed[] = {
+	{ "open O_RDONLY", probe_open_read, 0 },
+	{ "pthread_create", probe_thread, 0 },
+	{ "first execve", probe_exec_first, 0 },
+	{ "ioctl FIONREAD", probe_ioctl_fionread, 0 },
+	{ "prctl PR_SET_NAME", probe_prctl_set_name, 0 },
+	{ "getrlimit", probe_getrlimit, 0 },
+};
+
+#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Docker's default profile denies these; the default profile must too. */
+static const char *const docker_denied[] = {
+	"acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module",
+	"delete_module", "finit_module", "get_kernel_syms", "get_mempolicy", "init_module",
+	"ioperm", "iopl", "kcmp", "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie",
+	"mbind", "mount", "move_pages", "name_to_handle_at", "nfsservctl", "open_by_handle_at",
+	"perf_event_open", "personality", "pivot_root", "process_vm_readv", "process_vm_writev",
+	"ptrace", "query_module", "quotactl", "reboot", "request_key", "set_mempolicy", "setns",
+	"settimeofday", "stime", "swapon", "swapoff", "sysfs", "_sysctl", "umount", "umount2",
+	"unshare", "uselib", "userfaultfd", "ustat", "vm86", "vm86old",
+};
+
+/* ---- tests ---------------------------------------------------------------- */
+
+START_TEST(test_always_denied)
+{
+	const struct probe_case *c = &always_denied[_i];
+
+	assert_denied(policy_of("default"), c->probe, c->name);
+	assert_denied(policy_of("strict"), c->probe, c->name);
+	/* Without a filter the call goes through (as root: mount and unshare need it). */
+	if (geteuid() == 0)
+		assert_result(run_filter(NULL, false, c->probe), c->allowed_errno, c->name);
+}
+END_TEST
+
+START_TEST(test_strict_only_denied)
+{
+	const struct probe_case *c = &strict_only_denied[_i];
+
+	assert_denied(policy_of("strict"), c->probe, c->name);
+	assert_allowed(policy_of("default"), c->probe, c->allowed_errno, c->name);
+}
+END_TEST
+
+START_TEST(test_always_allowed)
+{
+	const struct probe_case *c = &always_allowed[_i];
+
+	assert_allowed(policy_of("strict"), c->probe, c->allowed_errno, c->name);
+	assert_allowed(policy_of("default"), c->probe, c->allowed_errno, c->name);
+}
+END_TEST
+
+/* Each call of Docker's list, with zero arguments, fails with EPERM. */
+START_TEST(test_default_denies_docker_list)
+{
+	struct syscall_policy policy = policy_of("default");
+	struct syscall_filter *filter;
+	int nr, status, tested = 0;
+	pid_t pid;
+
+	policy.action = SYSCALL_FILTER_ERRNO;
+	filter = build_ok(&policy);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (syscall_filter_load(filter) != 0)
+			_exit(EXIT_LOAD_FAILED);
+		for (int i = 0; i < COUNT(docker_denied); i++) {
+			nr = seccomp_syscall_resolve_name(docker_denied[i]);
+			if (nr >= 0 && (syscall(nr, 0, 0, 0, 0, 0, 0) != -1 || errno != EPERM))
+				_exit(i + 1);
+		}
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	syscall_filter_free(filter);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) != EXIT_LOAD_FAILED,
+	    "child: %s", status_text(status));
+	ck_assert_msg(WEXITSTATUS(status) == 0, "%s is not denied",
+	    docker_denied[WEXITSTATUS(status) - 1]);
+	for (int i = 0; i < COUNT(docker_denied); i++)
+		tested += seccomp_syscall_resolve_name(docker_denied[i]) >= 0;
+	ck_assert_int_ge(tested, 40);
+}
+END_TEST
+
+/* A thread asking for a namespace: strict's thread rule must not let it by. */
+static int probe_clone_thread_newnet(int sock)
+{
+	(void)sock;
+	return result(syscall(SYS_clone, CLONE_THREAD | CLONE_SIGHAND | CLONE_VM | CLONE_NEWNET,
+	    NULL, NULL, NULL, 0));
+}
+
+START_TEST(test_clone_namespaces)
+{
+	assert_denied(policy_of("default"), probe_clone_newuser, "clone(CLONE_NEWUSER)");
+	assert_denied(policy_of("strict"), probe_clone_newuser, "clone(CLONE_NEWUSER)");
+	assert_denied(policy_of("strict"), probe_clone_thread_newnet, "clone(CLONE_THREAD|CLONE_NEWNET)");
+}
+END_TEST
+
+/* clone3 and openat2 hide their flags behind a pointer: ENOSYS, so glibc
+ * falls back to calls the filter can inspect; io_uring, so programs fall
+ * back to plain calls. */
+START_TEST(test_enosys_fallbacks)
+{
+	assert_allowed(policy_of("default"), probe_clone3, ENOSYS, "clone3 under default");
+	assert_allowed(policy_of("strict"), probe_clone3, ENOSYS, "clone3 under strict");
+	assert_allowed(policy_of("strict"), probe_openat2, ENOSYS, "openat2 under strict");
+	assert_allowed(policy_of("default"), probe_io_uring_setup, ENOSYS, "io_uring under default");
+	assert_allowed(policy_of("strict"), probe_io_uring_setup, ENOSYS, "io_uring under strict");
+	assert_result(run_filter(NULL, false, probe_clone3), EINVAL, "clone3 unfiltered");
+	assert_result(run_filter(NULL, false, probe_io_uring_setup), EFAULT, "io_uring unfiltered");
+}
+END_TEST
+
+/* A real program's exec of another: sh runs under strict, its exec fails. */
+static char *exec_sh;
+
+static int probe_sh_exec(int sock)
+{
+	char *const argv[] = { exec_sh, "-c", "exec /bin/true", NULL };
+
+	(void)sock;
+	close(STDERR_FILENO);	/* sh's "exec: Operation not permitted" */
+	execv(exec_sh, argv);
+	return errno;
+}
+
+START_TEST(test_strict_exec_once_real_program)
+{
+	struct syscall_policy policy = policy_of("strict");
+
+	exec_sh = strdup("/bin/sh");
+	policy.exec_path = exec_sh;
+	policy.action = SYSCALL_FILTER_ERRNO;
+	/* dash exits 126 when exec fails with anything but ENOENT/ENOTDIR... */
+	assert_exit_code(run(&policy, probe_sh_exec), 126, "sh -c 'exec /bin/true' (errno)");
+	policy.action = SYSCALL_FILTER_KILL;
+	assert_sigsys(run(&policy, probe_sh_exec), "sh -c 'exec /bin/true' (kill)");
+	/* ... and runs it under default. */
+	policy.profile = "default";
+	assert_exit_code(run(&policy, probe_sh_exec), 0, "sh -c 'exec /bin/true' (default)");
+	free(exec_sh);
+}
+END_TEST
+
+START_TEST(test_allow_and_deny)
+{
+	struct syscall_policy policy = policy_of("strict");
+
+	policy.allow = "socket, getpid";
+	assert_allowed(policy, probe_socket, 0, "strict + allow socket");
+	policy.deny = "socket";
+	assert_denied(policy, probe_socket, "strict + allow socket + deny socket");
+
+	policy = policy_of("default");
+	policy.allow = "personality";
+	assert_allowed(policy, probe_personality_query, 0, "default + allow personality");
+	policy.allow = "@debug";
+	policy.deny = "ptrace";
+	assert_denied(policy, probe_ptrace, "default + allow @debug + deny ptrace");
+	policy.allow = NULL;
+	policy.deny = "@network-io";
+	assert_denied(policy, probe_socket, "default + deny @network-io");
+	/* Naming a call that has argument rules lifts them. */
+	policy = policy_of("strict");
+	policy.allow = "openat open";
+	assert_allowed(policy, probe_open_write, 0, "strict + allow openat");
+}
+END_TEST
+
+static void assert_build_error(const struct syscall_policy *policy, const char *needle)
+{
+	struct syscall_filter *filter = (struct syscall_filter *)&filter;
+	char err[256] = "";
+
+	ck_assert_int_eq(syscall_filter_build(policy, &filter, err, sizeof(err)), -1);
+	ck_assert_ptr_null(filter);
+	ck_assert_msg(strstr(err, needle) != NULL, "error '%s' lacks '%s'", err, needle);
+}
+
+START_TEST(test_unknown_names)
+{
+	struct syscall_policy policy = policy_of("default");
+
+	policy.allow = "read nosuchcall";
+	assert_build_error(&policy, "seccomp.allow: unknown system call 'nosuchcall'");
+	policy.allow = NULL;
+	policy.deny = "ptrace,@nosuchgroup";
+	assert_build_error(&policy, "seccomp.deny: unknown group '@nosuchgroup'");
+	policy.deny = "a_name_far_longer_than_any_system_call_could_ever_be_named_really";
+	assert_build_error(&policy, "name too long");
+	policy.deny = NULL;
+	policy.profile = "lenient";
+	assert_build_error(&policy, "unknown seccomp profile 'lenient'");
+	policy.profile = "profiles/relative";
+	assert_build_error(&policy, "unknown seccomp profile");
+	policy.profile = "strict";
+	policy.exec_path = NULL;
+	assert_build_error(&policy, "needs the exec path");
+}
+END_TEST
+
+START_TEST(test_off)
+{
+	struct syscall_policy policy = policy_of("off");
+	struct syscall_filter *filter = (struct syscall_filter *)&filter;
+	char err[256] = "";
+
+	policy.allow = NULL;
+	ck_assert_int_eq(syscall_filter_build(&policy, &filter, err, sizeof(err)), 0);
+	ck_assert_ptr_null(filter);
+	assert_result(run_filter(NULL, true, probe_ptrace), 0, "ptrace under off");
+	policy.deny = "ptrace";
+	assert_build_error(&policy, "need a profile");
+}
+END_TEST
+
+/* Writes text to a new temporary file and returns its path (static). */
+static const char *profile_file(const char *text)
+{
+	static char path[] = "/tmp/check_seccomp.XXXXXX";
+	int fd;
+
+	strcpy(path + strlen(path) - 6, "XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+START_TEST(test_profile_file)
+{
+	struct syscall_policy policy = policy_of("");
+	const char *path;
+
+	path = profile_file("# what /bin/true needs\n"
+	    "@default @basic-io, @file-read\n"
+	    "@memory,@signal   # and a comment\n"
+	    "openat prlimit64\n");
+	policy.profile = path;
+	assert_allowed(policy, probe_exec_first, 0, "file: first execve");
+	assert_denied(policy, probe_exec_copy, "file: second execve");
+	assert_denied(policy, probe_socket, "file: socket");
+	unlink(path);
+}
+END_TEST
+
+START_TEST(test_profile_file_errors)
+{
+	struct syscall_policy policy = policy_of("");
+	char needle[128], *path, line[600];
+
+	path = strdup(profile_file("read write\n\n  close nosuchcall # ok\n"));
+	policy.profile = path;
+	snprintf(needle, sizeof(needle), "%s:3: unknown system call 'nosuchcall'", path);
+	assert_build_error(&policy, needle);
+	unlink(path);
+	free(path);
+
+	path = strdup(profile_file("read\n@nosuchgroup\n"));
+	policy.profile = path;
+	snprintf(needle, sizeof(needle), "%s:2: unknown group '@nosuchgroup'", path);
+	assert_build_error(&policy, needle);
+	unlink(path);
+	free(path);
+
+	path = strdup(profile_file("# nothing but comments\n\n"));
+	policy.profile = path;
+	assert_build_error(&policy, "names no system call");
+	unlink(path);
+	free(path);
+
+	memset(line, 'a', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	path = strdup(profile_file(line));
+	policy.profile = path;
+	snprintf(needle, sizeof(needle), "%s:1: line longer than", path);
+	assert_build_error(&policy, needle);
+	unlink(path);
+	free(path);
+
+	policy.profile = "/nonexistent/gatewayd.seccomp";
+	assert_build_error(&policy, "/nonexistent/gatewayd.seccomp: No such file or directory");
+}
+END_TEST
+
+#ifdef __x86_64__
+/* Another ABI is refused whatever the action, and even by allow-by-default. */
+START_TEST(test_foreign_abi)
+{
+	struct syscall_policy policy = policy_of("default");
+
+	assert_result(run_filter(NULL, false, probe_i386_getpid), 0, "i386 getpid unfiltered");
+	policy.action = SYSCALL_FILTER_ERRNO;
+	assert_sigsys(run(&policy, probe_i386_getpid), "i386 getpid under default");
+	assert_sigsys(run(&policy, probe_x32_getpid), "x32 getpid under default");
+	policy.profile = "strict";
+	assert_sigsys(run(&policy, probe_i386_getpid), "i386 getpid under strict");
+	assert_sigsys(run(&policy, probe_x32_getpid), "x32 getpid under strict");
+}
+END_TEST
+#endif
+
+static const struct syscall_group *group_find(const char *name)
+{
+	for (const struct syscall_group *g = syscall_groups; g->name != NULL; g++)
+		if (strcmp(g->name, name) == 0)
+			return g;
+	return NULL;
+}
+
+/* Every name in the tables is a group or a call this libseccomp knows:
+ * a typo would otherwise be skipped as "not on this architecture". */
+START_TEST(test_group_table)
+{
+	int groups = 0;
+
+	for (const struct syscall_group *g = syscall_groups; g->name != NULL; g++, groups++) {
+		ck_assert_msg(g->name[0] == '@' && g->help != NULL && g->help[0] != '\0',
+		    "group %s: name or help", g->name);
+		ck_assert_msg(group_find(g->name) == g, "group %s defined twice", g->name);
+		for (const char *const *s = g->syscalls; *s != NULL; s++) {
+			if ((*s)[0] == '@')
+				ck_assert_msg(group_find(*s) != NULL, "%s: unknown group %s", g->name, *s);
+			else
+				ck_assert_msg(seccomp_syscall_resolve_name(*s) != __NR_SCMP_ERROR,
+				    "%s: libseccomp does not know %s", g->name, *s);
+		}
+	}
+	ck_assert_int_ge(groups, 20);
+}
+END_TEST
+
+static Suite *seccomp_suite(void)
+{
+	Suite *s = suite_create("seccomp");
+	TCase *tc = tcase_create("profiles");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_always_denied, 0, COUNT(always_denied));
+	tcase_add_loop_test(tc, test_strict_only_denied, 0, COUNT(strict_only_denied));
+	tcase_add_loop_test(tc, test_always_allowed, 0, COUNT(always_allowed));
+	tcase_add_test(tc, test_default_denies_docker_list);
+	tcase_add_test(tc, test_clone_namespaces);
+	tcase_add_test(tc, test_enosys_fallbacks);
+	tcase_add_test(tc, test_strict_exec_once_real_program);
+	tcase_add_test(tc, test_allow_and_deny);
+#ifdef __x86_64__
+	tcase_add_test(tc, test_foreign_abi);
+#endif
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("building");
+	tcase_add_test(tc, test_unknown_names);
+	tcase_add_test(tc, test_off);
+	tcase_add_test(tc, test_profile_file);
+	tcase_add_test(tc, test_profile_file_errors);
+	tcase_add_test(tc, test_group_table);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(seccomp_suite());
+	int failed;
+
+	exec_true = strdup(exec_true_copy);
+	if (exec_true == NULL)
+		return 1;
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	free(exec_true);
+	return failed == 0 ? 0 : 1;
+}

@@ -67,6 +67,8 @@ struct conf_file {
 	size_t fn_index;		/* conf->functions[] index while in SECTION_FUNCTION */
 	unsigned long long fn_seen;	/* function_keys[] bits already set in this section */
 	struct identity_lines fn_identity;	/* this function section's user = / group = */
+	unsigned chdir_line;		/* where chdir = stands in this section, or 0 */
+	bool chdir_relative;		/* it was written relative (resolved on the host) */
 };
 
 struct key_spec;
@@ -155,7 +157,7 @@ int config_pair_set(struct conf_pair **pairs, size_t *count, const char *name, s
 
 key_parser config_key_seccomp, config_key_seccomp_action, config_key_limit_size,
     config_key_limit_count, config_key_limit_cpu, config_key_user, config_key_group,
-    config_key_dir, config_key_env_file, config_key_network;
+    config_key_dir, config_key_chdir, config_key_env_file, config_key_network;
 
 /*
  * Ends cf's function section: reports a group = without user =, a user =

@@ -86,7 +86,7 @@ static const struct key_spec function_keys[] = {
 	FIELD_KEY("user", config_key_user, struct function_conf, identity),
 	FIELD_KEY("group", config_key_group, struct function_conf, identity),
 	FIELD_KEY("allow_root", key_bool, struct function_conf, allow_root),
-	FIELD_KEY("chdir", config_key_dir, struct function_conf, chdir),
+	FIELD_KEY("chdir", config_key_chdir, struct function_conf, chdir),
 	FIELD_KEY("chroot", config_key_dir, struct function_conf, chroot),
 	FIELD_KEY("clear_env", key_bool, struct function_conf, clear_env),
 	CUSTOM_KEY("env_file", config_key_env_file, false),

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <math.h>
 #include <pwd.h>
 #include <stdbool.h>
@@ -66,6 +67,8 @@ int config_key_seccomp_action(struct conf_file *cf, const struct key_spec *k, vo
 }
 
 /* The limit a LIMIT_KEY() entry points to. */
+static void chdir_check(struct conf_file *cf, const struct function_conf *fn);
+
 static struct conf_rlimit *limit_field(const struct key_spec *k, void *target)
 {
 	return (struct conf_rlimit *)((char *)target + k->offset);
@@ -333,6 +336,54 @@ void config_sandbox_section_end(struct conf_file *cf)
 	struct function_conf *fn = &cf->ld->conf->functions[cf->fn_index];
 
 	identity_check(cf->ld, &cf->fn_identity, &fn->identity, &fn->allow_root);
+	chdir_check(cf, fn);
+	cf->chdir_line = 0;
+	cf->chdir_relative = false;
+}
+
+/*
+ * chdir happens after chroot (a working directory outside the jail would be
+ * a way out of it), so with chroot an absolute chdir is looked up inside the
+ * jail, and a relative one makes no sense. Without chroot, an absolute chdir
+ * is checked on the host here; a relative one was resolved and checked when
+ * read.
+ */
+static void chdir_check(struct conf_file *cf, const struct function_conf *fn)
+{
+	struct stat st;
+	char path[PATH_MAX];
+
+	if (fn->chdir == NULL || (fn->chroot == NULL && cf->chdir_relative))
+		return;
+	if (fn->chroot != NULL && cf->chdir_relative) {
+		config_error_at(cf->ld, cf->path, cf->chdir_line,
+		    "chdir = %s: must be absolute with chroot (it is looked up inside the jail)",
+		    fn->chdir);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s%s", fn->chroot != NULL ? fn->chroot : "", fn->chdir);
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		config_error_at(cf->ld, cf->path, cf->chdir_line, "chdir = %s: %s is not a directory",
+		    fn->chdir, path);
+}
+
+/*
+ * chdir: an absolute path is kept as written and checked when the section
+ * ends (inside the chroot, if there is one); a relative one is resolved
+ * against the file's directory and must exist now.
+ */
+int config_key_chdir(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	struct function_conf *fn = target;
+
+	cf->chdir_line = cf->lineno;
+	cf->chdir_relative = value[0] != '/';
+	if (cf->chdir_relative)
+		return (fn->chdir = config_path_resolve(cf, k, value, PATH_DIR)) ? 0 : -1;
+	if ((fn->chdir = strdup(value)) == NULL)
+		return config_out_of_memory(cf);
+	return 0;
 }
 
 void config_sandbox_global_end(struct loader *ld)
@@ -340,7 +391,7 @@ void config_sandbox_global_end(struct loader *ld)
 	identity_check(ld, &ld->global_identity, &ld->conf->identity, NULL);
 }
 
-/* chdir, chroot: an existing directory, stored as its realpath(). */
+/* chroot: an existing directory, stored as its realpath(). */
 int config_key_dir(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {

@@ -592,7 +592,8 @@ START_TEST(test_sandbox_full)
 	ck_assert_uint_eq(fn->identity.uid, 65534);
 	ck_assert_uint_eq(fn->identity.gid, 65534);
 	ck_assert(!fn->allow_root);
-	ck_assert_str_eq(fn->chdir, fixture_abs("inc.d/sub", abs));
+	/* Under chroot, chdir is a path inside the jail, kept as written. */
+	ck_assert_str_eq(fn->chdir, "/sub");
 	ck_assert_str_eq(fn->chroot, fixture_abs("inc.d", abs));
 	ck_assert(!fn->clear_env);
 	ck_assert(fn->network_none);
@@ -784,6 +785,23 @@ START_TEST(test_error_env_file_lines)
 }
 END_TEST
 
+/* chdir comes after chroot in the worker, so it is checked inside the jail. */
+START_TEST(test_error_chdir_in_chroot)
+{
+	char expected[4096], sub[PATH_MAX], jail[PATH_MAX];
+
+	format(expected, sizeof(expected),
+	    "tests/config/err_chroot_chdir.ini:8: chdir = %s: must be absolute with chroot "
+	    "(it is looked up inside the jail)\n"
+	    "tests/config/err_chroot_chdir.ini:13: chdir = /no-such-dir: %s/no-such-dir is not a "
+	    "directory\n"
+	    "tests/config/err_chroot_chdir.ini:19: chdir = /no-such-dir-on-host: "
+	    "/no-such-dir-on-host is not a directory\n",
+	    fixture_abs("inc.d/sub", sub), fixture_abs("inc.d", jail));
+	assert_errors(FIXTURES "err_chroot_chdir.ini", expected);
+}
+END_TEST
+
 START_TEST(test_parse_duration)
 {
 	double s;
@@ -914,6 +932,7 @@ static Suite *config_suite(void)
 	tcase_add_test(bad, test_error_sandbox);
 	tcase_add_test(bad, test_error_env_file_world_readable);
 	tcase_add_test(bad, test_error_env_file_lines);
+	tcase_add_test(bad, test_error_chdir_in_chroot);
 	tcase_add_test(parse, test_parse_duration);
 	tcase_add_test(parse, test_parse_duration_overflow);
 	tcase_add_test(parse, test_parse_size);

@@ -1,6 +1,7 @@
 /*
  * pool.c: a function's pool: the idle stack, the bounded wait queue, and
- * the respawn policy (see pool.h). One worker's mechanics are worker.c's.
+ * what happens to a job whose worker died (see pool.h). How many workers run
+ * is scaling.c's; one worker's mechanics are worker.c's.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -9,15 +10,9 @@
 #include <sys/wait.h>
 
 #include "pool_internal.h"
+#include "scaling.h"
 
-/* Respawn backoff after workers that died without serving: 0.1 s doubling to 10 s. */
-#define POOL_BACKOFF_FIRST 0.1
-#define POOL_BACKOFF_MAX 10.0
-
-static void pool_on_respawn_timer(struct ev_loop *loop, ev_timer *timer, int revents);
 static void pool_on_queue_timeout(struct ev_loop *loop, ev_timer *timer, int revents);
-static void pool_respawn_after_exit(struct pool *pool, struct worker *w, bool failed);
-static void pool_schedule_respawn(struct pool *pool, struct worker *w, double delay);
 static void pool_enqueue(struct pool *pool, struct pool_job *job, bool at_head);
 static void pool_dequeue(struct pool *pool, struct pool_job *job);
 static void pool_dispatch(struct pool *pool);
@@ -52,11 +47,7 @@ nomem:
 
 int pool_start(struct pool *pool, char *err, size_t err_len)
 {
-	for (unsigned i = 0; i < pool->config.max_children; i++) {
-		if (worker_spawn(&pool->workers[i], err, err_len) < 0)
-			return -1;
-	}
-	return 0;
+	return scaling_start(pool, err, err_len);
 }
 
 void *pool_owner(const struct pool *pool)
@@ -80,6 +71,10 @@ int pool_submit(struct pool *pool, struct pool_job *job, enum pool_error *error)
 		*error = POOL_ERR_STOPPED;
 		return -1;
 	}
+	if (scaling_held_back(pool)) {
+		*error = POOL_ERR_HELD_BACK;
+		return -1;
+	}
 	if (pool->idle_count > 0) {
 		worker_run(pool->idle[pool->idle_count - 1], job);
 		return 0;
@@ -89,6 +84,7 @@ int pool_submit(struct pool *pool, struct pool_job *job, enum pool_error *error)
 		return -1;
 	}
 	pool_enqueue(pool, job, false);
+	scaling_adjust(pool);
 	return 0;
 }
 
@@ -151,14 +147,20 @@ static void pool_dequeue(struct pool *pool, struct pool_job *job)
 	ev_timer_stop(pool->loop, &job->queue_timer);
 }
 
+/* Takes a job out of the queue and fails it. */
+void pool_fail_queued(struct pool *pool, struct pool_job *job, enum pool_error error)
+{
+	pool_dequeue(pool, job);
+	job->ops->fail(job, error);
+}
+
 static void pool_on_queue_timeout(struct ev_loop *loop, ev_timer *timer, int revents)
 {
 	struct pool_job *job = timer->data;
 	(void)loop;
 	(void)revents;
 
-	pool_dequeue(job->pool, job);
-	job->ops->fail(job, POOL_ERR_QUEUE_TIMEOUT);
+	pool_fail_queued(job->pool, job, POOL_ERR_QUEUE_TIMEOUT);
 }
 
 void pool_job_cancel(struct pool_job *job)
@@ -188,6 +190,29 @@ void pool_worker_ready(struct pool *pool, struct worker *w)
 	pool_dispatch(pool);
 }
 
+/*
+ * Keeps the counters and the idle stack in step with worker states (called
+ * by worker_set_state() only).
+ */
+void pool_worker_state_changed(struct pool *pool, struct worker *w, enum worker_state from,
+    enum worker_state to)
+{
+	if (from == WORKER_IDLE)
+		pool_worker_unidle(pool, w);
+	if (to == WORKER_IDLE) {
+		pool->idle[pool->idle_count++] = w;
+		w->idle_since = ev_now(pool->loop);
+	}
+	if (from == WORKER_BUSY)
+		pool->busy--;
+	if (to == WORKER_BUSY)
+		pool->busy++;
+	if (from == WORKER_DOWN)
+		pool->running++;
+	if (to == WORKER_DOWN)
+		pool->running--;
+}
+
 /* Removes w from the idle stack (it is usually on top). */
 void pool_worker_unidle(struct pool *pool, struct worker *w)
 {
@@ -208,6 +233,10 @@ void pool_worker_unidle(struct pool *pool, struct worker *w)
  * never ran. Workers of one pool tend to reach that limit together, so a job
  * may meet several exiting workers in a row: it is resent up to once per
  * worker of the pool, plus one. Any other end fails the job.
+ *
+ * The worker failed unless the pool retired it, or it had served and ended
+ * in order (exit 0 or SIGTERM): crashes, kills (seccomp, rlimits, kill -9)
+ * and workers that never served feed the backoff and the crash-loop count.
  */
 void pool_worker_reaped(struct pool *pool, struct worker *w, int status,
     struct pool_job *job)
@@ -224,74 +253,21 @@ void pool_worker_reaped(struct pool *pool, struct worker *w, int status,
 			job->ops->fail(job, POOL_ERR_WORKER_DIED);
 		}
 	}
-	bool orderly = w->requests_served > 0 &&
-	    (clean_exit || (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM));
-	pool_respawn_after_exit(pool, w, !orderly);
-}
-
-/*
- * A worker that served requests and ended in order (exit 0, or SIGTERM) is
- * replaced at once. One that crashed, was killed (a seccomp violation, an
- * rlimit, kill -9) or never served is replaced after a backoff of 0.1 s
- * doubling to 10 s, reset by the next request that completes: a function
- * that keeps dying is held back, not respawned in a hot loop.
- */
-static void pool_respawn_after_exit(struct pool *pool, struct worker *w, bool failed)
-{
-	if (pool->stopping)
-		return;
-	if (!failed) {
-		pool_schedule_respawn(pool, w, 0.);
-		return;
-	}
-	double delay = POOL_BACKOFF_FIRST;
-	for (unsigned i = 0; i < pool->fail_streak && delay < POOL_BACKOFF_MAX; i++)
-		delay *= 2;
-	if (delay > POOL_BACKOFF_MAX)
-		delay = POOL_BACKOFF_MAX;
-	pool->fail_streak++;
-	pool_schedule_respawn(pool, w, delay);
-}
-
-static void pool_schedule_respawn(struct pool *pool, struct worker *w, double delay)
-{
-	ev_timer_stop(pool->loop, &w->timer);
-	ev_timer_init(&w->timer, pool_on_respawn_timer, delay, 0.);
-	w->timer.data = w;
-	ev_timer_start(pool->loop, &w->timer);
-}
-
-static void pool_on_respawn_timer(struct ev_loop *loop, ev_timer *timer, int revents)
-{
-	struct worker *w = timer->data;
-	struct pool *pool = w->pool;
-	char err[256];
-	(void)loop;
-	(void)revents;
-
-	if (pool->stopping || w->state != WORKER_DOWN)
-		return;
-	if (worker_spawn(w, err, sizeof(err)) == 0)
-		return;
-	if (pool->events->spawn_failed)
-		pool->events->spawn_failed(pool, err);
-	pool_respawn_after_exit(pool, w, true);
+	bool orderly = w->retiring || (w->requests_served > 0 &&
+	    (clean_exit || (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)));
+	scaling_worker_exited(pool, w, !orderly);
 }
 
 unsigned pool_stop(struct pool *pool)
 {
 	pool->stopping = true;
-	while (pool->queue_head != NULL) {
-		struct pool_job *job = pool->queue_head;
-		pool_dequeue(pool, job);
-		job->ops->fail(job, POOL_ERR_STOPPED);
-	}
+	scaling_stop(pool);
+	while (pool->queue_head != NULL)
+		pool_fail_queued(pool, pool->queue_head, POOL_ERR_STOPPED);
 	/* Closing first: a worker blocked reading its kept connection may not
 	 * act on SIGTERM until that read returns. */
 	for (unsigned i = 0; i < pool->config.max_children; i++) {
 		struct worker *w = &pool->workers[i];
-		if (w->state == WORKER_DOWN)
-			ev_timer_stop(pool->loop, &w->timer);
 		worker_close_connection(w);
 		worker_signal(w, SIGTERM);
 	}
@@ -307,6 +283,11 @@ void pool_kill(struct pool *pool)
 unsigned pool_live_workers(const struct pool *pool)
 {
 	return pool->live;
+}
+
+unsigned pool_jobs(const struct pool *pool)
+{
+	return pool->queue_len + pool->busy;
 }
 
 void pool_free(struct pool *pool)

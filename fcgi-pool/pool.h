@@ -32,6 +32,15 @@ enum pool_error {
 	POOL_ERR_WORKER_DIED,	/* the worker's process or connection died mid-job */
 	POOL_ERR_PROTOCOL,	/* the worker sent malformed FastCGI; it was killed */
 	POOL_ERR_STOPPED,	/* the pool was stopped */
+	POOL_ERR_TIMEOUT,	/* request_timeout passed; the worker was killed */
+	POOL_ERR_HELD_BACK,	/* the function's workers keep dying at start: held back */
+};
+
+/* How the number of workers follows demand (PHP-FPM's pm modes). */
+enum pool_scaling {
+	POOL_STATIC,		/* max_children workers, always */
+	POOL_DYNAMIC,		/* start_servers at start; idle kept within [min_spare, max_spare] */
+	POOL_ONDEMAND,		/* none at start; one per waiting job; idle ones stop after idle_timeout */
 };
 
 /* What a job's owner is told. Each callback may not free the job itself:
@@ -81,10 +90,21 @@ struct pool_config {
 	char *const *envp;		/* the workers' whole environment */
 	const char *run_dir;		/* 0700 directory for the listening sockets */
 	const struct sandbox_spec *sandbox;	/* how each worker is confined before exec */
+	enum pool_scaling scaling;
 	unsigned max_children;
+	unsigned start_servers;		/* dynamic: workers forked at start */
+	unsigned min_spare;		/* dynamic: idle workers kept at least */
+	unsigned max_spare;		/* dynamic: idle workers kept at most */
+	double idle_timeout;		/* dynamic (above min_spare), ondemand: idle seconds before a worker stops */
+	unsigned max_spawn_rate;	/* workers forked per second at most (dynamic, ondemand) */
 	unsigned long max_requests;	/* recycle after this many; 0 = never */
+	size_t max_memory;		/* recycle when RSS after a request exceeds it; 0 = never */
 	unsigned queue_max;		/* jobs allowed to wait */
 	double queue_timeout;		/* seconds a job may wait; 0 = forever */
+	double request_timeout;		/* seconds a job may run; 0 = forever */
+	double spawn_timeout;		/* seconds from fork to exec; 0 = forever */
+	unsigned crash_limit;		/* failed workers in a row that hold the pool back */
+	double crash_window;		/* a worker alive this long ends a failure streak */
 };
 
 /*
@@ -108,9 +128,11 @@ void *pool_owner(const struct pool *pool);
 const char *pool_name(const struct pool *pool);
 
 /*
- * Runs job on an idle worker, or queues it. Returns 0 when the job was taken
- * (its ops will be called later), or -1 with POOL_ERR_QUEUE_FULL in *error
- * when it was refused (no callback will be called).
+ * Runs job on an idle worker, or queues it (forking a worker for it when
+ * the pool scales). Returns 0 when the job was taken (its ops will be called
+ * later), or -1 with the reason in *error when it was refused (no callback
+ * will be called): POOL_ERR_QUEUE_FULL, POOL_ERR_HELD_BACK or
+ * POOL_ERR_STOPPED.
  */
 int pool_submit(struct pool *pool, struct pool_job *job, enum pool_error *error);
 
@@ -131,6 +153,9 @@ void pool_job_resume(struct pool_job *job);
  * to be reaped.
  */
 unsigned pool_stop(struct pool *pool);
+
+/* Jobs queued or running. 0 means stopping the pool loses nothing. */
+unsigned pool_jobs(const struct pool *pool);
 
 /* Sends SIGKILL to every worker still alive. */
 void pool_kill(struct pool *pool);

@@ -30,14 +30,19 @@ struct worker {
 	struct pool_job *job;		/* the running job; NULL when idle or cancelled */
 	struct pool_job *dying_job;	/* job whose fate waits for the process to be reaped */
 	bool paused;			/* the job's owner asked us to stop reading */
+	bool retiring;			/* asked to exit by the pool (recycling, scaling down) */
 	unsigned long requests_served;
+	ev_tstamp spawned_at;
+	ev_tstamp idle_since;		/* when it last became IDLE */
 	ev_io read_watcher;
 	ev_io write_watcher;
 	ev_io stderr_watcher;
 	ev_io exec_error_watcher;
 	ev_child child_watcher;
-	ev_timer timer;			/* respawn delay when DOWN, kill grace when EXITING */
+	ev_timer timer;			/* kill grace when EXITING */
 	ev_timer resume_timer;		/* 0 s: hands over records read before a pause */
+	ev_timer request_timer;		/* request_timeout of the running job */
+	ev_timer spawn_timer;		/* spawn_timeout: fork to exec */
 	size_t stderr_len;
 	char stderr_line[1024];
 };
@@ -53,8 +58,15 @@ struct pool {
 	struct pool_job *queue_head;
 	struct pool_job *queue_tail;
 	unsigned queue_len;
-	unsigned fail_streak;		/* workers in a row that died without serving */
+	unsigned fail_streak;		/* workers in a row that failed (see pool_worker_reaped) */
 	unsigned live;			/* processes not yet reaped */
+	unsigned running;		/* workers not DOWN: spawned and not yet reaped */
+	unsigned busy;			/* workers running a job */
+	ev_timer maintenance;		/* once a second: scaling, idle timeouts, streak reset */
+	ev_timer retry_timer;		/* forks deferred by backoff or the spawn rate */
+	ev_tstamp fork_blocked_until;	/* backoff after failed workers */
+	ev_tstamp spawn_second;		/* the second spawn_count counts in */
+	unsigned spawn_count;		/* workers forked in that second */
 	bool stopping;
 };
 
@@ -63,6 +75,7 @@ void worker_init(struct worker *w, struct pool *pool, unsigned index);
 int worker_spawn(struct worker *w, char *err, size_t err_len);
 void worker_run(struct worker *w, struct pool_job *job);
 void worker_close_connection(struct worker *w);
+void worker_retire(struct worker *w);
 void worker_cancel_job(struct worker *w, struct pool_job *job);
 void worker_pause(struct worker *w);
 void worker_resume(struct worker *w);
@@ -73,5 +86,8 @@ void pool_worker_ready(struct pool *pool, struct worker *w);
 void pool_worker_reaped(struct pool *pool, struct worker *w, int status,
     struct pool_job *job);
 void pool_worker_unidle(struct pool *pool, struct worker *w);
+void pool_worker_state_changed(struct pool *pool, struct worker *w, enum worker_state from,
+    enum worker_state to);
+void pool_fail_queued(struct pool *pool, struct pool_job *job, enum pool_error error);
 
 #endif /* FCGI_POOL_POOL_INTERNAL_H */

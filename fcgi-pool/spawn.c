@@ -1,5 +1,6 @@
 /*
- * spawn.c: fork and exec one FastCGI worker (see spawn.h).
+ * spawn.c: fork and exec a sandboxed child: a FastCGI worker, or a CGI
+ * program (see spawn.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,51 +21,86 @@
 
 static int spawn_address(const char *path, struct sockaddr_un *addr, char *err, size_t err_len);
 static int spawn_listen(const char *path, char *err, size_t err_len);
-static void spawn_child(int listen_fd, int stderr_fd, int error_fd, char *const argv[],
-    char *const envp[], const struct sandbox_spec *sandbox) __attribute__((noreturn));
+static void spawn_child(const int fds[3], int error_fd, char *const argv[], char *const envp[],
+    const struct sandbox_spec *sandbox) __attribute__((noreturn));
 static void spawn_child_fail(enum sandbox_step step) __attribute__((noreturn));
 
 int spawn_worker(const char *sock_path, char *const argv[], char *const envp[],
     const struct sandbox_spec *sandbox, struct spawn_result *out, char *err, size_t err_len)
 {
-	int stderr_pipe[2] = { -1, -1 }, error_pipe[2] = { -1, -1 };
+	int stderr_pipe[2] = { -1, -1 }, null_fd = -1;
 	int listen_fd = spawn_listen(sock_path, err, err_len);
 
 	if (listen_fd < 0)
 		return -1;
-	if (pipe2(stderr_pipe, O_CLOEXEC) < 0 || pipe2(error_pipe, O_CLOEXEC) < 0) {
+	if (pipe2(stderr_pipe, O_CLOEXEC) < 0) {
 		snprintf(err, err_len, "pipe: %s", strerror(errno));
 		goto err;
 	}
-
-	pid_t pid = fork();
-	if (pid < 0) {
-		snprintf(err, err_len, "fork: %s", strerror(errno));
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null_fd < 0) {
+		snprintf(err, err_len, "/dev/null: %s", strerror(errno));
 		goto err;
 	}
-	if (pid == 0)
-		spawn_child(listen_fd, stderr_pipe[1], error_pipe[1], argv, envp, sandbox);
+	if (spawn_process(listen_fd, null_fd, stderr_pipe[1], argv, envp, sandbox, &out->pid,
+		&out->exec_error_fd, err, err_len) < 0)
+		goto err;
 
 	close(listen_fd);
+	close(null_fd);
 	close(stderr_pipe[1]);
-	close(error_pipe[1]);
 	fcntl(stderr_pipe[0], F_SETFL, O_NONBLOCK);
-	fcntl(error_pipe[0], F_SETFL, O_NONBLOCK);
-	out->pid = pid;
 	out->stderr_fd = stderr_pipe[0];
-	out->exec_error_fd = error_pipe[0];
 	return 0;
 
 err:
 	close(listen_fd);
 	unlink(sock_path);
+	if (null_fd >= 0)
+		close(null_fd);
 	for (int i = 0; i < 2; i++) {
 		if (stderr_pipe[i] >= 0)
 			close(stderr_pipe[i]);
-		if (error_pipe[i] >= 0)
-			close(error_pipe[i]);
 	}
 	return -1;
+}
+
+int spawn_process(int fd0, int fd1, int fd2, char *const argv[], char *const envp[],
+    const struct sandbox_spec *sandbox, pid_t *pid, int *exec_error_fd, char *err,
+    size_t err_len)
+{
+	int error_pipe[2];
+	const int fds[3] = { fd0, fd1, fd2 };
+	sigset_t all, saved;
+
+	if (pipe2(error_pipe, O_CLOEXEC) < 0) {
+		snprintf(err, err_len, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	/*
+	 * Every signal stays blocked across fork() until the child has reset
+	 * its handlers: a signal sent to the new pid early must not run one of
+	 * the parent's handlers (libev's) in the child.
+	 */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &saved);
+	pid_t child = fork();
+	if (child == 0)
+		spawn_child(fds, error_pipe[1], argv, envp, sandbox);
+	int fork_errno = errno;
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	if (child < 0) {
+		snprintf(err, err_len, "fork: %s", strerror(fork_errno));
+		close(error_pipe[0]);
+		close(error_pipe[1]);
+		return -1;
+	}
+
+	close(error_pipe[1]);
+	fcntl(error_pipe[0], F_SETFL, O_NONBLOCK);
+	*pid = child;
+	*exec_error_fd = error_pipe[0];
+	return 0;
 }
 
 /* Fills a unix address for path. Returns 0, or -1 when it does not fit. */
@@ -125,36 +161,37 @@ int spawn_connect(const char *sock_path, char *err, size_t err_len)
 }
 
 /*
- * The child: restore default signal handling, die with the parent, put the
- * listening socket on fd 0, /dev/null on fd 1, the stderr pipe on fd 2,
- * close every other descriptor, enter the sandbox, exec. Only
- * async-signal-safe calls, but for the seccomp load (see sandbox.h).
+ * The child, every signal blocked: restore default signal handling, then
+ * unblock; die with the parent, leave the parent's process group, put
+ * fds[0..2] on descriptors 0, 1, 2, close every other descriptor, enter the
+ * sandbox, exec. Only async-signal-safe
+ * calls, but for the seccomp load (see sandbox.h).
  */
-static void spawn_child(int listen_fd, int stderr_fd, int error_fd, char *const argv[],
-    char *const envp[], const struct sandbox_spec *sandbox)
+static void spawn_child(const int fds[3], int error_fd, char *const argv[], char *const envp[],
+    const struct sandbox_spec *sandbox)
 {
 	enum sandbox_step step;
-
 	sigset_t none;
-	int fds[3];
+	int moved[3];
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	setpgid(0, 0);
 
-	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	/* Move every source above the targets first, so no dup2 clobbers one. */
-	fds[0] = fcntl(listen_fd, F_DUPFD_CLOEXEC, SPAWN_SCRATCH_FD);
-	fds[1] = fcntl(null_fd, F_DUPFD_CLOEXEC, SPAWN_SCRATCH_FD);
-	fds[2] = fcntl(stderr_fd, F_DUPFD_CLOEXEC, SPAWN_SCRATCH_FD);
+	for (int i = 0; i < 3; i++) {
+		moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, SPAWN_SCRATCH_FD);
+		if (moved[i] < 0)
+			_exit(127);
+	}
 	int err_fd = fcntl(error_fd, F_DUPFD_CLOEXEC, SPAWN_SCRATCH_FD);
-	if (null_fd < 0 || fds[0] < 0 || fds[1] < 0 || fds[2] < 0 || err_fd < 0)
+	if (err_fd < 0)
 		_exit(127);
 	for (int i = 0; i < 3; i++) {
-		if (dup2(fds[i], i) < 0)
+		if (dup2(moved[i], i) < 0)
 			_exit(127);
 	}
 	if (dup3(err_fd, SPAWN_ERROR_FD, O_CLOEXEC) < 0)

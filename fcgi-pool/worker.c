@@ -3,6 +3,7 @@
  * job it runs, its stderr. Policy (idle stack, queue, respawn) is pool.c's.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "fcgi.h"
 #include "pool_internal.h"
+#include "scaling.h"
 #include "spawn.h"
 
 /* Seconds a worker whose connection ended gets to exit before SIGKILL. */
@@ -25,6 +27,9 @@ static void worker_on_exec_error(struct ev_loop *loop, ev_io *io, int revents);
 static void worker_on_child(struct ev_loop *loop, ev_child *child, int revents);
 static void worker_on_grace_expired(struct ev_loop *loop, ev_timer *timer, int revents);
 static void worker_on_resume(struct ev_loop *loop, ev_timer *timer, int revents);
+static void worker_on_request_timeout(struct ev_loop *loop, ev_timer *timer, int revents);
+static void worker_on_spawn_timeout(struct ev_loop *loop, ev_timer *timer, int revents);
+static bool worker_over_memory(const struct worker *w);
 static int worker_connect(struct worker *w);
 static void worker_process_input(struct worker *w);
 static int worker_handle_record(struct worker *w, const struct fcgi_record *rec);
@@ -43,6 +48,10 @@ void worker_init(struct worker *w, struct pool *pool, unsigned index)
 	w->timer.data = w;
 	ev_timer_init(&w->resume_timer, worker_on_resume, 0., 0.);
 	w->resume_timer.data = w;
+	ev_init(&w->request_timer, worker_on_request_timeout);
+	w->request_timer.data = w;
+	ev_init(&w->spawn_timer, worker_on_spawn_timeout);
+	w->spawn_timer.data = w;
 }
 
 /*
@@ -71,6 +80,12 @@ int worker_spawn(struct worker *w, char *err, size_t err_len)
 	w->pid = r.pid;
 	w->fd = -1;
 	w->requests_served = 0;
+	w->retiring = false;
+	w->spawned_at = ev_now(pool->loop);
+	if (pool->config.spawn_timeout > 0) {
+		ev_timer_set(&w->spawn_timer, pool->config.spawn_timeout, 0.);
+		ev_timer_start(pool->loop, &w->spawn_timer);
+	}
 	w->paused = false;
 	w->stderr_len = 0;
 	buf_reset(&w->in);
@@ -94,18 +109,17 @@ int worker_spawn(struct worker *w, char *err, size_t err_len)
 }
 
 /*
- * The only place a worker's state changes: keeps the pool's idle stack in
- * step with the IDLE state.
+ * The only place a worker's state changes: the pool keeps its counters and
+ * idle stack in step.
  */
 static void worker_set_state(struct worker *w, enum worker_state state)
 {
-	struct pool *pool = w->pool;
+	enum worker_state from = w->state;
 
-	if (w->state == WORKER_IDLE && state != WORKER_IDLE)
-		pool_worker_unidle(pool, w);
-	if (state == WORKER_IDLE && w->state != WORKER_IDLE)
-		pool->idle[pool->idle_count++] = w;
+	if (from == state)
+		return;
 	w->state = state;
+	pool_worker_state_changed(w->pool, w, from, state);
 }
 
 /*
@@ -117,6 +131,10 @@ void worker_run(struct worker *w, struct pool_job *job)
 	worker_set_state(w, WORKER_BUSY);
 	w->job = job;
 	job->worker = w;
+	if (w->pool->config.request_timeout > 0) {
+		ev_timer_set(&w->request_timer, w->pool->config.request_timeout, 0.);
+		ev_timer_start(w->pool->loop, &w->request_timer);
+	}
 	if (w->fd < 0 && worker_connect(w) < 0) {
 		worker_close_connection(w);
 		return;
@@ -252,7 +270,8 @@ static int worker_handle_record(struct worker *w, const struct fcgi_record *rec)
 
 /*
  * END_REQUEST: the job is over. The worker goes back to the idle stack, or
- * is retired once it has served pm.max_requests.
+ * is retired once it has served pm.max_requests or its memory grew past
+ * pm.max_memory.
  */
 static void worker_end_job(struct worker *w, const struct fcgi_record *rec)
 {
@@ -266,19 +285,90 @@ static void worker_end_job(struct worker *w, const struct fcgi_record *rec)
 	w->job = NULL;
 	w->paused = false;
 	w->requests_served++;
-	pool->fail_streak = 0;
+	ev_timer_stop(pool->loop, &w->request_timer);
+	scaling_request_done(pool);
 	if (job != NULL) {
 		job->worker = NULL;
 		job->ops->end(job, app_status, protocol_status);
 	}
-	if (pool->config.max_requests > 0 && w->requests_served >= pool->config.max_requests) {
-		worker_close_connection(w);
-		worker_signal(w, SIGTERM);
+	if ((pool->config.max_requests > 0 && w->requests_served >= pool->config.max_requests) ||
+	    worker_over_memory(w)) {
+		worker_retire(w);
 		return;
 	}
 	ev_io_start(pool->loop, &w->read_watcher);
 	worker_set_state(w, WORKER_IDLE);
 	pool_worker_ready(pool, w);
+}
+
+/*
+ * pm.max_memory: the resident set, from /proc/PID/statm (pages), after a
+ * request. Read only when the limit is set.
+ */
+static bool worker_over_memory(const struct worker *w)
+{
+	char path[64], text[128];
+	unsigned long size_pages, resident_pages;
+
+	if (w->pool->config.max_memory == 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)w->pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	text[n] = '\0';
+	if (sscanf(text, "%lu %lu", &size_pages, &resident_pages) != 2)
+		return false;
+	return (size_t)resident_pages * (size_t)sysconf(_SC_PAGESIZE) > w->pool->config.max_memory;
+}
+
+/*
+ * The pool asks the worker to go (recycling, scaling down): it is closed
+ * and sent SIGTERM; its exit is not a failure.
+ */
+void worker_retire(struct worker *w)
+{
+	w->retiring = true;
+	worker_close_connection(w);
+	worker_signal(w, SIGTERM);
+}
+
+/*
+ * request_timeout: the job fails now (504, or a cut response) and the
+ * worker, stuck in it, is killed; its reaping brings a replacement.
+ */
+static void worker_on_request_timeout(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+	struct worker *w = timer->data;
+	struct pool_job *job = w->job;
+	(void)loop;
+	(void)revents;
+
+	w->job = NULL;
+	if (job != NULL) {
+		job->worker = NULL;
+		job->ops->fail(job, POOL_ERR_TIMEOUT);
+	}
+	worker_close_connection(w);
+	worker_signal(w, SIGKILL);
+}
+
+/* spawn_timeout: fork to exec took too long (a sandbox step hung). */
+static void worker_on_spawn_timeout(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+	struct worker *w = timer->data;
+	struct pool *pool = w->pool;
+	(void)loop;
+	(void)revents;
+
+	if (pool->events->spawn_failed)
+		pool->events->spawn_failed(pool, "no exec within spawn_timeout: killed");
+	worker_close_connection(w);
+	worker_signal(w, SIGKILL);
 }
 
 /* The worker broke the protocol: its job fails, the process is killed. */
@@ -308,6 +398,7 @@ void worker_close_connection(struct worker *w)
 	if (w->state == WORKER_EXITING || w->state == WORKER_DOWN)
 		return;
 	ev_timer_stop(loop, &w->resume_timer);
+	ev_timer_stop(loop, &w->request_timer);
 	if (w->fd >= 0) {
 		ev_io_stop(loop, &w->read_watcher);
 		ev_io_stop(loop, &w->write_watcher);
@@ -354,6 +445,7 @@ static void worker_on_child(struct ev_loop *loop, ev_child *child, int revents)
 	pool->live--;
 	worker_close_connection(w);
 	ev_timer_stop(loop, &w->timer);
+	ev_timer_stop(loop, &w->spawn_timer);
 	if (w->stderr_watcher.fd >= 0)
 		worker_read_stderr(w);
 	if (w->exec_error_watcher.fd >= 0)
@@ -390,6 +482,7 @@ static void worker_on_exec_error(struct ev_loop *loop, ev_io *io, int revents)
 	ssize_t n = read(io->fd, &e, sizeof(e));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
+	ev_timer_stop(loop, &w->spawn_timer);
 	if (n == (ssize_t)sizeof(e) && pool->events->spawn_failed) {
 		char message[PATH_MAX + 64];
 		if (e.step == SANDBOX_STEP_EXEC)

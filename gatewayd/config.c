@@ -7,7 +7,9 @@
  * reports only the first) and tracks section headers itself: inih never
  * tells the handler about a section without keys, and it truncates section
  * names at 49 bytes. The handler (config_keys.c) then applies one key to the
- * current section through a table of keys, one parser per key.
+ * current section through a table of keys, one parser per key; when a
+ * function section ends, config_pool.c and config_sandbox.c check how its
+ * keys fit together.
  *
  * Nothing stops at the first error: each is written to the caller's buffer as
  * "file:line: message" and the load goes on, so `gatewayd -t` lists them all.
@@ -136,9 +138,20 @@ static int function_add(struct conf_file *cf, const char *name, size_t len)
 {
 	struct gateway_conf *conf = cf->ld->conf;
 	struct function_conf fn = {
+		.mode = FUNCTION_FASTCGI,
 		.pm = PM_STATIC,
 		.max_children = 4,
+		.min_spare = 1,
+		.max_spare = 3,
+		/* .start_servers is computed when the section ends (config_pool.c). */
+		.idle_timeout = 10,
+		.max_spawn_rate = 32,
 		.max_requests = 0,
+		.max_memory = 0,
+		.request_timeout = 60,
+		.spawn_timeout = 10,
+		.crash_limit = 5,
+		.crash_window = 10,
 		.queue_max = 512,
 		.queue_timeout = 30,
 		.max_body = 8 * CONFIG_SIZE_M,
@@ -164,15 +177,17 @@ static int function_add(struct conf_file *cf, const char *name, size_t len)
 	grown[conf->function_count++] = fn;
 	cf->section = SECTION_FUNCTION;
 	cf->fn_index = conf->function_count - 1;
-	cf->fn_seen = 0;
+	memset(&cf->fn_marks, 0, sizeof(cf->fn_marks));
 	return 0;
 }
 
 /* Ends the section being read: a function's has checks that need all its lines. */
 static void file_leave_section(struct conf_file *cf)
 {
-	if (cf->section == SECTION_FUNCTION)
+	if (cf->section == SECTION_FUNCTION) {
+		config_pool_section_end(cf);
 		config_sandbox_section_end(cf);
+	}
 	cf->section = SECTION_SKIP;
 }
 
@@ -437,6 +452,9 @@ int config_load(const char *path, struct gateway_conf **out, char *err, size_t e
 	ld.conf->log_level = LOG_LEVEL_INFO;
 	ld.conf->max_connections = 1024;
 	ld.conf->max_params = 64 * CONFIG_SIZE_K;
+	ld.conf->shutdown_timeout = 30;
+	ld.conf->read_timeout = 60;
+	ld.conf->idle_timeout = 300;
 	rc = file_load(&ld, NULL, path, NULL);
 	config_sandbox_global_end(&ld);
 	if (rc == 0)
@@ -496,6 +514,7 @@ void config_free(struct gateway_conf *conf)
 		free(conf->allowed_clients[i]);
 	free(conf->allowed_clients);
 	free(conf->run_dir);
+	free(conf->pid_file);
 	free(conf->identity.user);
 	for (i = 0; i < conf->function_count; i++)
 		function_free(&conf->functions[i]);

@@ -19,9 +19,17 @@
 
 #include "log.h"
 
-/* How a function's pool is sized. */
+/* How a function's pool is sized (PHP-FPM's meanings). */
 enum pm_mode {
 	PM_STATIC,	/* pm.max_children workers, all forked at start and kept */
+	PM_DYNAMIC,	/* pm.start_servers at start, idle ones kept between min and max spare */
+	PM_ONDEMAND,	/* none at start; forked per need, stopped after process_idle_timeout */
+};
+
+/* How a function's program is run. */
+enum function_mode {
+	FUNCTION_FASTCGI,	/* mode = fastcgi: a pool of persistent FastCGI workers */
+	FUNCTION_CGI,		/* mode = cgi: one process per request (RFC 3875) */
 };
 
 /* A NAME = value pair from env[NAME] or param[NAME] lines. */
@@ -62,9 +70,20 @@ struct function_conf {
 	char **argv;			/* exec split on blanks, NULL-terminated; argv[0] absolute */
 	char *script;			/* script = path, sent as SCRIPT_FILENAME (php-cgi), or NULL */
 	char *route;			/* path prefix routed here, or NULL */
+	enum function_mode mode;	/* mode = fastcgi (default) | cgi */
 	enum pm_mode pm;
 	unsigned max_children;		/* pm.max_children, 1..4096, default 4 */
+	unsigned start_servers;		/* pm.start_servers (dynamic), default min + (max - min) / 2 spare */
+	unsigned min_spare;		/* pm.min_spare_servers (dynamic), default 1 */
+	unsigned max_spare;		/* pm.max_spare_servers (dynamic), default 3 */
+	double idle_timeout;		/* pm.process_idle_timeout seconds (dynamic above min spare, ondemand), default 10 */
+	unsigned max_spawn_rate;	/* pm.max_spawn_rate: workers started per second at most, default 32 */
 	unsigned long max_requests;	/* pm.max_requests, 0 = never recycle, default 0 */
+	size_t max_memory;		/* pm.max_memory: recycle when a request leaves RSS above it; 0 = off */
+	double request_timeout;		/* request_timeout seconds, 0 = no limit, default 60 */
+	double spawn_timeout;		/* spawn_timeout: fork to exec, seconds, 0 = no limit, default 10 */
+	unsigned crash_limit;		/* crash_loop.count: quick deaths in a row that hold the function back, default 5 */
+	double crash_window;		/* crash_loop.window: a death this soon after start is quick, default 10 s */
 	unsigned queue_max;		/* queue.max: requests waiting for a worker, default 512 */
 	double queue_timeout;		/* queue.timeout seconds, 0 = no limit, default 30 */
 	size_t max_body;		/* request.max_body bytes, default 8M */
@@ -102,6 +121,10 @@ struct gateway_conf {
 	unsigned max_connections;	/* max_connections from web servers, default 1024 */
 	size_t max_params;		/* request.max_params bytes of PARAMS, default 64K */
 	struct conf_identity identity;	/* [global] user = / group =: dropped to after binding */
+	double shutdown_timeout;	/* shutdown_timeout: SIGTERM drain limit, seconds, default 30 */
+	double read_timeout;		/* front.read_timeout: a begun request must arrive whole, default 60 s, 0 = none */
+	double idle_timeout;		/* front.idle_timeout: a connection with no request is closed, default 300 s, 0 = none */
+	char *pid_file;			/* pid = path written at start (gatewayd -s reload reads it), or NULL */
 	struct function_conf *functions;
 	size_t function_count;
 };

@@ -1,8 +1,9 @@
 /*
  * config_internal.h: what config.c (the line reader, sections, includes,
- * load and free), config_keys.c (the key table and the value parsers) and
- * config_sandbox.c (the parsers of the sandbox keys) share. Private to those
- * three files: every other module includes config.h alone.
+ * load and free), config_keys.c (the key table and the value parsers),
+ * config_pool.c (the pool, timeout and crash-loop keys) and config_sandbox.c
+ * (the parsers of the sandbox keys) share. Private to those four files: every
+ * other module includes config.h alone.
  */
 #ifndef GATEWAYD_CONFIG_INTERNAL_H
 #define GATEWAYD_CONFIG_INTERNAL_H
@@ -16,6 +17,8 @@
 #define CONFIG_SIZE_K (1ULL << 10)
 #define CONFIG_SIZE_M (1ULL << 20)
 #define CONFIG_SIZE_G (1ULL << 30)
+
+#define CONFIG_KEYS_MAX 64	/* keys per table: key_marks keeps one bit per key */
 
 /*
  * Where user = and group = stood in one section: a function's, or [global]
@@ -31,6 +34,17 @@ struct identity_lines {
 	unsigned group_line;
 };
 
+/*
+ * Which keys of a table one section has set, and where. Function sections
+ * keep it for the checks made when the section ends, which need to know
+ * whether a value was written or is the default, and on which line.
+ */
+struct key_marks {
+	unsigned long long seen;	/* bit i: keys[i] set (a second time is an error) */
+	unsigned long long refused;	/* bit i: keys[i]'s value was refused, and reported */
+	unsigned line[CONFIG_KEYS_MAX];	/* keys[i]'s line, if seen (for [global], in any of its files) */
+};
+
 /* What one config_load() call carries from file to file. */
 struct loader {
 	struct gateway_conf *conf;	/* being filled; freed by config_load() on error */
@@ -38,7 +52,7 @@ struct loader {
 	size_t err_len;
 	size_t err_used;
 	unsigned errors;		/* errors found, whether or not they fitted in err */
-	unsigned long long global_seen;	/* global_keys[] bits already set, across all files */
+	struct key_marks global_marks;	/* global_keys[] already set, across all files */
 	struct identity_lines global_identity;	/* [global] user = / group =, across files */
 };
 
@@ -65,7 +79,7 @@ struct conf_file {
 	unsigned depth;			/* 0 for the file given to config_load() */
 	enum section_kind section;
 	size_t fn_index;		/* conf->functions[] index while in SECTION_FUNCTION */
-	unsigned long long fn_seen;	/* function_keys[] bits already set in this section */
+	struct key_marks fn_marks;	/* function_keys[] already set in this section */
 	struct identity_lines fn_identity;	/* this function section's user = / group = */
 	unsigned chdir_line;		/* where chdir = stands in this section, or 0 */
 	bool chdir_relative;		/* it was written relative (resolved on the host) */
@@ -120,7 +134,14 @@ int config_include(struct conf_file *cf, const char *key, const char *value);
  */
 int config_on_key(void *user, const char *section, const char *name, const char *value);
 
-/* config_keys.c: helpers the sandbox parsers share. */
+/*
+ * The line of cf's current function section where key name is set, or 0
+ * when it is not (the default holds). *refused tells whether its value was
+ * refused (already reported): checks that need the value then skip it.
+ */
+unsigned config_function_key_line(const struct conf_file *cf, const char *name, bool *refused);
+
+/* config_keys.c: helpers the sandbox and pool parsers share. */
 
 /* What config_path_resolve() requires the path to name. */
 enum path_kind {
@@ -168,5 +189,18 @@ void config_sandbox_section_end(struct conf_file *cf);
 
 /* Ends [global] once every file is read: the checks above, but root is allowed. */
 void config_sandbox_global_end(struct loader *ld);
+
+/* config_pool.c: pm, mode, the pm.* scaling keys and the durations, parsers for the table. */
+
+key_parser config_key_pm, config_key_function_mode, config_key_positive_duration,
+    config_key_max_memory;
+
+/*
+ * Ends cf's function section: the keys that only apply to some pm or mode,
+ * PHP-FPM's rules for pm = dynamic (1 <= min_spare <= max_spare <=
+ * max_children, min_spare <= start_servers <= max_spare), then the computed
+ * default of pm.start_servers.
+ */
+void config_pool_section_end(struct conf_file *cf);
 
 #endif /* GATEWAYD_CONFIG_INTERNAL_H */

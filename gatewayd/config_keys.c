@@ -5,8 +5,9 @@
  * config.c's reader hands every name = value line to config_on_key(), which
  * applies it to the current section through a table of keys, one parser per
  * key. A bad value is reported as "file:line: name = value: message" and the
- * load goes on. The sandbox keys' parsers live in config_sandbox.c; their
- * entries are here, so that one table says what a section may contain.
+ * load goes on. The sandbox keys' parsers live in config_sandbox.c and the
+ * pool keys' in config_pool.c; their entries are here, so that one table
+ * says what a section may contain.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -29,8 +30,8 @@
 #include "config_internal.h"
 
 static key_parser key_whole, key_size, key_duration, key_mode, key_bool, key_text;
-static key_parser key_listen, key_allowed_clients, key_run_dir, key_log_level, key_include;
-static key_parser key_exec, key_script, key_route, key_pm;
+static key_parser key_listen, key_allowed_clients, key_run_dir, key_pid, key_log_level;
+static key_parser key_include, key_exec, key_script, key_route;
 
 /* A key parsed by a parser of its own, which knows where its value goes. */
 #define CUSTOM_KEY(name, parse, repeatable) { name, parse, 0, 0, 0, 0, repeatable }
@@ -58,16 +59,35 @@ static const struct key_spec global_keys[] = {
 	CUSTOM_KEY("include", key_include, true),
 	FIELD_KEY("user", config_key_user, struct gateway_conf, identity),
 	FIELD_KEY("group", config_key_group, struct gateway_conf, identity),
+	CUSTOM_KEY("pid", key_pid, false),
+	FIELD_KEY("shutdown_timeout", key_duration, struct gateway_conf, shutdown_timeout),
+	FIELD_KEY("front.read_timeout", key_duration, struct gateway_conf, read_timeout),
+	FIELD_KEY("front.idle_timeout", key_duration, struct gateway_conf, idle_timeout),
 };
 
 static const struct key_spec function_keys[] = {
 	CUSTOM_KEY("exec", key_exec, false),
 	CUSTOM_KEY("script", key_script, false),
 	CUSTOM_KEY("route", key_route, false),
-	CUSTOM_KEY("pm", key_pm, false),
+	/* The pool (config_pool.c checks how these fit together when the section ends). */
+	CUSTOM_KEY("mode", config_key_function_mode, false),
+	CUSTOM_KEY("pm", config_key_pm, false),
 	NUMBER_KEY("pm.max_children", key_whole, struct function_conf, max_children, 1, 4096),
+	NUMBER_KEY("pm.start_servers", key_whole, struct function_conf, start_servers, 1, 4096),
+	NUMBER_KEY("pm.min_spare_servers", key_whole, struct function_conf, min_spare, 1, 4096),
+	NUMBER_KEY("pm.max_spare_servers", key_whole, struct function_conf, max_spare, 1, 4096),
+	FIELD_KEY("pm.process_idle_timeout", config_key_positive_duration, struct function_conf,
+	    idle_timeout),
+	NUMBER_KEY("pm.max_spawn_rate", key_whole, struct function_conf, max_spawn_rate, 1, 1024),
 	NUMBER_KEY("pm.max_requests", key_whole, struct function_conf, max_requests,
 	    0, ULONG_MAX),
+	NUMBER_KEY("pm.max_memory", config_key_max_memory, struct function_conf, max_memory,
+	    CONFIG_SIZE_M, SIZE_MAX),
+	FIELD_KEY("request_timeout", key_duration, struct function_conf, request_timeout),
+	FIELD_KEY("spawn_timeout", key_duration, struct function_conf, spawn_timeout),
+	NUMBER_KEY("crash_loop.count", key_whole, struct function_conf, crash_limit, 1, 1000),
+	FIELD_KEY("crash_loop.window", config_key_positive_duration, struct function_conf,
+	    crash_window),
 	NUMBER_KEY("queue.max", key_whole, struct function_conf, queue_max, 0, 1000000),
 	NUMBER_KEY("queue.timeout", key_duration, struct function_conf, queue_timeout, 0, 0),
 	NUMBER_KEY("request.max_body", key_size, struct function_conf, max_body, 0, CONFIG_SIZE_G),
@@ -96,8 +116,9 @@ static const struct key_spec function_keys[] = {
 #define KEY_COUNT(t) (sizeof(t) / sizeof((t)[0]))
 
 /* key_apply() keeps one bit per key of a table in an unsigned long long. */
-_Static_assert(KEY_COUNT(global_keys) <= 64 && KEY_COUNT(function_keys) <= 64,
-    "too many keys for the seen bits");
+_Static_assert(KEY_COUNT(global_keys) <= CONFIG_KEYS_MAX &&
+    KEY_COUNT(function_keys) <= CONFIG_KEYS_MAX, "too many keys for struct key_marks");
+_Static_assert(CONFIG_KEYS_MAX <= 64, "struct key_marks keeps its bits in 64");
 
 _Static_assert(sizeof(unsigned) == sizeof(int), "key_whole() stores int as unsigned");
 
@@ -459,6 +480,44 @@ static int key_run_dir(struct conf_file *cf, const struct key_spec *k, void *tar
 	return 0;
 }
 
+/*
+ * pid: the file gatewayd writes its pid to, relative to the file like
+ * run_dir and stored absolute. The file need not exist yet, but its
+ * directory must: a typo is found by `gatewayd -t`, not at start-up.
+ */
+static int key_pid(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	struct gateway_conf *conf = target;
+	struct stat st;
+	char *path, *slash;
+	int rc = 0;
+
+	if (value[0] == '\0' || value[strlen(value) - 1] == '/') {
+		config_key_error(cf, k->name, value, "must be the path of a file");
+		return -1;
+	}
+	if (!(path = path_absolute(cf, value)))
+		return config_out_of_memory(cf);
+	slash = strrchr(path, '/');	/* path is absolute: there is one */
+	*slash = '\0';
+	if (stat(slash == path ? "/" : path, &st) < 0) {
+		config_key_error(cf, k->name, value, "directory %s: %s", slash == path ? "/" : path,
+		    strerror(errno));
+		rc = -1;
+	} else if (!S_ISDIR(st.st_mode)) {
+		config_key_error(cf, k->name, value, "%s is not a directory", path);
+		rc = -1;
+	}
+	*slash = '/';
+	if (rc < 0) {
+		free(path);
+		return -1;
+	}
+	conf->pid_file = path;
+	return 0;
+}
+
 /* Our own table, so that this module (and its test) does not need log.c. */
 static int key_log_level(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
@@ -607,22 +666,6 @@ static int key_route(struct conf_file *cf, const struct key_spec *k, void *targe
 	return 0;
 }
 
-static int key_pm(struct conf_file *cf, const struct key_spec *k, void *target,
-    const char *value)
-{
-	struct function_conf *fn = target;
-
-	if (strcmp(value, "static") == 0) {
-		fn->pm = PM_STATIC;
-		return 0;
-	}
-	if (strcmp(value, "dynamic") == 0 || strcmp(value, "ondemand") == 0)
-		config_key_error(cf, k->name, value, "not supported yet (only static)");
-	else
-		config_key_error(cf, k->name, value, "unknown process manager (only static)");
-	return -1;
-}
-
 /* An environment variable name: [A-Za-z_][A-Za-z0-9_]*. */
 bool config_env_name_valid(const char *s, size_t len)
 {
@@ -682,28 +725,50 @@ static int key_pair(struct conf_file *cf, struct conf_pair **pairs, size_t *coun
 	return 0;
 }
 
-/*
- * Applies name = value to target through the table keys. A key that is not
- * repeatable may be set once per section ([global] counts as one section
- * across all files); seen holds the bits of those already set.
- */
-static void key_apply(struct conf_file *cf, const struct key_spec *keys, size_t n,
-    unsigned long long *seen, void *target, const char *section, const char *name, const char *value)
+/* The index of name in the table keys of n entries, or n. */
+static size_t key_find(const struct key_spec *keys, size_t n, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < n && strcmp(keys[i].name, name) != 0; i++)
 		;
+	return i;
+}
+
+/*
+ * Applies name = value to target through the table keys. A key that is not
+ * repeatable may be set once per section ([global] counts as one section
+ * across all files); marks records those already set, where, and whether
+ * their value was refused.
+ */
+static void key_apply(struct conf_file *cf, const struct key_spec *keys, size_t n,
+    struct key_marks *marks, void *target, const char *section, const char *name,
+    const char *value)
+{
+	size_t i = key_find(keys, n, name);
+
 	if (i == n) {
 		config_file_error(cf, "unknown key \"%s\" in [%s]", name, section);
 		return;
 	}
-	if (!keys[i].repeatable && (*seen & (1ULL << i))) {
+	if (!keys[i].repeatable && (marks->seen & (1ULL << i))) {
 		config_key_error(cf, name, value, "already set in [%s]", section);
 		return;
 	}
-	*seen |= 1ULL << i;
-	keys[i].parse(cf, &keys[i], target, value);
+	marks->seen |= 1ULL << i;
+	marks->line[i] = cf->lineno;
+	if (keys[i].parse(cf, &keys[i], target, value) < 0)
+		marks->refused |= 1ULL << i;
+}
+
+unsigned config_function_key_line(const struct conf_file *cf, const char *name, bool *refused)
+{
+	size_t i = key_find(function_keys, KEY_COUNT(function_keys), name);
+
+	if (i == KEY_COUNT(function_keys))
+		abort();	/* a name config_pool.c misspelt: a bug, not a config error */
+	*refused = (cf->fn_marks.refused & (1ULL << i)) != 0;
+	return (cf->fn_marks.seen & (1ULL << i)) ? cf->fn_marks.line[i] : 0;
 }
 
 /* inih's handler: one name = value line of cf, in the section the reader saw. */
@@ -718,7 +783,7 @@ int config_on_key(void *user, const char *section, const char *name, const char 
 		config_key_error(cf, name, value, "key before any section");
 		break;
 	case SECTION_GLOBAL:
-		key_apply(cf, global_keys, KEY_COUNT(global_keys), &cf->ld->global_seen,
+		key_apply(cf, global_keys, KEY_COUNT(global_keys), &cf->ld->global_marks,
 		    cf->ld->conf, "global", name, value);
 		break;
 	case SECTION_FUNCTION:
@@ -728,7 +793,7 @@ int config_on_key(void *user, const char *section, const char *name, const char 
 		else if (strncmp(name, "param[", 6) == 0)
 			key_pair(cf, &fn->params, &fn->param_count, name, 6, value);
 		else
-			key_apply(cf, function_keys, KEY_COUNT(function_keys), &cf->fn_seen,
+			key_apply(cf, function_keys, KEY_COUNT(function_keys), &cf->fn_marks,
 			    fn, fn->name, name, value);
 		break;
 	case SECTION_SKIP:

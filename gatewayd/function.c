@@ -48,10 +48,22 @@ int function_init(struct function *fn, struct ev_loop *loop, const struct functi
 		.envp = fn->envp,
 		.run_dir = run_dir,
 		.sandbox = &fn->sandbox,
+		.scaling = conf->pm == PM_DYNAMIC ? POOL_DYNAMIC
+			 : conf->pm == PM_ONDEMAND ? POOL_ONDEMAND : POOL_STATIC,
 		.max_children = conf->max_children,
+		.start_servers = conf->start_servers,
+		.min_spare = conf->min_spare,
+		.max_spare = conf->max_spare,
+		.idle_timeout = conf->idle_timeout,
+		.max_spawn_rate = conf->max_spawn_rate,
 		.max_requests = conf->max_requests,
+		.max_memory = conf->max_memory,
 		.queue_max = conf->queue_max,
 		.queue_timeout = conf->queue_timeout,
+		.request_timeout = conf->request_timeout,
+		.spawn_timeout = conf->spawn_timeout,
+		.crash_limit = conf->crash_limit,
+		.crash_window = conf->crash_window,
 	};
 	fn->pool = pool_create(loop, &pc, &function_pool_events, fn, err, err_len);
 	return fn->pool != NULL ? 0 : -1;

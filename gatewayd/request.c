@@ -231,6 +231,7 @@ static const char *request_status_text(int status)
 	case 431: return "Request Header Fields Too Large";
 	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
 	default: return "Error";
 	}
 }
@@ -273,6 +274,18 @@ static void request_on_fail(struct pool_job *job, enum pool_error error)
 		return;
 	case POOL_ERR_STOPPED:
 		request_respond(req, 503, "gatewayd is stopping");
+		return;
+	case POOL_ERR_HELD_BACK:
+		request_respond(req, 503, "the function is held back: its workers keep failing");
+		return;
+	case POOL_ERR_TIMEOUT:
+		log_warn("function %s: request from %s ran past request_timeout (%.0f s): worker "
+		    "killed%s", name, req->conn->peer, req->function->conf->request_timeout,
+		    job->output_started ? ", response cut short" : ", answering 504");
+		if (job->output_started)
+			front_abort(req->conn);
+		else
+			request_respond(req, 504, "the function did not answer within request_timeout");
 		return;
 	case POOL_ERR_WORKER_DIED:
 	case POOL_ERR_PROTOCOL:

@@ -8,19 +8,27 @@
 #   gw       nginx -> BUILD_DIR/gatewayd -> static pool of 4 hello workers
 #   php      nginx -> php-fpm8.2 (pm = static, 4 children) -> functions/hello.php
 #
-# plus, by default, three reference paths that make the numbers readable:
+# plus, by default, reference paths that make the numbers readable:
 #
 #   direct-close, php-close   the same back ends with no upstream keepalive
 #                             (fastcgi_keep_conn off): how a process-per-
 #                             connection back end is normally deployed
+#   gw-off, gw-strict         the same gatewayd, the same hello pool of 4 with
+#                             seccomp = off / strict ([hello] has the default
+#                             profile): what the filter costs per request
 #   gw-php                    gatewayd with 4 php-cgi workers on hello.php:
 #                             gatewayd vs php-fpm on equal work
+#
+# Then a "cold start" section: BUILD_DIR/spawn_time (tests/bench/spawn_time.c,
+# built here if missing or out of date) times spawning one hello worker up to
+# its first response, under seccomp off, default and strict.
 #
 # See docs/bench.md for what the numbers mean. Environment:
 #   BENCH_SECONDS  seconds per measurement (10)     BENCH_ROUNDS  rounds (2)
 #   BENCH_WARMUP   warm-up seconds per path (2)     BENCH_KEEP_TMP=1 keep logs
-#   BENCH_PATHS    paths to run, in order ("direct direct-close gw gw-php php php-close";
-#                  gw-close and gw-php-close exist too)
+#   BENCH_PATHS    paths to run, in order ("direct direct-close gw gw-off gw-strict
+#                  gw-php php php-close"; every gw path has a -close twin too)
+#   SPAWN_N        cold starts per seccomp profile (100); 0 skips the section
 #
 # Exit status: 0 when every path answered only 2xx without socket errors
 # (whether or not the targets were met), 1 when any request failed, 2 when
@@ -37,9 +45,10 @@ BUILD=$(cd "$1" 2>/dev/null && pwd) || bench_die "build directory '$1' does not 
 DURATION=${BENCH_SECONDS:-10}
 ROUNDS=${BENCH_ROUNDS:-2}
 WARMUP=${BENCH_WARMUP:-2}
-read -r -a PATHS <<<"${BENCH_PATHS:-direct direct-close gw gw-php php php-close}"
+read -r -a PATHS <<<"${BENCH_PATHS:-direct direct-close gw gw-off gw-strict gw-php php php-close}"
+SPAWN_N=${SPAWN_N:-100}
 CONNS=16
-case $DURATION$ROUNDS$WARMUP in *[!0-9]*) bench_die "BENCH_SECONDS, BENCH_ROUNDS and BENCH_WARMUP must be integers" ;; esac
+case $DURATION$ROUNDS$WARMUP$SPAWN_N in *[!0-9]*) bench_die "BENCH_SECONDS, BENCH_ROUNDS, BENCH_WARMUP and SPAWN_N must be integers" ;; esac
 if [ "$ROUNDS" -lt 1 ] || [ "$DURATION" -lt 1 ]; then bench_die "BENCH_SECONDS and BENCH_ROUNDS must be >= 1"; fi
 
 bench_init
@@ -64,7 +73,8 @@ needs() {	# needs PREFIX: some path starts with PREFIX
 }
 for p in "${PATHS[@]}"; do
 	case $p in
-	direct | direct-close | gw | gw-close | gw-php | gw-php-close | php | php-close) ;;
+	direct | direct-close | php | php-close) ;;
+	gw | gw-close | gw-off | gw-off-close | gw-strict | gw-strict-close | gw-php | gw-php-close) ;;
 	*) bench_die "unknown path '$p' in BENCH_PATHS" ;;
 	esac
 done
@@ -72,9 +82,31 @@ done
 HELLO=$BUILD/functions/hello
 PHP_SCRIPT=$(php_script)
 
+# ---- the cold-start program, built before anything is measured ---------------
+# Until the Makefile has a rule for it: built like the unit tests, against
+# the same libgatewayd.a, when missing or older than its source or the library.
+SPAWN_TIME=$BUILD/spawn_time
+SPAWN_SRC=$ROOT/tests/bench/spawn_time.c
+if [ "$SPAWN_N" -gt 0 ]; then
+	[ -f "$BUILD/libgatewayd.a" ] || bench_die "$BUILD/libgatewayd.a is missing (make all)"
+	if [ ! -x "$SPAWN_TIME" ] || [ "$SPAWN_SRC" -nt "$SPAWN_TIME" ] || [ "$BUILD/libgatewayd.a" -nt "$SPAWN_TIME" ]; then
+		bench_log "building $SPAWN_TIME"
+		# shellcheck disable=SC2046 # pkg-config prints several words on purpose
+		"${CC:-cc}" -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror \
+			-I"$ROOT/gatewayd" -I"$ROOT/fcgi-pool" $(pkg-config --cflags inih 2>/dev/null) \
+			"$SPAWN_SRC" "$BUILD/libgatewayd.a" -lev -linih -lseccomp -lm \
+			-o "$SPAWN_TIME" 2>"$TMP/spawn_time-build.log" ||
+			{ bench_tail "$TMP/spawn_time-build.log"; bench_die "could not build $SPAWN_TIME"; }
+	fi
+fi
+
 # ---- back ends --------------------------------------------------------------
 has_path direct && start_direct "$HELLO" direct
 has_path direct-close && start_direct "$HELLO" direct-close
+# [hellooff] and [hellostrict] in gatewayd's config, for the paths that use them.
+GW_SECCOMP_VARIANTS=""
+needs gw-off && GW_SECCOMP_VARIANTS+=" off"
+needs gw-strict && GW_SECCOMP_VARIANTS+=" strict"
 if needs gw; then
 	if needs gw-php; then
 		GW_PHP_CGI=$(command -v php-cgi || true)
@@ -116,6 +148,24 @@ for p in "${PATHS[@]}"; do
 	check_path "$p" "$BASE/$p/" "$(path_log "$p")"
 done
 bench_log "all paths answer 200 'hello, world' (nginx on 127.0.0.1:$BENCH_PORT, files in $TMP)"
+
+# The seccomp comparison means something only if the filters are where the
+# config says: gatewayd's workers are its children; /proc/PID/status shows
+# "Seccomp: 2" under a filter, 0 without (default and strict both show 2).
+if [ -n "$GW_PID" ]; then
+	n_filter=0 n_none=0 want_none=0
+	for pid in $(pgrep -P "$GW_PID" 2>/dev/null); do
+		case $(awk '$1 == "Seccomp:" { print $2 }' "/proc/$pid/status" 2>/dev/null) in
+		0) n_none=$((n_none + 1)) ;;
+		2) n_filter=$((n_filter + 1)) ;;
+		esac
+	done
+	[[ " $GW_SECCOMP_VARIANTS " == *" off "* ]] && want_none=4
+	bench_log "gatewayd's workers: $n_filter under a seccomp filter, $n_none without"
+	if [ "$n_none" -ne "$want_none" ] || [ "$n_filter" -lt 4 ]; then
+		bench_die "expected $want_none workers without a seccomp filter (seccomp = off) and the others (at least 4) with one"
+	fi
+fi
 
 # ---- measurement ------------------------------------------------------------
 # parse_wrk FILE: prints "req/s p50_ms p99_ms non2xx socket_errors requests".
@@ -248,7 +298,7 @@ for p in "${PATHS[@]}"; do
 		"${T_NON[$p]}" "${T_SOCK[$p]}" "${ALL[$p]% }"
 done
 for p in "${PATHS[@]}"; do
-	[ -n "${B_CPU[$p]:-}" ] && printf 'gatewayd CPU (user+sys) on %-6s %8s us/request\n' "$p:" "${B_CPU[$p]}"
+	[ -n "${B_CPU[$p]:-}" ] && printf 'gatewayd CPU (user+sys) on %-13s %6s us/request\n' "$p:" "${B_CPU[$p]}"
 done
 
 ratio() {	# ratio A B: A/B, or "-" when either is missing
@@ -284,6 +334,14 @@ if has_path gw && { has_path direct || has_path direct-close; }; then
 		"$(ratio "${B_P99[gw]:-}" "${B_P99[direct]:-}")" "$(ratio "${B_P99[gw]:-}" "${B_P99[direct-close]:-}")" \
 		"$l_ratio" "$(verdict "$l_ratio" "<=" 1.5)"
 fi
+if has_path gw-off && { has_path gw || has_path gw-strict; }; then
+	# The same pool in the same gatewayd; only the workers' filter differs.
+	printf '%-34s %9s %14s\n' "" "req/s" "p99"
+	has_path gw && printf '%-34s %9s %14s   (gw / gw-off)\n' "seccomp default vs off" \
+		"$(ratio "${B_RPS[gw]:-}" "${B_RPS[gw-off]:-}")" "$(ratio "${B_P99[gw]:-}" "${B_P99[gw-off]:-}")"
+	has_path gw-strict && printf '%-34s %9s %14s   (gw-strict / gw-off)\n' "seccomp strict vs off" \
+		"$(ratio "${B_RPS[gw-strict]:-}" "${B_RPS[gw-off]:-}")" "$(ratio "${B_P99[gw-strict]:-}" "${B_P99[gw-off]:-}")"
+fi
 if { has_path php || has_path php-close; } && { has_path gw || has_path gw-php; }; then
 	printf '%-34s %9s %14s\n' "" "vs php" "vs php-close"
 	has_path gw && printf '%-34s %9s %14s   (C hello vs PHP hello: not equal work)\n' \
@@ -292,6 +350,21 @@ if { has_path php || has_path php-close; } && { has_path gw || has_path gw-php; 
 	has_path gw-php && printf '%-34s %9s %14s   (equal work: php-cgi vs php-fpm)\n' \
 		"gatewayd(php-cgi)/php-fpm thrpt" \
 		"$(ratio "${B_RPS[gw-php]:-}" "${B_RPS[php]:-}")" "$(ratio "${B_RPS[gw-php]:-}" "${B_RPS[php-close]:-}")"
+fi
+
+# ---- cold start ---------------------------------------------------------------
+# After the load, on an otherwise idle machine (nginx and gatewayd wait).
+if [ "$SPAWN_N" -gt 0 ]; then
+	echo
+	echo "cold start: one hello worker spawned by fcgi-pool's spawn_worker() up to its first"
+	echo "response, $SPAWN_N times per seccomp profile (tests/bench/spawn_time.c)"
+	if TMPDIR=$TMP SPAWN_N=$SPAWN_N "$SPAWN_TIME" "$HELLO" >"$TMP/spawn_time.txt" 2>"$TMP/spawn_time.err"; then
+		grep -v '^spawn_time:' "$TMP/spawn_time.txt" || true
+	else
+		sed 's/^/  | /' "$TMP/spawn_time.txt" "$TMP/spawn_time.err"
+		bench_log "spawn_time failed (a worker did not start or answer)"
+		FAILED=1
+	fi
 fi
 
 if [ -n "$GW_PID" ]; then
@@ -307,7 +380,7 @@ if [ -n "$GW_PID" ]; then
 fi
 echo
 if [ "$FAILED" -ne 0 ]; then
-	echo "bench: FAILED: some requests failed (non-2xx, socket errors or unreadable wrk output); see above"
+	echo "bench: FAILED: some requests failed (non-2xx, socket errors, unreadable wrk output or a cold start); see above"
 	BENCH_KEEP_TMP=1
 	exit 1
 fi

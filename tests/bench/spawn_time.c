@@ -355,8 +355,9 @@ int main(int argc, char **argv)
 			double ms;
 
 			if (one_spawn(sock_path, worker_argv, &sb, req, req_len, &ms) < 0) {
-				fprintf(stderr, "spawn_time: seccomp = %s, spawn %d failed\n",
-				    profile_names[p], i + 1);
+				fprintf(stderr, "spawn_time: seccomp = %s, %s spawn %d failed\n",
+				    profile_names[p], i < 0 ? "warm-up" : "timed",
+				    i < 0 ? i + WARMUP + 1 : i + 1);
 				failed = 1;
 			} else if (i >= 0) {
 				samples[p][i] = ms;

@@ -1,0 +1,578 @@
+/*
+ * cgi.c: one request run as a CGI program (RFC 3875; see cgi.h). The
+ * request's records are decoded once, its params become the environment,
+ * its body is kept (the only buffer of body size) and written to the
+ * program's stdin, and the program's stdout is handed to the owner as it is
+ * read. The run ends when the program was reaped and its stdout reached EOF,
+ * in either order.
+ *
+ * The caller ignores SIGPIPE (gatewayd does): a program that exits without
+ * reading its body makes the write fail with EPIPE, which ends the writing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgi.h"
+#include "fcgi.h"
+#include "spawn.h"
+
+/* Largest piece of stdout handed to events->output at once. */
+#define CGI_CHUNK 65536
+/* A stderr line longer than this is cut into pieces of this size. */
+#define CGI_STDERR_LINE 1024
+
+/* Where cgi_parse_request is in the request's record sequence. */
+enum cgi_parse_state {
+	CGI_PARSE_BEGIN,	/* expects BEGIN_REQUEST */
+	CGI_PARSE_PARAMS,	/* PARAMS records, until the empty one */
+	CGI_PARSE_STDIN,	/* STDIN records, until the empty one */
+	CGI_PARSE_DONE,		/* the empty STDIN was seen: nothing may follow */
+};
+
+struct cgi_run {
+	struct ev_loop *loop;
+	const struct cgi_events *events;
+	void *owner;
+	const char *argv0;		/* named in "cannot exec" */
+	pid_t pid;
+	int status;			/* waitpid's, once reaped */
+	bool reaped;			/* the child watcher fired */
+	bool stdout_eof;		/* stdout read to EOF, or abandoned by cgi_signal */
+	bool done;			/* done() was called */
+	uint8_t *body;			/* the request body; freed once written */
+	size_t body_len;
+	size_t body_sent;
+	ev_child child_watcher;
+	ev_io stdin_watcher;		/* armed while body bytes remain */
+	ev_io stdout_watcher;		/* stopped while the owner paused us */
+	ev_io stderr_watcher;
+	ev_io exec_error_watcher;
+	ev_timer abandon_timer;		/* stops waiting for stdout after cgi_signal */
+	size_t stderr_len;
+	char stderr_line[CGI_STDERR_LINE];
+};
+
+static int cgi_parse_request(const uint8_t *req, size_t len, uint8_t *params,
+    size_t *params_len, uint8_t *body, size_t *body_len, char *err, size_t err_len);
+static char **cgi_build_env(const uint8_t *params, size_t len, char *const *fenv);
+static size_t cgi_env_walk(const uint8_t *params, size_t len, char *const *fenv, char **envp,
+    char *strings, size_t *bytes);
+static bool cgi_param_kept(const struct fcgi_nv *nv, char *const *fenv);
+static void cgi_watch(struct cgi_run *run, int stdin_fd, int stdout_fd, int stderr_fd,
+    int exec_error_fd);
+static void cgi_on_stdin(struct ev_loop *loop, ev_io *io, int revents);
+static void cgi_on_stdout(struct ev_loop *loop, ev_io *io, int revents);
+static void cgi_on_stderr(struct ev_loop *loop, ev_io *io, int revents);
+static void cgi_on_exec_error(struct ev_loop *loop, ev_io *io, int revents);
+static void cgi_on_child(struct ev_loop *loop, ev_child *child, int revents);
+static void cgi_on_abandon(struct ev_loop *loop, ev_timer *timer, int revents);
+static void cgi_read_stderr(struct cgi_run *run);
+static void cgi_read_exec_error(struct cgi_run *run);
+static void cgi_close_io(struct cgi_run *run, ev_io *io);
+static void cgi_maybe_finish(struct cgi_run *run);
+static void cgi_teardown(struct cgi_run *run, bool flush_stderr);
+
+struct cgi_run *cgi_start(struct ev_loop *loop, const struct cgi_program *program,
+    const uint8_t *request, size_t request_len, const struct cgi_events *events, void *owner,
+    char *err, size_t err_len)
+{
+	struct cgi_run *run = NULL;
+	uint8_t *params = NULL;
+	char **envp = NULL;
+	size_t params_len, body_len;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 }, exec_error_fd;
+
+	if (cgi_parse_request(request, request_len, NULL, &params_len, NULL, &body_len, err,
+		err_len) < 0)
+		return NULL;
+	run = calloc(1, sizeof(*run));
+	params = malloc(params_len + 1);
+	if (run == NULL || params == NULL || (run->body = malloc(body_len + 1)) == NULL) {
+		snprintf(err, err_len, "out of memory for a request of %zu bytes", request_len);
+		goto err;
+	}
+	cgi_parse_request(request, request_len, params, &params_len, run->body, &body_len, err,
+	    err_len);
+	run->body_len = body_len;
+	if (fcgi_params_lookup(params, params_len, NULL, 0) < 0) {
+		snprintf(err, err_len, "malformed PARAMS stream");
+		goto err;
+	}
+	envp = cgi_build_env(params, params_len, program->envp);
+	if (envp == NULL) {
+		snprintf(err, err_len, "out of memory for the environment");
+		goto err;
+	}
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		snprintf(err, err_len, "pipe: %s", strerror(errno));
+		goto err;
+	}
+	if (spawn_process(in[0], out[1], errp[1], program->argv, envp, program->sandbox,
+		&run->pid, &exec_error_fd, err, err_len) < 0)
+		goto err;
+	/* Right after fork, before the loop can reap the child unwatched. */
+	ev_child_init(&run->child_watcher, cgi_on_child, run->pid, 0);
+	run->child_watcher.data = run;
+	ev_child_start(loop, &run->child_watcher);
+
+	close(in[0]);
+	close(out[1]);
+	close(errp[1]);
+	free(params);
+	free(envp);
+	run->loop = loop;
+	run->events = events;
+	run->owner = owner;
+	run->argv0 = program->argv[0];
+	cgi_watch(run, in[1], out[0], errp[0], exec_error_fd);
+	return run;
+
+err:
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (out[i] >= 0)
+			close(out[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+	}
+	free(envp);
+	free(params);
+	if (run != NULL)
+		free(run->body);
+	free(run);
+	return NULL;
+}
+
+/*
+ * Walks the request (FastCGI spec section 3: BEGIN_REQUEST for the
+ * responder role, PARAMS until the empty one, STDIN until the empty one, all
+ * with one non-zero id, nothing after) and sums the PARAMS and STDIN
+ * contents into *params_len and *body_len. When params and body are given,
+ * copies the contents there too: the params stream may split a pair between
+ * records, so it is only decoded (by the caller) once whole. Returns 0, or
+ * -1 with err filled.
+ */
+static int cgi_parse_request(const uint8_t *req, size_t len, uint8_t *params,
+    size_t *params_len, uint8_t *body, size_t *body_len, char *err, size_t err_len)
+{
+	enum cgi_parse_state state = CGI_PARSE_BEGIN;
+	struct fcgi_record rec;
+	uint16_t id = 0, role;
+	uint8_t flags;
+	size_t off = 0, at = 0;
+
+	*params_len = *body_len = 0;
+	while (off < len) {
+		ssize_t n = fcgi_record_decode(req + off, len - off, &rec);
+		if (n <= 0) {
+			snprintf(err, err_len, "malformed or truncated record at byte %zu", off);
+			return -1;
+		}
+		at = off;
+		off += (size_t)n;
+		uint8_t type = rec.header.type;
+		size_t clen = rec.header.content_length;
+		switch (state) {
+		case CGI_PARSE_BEGIN:
+			if (type != FCGI_BEGIN_REQUEST || rec.header.request_id == 0 ||
+			    fcgi_begin_request_decode(rec.content, clen, &role, &flags) < 0 ||
+			    role != FCGI_RESPONDER)
+				goto unexpected;
+			id = rec.header.request_id;
+			state = CGI_PARSE_PARAMS;
+			break;
+		case CGI_PARSE_PARAMS:
+			if (type != FCGI_PARAMS || rec.header.request_id != id)
+				goto unexpected;
+			if (params != NULL)
+				memcpy(params + *params_len, rec.content, clen);
+			*params_len += clen;
+			if (clen == 0)
+				state = CGI_PARSE_STDIN;
+			break;
+		case CGI_PARSE_STDIN:
+			if (type != FCGI_STDIN || rec.header.request_id != id)
+				goto unexpected;
+			if (body != NULL)
+				memcpy(body + *body_len, rec.content, clen);
+			*body_len += clen;
+			if (clen == 0)
+				state = CGI_PARSE_DONE;
+			break;
+		case CGI_PARSE_DONE:
+			goto unexpected;
+		default:
+			snprintf(err, err_len, "bad parse state %d", (int)state);
+			return -1;
+		}
+	}
+	if (state != CGI_PARSE_DONE) {
+		snprintf(err, err_len, "request ends before its empty STDIN record");
+		return -1;
+	}
+	return 0;
+
+unexpected:
+	snprintf(err, err_len, "unexpected record (type %u, id %u) at byte %zu",
+	    (unsigned)rec.header.type, (unsigned)rec.header.request_id, at);
+	return -1;
+}
+
+/*
+ * The program's environment: "NAME=VALUE" for each kept param (see
+ * cgi_param_kept), then the function's own env. One allocation: the
+ * pointer array, then the strings. Returns NULL when out of memory.
+ */
+static char **cgi_build_env(const uint8_t *params, size_t len, char *const *fenv)
+{
+	size_t bytes, fcount = 0;
+	size_t count = cgi_env_walk(params, len, fenv, NULL, NULL, &bytes);
+
+	while (fenv != NULL && fenv[fcount] != NULL)
+		fcount++;
+	size_t slots = count + fcount + 1;
+	char **envp = malloc(slots * sizeof(char *) + bytes);
+	if (envp == NULL)
+		return NULL;
+	cgi_env_walk(params, len, fenv, envp, (char *)(envp + slots), &bytes);
+	for (size_t i = 0; i < fcount; i++)
+		envp[count + i] = fenv[i];
+	envp[count + fcount] = NULL;
+	return envp;
+}
+
+/*
+ * Counts the kept params and the bytes their "NAME=VALUE" strings need
+ * (into *bytes); when envp is given, also writes the strings at strings and
+ * points envp[0..count) at them. The stream was validated: every pair
+ * decodes.
+ */
+static size_t cgi_env_walk(const uint8_t *params, size_t len, char *const *fenv, char **envp,
+    char *strings, size_t *bytes)
+{
+	struct fcgi_nv nv;
+	size_t count = 0, off = 0;
+	char *p = strings;
+
+	*bytes = 0;
+	while (off < len) {
+		ssize_t n = fcgi_nv_decode(params + off, len - off, &nv);
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+		if (!cgi_param_kept(&nv, fenv))
+			continue;
+		if (envp != NULL) {
+			envp[count] = p;
+			memcpy(p, nv.name, nv.name_len);
+			p[nv.name_len] = '=';
+			memcpy(p + nv.name_len + 1, nv.value, nv.value_len);
+			p[nv.name_len + 1 + nv.value_len] = '\0';
+			p += nv.name_len + nv.value_len + 2;
+		}
+		*bytes += nv.name_len + nv.value_len + 2;
+		count++;
+	}
+	return count;
+}
+
+/*
+ * A param becomes an environment variable unless it cannot be one (empty
+ * name, '=' or NUL in the name, NUL in the value), is HTTP_PROXY (a client's
+ * "Proxy:" header: the "httpoxy" hole, RFC 3875 leaves HTTP_* to the
+ * client), or names a variable the function's env sets: the configuration
+ * wins over the request.
+ */
+static bool cgi_param_kept(const struct fcgi_nv *nv, char *const *fenv)
+{
+	static const char proxy[] = "HTTP_PROXY";
+
+	if (nv->name_len == 0 || memchr(nv->name, '=', nv->name_len) != NULL ||
+	    memchr(nv->name, '\0', nv->name_len) != NULL ||
+	    memchr(nv->value, '\0', nv->value_len) != NULL)
+		return false;
+	if (nv->name_len == sizeof(proxy) - 1 && memcmp(nv->name, proxy, nv->name_len) == 0)
+		return false;
+	for (size_t i = 0; fenv != NULL && fenv[i] != NULL; i++) {
+		if (strncmp(fenv[i], (const char *)nv->name, nv->name_len) == 0 &&
+		    fenv[i][nv->name_len] == '=')
+			return false;
+	}
+	return true;
+}
+
+/* Sets the parent's ends non-blocking and starts watching them. */
+static void cgi_watch(struct cgi_run *run, int stdin_fd, int stdout_fd, int stderr_fd,
+    int exec_error_fd)
+{
+	fcntl(stdin_fd, F_SETFL, O_NONBLOCK);
+	fcntl(stdout_fd, F_SETFL, O_NONBLOCK);
+	fcntl(stderr_fd, F_SETFL, O_NONBLOCK);
+	ev_io_init(&run->stdin_watcher, cgi_on_stdin, stdin_fd, EV_WRITE);
+	ev_io_init(&run->stdout_watcher, cgi_on_stdout, stdout_fd, EV_READ);
+	ev_io_init(&run->stderr_watcher, cgi_on_stderr, stderr_fd, EV_READ);
+	ev_io_init(&run->exec_error_watcher, cgi_on_exec_error, exec_error_fd, EV_READ);
+	ev_timer_init(&run->abandon_timer, cgi_on_abandon, 0., 0.);
+	run->stdin_watcher.data = run->stdout_watcher.data = run->stderr_watcher.data = run;
+	run->exec_error_watcher.data = run->abandon_timer.data = run;
+	ev_io_start(run->loop, &run->stdout_watcher);
+	ev_io_start(run->loop, &run->stderr_watcher);
+	ev_io_start(run->loop, &run->exec_error_watcher);
+	if (run->body_len > 0) {
+		ev_io_start(run->loop, &run->stdin_watcher);
+	} else {
+		cgi_close_io(run, &run->stdin_watcher);
+		free(run->body);
+		run->body = NULL;
+	}
+}
+
+/*
+ * Writes what the pipe takes of the body. All written, or the program
+ * closed its stdin (EPIPE: a CGI program need not read its body), or any
+ * other error: stdin is closed and the body freed.
+ */
+static void cgi_on_stdin(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct cgi_run *run = io->data;
+	(void)loop;
+	(void)revents;
+
+	ssize_t n = write(io->fd, run->body + run->body_sent, run->body_len - run->body_sent);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0)
+		run->body_sent += (size_t)n;
+	if (n < 0 || run->body_sent == run->body_len) {
+		cgi_close_io(run, io);
+		free(run->body);
+		run->body = NULL;
+	}
+}
+
+/* Hands one read of stdout (up to CGI_CHUNK bytes) to the owner. */
+static void cgi_on_stdout(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct cgi_run *run = io->data;
+	uint8_t chunk[CGI_CHUNK];
+	(void)loop;
+	(void)revents;
+
+	ssize_t n = read(io->fd, chunk, sizeof(chunk));
+	if (n > 0) {
+		run->events->output(run->owner, chunk, (size_t)n);
+		return;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	cgi_close_io(run, io);
+	run->stdout_eof = true;
+	cgi_maybe_finish(run);
+}
+
+static void cgi_on_stderr(struct ev_loop *loop, ev_io *io, int revents)
+{
+	(void)loop;
+	(void)revents;
+	cgi_read_stderr(io->data);
+}
+
+static void cgi_on_exec_error(struct ev_loop *loop, ev_io *io, int revents)
+{
+	(void)loop;
+	(void)revents;
+	cgi_read_exec_error(io->data);
+}
+
+/*
+ * Reaped. The error pipe is read first, so spawn_failed() comes before
+ * done(); done() waits for stdout's EOF too.
+ */
+static void cgi_on_child(struct ev_loop *loop, ev_child *child, int revents)
+{
+	struct cgi_run *run = child->data;
+	(void)revents;
+
+	ev_child_stop(loop, child);
+	run->reaped = true;
+	run->status = child->rstatus;
+	if (run->exec_error_watcher.fd >= 0)
+		cgi_read_exec_error(run);
+	cgi_maybe_finish(run);
+}
+
+/* cgi_signal after the program exited: what holds stdout is not waited for. */
+static void cgi_on_abandon(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+	struct cgi_run *run = timer->data;
+	(void)loop;
+	(void)revents;
+
+	cgi_close_io(run, &run->stdout_watcher);
+	run->stdout_eof = true;
+	cgi_maybe_finish(run);
+}
+
+/*
+ * Reads what the program wrote on fd 2 and hands it over a line at a time;
+ * a line longer than CGI_STDERR_LINE is cut into pieces. At EOF or error the
+ * last partial line goes too and the pipe is closed.
+ */
+static void cgi_read_stderr(struct cgi_run *run)
+{
+	char chunk[4096];
+	ssize_t n;
+
+	while ((n = read(run->stderr_watcher.fd, chunk, sizeof(chunk))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			bool newline = chunk[i] == '\n';
+			if (!newline)
+				run->stderr_line[run->stderr_len++] = chunk[i];
+			if (newline || run->stderr_len == sizeof(run->stderr_line)) {
+				if (run->events->stderr_line)
+					run->events->stderr_line(run->owner, run->pid,
+					    run->stderr_line, run->stderr_len);
+				run->stderr_len = 0;
+			}
+		}
+	}
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		if (run->stderr_len > 0 && run->events->stderr_line)
+			run->events->stderr_line(run->owner, run->pid, run->stderr_line,
+			    run->stderr_len);
+		run->stderr_len = 0;
+		cgi_close_io(run, &run->stderr_watcher);
+	}
+}
+
+/*
+ * The close-on-exec pipe: EOF means exec succeeded; a struct spawn_error
+ * says which sandbox step, or the exec itself, failed and why.
+ */
+static void cgi_read_exec_error(struct cgi_run *run)
+{
+	struct spawn_error e;
+	char message[PATH_MAX + 64];
+
+	ssize_t n = read(run->exec_error_watcher.fd, &e, sizeof(e));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	cgi_close_io(run, &run->exec_error_watcher);
+	if (n != (ssize_t)sizeof(e) || run->events->spawn_failed == NULL)
+		return;
+	if (e.step == SANDBOX_STEP_EXEC)
+		snprintf(message, sizeof(message), "cannot exec %s: %s", run->argv0,
+		    strerror(e.error));
+	else
+		snprintf(message, sizeof(message), "sandbox: %s failed: %s",
+		    sandbox_step_name((enum sandbox_step)e.step), strerror(e.error));
+	run->events->spawn_failed(run->owner, message);
+}
+
+/* Stops watching io and closes its descriptor, if still open. */
+static void cgi_close_io(struct cgi_run *run, ev_io *io)
+{
+	ev_io_stop(run->loop, io);
+	if (io->fd >= 0)
+		close(io->fd);
+	ev_io_set(io, -1, io->events & (EV_READ | EV_WRITE));
+}
+
+/*
+ * done() once both the child was reaped and stdout ended, whichever came
+ * last. It is the last thing any of our callbacks does: the owner may free
+ * the run inside it (every watcher is stopped by then).
+ */
+static void cgi_maybe_finish(struct cgi_run *run)
+{
+	if (!run->reaped || !run->stdout_eof || run->done)
+		return;
+	cgi_teardown(run, true);
+	run->done = true;
+	run->events->done(run->owner, run->status);
+}
+
+/*
+ * Stops every watcher and closes every descriptor. flush_stderr reads what
+ * is left on stderr first (a process the program started may still hold
+ * it: what it writes later is lost).
+ */
+static void cgi_teardown(struct cgi_run *run, bool flush_stderr)
+{
+	ev_child_stop(run->loop, &run->child_watcher);
+	ev_timer_stop(run->loop, &run->abandon_timer);
+	if (flush_stderr && run->stderr_watcher.fd >= 0)
+		cgi_read_stderr(run);
+	if (run->stderr_len > 0 && flush_stderr && run->events->stderr_line)
+		run->events->stderr_line(run->owner, run->pid, run->stderr_line, run->stderr_len);
+	run->stderr_len = 0;
+	cgi_close_io(run, &run->stdin_watcher);
+	cgi_close_io(run, &run->stdout_watcher);
+	cgi_close_io(run, &run->stderr_watcher);
+	cgi_close_io(run, &run->exec_error_watcher);
+	free(run->body);
+	run->body = NULL;
+}
+
+pid_t cgi_pid(const struct cgi_run *run)
+{
+	return run->pid;
+}
+
+void cgi_pause(struct cgi_run *run)
+{
+	ev_io_stop(run->loop, &run->stdout_watcher);
+}
+
+/*
+ * Nothing read is ever held back (each read goes straight to output()), so
+ * resuming only re-arms the watcher: no callback runs inside this call.
+ */
+void cgi_resume(struct cgi_run *run)
+{
+	if (run->stdout_watcher.fd >= 0 && !run->done)
+		ev_io_start(run->loop, &run->stdout_watcher);
+}
+
+/*
+ * Before the reaping, signals the program and its process group (its own,
+ * from spawn_process; the pid cannot be reused until reaped). After it, the
+ * pid may belong to someone else: nothing is sent, and whatever the program
+ * left holding its stdout is no longer waited for: done() follows from a
+ * 0 s timer, never inside this call.
+ */
+void cgi_signal(struct cgi_run *run, int sig)
+{
+	if (run->done)
+		return;
+	if (!run->reaped) {
+		/* ESRCH for the group: the child has not reached setpgid() yet. */
+		if (kill(-run->pid, sig) < 0)
+			kill(run->pid, sig);
+		return;
+	}
+	ev_timer_start(run->loop, &run->abandon_timer);
+}
+
+/*
+ * Frees a run. Meant for after done(); before it (gatewayd exiting), the
+ * program is killed and no event follows: libev still reaps the zombie.
+ */
+void cgi_free(struct cgi_run *run)
+{
+	if (run == NULL)
+		return;
+	if (!run->done) {
+		if (!run->reaped && kill(-run->pid, SIGKILL) < 0)
+			kill(run->pid, SIGKILL);
+		cgi_teardown(run, false);
+	}
+	free(run);
+}

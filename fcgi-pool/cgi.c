@@ -1,11 +1,6 @@
 /*
- * cgi.c: one request run as a CGI program (RFC 3875; see cgi.h). The
- * request's records are decoded once, its params become the environment,
- * its body is kept (the only buffer of body size) and written to the
- * program's stdin, and the program's stdout is handed to the owner as it is
- * read. The run ends when the program was reaped and its stdout reached EOF,
- * in either order.
- *
+ * cgi.c: one request run as a CGI program (RFC 3875; see cgi.h). The body
+ * is the only buffer of body size; stdout goes to the owner as it is read.
  * The caller ignores SIGPIPE (gatewayd does): a program that exits without
  * reading its body makes the write fail with EPIPE, which ends the writing.
  */
@@ -60,20 +55,19 @@ struct cgi_run {
 
 static int cgi_parse_request(const uint8_t *req, size_t len, uint8_t *params,
     size_t *params_len, uint8_t *body, size_t *body_len, char *err, size_t err_len);
-static char **cgi_build_env(const uint8_t *params, size_t len, char *const *fenv);
-static size_t cgi_env_walk(const uint8_t *params, size_t len, char *const *fenv, char **envp,
-    char *strings, size_t *bytes);
+static char **cgi_build_env(const uint8_t *params, size_t len, size_t pairs,
+    char *const *fenv);
 static bool cgi_param_kept(const struct fcgi_nv *nv, char *const *fenv);
 static void cgi_watch(struct cgi_run *run, int stdin_fd, int stdout_fd, int stderr_fd,
     int exec_error_fd);
 static void cgi_on_stdin(struct ev_loop *loop, ev_io *io, int revents);
+static void cgi_end_stdin(struct cgi_run *run);
 static void cgi_on_stdout(struct ev_loop *loop, ev_io *io, int revents);
 static void cgi_on_stderr(struct ev_loop *loop, ev_io *io, int revents);
+static void cgi_flush_stderr(struct cgi_run *run, bool even_empty);
 static void cgi_on_exec_error(struct ev_loop *loop, ev_io *io, int revents);
 static void cgi_on_child(struct ev_loop *loop, ev_child *child, int revents);
 static void cgi_on_abandon(struct ev_loop *loop, ev_timer *timer, int revents);
-static void cgi_read_stderr(struct cgi_run *run);
-static void cgi_read_exec_error(struct cgi_run *run);
 static void cgi_close_io(struct cgi_run *run, ev_io *io);
 static void cgi_maybe_finish(struct cgi_run *run);
 static void cgi_teardown(struct cgi_run *run, bool flush_stderr);
@@ -86,7 +80,8 @@ struct cgi_run *cgi_start(struct ev_loop *loop, const struct cgi_program *progra
 	uint8_t *params = NULL;
 	char **envp = NULL;
 	size_t params_len, body_len;
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 }, exec_error_fd;
+	int fds[6] = { -1, -1, -1, -1, -1, -1 }, exec_error_fd;
+	int *in = fds, *out = fds + 2, *errp = fds + 4;	/* pipes: [0] read, [1] write */
 
 	if (cgi_parse_request(request, request_len, NULL, &params_len, NULL, &body_len, err,
 		err_len) < 0)
@@ -100,11 +95,12 @@ struct cgi_run *cgi_start(struct ev_loop *loop, const struct cgi_program *progra
 	cgi_parse_request(request, request_len, params, &params_len, run->body, &body_len, err,
 	    err_len);
 	run->body_len = body_len;
-	if (fcgi_params_lookup(params, params_len, NULL, 0) < 0) {
+	ssize_t pairs = fcgi_params_lookup(params, params_len, NULL, 0);
+	if (pairs < 0) {
 		snprintf(err, err_len, "malformed PARAMS stream");
 		goto err;
 	}
-	envp = cgi_build_env(params, params_len, program->envp);
+	envp = cgi_build_env(params, params_len, (size_t)pairs, program->envp);
 	if (envp == NULL) {
 		snprintf(err, err_len, "out of memory for the environment");
 		goto err;
@@ -134,13 +130,9 @@ struct cgi_run *cgi_start(struct ev_loop *loop, const struct cgi_program *progra
 	return run;
 
 err:
-	for (int i = 0; i < 2; i++) {
-		if (in[i] >= 0)
-			close(in[i]);
-		if (out[i] >= 0)
-			close(out[i]);
-		if (errp[i] >= 0)
-			close(errp[i]);
+	for (int i = 0; i < 6; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
 	}
 	free(envp);
 	free(params);
@@ -189,23 +181,19 @@ static int cgi_parse_request(const uint8_t *req, size_t len, uint8_t *params,
 			state = CGI_PARSE_PARAMS;
 			break;
 		case CGI_PARSE_PARAMS:
-			if (type != FCGI_PARAMS || rec.header.request_id != id)
+		case CGI_PARSE_STDIN: {
+			bool in_params = state == CGI_PARSE_PARAMS;
+			uint8_t *to = in_params ? params : body;
+			size_t *to_len = in_params ? params_len : body_len;
+			if (type != (in_params ? FCGI_PARAMS : FCGI_STDIN) || rec.header.request_id != id)
 				goto unexpected;
-			if (params != NULL)
-				memcpy(params + *params_len, rec.content, clen);
-			*params_len += clen;
+			if (to != NULL)
+				memcpy(to + *to_len, rec.content, clen);
+			*to_len += clen;
 			if (clen == 0)
-				state = CGI_PARSE_STDIN;
+				state = in_params ? CGI_PARSE_STDIN : CGI_PARSE_DONE;
 			break;
-		case CGI_PARSE_STDIN:
-			if (type != FCGI_STDIN || rec.header.request_id != id)
-				goto unexpected;
-			if (body != NULL)
-				memcpy(body + *body_len, rec.content, clen);
-			*body_len += clen;
-			if (clen == 0)
-				state = CGI_PARSE_DONE;
-			break;
+		}
 		case CGI_PARSE_DONE:
 			goto unexpected;
 		default:
@@ -227,60 +215,40 @@ unexpected:
 
 /*
  * The program's environment: "NAME=VALUE" for each kept param (see
- * cgi_param_kept), then the function's own env. One allocation: the
- * pointer array, then the strings. Returns NULL when out of memory.
+ * cgi_param_kept) of the validated stream of pairs, then the function's own
+ * env. One allocation: the pointer array, then the strings; a string is no
+ * longer than its encoded pair (which has at least two length bytes), so
+ * len bytes hold them all. Returns NULL when out of memory.
  */
-static char **cgi_build_env(const uint8_t *params, size_t len, char *const *fenv)
+static char **cgi_build_env(const uint8_t *params, size_t len, size_t pairs,
+    char *const *fenv)
 {
-	size_t bytes, fcount = 0;
-	size_t count = cgi_env_walk(params, len, fenv, NULL, NULL, &bytes);
+	struct fcgi_nv nv;
+	size_t count = 0, fcount = 0;
+	ssize_t n;
 
 	while (fenv != NULL && fenv[fcount] != NULL)
 		fcount++;
-	size_t slots = count + fcount + 1;
-	char **envp = malloc(slots * sizeof(char *) + bytes);
+	char **envp = malloc((pairs + fcount + 1) * sizeof(char *) + len);
 	if (envp == NULL)
 		return NULL;
-	cgi_env_walk(params, len, fenv, envp, (char *)(envp + slots), &bytes);
-	for (size_t i = 0; i < fcount; i++)
-		envp[count + i] = fenv[i];
-	envp[count + fcount] = NULL;
-	return envp;
-}
-
-/*
- * Counts the kept params and the bytes their "NAME=VALUE" strings need
- * (into *bytes); when envp is given, also writes the strings at strings and
- * points envp[0..count) at them. The stream was validated: every pair
- * decodes.
- */
-static size_t cgi_env_walk(const uint8_t *params, size_t len, char *const *fenv, char **envp,
-    char *strings, size_t *bytes)
-{
-	struct fcgi_nv nv;
-	size_t count = 0, off = 0;
-	char *p = strings;
-
-	*bytes = 0;
-	while (off < len) {
-		ssize_t n = fcgi_nv_decode(params + off, len - off, &nv);
+	char *p = (char *)(envp + pairs + fcount + 1);
+	for (size_t off = 0; off < len; off += (size_t)n) {
+		n = fcgi_nv_decode(params + off, len - off, &nv);
 		if (n <= 0)
-			break;
-		off += (size_t)n;
+			break;	/* cannot happen: the stream was validated */
 		if (!cgi_param_kept(&nv, fenv))
 			continue;
-		if (envp != NULL) {
-			envp[count] = p;
-			memcpy(p, nv.name, nv.name_len);
-			p[nv.name_len] = '=';
-			memcpy(p + nv.name_len + 1, nv.value, nv.value_len);
-			p[nv.name_len + 1 + nv.value_len] = '\0';
-			p += nv.name_len + nv.value_len + 2;
-		}
-		*bytes += nv.name_len + nv.value_len + 2;
-		count++;
+		envp[count++] = p;
+		p = mempcpy(p, nv.name, nv.name_len);
+		*p++ = '=';
+		p = mempcpy(p, nv.value, nv.value_len);
+		*p++ = '\0';
 	}
-	return count;
+	for (size_t i = 0; i < fcount; i++)
+		envp[count++] = fenv[i];
+	envp[count] = NULL;
+	return envp;
 }
 
 /*
@@ -325,13 +293,10 @@ static void cgi_watch(struct cgi_run *run, int stdin_fd, int stdout_fd, int stde
 	ev_io_start(run->loop, &run->stdout_watcher);
 	ev_io_start(run->loop, &run->stderr_watcher);
 	ev_io_start(run->loop, &run->exec_error_watcher);
-	if (run->body_len > 0) {
+	if (run->body_len > 0)
 		ev_io_start(run->loop, &run->stdin_watcher);
-	} else {
-		cgi_close_io(run, &run->stdin_watcher);
-		free(run->body);
-		run->body = NULL;
-	}
+	else
+		cgi_end_stdin(run);
 }
 
 /*
@@ -350,11 +315,16 @@ static void cgi_on_stdin(struct ev_loop *loop, ev_io *io, int revents)
 		return;
 	if (n > 0)
 		run->body_sent += (size_t)n;
-	if (n < 0 || run->body_sent == run->body_len) {
-		cgi_close_io(run, io);
-		free(run->body);
-		run->body = NULL;
-	}
+	if (n < 0 || run->body_sent == run->body_len)
+		cgi_end_stdin(run);
+}
+
+/* Closes the program's stdin (it sees EOF) and frees the body. */
+static void cgi_end_stdin(struct cgi_run *run)
+{
+	cgi_close_io(run, &run->stdin_watcher);
+	free(run->body);
+	run->body = NULL;
 }
 
 /* Hands one read of stdout (up to CGI_CHUNK bytes) to the owner. */
@@ -377,20 +347,6 @@ static void cgi_on_stdout(struct ev_loop *loop, ev_io *io, int revents)
 	cgi_maybe_finish(run);
 }
 
-static void cgi_on_stderr(struct ev_loop *loop, ev_io *io, int revents)
-{
-	(void)loop;
-	(void)revents;
-	cgi_read_stderr(io->data);
-}
-
-static void cgi_on_exec_error(struct ev_loop *loop, ev_io *io, int revents)
-{
-	(void)loop;
-	(void)revents;
-	cgi_read_exec_error(io->data);
-}
-
 /*
  * Reaped. The error pipe is read first, so spawn_failed() comes before
  * done(); done() waits for stdout's EOF too.
@@ -404,7 +360,7 @@ static void cgi_on_child(struct ev_loop *loop, ev_child *child, int revents)
 	run->reaped = true;
 	run->status = child->rstatus;
 	if (run->exec_error_watcher.fd >= 0)
-		cgi_read_exec_error(run);
+		cgi_on_exec_error(loop, &run->exec_error_watcher, EV_READ);
 	cgi_maybe_finish(run);
 }
 
@@ -425,43 +381,50 @@ static void cgi_on_abandon(struct ev_loop *loop, ev_timer *timer, int revents)
  * a line longer than CGI_STDERR_LINE is cut into pieces. At EOF or error the
  * last partial line goes too and the pipe is closed.
  */
-static void cgi_read_stderr(struct cgi_run *run)
+static void cgi_on_stderr(struct ev_loop *loop, ev_io *io, int revents)
 {
+	struct cgi_run *run = io->data;
 	char chunk[4096];
 	ssize_t n;
+	(void)loop;
+	(void)revents;
 
-	while ((n = read(run->stderr_watcher.fd, chunk, sizeof(chunk))) > 0) {
+	while ((n = read(io->fd, chunk, sizeof(chunk))) > 0) {
 		for (ssize_t i = 0; i < n; i++) {
 			bool newline = chunk[i] == '\n';
 			if (!newline)
 				run->stderr_line[run->stderr_len++] = chunk[i];
-			if (newline || run->stderr_len == sizeof(run->stderr_line)) {
-				if (run->events->stderr_line)
-					run->events->stderr_line(run->owner, run->pid,
-					    run->stderr_line, run->stderr_len);
-				run->stderr_len = 0;
-			}
+			if (newline || run->stderr_len == sizeof(run->stderr_line))
+				cgi_flush_stderr(run, true);
 		}
 	}
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		if (run->stderr_len > 0 && run->events->stderr_line)
-			run->events->stderr_line(run->owner, run->pid, run->stderr_line,
-			    run->stderr_len);
-		run->stderr_len = 0;
+		cgi_flush_stderr(run, false);
 		cgi_close_io(run, &run->stderr_watcher);
 	}
+}
+
+/* Hands the stderr line gathered so far to the owner (empty ones only if asked). */
+static void cgi_flush_stderr(struct cgi_run *run, bool even_empty)
+{
+	if ((run->stderr_len > 0 || even_empty) && run->events->stderr_line)
+		run->events->stderr_line(run->owner, run->pid, run->stderr_line, run->stderr_len);
+	run->stderr_len = 0;
 }
 
 /*
  * The close-on-exec pipe: EOF means exec succeeded; a struct spawn_error
  * says which sandbox step, or the exec itself, failed and why.
  */
-static void cgi_read_exec_error(struct cgi_run *run)
+static void cgi_on_exec_error(struct ev_loop *loop, ev_io *io, int revents)
 {
+	struct cgi_run *run = io->data;
 	struct spawn_error e;
 	char message[PATH_MAX + 64];
+	(void)loop;
+	(void)revents;
 
-	ssize_t n = read(run->exec_error_watcher.fd, &e, sizeof(e));
+	ssize_t n = read(io->fd, &e, sizeof(e));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	cgi_close_io(run, &run->exec_error_watcher);
@@ -509,16 +472,13 @@ static void cgi_teardown(struct cgi_run *run, bool flush_stderr)
 	ev_child_stop(run->loop, &run->child_watcher);
 	ev_timer_stop(run->loop, &run->abandon_timer);
 	if (flush_stderr && run->stderr_watcher.fd >= 0)
-		cgi_read_stderr(run);
-	if (run->stderr_len > 0 && flush_stderr && run->events->stderr_line)
-		run->events->stderr_line(run->owner, run->pid, run->stderr_line, run->stderr_len);
-	run->stderr_len = 0;
-	cgi_close_io(run, &run->stdin_watcher);
+		cgi_on_stderr(run->loop, &run->stderr_watcher, EV_READ);
+	if (flush_stderr)
+		cgi_flush_stderr(run, false);
+	cgi_end_stdin(run);
 	cgi_close_io(run, &run->stdout_watcher);
 	cgi_close_io(run, &run->stderr_watcher);
 	cgi_close_io(run, &run->exec_error_watcher);
-	free(run->body);
-	run->body = NULL;
 }
 
 pid_t cgi_pid(const struct cgi_run *run)
@@ -570,8 +530,7 @@ void cgi_free(struct cgi_run *run)
 	if (run == NULL)
 		return;
 	if (!run->done) {
-		if (!run->reaped && kill(-run->pid, SIGKILL) < 0)
-			kill(run->pid, SIGKILL);
+		cgi_signal(run, SIGKILL);
 		cgi_teardown(run, false);
 	}
 	free(run);

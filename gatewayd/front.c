@@ -21,6 +21,7 @@
 
 #include "fcgi.h"
 #include "front.h"
+#include "listener.h"
 #include "log.h"
 #include "record.h"
 #include "request.h"
@@ -28,34 +29,6 @@
 /* Output queue marks for backpressure on the workers feeding a connection. */
 #define FRONT_OUT_HIGH (256 * 1024)
 #define FRONT_OUT_LOW (64 * 1024)
-/* Seconds accepting pauses when the process is out of descriptors. */
-#define FRONT_EMFILE_PAUSE 1.0
-/* Connections accepted per readiness event, so one listener cannot starve the loop. */
-#define FRONT_ACCEPT_BATCH 32
-
-struct front_listener {
-	struct gateway *gw;
-	char *address;		/* as configured */
-	bool is_unix;
-	ev_io watcher;
-	ev_timer pause_timer;	/* EMFILE: accepting resumes when it fires */
-};
-
-/* One listen.allowed_clients address. */
-struct front_client {
-	int family;		/* AF_INET or AF_INET6 */
-	uint8_t addr[16];
-};
-
-static int front_parse_clients(struct gateway *gw, char *err, size_t err_len);
-static int front_open_listener(struct front_listener *l, char *err, size_t err_len);
-static int front_open_unix(const char *path, const struct gateway_conf *conf, char *err,
-    size_t err_len);
-static int front_open_tcp(const char *address, int backlog, char *err, size_t err_len);
-static void front_on_accept(struct ev_loop *loop, ev_io *io, int revents);
-static void front_on_pause_expired(struct ev_loop *loop, ev_timer *timer, int revents);
-static bool front_client_allowed(const struct gateway *gw, const struct sockaddr_storage *ss);
-static void front_conn_open(struct gateway *gw, int fd, const struct sockaddr_storage *ss);
 static void front_on_readable(struct ev_loop *loop, ev_io *io, int revents);
 static void front_on_writable(struct ev_loop *loop, ev_io *io, int revents);
 static int front_handle_record(struct front_conn *c, const struct fcgi_record *rec);
@@ -70,231 +43,18 @@ static void front_flush(struct front_conn *c);
 static bool front_peer_gone(int error);
 static void front_kill(struct front_conn *c, const char *why);
 static void front_free(struct front_conn *c);
-static void front_update_accepting(struct gateway *gw);
+static void front_arm_timer(struct front_conn *c);
+static void front_on_timer(struct ev_loop *loop, ev_timer *timer, int revents);
 
 int front_start(struct gateway *gw, char *err, size_t err_len)
 {
-	const struct gateway_conf *conf = gw->conf;
-
 	ev_prepare_init(&gw->prepare, front_on_prepare);
 	gw->prepare.data = gw;
 	ev_prepare_start(gw->loop, &gw->prepare);
-	if (front_parse_clients(gw, err, err_len) < 0)
-		return -1;
-	gw->listeners = calloc(conf->listen_count, sizeof(*gw->listeners));
-	if (gw->listeners == NULL) {
-		snprintf(err, err_len, "out of memory");
-		return -1;
-	}
-	for (size_t i = 0; i < conf->listen_count; i++) {
-		struct front_listener *l = &gw->listeners[i];
-		l->gw = gw;
-		l->address = conf->listen[i];
-		l->is_unix = l->address[0] == '/';
-		if (front_open_listener(l, err, err_len) < 0)
-			return -1;
-		gw->listener_count++;
-		log_info("listening on %s", l->address);
-	}
-	return 0;
+	return listener_start(gw, err, err_len);
 }
 
-static int front_parse_clients(struct gateway *gw, char *err, size_t err_len)
-{
-	const struct gateway_conf *conf = gw->conf;
-
-	if (conf->allowed_client_count == 0)
-		return 0;
-	gw->allowed_clients = calloc(conf->allowed_client_count, sizeof(*gw->allowed_clients));
-	if (gw->allowed_clients == NULL) {
-		snprintf(err, err_len, "out of memory");
-		return -1;
-	}
-	for (size_t i = 0; i < conf->allowed_client_count; i++) {
-		struct front_client *fc = &gw->allowed_clients[i];
-		const char *s = conf->allowed_clients[i];
-		fc->family = strchr(s, ':') != NULL ? AF_INET6 : AF_INET;
-		if (inet_pton(fc->family, s, fc->addr) != 1) {
-			snprintf(err, err_len, "listen.allowed_clients: bad address %s", s);
-			return -1;
-		}
-	}
-	gw->allowed_client_count = conf->allowed_client_count;
-	return 0;
-}
-
-static int front_open_listener(struct front_listener *l, char *err, size_t err_len)
-{
-	const struct gateway_conf *conf = l->gw->conf;
-	int fd = l->is_unix ? front_open_unix(l->address, conf, err, err_len)
-			    : front_open_tcp(l->address, conf->listen_backlog, err, err_len);
-	if (fd < 0)
-		return -1;
-	ev_io_init(&l->watcher, front_on_accept, fd, EV_READ);
-	l->watcher.data = l;
-	ev_init(&l->pause_timer, front_on_pause_expired);
-	l->pause_timer.data = l;
-	ev_io_start(l->gw->loop, &l->watcher);
-	return 0;
-}
-
-/*
- * A unix listener. A stale socket file left by a crash is replaced; any
- * other kind of file at the path is an error, never removed.
- */
-static int front_open_unix(const char *path, const struct gateway_conf *conf, char *err,
-    size_t err_len)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct stat st;
-
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, err_len, "listen %s: path too long", path);
-		return -1;
-	}
-	strcpy(sun.sun_path, path);
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(err, err_len, "listen %s: exists and is not a socket", path);
-			return -1;
-		}
-		unlink(path);
-	}
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    chmod(path, conf->listen_mode) < 0 || listen(fd, conf->listen_backlog) < 0) {
-		snprintf(err, err_len, "listen %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* A TCP listener on "host:port" or "[v6]:port". */
-static int front_open_tcp(const char *address, int backlog, char *err, size_t err_len)
-{
-	char host[256];
-	const char *colon = strrchr(address, ':');
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-	struct addrinfo *ai = NULL;
-
-	if (colon == NULL || (size_t)(colon - address) >= sizeof(host)) {
-		snprintf(err, err_len, "listen %s: expected host:port", address);
-		return -1;
-	}
-	const char *h = address;
-	size_t hlen = (size_t)(colon - address);
-	if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
-		h++;
-		hlen -= 2;
-	}
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	int rc = getaddrinfo(hlen > 0 ? host : NULL, colon + 1, &hints, &ai);
-	if (rc != 0) {
-		snprintf(err, err_len, "listen %s: %s", address, gai_strerror(rc));
-		return -1;
-	}
-	int one = 1;
-	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, backlog) < 0) {
-		snprintf(err, err_len, "listen %s: %s", address, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	return fd;
-}
-
-/*
- * Accepts a batch of connections. Out of descriptors, accepting pauses for
- * a second instead of spinning on a listener that stays readable.
- */
-static void front_on_accept(struct ev_loop *loop, ev_io *io, int revents)
-{
-	struct front_listener *l = io->data;
-	struct gateway *gw = l->gw;
-	(void)revents;
-
-	for (int i = 0; i < FRONT_ACCEPT_BATCH && gw->conn_count < gw->conf->max_connections; i++) {
-		struct sockaddr_storage ss;
-		socklen_t sslen = sizeof(ss);
-		int fd = accept4(io->fd, (struct sockaddr *)&ss, &sslen, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE) {
-				log_error("accept on %s: %s; pausing for %.0f s", l->address,
-				    strerror(errno), FRONT_EMFILE_PAUSE);
-				ev_io_stop(loop, io);
-				ev_timer_set(&l->pause_timer, FRONT_EMFILE_PAUSE, 0.);
-				ev_timer_start(loop, &l->pause_timer);
-			}
-			return;
-		}
-		if (!l->is_unix && !front_client_allowed(gw, &ss)) {
-			log_warn("connection on %s refused: client not in listen.allowed_clients",
-			    l->address);
-			close(fd);
-			continue;
-		}
-		front_conn_open(gw, fd, &ss);
-	}
-	front_update_accepting(gw);
-}
-
-static void front_on_pause_expired(struct ev_loop *loop, ev_timer *timer, int revents)
-{
-	struct front_listener *l = timer->data;
-	(void)revents;
-
-	if (!l->gw->stopping)
-		ev_io_start(loop, &l->watcher);
-}
-
-static bool front_client_allowed(const struct gateway *gw, const struct sockaddr_storage *ss)
-{
-	const uint8_t *addr;
-	int family = ss->ss_family;
-
-	if (gw->allowed_client_count == 0)
-		return true;
-	if (family == AF_INET) {
-		addr = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
-	} else {
-		const struct in6_addr *a6 = &((const struct sockaddr_in6 *)ss)->sin6_addr;
-		addr = a6->s6_addr;
-		if (IN6_IS_ADDR_V4MAPPED(a6)) {
-			family = AF_INET;
-			addr += 12;
-		}
-	}
-	for (size_t i = 0; i < gw->allowed_client_count; i++) {
-		const struct front_client *fc = &gw->allowed_clients[i];
-		if (fc->family == family &&
-		    memcmp(fc->addr, addr, family == AF_INET ? 4 : 16) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* Pauses every listener at max_connections and resumes them below it. */
-static void front_update_accepting(struct gateway *gw)
-{
-	bool accept = !gw->stopping && gw->conn_count < gw->conf->max_connections;
-
-	for (size_t i = 0; i < gw->listener_count; i++) {
-		struct front_listener *l = &gw->listeners[i];
-		if (accept && !ev_is_active(&l->pause_timer))
-			ev_io_start(gw->loop, &l->watcher);
-		else if (!accept)
-			ev_io_stop(gw->loop, &l->watcher);
-	}
-}
-
-static void front_conn_open(struct gateway *gw, int fd, const struct sockaddr_storage *ss)
+void front_conn_open(struct gateway *gw, int fd, const struct sockaddr_storage *ss)
 {
 	struct front_conn *c = calloc(1, sizeof(*c));
 
@@ -314,8 +74,10 @@ static void front_conn_open(struct gateway *gw, int fd, const struct sockaddr_st
 		snprintf(c->peer, sizeof(c->peer), "unix:fd%d", fd);
 	ev_io_init(&c->read_watcher, front_on_readable, fd, EV_READ);
 	ev_io_init(&c->write_watcher, front_on_writable, fd, EV_WRITE);
-	c->read_watcher.data = c->write_watcher.data = c;
+	ev_init(&c->timer, front_on_timer);
+	c->read_watcher.data = c->write_watcher.data = c->timer.data = c;
 	ev_io_start(gw->loop, &c->read_watcher);
+	front_arm_timer(c);
 	c->next = gw->conns;
 	if (gw->conns != NULL)
 		gw->conns->prev = c;
@@ -364,6 +126,46 @@ static void front_on_readable(struct ev_loop *loop, ev_io *io, int revents)
 			return;
 		}
 		buf_consume(&c->in, (size_t)used);
+	}
+	if (!c->dead)
+		front_arm_timer(c);
+}
+
+/*
+ * While a request is still arriving, the web server must send its next
+ * piece within front.read_timeout; a connection with no request at all is
+ * closed after front.idle_timeout. Requests waiting on a function are
+ * bounded by its queue.timeout and request_timeout instead.
+ */
+static void front_arm_timer(struct front_conn *c)
+{
+	const struct gateway_conf *conf = c->gw->conf;
+	bool reading = false;
+
+	for (struct request *r = c->requests; r != NULL && !reading; r = r->next)
+		reading = r->state != REQUEST_AT_POOL;
+	double timeout = reading ? conf->read_timeout
+		       : c->request_count == 0 ? conf->idle_timeout : 0;
+	c->timer_reading = reading;
+	if (timeout > 0) {
+		c->timer.repeat = timeout;
+		ev_timer_again(c->gw->loop, &c->timer);
+	} else {
+		ev_timer_stop(c->gw->loop, &c->timer);
+	}
+}
+
+static void front_on_timer(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+	struct front_conn *c = timer->data;
+	(void)loop;
+	(void)revents;
+
+	if (c->timer_reading) {
+		front_kill(c, "a request did not arrive whole within front.read_timeout");
+	} else {
+		log_debug("connection from %s idle for front.idle_timeout: closed", c->peer);
+		front_kill(c, NULL);
 	}
 }
 
@@ -516,10 +318,12 @@ void front_request_done(struct front_conn *c, struct request *req)
 		req->next->prev = req->prev;
 	c->request_count--;
 	/* Spec 5.1: without FCGI_KEEP_CONN the application closes after responding. */
-	if (!req->keep_conn)
+	if (!req->keep_conn || (c->gw->draining && c->request_count == 0))
 		c->closing = true;
 	request_free(req);
 	front_schedule(c);
+	if (!c->dead)
+		front_arm_timer(c);
 }
 
 void front_abort(struct front_conn *c)
@@ -633,6 +437,7 @@ static void front_kill(struct front_conn *c, const char *why)
 	c->dead = true;
 	ev_io_stop(c->gw->loop, &c->read_watcher);
 	ev_io_stop(c->gw->loop, &c->write_watcher);
+	ev_timer_stop(c->gw->loop, &c->timer);
 	while (c->requests != NULL) {
 		struct request *r = c->requests;
 		c->requests = r->next;
@@ -657,31 +462,26 @@ static void front_free(struct front_conn *c)
 	buf_free(&c->in);
 	buf_free(&c->out);
 	free(c);
-	front_update_accepting(gw);
+	listener_update_accepting(gw);
 }
 
-void front_close_listeners(struct gateway *gw)
+void front_drain(struct gateway *gw)
 {
-	for (size_t i = 0; i < gw->listener_count; i++) {
-		struct front_listener *l = &gw->listeners[i];
-		ev_io_stop(gw->loop, &l->watcher);
-		ev_timer_stop(gw->loop, &l->pause_timer);
-		close(l->watcher.fd);
-		if (l->is_unix)
-			unlink(l->address);
+	gw->draining = true;
+	listener_close_all(gw);
+	for (struct front_conn *c = gw->conns; c != NULL; c = c->next) {
+		if (c->request_count == 0)
+			front_kill(c, NULL);
+		else
+			c->closing = true;
 	}
-	gw->listener_count = 0;
 }
 
 void front_shutdown(struct gateway *gw)
 {
-	front_close_listeners(gw);
+	listener_close_all(gw);
 	for (struct front_conn *c = gw->conns; c != NULL; c = c->next)
 		front_kill(c, NULL);
 	front_process_pending(gw);
 	ev_prepare_stop(gw->loop, &gw->prepare);
-	free(gw->listeners);
-	free(gw->allowed_clients);
-	gw->listeners = NULL;
-	gw->allowed_clients = NULL;
 }

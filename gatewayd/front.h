@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "buf.h"
 #include "gateway.h"
@@ -23,6 +24,8 @@ struct front_conn {
 	char peer[64];			/* for log lines */
 	ev_io read_watcher;
 	ev_io write_watcher;
+	ev_timer timer;			/* front.read_timeout while a request arrives, else front.idle_timeout */
+	bool timer_reading;		/* which of the two the timer counts */
 	struct buf in;			/* bytes read, not yet parsed */
 	struct buf out;			/* records waiting for the socket */
 	struct request *requests;	/* open requests on this connection */
@@ -41,8 +44,15 @@ struct front_conn {
  */
 int front_start(struct gateway *gw, char *err, size_t err_len);
 
-/* Stops accepting and closes the listeners (unix socket files removed). */
-void front_close_listeners(struct gateway *gw);
+/* A connection a listener accepted (non-blocking, close-on-exec). */
+void front_conn_open(struct gateway *gw, int fd, const struct sockaddr_storage *ss);
+
+/*
+ * SIGTERM: stop accepting, close connections with no open request, and
+ * close the others as their last request ends. gw->conn_count reaching 0
+ * means the drain is over.
+ */
+void front_drain(struct gateway *gw);
 
 /* Closes every connection and frees what front_start() allocated. */
 void front_shutdown(struct gateway *gw);

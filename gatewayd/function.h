@@ -14,8 +14,15 @@
 #include "sandbox.h"
 #include "syscall_filter.h"
 
+struct conf_generation;
+
 struct function {
 	const struct function_conf *conf;
+	struct conf_generation *generation;	/* the loaded configuration conf belongs to */
+	unsigned refs;			/* requests that chose this function and are not over */
+	bool retired;			/* replaced or removed by a reload: draining */
+	bool stopped;			/* retired, no request left: its pool was stopped */
+	struct function *next_retired;
 	struct pool *pool;
 	char **envp;			/* the workers' environment: env[] lines only */
 	struct buf added_params;	/* encoded pairs appended to every request */

@@ -12,68 +12,83 @@
 #include <unistd.h>
 
 #include "front.h"
+#include "function_set.h"
 #include "gateway.h"
 #include "log.h"
+#include "pidfile.h"
 #include "privileges.h"
+#include "reload.h"
 
 #define GATEWAYD_DEFAULT_CONFIG "/etc/gatewayd/gatewayd.ini"
 /* Seconds workers get to exit after SIGTERM before they are killed. */
 #define GATEWAYD_STOP_GRACE 3.0
 
 static void usage(FILE *out);
+static int load_config(const char *path, struct gateway_conf **conf);
 static int check_functions(struct gateway_conf *conf, const char *config_path);
-static int prepare_run_dir(const struct gateway_conf *conf, char *err, size_t err_len);
 static int start_functions(struct gateway *gw, char *err, size_t err_len);
+static void watch_signals(struct gateway *gw, ev_signal *signals);
+static void on_signal(struct ev_loop *loop, ev_signal *sig, int revents);
+static void begin_drain(struct gateway *gw);
+static void on_drain_expired(struct ev_loop *loop, ev_timer *timer, int revents);
 static void begin_shutdown(struct gateway *gw);
-static void on_stop_signal(struct ev_loop *loop, ev_signal *sig, int revents);
 static void on_stop_grace_expired(struct ev_loop *loop, ev_timer *timer, int revents);
 static void on_stop_check(struct ev_loop *loop, ev_check *check, int revents);
-static unsigned live_workers(const struct gateway *gw);
-static void free_gateway(struct gateway *gw);
+
+/* The signals gatewayd acts on. */
+static const int gatewayd_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP };
+#define GATEWAYD_SIGNAL_COUNT (sizeof(gatewayd_signals) / sizeof(gatewayd_signals[0]))
 
 int main(int argc, char **argv)
 {
-	const char *config_path = GATEWAYD_DEFAULT_CONFIG;
+	const char *config_path = GATEWAYD_DEFAULT_CONFIG, *command = NULL;
 	bool test_only = false;
 	char err[8192];
 	int opt;
 
-	while ((opt = getopt(argc, argv, "c:th")) != -1) {
+	while ((opt = getopt(argc, argv, "c:ts:h")) != -1) {
 		switch (opt) {
 		case 'c': config_path = optarg; break;
 		case 't': test_only = true; break;
+		case 's': command = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (command != NULL && strcmp(command, "reload") != 0 &&
+				  strcmp(command, "stop") != 0)) {
 		usage(stderr);
 		return 2;
 	}
 
-	struct gateway gw = { 0 };
-	if (config_load(config_path, &gw.conf, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s", err);
-		if (err[0] != '\0' && err[strlen(err) - 1] != '\n')
-			fputc('\n', stderr);
-		fprintf(stderr, "gatewayd: configuration %s has errors\n", config_path);
+	struct gateway gw = { .config_path = config_path };
+	if (load_config(config_path, &gw.conf) < 0)
 		return 1;
-	}
 	if (test_only)
 		return check_functions(gw.conf, config_path);
+	if (command != NULL) {
+		int status = pidfile_signal(gw.conf->pid_file, config_path,
+		    strcmp(command, "reload") == 0 ? SIGHUP : SIGTERM);
+		config_free(gw.conf);
+		return status;
+	}
+	gw.generation = generation_new(gw.conf);
+	if (gw.generation == NULL) {
+		fprintf(stderr, "gatewayd: out of memory\n");
+		config_free(gw.conf);
+		return 1;
+	}
 	log_set_level(gw.conf->log_level);
 	signal(SIGPIPE, SIG_IGN);
 
 	gw.loop = EV_DEFAULT;
-	ev_signal sigterm, sigint;
-	ev_signal_init(&sigterm, on_stop_signal, SIGTERM);
-	ev_signal_init(&sigint, on_stop_signal, SIGINT);
-	sigterm.data = sigint.data = &gw;
-	ev_signal_start(gw.loop, &sigterm);
-	ev_signal_start(gw.loop, &sigint);
+	ev_signal signals[GATEWAYD_SIGNAL_COUNT];
+	watch_signals(&gw, signals);
 
 	int status = 0;
-	if (prepare_run_dir(gw.conf, err, sizeof(err)) < 0 || front_start(&gw, err, sizeof(err)) < 0 ||
+	if (reload_prepare_run_dir(gw.conf, err, sizeof(err)) < 0 ||
+	    front_start(&gw, err, sizeof(err)) < 0 ||
+	    pidfile_write(gw.conf->pid_file, err, sizeof(err)) < 0 ||
 	    privileges_drop(gw.conf, err, sizeof(err)) < 0 ||
 	    start_functions(&gw, err, sizeof(err)) < 0) {
 		log_error("cannot start: %s", err);
@@ -84,7 +99,9 @@ int main(int argc, char **argv)
 		    config_path);
 	}
 	ev_run(gw.loop, 0);
-	free_gateway(&gw);
+	function_set_free_all(&gw);
+	pidfile_remove(gw.conf->pid_file);
+	generation_unref(gw.generation);
 	if (status == 0)
 		log_info("gatewayd stopped");
 	return status;
@@ -93,10 +110,28 @@ int main(int argc, char **argv)
 static void usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: gatewayd [-t] [-c config]\n"
+	    "usage: gatewayd [-t] [-c config] [-s reload|stop]\n"
 	    "  -c config  configuration file (default " GATEWAYD_DEFAULT_CONFIG ")\n"
 	    "  -t         check the configuration and exit\n"
-	    "gatewayd runs in the foreground and logs to stderr; SIGTERM or SIGINT stops it.\n");
+	    "  -s reload  tell the running gatewayd (its [global] pid file) to reload\n"
+	    "  -s stop    tell it to finish its requests and stop\n"
+	    "gatewayd runs in the foreground and logs to stderr. SIGHUP reloads the\n"
+	    "configuration; SIGTERM finishes open requests (up to shutdown_timeout) and\n"
+	    "stops; SIGINT or SIGQUIT stop at once.\n");
+}
+
+/* Loads path, printing every error as file:line. Returns 0 or -1. */
+static int load_config(const char *path, struct gateway_conf **conf)
+{
+	char err[8192];
+
+	if (config_load(path, conf, err, sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "%s", err);
+	if (err[0] != '\0' && err[strlen(err) - 1] != '\n')
+		fputc('\n', stderr);
+	fprintf(stderr, "gatewayd: configuration %s has errors\n", path);
+	return -1;
 }
 
 /*
@@ -129,47 +164,6 @@ static int check_functions(struct gateway_conf *conf, const char *config_path)
 	return bad;
 }
 
-/*
- * The directory for the workers' sockets: created 0700 when missing (its
- * missing parents 0755) and given to the user gatewayd will run as; it must
- * be that user's and closed to group and others, since whoever can connect
- * to a worker's socket can run requests past gatewayd.
- */
-static int prepare_run_dir(const struct gateway_conf *conf, char *err, size_t err_len)
-{
-	const char *path = conf->run_dir;
-	uid_t uid = privileges_final_uid(conf);
-	struct stat st;
-	char parent[PATH_MAX];
-
-	snprintf(parent, sizeof(parent), "%s", path);
-	for (char *slash = strchr(parent + 1, '/'); slash != NULL; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		if (mkdir(parent, 0755) < 0 && errno != EEXIST) {
-			snprintf(err, err_len, "run_dir %s: cannot create %s: %s", path, parent,
-			    strerror(errno));
-			return -1;
-		}
-		*slash = '/';
-	}
-	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-		snprintf(err, err_len, "run_dir %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(err, err_len, "run_dir %s: not a directory", path);
-		return -1;
-	}
-	if (st.st_uid != uid && geteuid() == 0 && chown(path, uid, conf->identity.gid) == 0)
-		st.st_uid = uid;
-	if (st.st_uid != uid || (st.st_mode & 077) != 0) {
-		snprintf(err, err_len, "run_dir %s: must be owned by uid %d with mode 0700",
-		    path, (int)uid);
-		return -1;
-	}
-	return 0;
-}
-
 static int start_functions(struct gateway *gw, char *err, size_t err_len)
 {
 	const struct gateway_conf *conf = gw->conf;
@@ -180,51 +174,104 @@ static int start_functions(struct gateway *gw, char *err, size_t err_len)
 		return -1;
 	}
 	for (size_t i = 0; i < conf->function_count; i++) {
-		struct function *fn = &gw->functions[i];
-		char why[512];
 		const struct function_conf *fc = &conf->functions[i];
-		if (function_init(fn, gw->loop, fc, conf->run_dir, geteuid(), why, sizeof(why)) < 0 ||
-		    function_start(fn, why, sizeof(why)) < 0) {
+		char why[512];
+		gw->functions[i] = function_set_create(gw, gw->generation, fc, why, sizeof(why));
+		if (gw->functions[i] == NULL || function_start(gw->functions[i], why, sizeof(why)) < 0) {
 			snprintf(err, err_len, "%s:%u: function %s: %s", fc->file, fc->line, fc->name,
 			    why);
 			return -1;
 		}
-		log_info("function %s: %u workers of %s", conf->functions[i].name,
-		    conf->functions[i].max_children, conf->functions[i].argv[0]);
+		log_info("function %s: %s, up to %u workers of %s", fc->name,
+		    fc->mode == FUNCTION_CGI ? "cgi" : fc->pm == PM_DYNAMIC ? "pm dynamic"
+		    : fc->pm == PM_ONDEMAND ? "pm ondemand" : "pm static", fc->max_children,
+		    fc->argv[0]);
 	}
 	return 0;
 }
 
-static void on_stop_signal(struct ev_loop *loop, ev_signal *sig, int revents)
+static void watch_signals(struct gateway *gw, ev_signal *signals)
+{
+	for (size_t i = 0; i < GATEWAYD_SIGNAL_COUNT; i++) {
+		ev_signal_init(&signals[i], on_signal, gatewayd_signals[i]);
+		signals[i].data = gw;
+		ev_signal_start(gw->loop, &signals[i]);
+	}
+}
+
+static void on_signal(struct ev_loop *loop, ev_signal *sig, int revents)
 {
 	struct gateway *gw = sig->data;
 	(void)loop;
 	(void)revents;
 
-	log_info("signal %d (%s): stopping", sig->signum, strsignal(sig->signum));
+	switch (sig->signum) {
+	case SIGHUP:
+		if (!gw->draining && !gw->stopping)
+			reload_config(gw);
+		return;
+	case SIGTERM:
+		log_info("SIGTERM: finishing open requests, then stopping");
+		begin_drain(gw);
+		return;
+	default:
+		log_info("signal %d (%s): stopping now", sig->signum, strsignal(sig->signum));
+		begin_shutdown(gw);
+		return;
+	}
+}
+
+/*
+ * SIGTERM: no new connection; open requests finish (their connections close
+ * as they do), for shutdown_timeout at most; then the workers stop.
+ */
+static void begin_drain(struct gateway *gw)
+{
+	if (gw->draining || gw->stopping)
+		return;
+	front_drain(gw);
+	if (gw->conf->shutdown_timeout > 0) {
+		ev_timer_init(&gw->drain_timer, on_drain_expired, gw->conf->shutdown_timeout, 0.);
+		gw->drain_timer.data = gw;
+		ev_timer_start(gw->loop, &gw->drain_timer);
+	}
+	ev_check_init(&gw->stop_check, on_stop_check);
+	gw->stop_check.data = gw;
+	ev_check_start(gw->loop, &gw->stop_check);
+	ev_feed_event(gw->loop, &gw->stop_check, EV_CHECK);
+}
+
+static void on_drain_expired(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+	struct gateway *gw = timer->data;
+	(void)loop;
+	(void)revents;
+
+	log_warn("requests still open after shutdown_timeout (%.0f s): stopping anyway",
+	    gw->conf->shutdown_timeout);
 	begin_shutdown(gw);
 }
 
 /*
- * Stops accepting, closes web-server connections, asks every worker to
- * exit, and leaves the loop once all are reaped (SIGKILL after a grace).
+ * Closes every connection, asks every worker to exit, and leaves the loop
+ * once all are reaped (SIGKILL after a grace).
  */
 static void begin_shutdown(struct gateway *gw)
 {
 	if (gw->stopping)
 		return;
 	gw->stopping = true;
+	ev_timer_stop(gw->loop, &gw->drain_timer);
 	front_shutdown(gw);
-	for (size_t i = 0; gw->functions != NULL && i < gw->conf->function_count; i++) {
-		if (gw->functions[i].pool != NULL)
-			pool_stop(gw->functions[i].pool);
-	}
+	function_set_stop_all(gw);
 	ev_timer_init(&gw->stop_grace, on_stop_grace_expired, GATEWAYD_STOP_GRACE, 0.);
 	gw->stop_grace.data = gw;
 	ev_timer_start(gw->loop, &gw->stop_grace);
-	ev_check_init(&gw->stop_check, on_stop_check);
-	gw->stop_check.data = gw;
-	ev_check_start(gw->loop, &gw->stop_check);
+	if (!ev_is_active(&gw->stop_check)) {
+		ev_check_init(&gw->stop_check, on_stop_check);
+		gw->stop_check.data = gw;
+		ev_check_start(gw->loop, &gw->stop_check);
+	}
 	ev_feed_event(gw->loop, &gw->stop_check, EV_CHECK);
 }
 
@@ -235,36 +282,20 @@ static void on_stop_grace_expired(struct ev_loop *loop, ev_timer *timer, int rev
 	(void)revents;
 
 	log_warn("workers still running %.0f s after SIGTERM: killing them", GATEWAYD_STOP_GRACE);
-	for (size_t i = 0; gw->functions != NULL && i < gw->conf->function_count; i++) {
-		if (gw->functions[i].pool != NULL)
-			pool_kill(gw->functions[i].pool);
-	}
+	function_set_kill_all(gw);
 }
 
-/* After every loop iteration while stopping: done once no worker is left. */
+/*
+ * After every loop iteration while draining or stopping: a drain is over
+ * once no connection is left; a stop once no worker is left.
+ */
 static void on_stop_check(struct ev_loop *loop, ev_check *check, int revents)
 {
+	struct gateway *gw = check->data;
 	(void)revents;
 
-	if (live_workers(check->data) == 0)
+	if (!gw->stopping && gw->conn_count == 0)
+		begin_shutdown(gw);
+	if (gw->stopping && function_set_live_workers(gw) == 0)
 		ev_break(loop, EVBREAK_ALL);
-}
-
-static unsigned live_workers(const struct gateway *gw)
-{
-	unsigned n = 0;
-
-	for (size_t i = 0; gw->functions != NULL && i < gw->conf->function_count; i++) {
-		if (gw->functions[i].pool != NULL)
-			n += pool_live_workers(gw->functions[i].pool);
-	}
-	return n;
-}
-
-static void free_gateway(struct gateway *gw)
-{
-	for (size_t i = 0; gw->functions != NULL && i < gw->conf->function_count; i++)
-		function_destroy(&gw->functions[i]);
-	free(gw->functions);
-	config_free(gw->conf);
 }

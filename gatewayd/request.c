@@ -15,6 +15,7 @@
 
 #include "fcgi.h"
 #include "front.h"
+#include "function_set.h"
 #include "log.h"
 #include "record.h"
 #include "request.h"
@@ -143,6 +144,7 @@ static void request_route(struct request *req)
 		return;
 	}
 	req->function = gateway_function(gw, conf);
+	function_ref(req->function);
 	if (length->found && length->value_len > 0 && length->value_len < 20) {
 		char digits[20];
 		memcpy(digits, length->value, length->value_len);
@@ -324,6 +326,8 @@ void request_free(struct request *req)
 {
 	if (req->state == REQUEST_AT_POOL)
 		pool_job_cancel(&req->job);
+	if (req->function != NULL)
+		function_unref(req->function);
 	buf_free(&req->params);
 	buf_free(&req->forward);
 	free(req);

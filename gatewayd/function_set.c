@@ -1,0 +1,167 @@
+/*
+ * function_set.c: current and retired functions (see function_set.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "function_set.h"
+#include "log.h"
+
+static void function_set_on_collect(struct ev_loop *loop, ev_prepare *prepare, int revents);
+
+struct conf_generation *generation_new(struct gateway_conf *conf)
+{
+	struct conf_generation *g = calloc(1, sizeof(*g));
+
+	if (g != NULL) {
+		g->conf = conf;
+		g->refs = 1;
+	}
+	return g;
+}
+
+void generation_unref(struct conf_generation *generation)
+{
+	if (generation != NULL && --generation->refs == 0) {
+		config_free(generation->conf);
+		free(generation);
+	}
+}
+
+struct function *function_set_create(struct gateway *gw, struct conf_generation *generation,
+    const struct function_conf *conf, char *err, size_t err_len)
+{
+	struct function *fn = malloc(sizeof(*fn));
+
+	if (fn == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	if (function_init(fn, gw->loop, conf, generation->conf->run_dir, geteuid(), err,
+		err_len) < 0) {
+		function_destroy(fn);
+		free(fn);
+		return NULL;
+	}
+	fn->generation = generation;
+	generation->refs++;
+	return fn;
+}
+
+void function_set_destroy(struct function *fn)
+{
+	struct conf_generation *generation = fn->generation;
+
+	function_destroy(fn);
+	free(fn);
+	generation_unref(generation);
+}
+
+void function_ref(struct function *fn)
+{
+	fn->refs++;
+}
+
+/*
+ * The last request of a retired function stops its pool: nothing can reach
+ * it any more. The function is freed from the collect watcher once reaped.
+ */
+void function_unref(struct function *fn)
+{
+	if (--fn->refs == 0 && fn->retired && !fn->stopped) {
+		fn->stopped = true;
+		pool_stop(fn->pool);
+	}
+}
+
+void function_set_retire(struct gateway *gw, struct function *fn)
+{
+	fn->retired = true;
+	fn->next_retired = gw->retired;
+	gw->retired = fn;
+	if (fn->refs == 0) {
+		fn->stopped = true;
+		pool_stop(fn->pool);
+	}
+	if (!ev_is_active(&gw->collect)) {
+		ev_prepare_init(&gw->collect, function_set_on_collect);
+		gw->collect.data = gw;
+		ev_prepare_start(gw->loop, &gw->collect);
+	}
+}
+
+/*
+ * Before the loop sleeps, never inside a pool's own callback: frees the
+ * retired functions whose workers are all reaped.
+ */
+static void function_set_on_collect(struct ev_loop *loop, ev_prepare *prepare, int revents)
+{
+	struct gateway *gw = prepare->data;
+	(void)revents;
+
+	for (struct function **link = &gw->retired; *link != NULL;) {
+		struct function *fn = *link;
+		if (fn->stopped && pool_live_workers(fn->pool) == 0) {
+			*link = fn->next_retired;
+			log_info("function %s: old workers gone after the reload", fn->conf->name);
+			function_set_destroy(fn);
+		} else {
+			link = &fn->next_retired;
+		}
+	}
+	if (gw->retired == NULL)
+		ev_prepare_stop(loop, prepare);
+}
+
+void function_set_stop_all(struct gateway *gw)
+{
+	for (size_t i = 0; gw->functions != NULL && i < gw->conf->function_count; i++) {
+		if (gw->functions[i] != NULL)
+			pool_stop(gw->functions[i]->pool);
+	}
+	for (struct function *fn = gw->retired; fn != NULL; fn = fn->next_retired) {
+		fn->stopped = true;
+		pool_stop(fn->pool);
+	}
+}
+
+void function_set_kill_all(struct gateway *gw)
+{
+	for (size_t i = 0; gw->functions != NULL && i < gw->conf->function_count; i++) {
+		if (gw->functions[i] != NULL)
+			pool_kill(gw->functions[i]->pool);
+	}
+	for (struct function *fn = gw->retired; fn != NULL; fn = fn->next_retired)
+		pool_kill(fn->pool);
+}
+
+unsigned function_set_live_workers(const struct gateway *gw)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; gw->functions != NULL && i < gw->conf->function_count; i++) {
+		if (gw->functions[i] != NULL)
+			n += pool_live_workers(gw->functions[i]->pool);
+	}
+	for (const struct function *fn = gw->retired; fn != NULL; fn = fn->next_retired)
+		n += pool_live_workers(fn->pool);
+	return n;
+}
+
+void function_set_free_all(struct gateway *gw)
+{
+	for (size_t i = 0; gw->functions != NULL && i < gw->conf->function_count; i++) {
+		if (gw->functions[i] != NULL)
+			function_set_destroy(gw->functions[i]);
+	}
+	free(gw->functions);
+	gw->functions = NULL;
+	while (gw->retired != NULL) {
+		struct function *fn = gw->retired;
+		gw->retired = fn->next_retired;
+		function_set_destroy(fn);
+	}
+	ev_prepare_stop(gw->loop, &gw->collect);
+}

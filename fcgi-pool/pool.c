@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "cgi_slot.h"
 #include "pool_internal.h"
 #include "scaling.h"
 
@@ -47,6 +48,10 @@ nomem:
 
 int pool_start(struct pool *pool, char *err, size_t err_len)
 {
+	if (pool->config.cgi) {
+		cgi_slot_start(pool);
+		return 0;
+	}
 	return scaling_start(pool, err, err_len);
 }
 
@@ -264,6 +269,10 @@ unsigned pool_stop(struct pool *pool)
 	scaling_stop(pool);
 	while (pool->queue_head != NULL)
 		pool_fail_queued(pool, pool->queue_head, POOL_ERR_STOPPED);
+	if (pool->config.cgi) {
+		cgi_slot_signal_all(pool, SIGTERM);
+		return pool->live;
+	}
 	/* Closing first: a worker blocked reading its kept connection may not
 	 * act on SIGTERM until that read returns. */
 	for (unsigned i = 0; i < pool->config.max_children; i++) {
@@ -276,6 +285,10 @@ unsigned pool_stop(struct pool *pool)
 
 void pool_kill(struct pool *pool)
 {
+	if (pool->config.cgi) {
+		cgi_slot_signal_all(pool, SIGKILL);
+		return;
+	}
 	for (unsigned i = 0; i < pool->config.max_children; i++)
 		worker_signal(&pool->workers[i], SIGKILL);
 }
@@ -294,6 +307,7 @@ void pool_free(struct pool *pool)
 {
 	if (pool == NULL)
 		return;
+	cgi_slot_free_all(pool);
 	for (unsigned i = 0; i < pool->config.max_children; i++) {
 		buf_free(&pool->workers[i].in);
 		buf_free(&pool->workers[i].out);

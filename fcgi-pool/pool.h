@@ -90,6 +90,7 @@ struct pool_config {
 	char *const *envp;		/* the workers' whole environment */
 	const char *run_dir;		/* 0700 directory for the listening sockets */
 	const struct sandbox_spec *sandbox;	/* how each worker is confined before exec */
+	bool cgi;			/* mode = cgi: a program per job (argv, envp, sandbox) */
 	enum pool_scaling scaling;
 	unsigned max_children;
 	unsigned start_servers;		/* dynamic: workers forked at start */

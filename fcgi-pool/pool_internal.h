@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "buf.h"
+#include "cgi.h"
 #include "pool.h"
 
 /* A worker's life; changed only through worker_set_state(). */
@@ -29,6 +30,7 @@ struct worker {
 	struct buf out;			/* request bytes the socket did not take yet */
 	struct pool_job *job;		/* the running job; NULL when idle or cancelled */
 	struct pool_job *dying_job;	/* job whose fate waits for the process to be reaped */
+	struct cgi_run *cgi;		/* mode = cgi: the program running the job */
 	bool paused;			/* the job's owner asked us to stop reading */
 	bool retiring;			/* asked to exit by the pool (recycling, scaling down) */
 	unsigned long requests_served;
@@ -76,6 +78,7 @@ int worker_spawn(struct worker *w, char *err, size_t err_len);
 void worker_run(struct worker *w, struct pool_job *job);
 void worker_close_connection(struct worker *w);
 void worker_retire(struct worker *w);
+void worker_set_state(struct worker *w, enum worker_state state);
 void worker_cancel_job(struct worker *w, struct pool_job *job);
 void worker_pause(struct worker *w);
 void worker_resume(struct worker *w);

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgi_slot.h"
 #include "fcgi.h"
 #include "pool_internal.h"
 #include "scaling.h"
@@ -19,7 +20,6 @@
 /* Seconds a worker whose connection ended gets to exit before SIGKILL. */
 #define WORKER_KILL_GRACE 2.0
 
-static void worker_set_state(struct worker *w, enum worker_state state);
 static void worker_on_readable(struct ev_loop *loop, ev_io *io, int revents);
 static void worker_on_writable(struct ev_loop *loop, ev_io *io, int revents);
 static void worker_on_stderr(struct ev_loop *loop, ev_io *io, int revents);
@@ -112,7 +112,7 @@ int worker_spawn(struct worker *w, char *err, size_t err_len)
  * The only place a worker's state changes: the pool keeps its counters and
  * idle stack in step.
  */
-static void worker_set_state(struct worker *w, enum worker_state state)
+void worker_set_state(struct worker *w, enum worker_state state)
 {
 	enum worker_state from = w->state;
 
@@ -128,6 +128,10 @@ static void worker_set_state(struct worker *w, enum worker_state state)
  */
 void worker_run(struct worker *w, struct pool_job *job)
 {
+	if (w->pool->config.cgi) {
+		cgi_slot_run(w, job);
+		return;
+	}
 	worker_set_state(w, WORKER_BUSY);
 	w->job = job;
 	job->worker = w;
@@ -541,6 +545,11 @@ static void worker_read_stderr(struct worker *w)
 /* The owner gave up on job; the worker drains its output until END_REQUEST. */
 void worker_cancel_job(struct worker *w, struct pool_job *job)
 {
+	if (w->pool->config.cgi) {
+		cgi_slot_cancel(w);
+		job->worker = NULL;
+		return;
+	}
 	if (w->job == job) {
 		w->job = NULL;
 		worker_resume(w);
@@ -552,6 +561,10 @@ void worker_cancel_job(struct worker *w, struct pool_job *job)
 
 void worker_pause(struct worker *w)
 {
+	if (w->pool->config.cgi) {
+		cgi_slot_pause(w);
+		return;
+	}
 	w->paused = true;
 	ev_io_stop(w->pool->loop, &w->read_watcher);
 	ev_timer_stop(w->pool->loop, &w->resume_timer);
@@ -567,6 +580,10 @@ void worker_pause(struct worker *w)
  */
 void worker_resume(struct worker *w)
 {
+	if (w->pool->config.cgi) {
+		cgi_slot_resume(w);
+		return;
+	}
 	if (!w->paused)
 		return;
 	w->paused = false;

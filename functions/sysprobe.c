@@ -41,7 +41,18 @@
  *		 (from /proc/net/dev: no socket needed, works under strict)
  *	pid      getpid(), as "pid=N"
  *
- * A missing or unknown call, or a bad mb, answers 400.
+ * and the lifecycle calls (tests/integration/test_3*.sh), which outlive
+ * the request on purpose or take time:
+ *
+ *	leak     &mb=N (0..4096): like alloc, but the memory is kept for the
+ *		 life of the worker (pm.max_memory); "leak: ok N MiB, pid=P"
+ *	sleep    &ms=N (0..60000): sleep, then "sleep: ok N ms, pid=P"
+ *	stream   &ms=N (0..60000): send the headers and a first line
+ *		 ("stream: started pid=P"), flush, sleep, then "stream: done";
+ *		 a request_timeout that hits during the sleep cuts a response
+ *		 whose headers already went out
+ *
+ * A missing or unknown call, or a bad mb or ms, answers 400.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +60,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -64,6 +76,7 @@
 
 #define SYSPROBE_MAX_MB		4096UL	/* largest alloc&mb= */
 #define SYSPROBE_MAX_GROUPS	64	/* supplementary groups shown by whoami */
+#define SYSPROBE_MAX_MS		60000UL	/* longest sleep&ms= and stream&ms= */
 
 extern char **environ;
 
@@ -224,6 +237,78 @@ static void sysprobe_alloc(FCGX_Request *req, const char *qs)
 	FCGX_FPrintF(req->out, "Content-Type: text/plain\r\n\r\nalloc: ok %lu MiB\n", n);
 }
 
+/*
+ * Parses the value of key= in qs as 0..max (at most 5 digits). Returns 0
+ * and sets *out, or -1 when it is absent or not such a number.
+ */
+static int sysprobe_number(const char *qs, const char *key, unsigned long max,
+    unsigned long *out)
+{
+	size_t len;
+	const char *v = sysprobe_param(qs, key, &len);
+
+	if (v == NULL || len == 0 || len > 5 || strspn(v, "0123456789") < len)
+		return -1;
+	*out = strtoul(v, NULL, 10);
+	return *out <= max ? 0 : -1;
+}
+
+/* call=leak&mb=N: allocates, touches and keeps N MiB until the worker exits. */
+static void sysprobe_leak(FCGX_Request *req, const char *qs)
+{
+	unsigned long n;
+	char *p;
+
+	if (sysprobe_number(qs, "mb", SYSPROBE_MAX_MB, &n) < 0) {
+		sysprobe_status(req, "400 Bad Request", "leak: mb=N (0..4096) required");
+		return;
+	}
+	p = malloc(n > 0 ? n << 20 : 1);
+	if (p == NULL) {
+		sysprobe_status(req, "500 Internal Server Error", "leak: out of memory");
+		return;
+	}
+	memset(p, 0xa5, n << 20);
+	/* Never freed: the point is a worker whose RSS only grows. */
+	FCGX_FPrintF(req->out, "Content-Type: text/plain\r\n\r\nleak: ok %lu MiB, pid=%ld\n",
+	    n, (long)getpid());
+}
+
+/* Sleeps ms milliseconds, resuming after signals. */
+static void sysprobe_sleep_ms(unsigned long ms)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
+			       .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		continue;
+}
+
+/*
+ * call=sleep&ms=N, or call=stream&ms=N, which sends its headers and first
+ * line before the sleep (FCGX_FFlush puts them on the wire).
+ */
+static void sysprobe_slow(FCGX_Request *req, const char *qs, int stream)
+{
+	unsigned long ms;
+
+	if (sysprobe_number(qs, "ms", SYSPROBE_MAX_MS, &ms) < 0) {
+		sysprobe_status(req, "400 Bad Request", "sleep: ms=N (0..60000) required");
+		return;
+	}
+	if (stream) {
+		FCGX_FPrintF(req->out, "Content-Type: text/plain\r\n\r\nstream: started pid=%ld\n",
+		    (long)getpid());
+		FCGX_FFlush(req->out);
+		sysprobe_sleep_ms(ms);
+		FCGX_PutS("stream: done\n", req->out);
+		return;
+	}
+	sysprobe_sleep_ms(ms);
+	FCGX_FPrintF(req->out, "Content-Type: text/plain\r\n\r\nsleep: ok %lu ms, pid=%ld\n",
+	    ms, (long)getpid());
+}
+
 /* call=whoami: real ids, supplementary groups and working directory. */
 static void sysprobe_whoami(FCGX_Request *req)
 {
@@ -314,6 +399,12 @@ static void sysprobe_handle(FCGX_Request *req)
 	}
 	if (len == 5 && strncmp(name, "alloc", 5) == 0) {
 		sysprobe_alloc(req, qs);
+	} else if (len == 4 && strncmp(name, "leak", 4) == 0) {
+		sysprobe_leak(req, qs);
+	} else if (len == 5 && strncmp(name, "sleep", 5) == 0) {
+		sysprobe_slow(req, qs, 0);
+	} else if (len == 6 && strncmp(name, "stream", 6) == 0) {
+		sysprobe_slow(req, qs, 1);
 	} else if (len == 6 && strncmp(name, "whoami", 6) == 0) {
 		sysprobe_whoami(req);
 	} else if (len == 3 && strncmp(name, "env", 3) == 0) {

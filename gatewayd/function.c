@@ -48,6 +48,7 @@ int function_init(struct function *fn, struct ev_loop *loop, const struct functi
 		.envp = fn->envp,
 		.run_dir = run_dir,
 		.sandbox = &fn->sandbox,
+		.cgi = conf->mode == FUNCTION_CGI,
 		.scaling = conf->pm == PM_DYNAMIC ? POOL_DYNAMIC
 			 : conf->pm == PM_ONDEMAND ? POOL_ONDEMAND : POOL_STATIC,
 		.max_children = conf->max_children,

@@ -340,3 +340,86 @@ gw_check() {
 gw_global_conf() {
 	printf '[global]\nlisten = %s\nrun_dir = %s\n\n' "$T/check.sock" "$T/run" >"$1"
 }
+
+# -------------------------------------------------------- lifecycle helpers
+# Used by test_3*.sh (pools scaling, timeouts, reload, shutdown).
+
+# now_ms: milliseconds on a monotonic-enough clock, for elapsed times.
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# gw_worker_count: how many children gatewayd has right now.
+gw_worker_count() {
+	local pids
+	pids=$(pgrep -P "$GW_PID")
+	echo "$pids" | grep -c .
+}
+
+# wait_workers OP N SECONDS: waits (bounded) until the number of gatewayd's
+# children compares to N by OP (-eq, -le, -ge...); returns 1 on timeout.
+# WORKERS_SEEN holds the last count.
+WORKERS_SEEN=""
+wait_workers() {
+	local i
+	for ((i = 0; i < $3 * 20; i++)); do
+		WORKERS_SEEN=$(gw_worker_count)
+		test "$WORKERS_SEEN" "$1" "$2" && return 0
+		sleep 0.05
+	done
+	WORKERS_SEEN=$(gw_worker_count)
+	test "$WORKERS_SEEN" "$1" "$2"
+}
+
+# fn_workers FUNCTION_EXEC: pids of gatewayd's children whose program is
+# FUNCTION_EXEC (by /proc/PID/exe), one a line.
+fn_workers() {
+	local pid
+	for pid in $(pgrep -P "$GW_PID"); do
+		[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$1" ] && echo "$pid"
+	done
+}
+
+# pid_alive PID: 0 while PID exists and is not a zombie.
+pid_alive() {
+	local state
+	state=$(sed -n 's/^[0-9]* (.*) \([A-Za-z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+# gw_reload [-s]: SIGHUP (or, with -s, `gatewayd -s reload -c $GW_CONF`)
+# and waits (5 s at most) for the "reloaded" or "reload refused" line that
+# answers it. Returns 0 for "reloaded", 1 for "refused" or no answer.
+gw_reload() {
+	local i ok_before bad_before
+	ok_before=$(gw_log_count "reloaded ")
+	bad_before=$(gw_log_count "reload refused: the running configuration stays in force")
+	if [ "${1:-}" = -s ]; then
+		"$GATEWAYD" -s reload -c "$GW_CONF" >>"$T/gw-s.out" 2>&1 ||
+			fail "gatewayd -s reload -c $GW_CONF exited non-zero: '$(tail -c 300 "$T/gw-s.out" | _show)'"
+	else
+		kill -HUP "$GW_PID" || fail "cannot send SIGHUP to gatewayd $GW_PID"
+	fi
+	for ((i = 0; i < 100; i++)); do
+		[ "$(gw_log_count "reloaded ")" -gt "$ok_before" ] && return 0
+		[ "$(gw_log_count "reload refused: the running configuration stays in force")" -gt "$bad_before" ] &&
+			return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# wrk_check FILE WHAT: wrk's output in FILE shows no non-2xx answer and no
+# socket error; prints its request count and requests/s; sets WRK_REQUESTS.
+WRK_REQUESTS=""
+wrk_check() {
+	WRK_REQUESTS=$(sed -n 's/^ *\([0-9][0-9]*\) requests in .*/\1/p' "$1")
+	[ -n "$WRK_REQUESTS" ] || fail "$2: no request count in wrk's output: '$(_show <"$1")'"
+	if grep -q "Non-2xx" "$1"; then
+		fail "$2: wrk: $(grep "Non-2xx" "$1" | sed 's/^ *//') of $WRK_REQUESTS"
+	fi
+	if grep -q "Socket errors" "$1"; then
+		fail "$2: wrk: $(grep "Socket errors" "$1" | sed 's/^ *//') of $WRK_REQUESTS"
+	fi
+	echo "$2: $WRK_REQUESTS requests, $(sed -n 's/^Requests\/sec: *//p' "$1") requests/s"
+}

@@ -189,16 +189,19 @@ static void scaling_on_tick(struct ev_loop *loop, ev_timer *timer, int revents)
 }
 
 /*
- * dynamic: one idle worker above max_spare per tick (the one idle longest,
- * at the bottom of the stack); ondemand: every worker idle for
+ * dynamic: one idle worker per tick (the one idle longest, at the bottom of
+ * the stack) while there are more than max_spare, or more than min_spare
+ * and it has been idle for idle_timeout; ondemand: every worker idle for
  * idle_timeout.
  */
 static void scaling_retire_idle(struct pool *pool, ev_tstamp now)
 {
 	const struct pool_config *c = &pool->config;
 
-	if (c->scaling == POOL_DYNAMIC && pool->idle_count > c->max_spare) {
-		worker_retire(pool->idle[0]);
+	if (c->scaling == POOL_DYNAMIC) {
+		if (pool->idle_count > c->max_spare || (pool->idle_count > c->min_spare &&
+		    now - pool->idle[0]->idle_since >= c->idle_timeout))
+			worker_retire(pool->idle[0]);
 		return;
 	}
 	if (c->scaling != POOL_ONDEMAND)

@@ -51,7 +51,7 @@ run: deps
 	@scripts/run.sh $(BUILD)
 
 bench: deps
-	$(MAKE) all
+	$(MAKE) all $(BUILD)/spawn_time
 	@scripts/bench.sh $(BUILD)
 
 fuzz: deps
@@ -71,6 +71,9 @@ $(DAEMON): $(BUILD)/obj/gatewayd/main.o $(CORE_LIB)
 $(BUILD)/functions/%: functions/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lfcgi
+
+$(BUILD)/spawn_time: tests/bench/spawn_time.c $(CORE_LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS)
 
 $(BUILD)/check_%: tests/check_%.c $(CORE_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(CHECK_LIBS) $(CORE_LIBS)

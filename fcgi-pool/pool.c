@@ -188,11 +188,16 @@ void pool_job_resume(struct pool_job *job)
 		worker_resume(job->worker);
 }
 
-/* A worker just became IDLE: give it the oldest waiting job, if any. */
+/*
+ * A worker just became IDLE: give it the oldest waiting job, if any; if it
+ * is still idle, tell the owner (who may have jobs of its own to run).
+ */
 void pool_worker_ready(struct pool *pool, struct worker *w)
 {
 	(void)w;
 	pool_dispatch(pool);
+	if (pool->idle_count > 0 && !pool->stopping && pool->events->idle)
+		pool->events->idle(pool);
 }
 
 /*
@@ -303,15 +308,23 @@ unsigned pool_jobs(const struct pool *pool)
 	return pool->queue_len + pool->busy;
 }
 
+bool pool_has_room(const struct pool *pool)
+{
+	if (pool->stopping || pool->queue_len > 0 || scaling_held_back(pool))
+		return false;
+	return pool->idle_count > 0 ||
+	    (pool->config.scaling != POOL_STATIC && !pool->config.cgi &&
+		pool->running < pool->config.max_children);
+}
+
 void pool_free(struct pool *pool)
 {
 	if (pool == NULL)
 		return;
 	cgi_slot_free_all(pool);
-	for (unsigned i = 0; i < pool->config.max_children; i++) {
-		buf_free(&pool->workers[i].in);
-		buf_free(&pool->workers[i].out);
-	}
+	scaling_stop(pool);
+	for (unsigned i = 0; i < pool->config.max_children; i++)
+		worker_forget(&pool->workers[i]);
 	free(pool->workers);
 	free(pool->idle);
 	free(pool);

@@ -13,6 +13,7 @@
 #ifndef FCGI_POOL_POOL_H
 #define FCGI_POOL_POOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -81,6 +82,8 @@ struct pool_events {
 	void (*spawn_failed)(struct pool *pool, const char *message);
 	/* One line the worker wrote on its stderr (no newline). */
 	void (*stderr_line)(struct pool *pool, pid_t pid, const char *line, size_t len);
+	/* Workers are idle and no job waits: the owner may submit more. */
+	void (*idle)(struct pool *pool);
 };
 
 /* How to run a function's workers. Strings are borrowed for the pool's life. */
@@ -157,6 +160,12 @@ unsigned pool_stop(struct pool *pool);
 
 /* Jobs queued or running. 0 means stopping the pool loses nothing. */
 unsigned pool_jobs(const struct pool *pool);
+
+/*
+ * Whether a job submitted now would start without waiting behind others: no
+ * job waits, and a worker is idle or may be forked for it.
+ */
+bool pool_has_room(const struct pool *pool);
 
 /* Sends SIGKILL to every worker still alive. */
 void pool_kill(struct pool *pool);

@@ -78,6 +78,7 @@ int worker_spawn(struct worker *w, char *err, size_t err_len);
 void worker_run(struct worker *w, struct pool_job *job);
 void worker_close_connection(struct worker *w);
 void worker_retire(struct worker *w);
+void worker_forget(struct worker *w);
 void worker_set_state(struct worker *w, enum worker_state state);
 void worker_cancel_job(struct worker *w, struct pool_job *job);
 void worker_pause(struct worker *w);

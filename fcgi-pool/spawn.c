@@ -178,7 +178,8 @@ static void spawn_child(const int fds[3], int error_fd, char *const argv[], char
 		signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/* SIGKILL: libfcgi and php-cgi catch SIGTERM and finish their request first. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	setpgid(0, 0);
 
 	/* Move every source above the targets first, so no dup2 clobbers one. */

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -66,8 +67,10 @@ int worker_spawn(struct worker *w, char *err, size_t err_len)
 	struct pool *pool = w->pool;
 	struct spawn_result r;
 
-	int n = snprintf(w->sock_path, sizeof(w->sock_path), "%s/%s.%u.sock",
-	    pool->config.run_dir, pool->config.name, w->index);
+	/* The pool's address keeps the paths of a function's old and new pools
+	 * apart during a reload. */
+	int n = snprintf(w->sock_path, sizeof(w->sock_path), "%s/%s.%lx.%u.sock",
+	    pool->config.run_dir, pool->config.name, (unsigned long)(uintptr_t)pool, w->index);
 	if (n < 0 || (size_t)n >= sizeof(w->sock_path)) {
 		snprintf(err, err_len, "worker socket path too long in run_dir %s",
 		    pool->config.run_dir);
@@ -295,6 +298,8 @@ static void worker_end_job(struct worker *w, const struct fcgi_record *rec)
 		job->worker = NULL;
 		job->ops->end(job, app_status, protocol_status);
 	}
+	if (w->state != WORKER_BUSY)
+		return;		/* the owner's callback stopped the pool */
 	if ((pool->config.max_requests > 0 && w->requests_served >= pool->config.max_requests) ||
 	    worker_over_memory(w)) {
 		worker_retire(w);
@@ -540,6 +545,26 @@ static void worker_read_stderr(struct worker *w)
 		close(w->stderr_watcher.fd);
 		w->stderr_watcher.fd = -1;
 	}
+}
+
+/* Stops every watcher of a worker whose pool is being freed. */
+void worker_forget(struct worker *w)
+{
+	struct ev_loop *loop = w->pool->loop;
+
+	ev_io_stop(loop, &w->read_watcher);
+	ev_io_stop(loop, &w->write_watcher);
+	ev_io_stop(loop, &w->stderr_watcher);
+	ev_io_stop(loop, &w->exec_error_watcher);
+	ev_child_stop(loop, &w->child_watcher);
+	ev_timer_stop(loop, &w->timer);
+	ev_timer_stop(loop, &w->resume_timer);
+	ev_timer_stop(loop, &w->request_timer);
+	ev_timer_stop(loop, &w->spawn_timer);
+	if (w->fd >= 0)
+		close(w->fd);
+	buf_free(&w->in);
+	buf_free(&w->out);
 }
 
 /* The owner gave up on job; the worker drains its output until END_REQUEST. */

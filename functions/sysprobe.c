@@ -253,6 +253,13 @@ static int sysprobe_number(const char *qs, const char *key, unsigned long max,
 	return *out <= max ? 0 : -1;
 }
 
+/*
+ * What call=leak allocated: each block's first word links to the previous
+ * one, so the memory stays reachable and the compiler cannot drop the
+ * allocation as a dead store.
+ */
+static void *sysprobe_leaked;
+
 /* call=leak&mb=N: allocates, touches and keeps N MiB until the worker exits. */
 static void sysprobe_leak(FCGX_Request *req, const char *qs)
 {
@@ -263,13 +270,15 @@ static void sysprobe_leak(FCGX_Request *req, const char *qs)
 		sysprobe_status(req, "400 Bad Request", "leak: mb=N (0..4096) required");
 		return;
 	}
-	p = malloc(n > 0 ? n << 20 : 1);
+	p = malloc((n << 20) + sizeof(void *));
 	if (p == NULL) {
 		sysprobe_status(req, "500 Internal Server Error", "leak: out of memory");
 		return;
 	}
-	memset(p, 0xa5, n << 20);
+	memset(p, 0xa5, (n << 20) + sizeof(void *));
 	/* Never freed: the point is a worker whose RSS only grows. */
+	memcpy(p, &sysprobe_leaked, sizeof(void *));
+	sysprobe_leaked = p;
 	FCGX_FPrintF(req->out, "Content-Type: text/plain\r\n\r\nleak: ok %lu MiB, pid=%ld\n",
 	    n, (long)getpid());
 }

@@ -39,12 +39,13 @@ uint8_t *buf_reserve(struct buf *b, size_t n)
 
 int buf_append(struct buf *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return 0;	/* an empty buffer has no tail to reserve */
 	uint8_t *tail = buf_reserve(b, n);
 
 	if (tail == NULL)
 		return -1;
-	if (n > 0)
-		memcpy(tail, p, n);
+	memcpy(tail, p, n);
 	b->len += n;
 	return 0;
 }

@@ -8,8 +8,8 @@
  * tells the handler about a section without keys, and it truncates section
  * names at 49 bytes. The handler (config_keys.c) then applies one key to the
  * current section through a table of keys, one parser per key; when a
- * function section ends, config_pool.c and config_sandbox.c check how its
- * keys fit together.
+ * function section ends, config_pool.c, config_sandbox.c and config_async.c
+ * check how its keys fit together.
  *
  * Nothing stops at the first error: each is written to the caller's buffer as
  * "file:line: message" and the load goes on, so `gatewayd -t` lists them all.
@@ -158,6 +158,14 @@ static int function_add(struct conf_file *cf, const char *name, size_t len)
 		.seccomp_kill = true,
 		.limits[CONF_LIMIT_CORE] = { .set = true, .value = 0 },	/* no core dumps */
 		.clear_env = true,
+		.async = ASYNC_OFF,
+		.async_queue_size = 1000,
+		.async_max_attempts = 3,
+		.async_max_body = CONFIG_SIZE_M,
+		.async_max_concurrency = 0,
+		.async_result_max = CONFIG_SIZE_M,
+		.async_result_ttl = 3600,
+		.async_retry_delay = 1,
 		.line = cf->lineno,
 	};
 	struct function_conf *grown;
@@ -187,6 +195,7 @@ static void file_leave_section(struct conf_file *cf)
 	if (cf->section == SECTION_FUNCTION) {
 		config_pool_section_end(cf);
 		config_sandbox_section_end(cf);
+		config_async_section_end(cf);
 	}
 	cf->section = SECTION_SKIP;
 }
@@ -455,10 +464,13 @@ int config_load(const char *path, struct gateway_conf **out, char *err, size_t e
 	ld.conf->shutdown_timeout = 30;
 	ld.conf->read_timeout = 60;
 	ld.conf->idle_timeout = 300;
+	ld.conf->async_fsync = ASYNC_FSYNC_BATCH;
+	ld.conf->async_fsync_interval = 0.01;
 	rc = file_load(&ld, NULL, path, NULL);
 	config_sandbox_global_end(&ld);
 	if (rc == 0)
 		conf_check(&ld, path);
+	config_async_load_end(&ld);
 	if (ld.errors > 0) {
 		config_free(ld.conf);
 		return -1;
@@ -515,6 +527,7 @@ void config_free(struct gateway_conf *conf)
 	free(conf->allowed_clients);
 	free(conf->run_dir);
 	free(conf->pid_file);
+	free(conf->async_journal);
 	free(conf->identity.user);
 	for (i = 0; i < conf->function_count; i++)
 		function_free(&conf->functions[i]);

@@ -38,6 +38,20 @@ struct conf_pair {
 	char *value;
 };
 
+/* Whether a function's requests may be queued and answered 202 (docs/async.md). */
+enum async_mode {
+	ASYNC_OFF,	/* async = off: always run synchronously (default) */
+	ASYNC_ON,	/* async = on: queued when the request asks (Prefer: respond-async, X-Async: true) */
+	ASYNC_ONLY,	/* async = only: every request is queued */
+};
+
+/* When the async journal is flushed to disk. */
+enum async_fsync {
+	ASYNC_FSYNC_ALWAYS,	/* before each 202: no accepted job can be lost */
+	ASYNC_FSYNC_BATCH,	/* group commit every async.fsync_interval (default) */
+	ASYNC_FSYNC_OFF,	/* left to the kernel */
+};
+
 /* The resource limits a function may set (setrlimit in the worker). */
 enum conf_limit {
 	CONF_LIMIT_MEMORY,	/* limit.memory: RLIMIT_AS, a size */
@@ -104,6 +118,15 @@ struct function_conf {
 	bool clear_env;			/* clear_env = no inherits gatewayd's environment; default yes */
 	char *env_file;			/* env_file = path (merged into env, file lines first), or NULL */
 	bool network_none;		/* network = none: an empty network namespace */
+	/* Async mode (docs/async.md). */
+	enum async_mode async;		/* async = off (default) | on | only */
+	unsigned async_queue_size;	/* async.queue_size: jobs waiting, 1..1000000, default 1000 */
+	unsigned async_max_attempts;	/* async.max_attempts: 1..100, default 3 */
+	size_t async_max_body;		/* async.max_body: request body bytes, default 1M */
+	unsigned async_max_concurrency;	/* async.max_concurrency: workers reserved for jobs, default 0 */
+	size_t async_result_max;	/* async.result_max: response bytes kept, default 1M */
+	double async_result_ttl;	/* async.result_ttl: finished jobs kept, seconds, default 3600 */
+	double async_retry_delay;	/* async.retry_delay: first retry delay (doubling), default 1 s */
 	char *file;			/* where the section header stands */
 	unsigned line;
 };
@@ -122,9 +145,12 @@ struct gateway_conf {
 	size_t max_params;		/* request.max_params bytes of PARAMS, default 64K */
 	struct conf_identity identity;	/* [global] user = / group =: dropped to after binding */
 	double shutdown_timeout;	/* shutdown_timeout: SIGTERM drain limit, seconds, default 30 */
-	double read_timeout;		/* front.read_timeout: a begun request must arrive whole, default 60 s, 0 = none */
+	double read_timeout;		/* front.read_timeout: silence allowed while a request arrives, default 60 s, 0 = none */
 	double idle_timeout;		/* front.idle_timeout: a connection with no request is closed, default 300 s, 0 = none */
 	char *pid_file;			/* pid = path written at start (gatewayd -s reload reads it), or NULL */
+	char *async_journal;		/* async.journal = path; required when a function has async != off */
+	enum async_fsync async_fsync;	/* async.fsync = always | batch (default) | off */
+	double async_fsync_interval;	/* async.fsync_interval: batch window, seconds, default 0.01 */
 	struct function_conf *functions;
 	size_t function_count;
 };

@@ -1,9 +1,10 @@
 /*
  * config_internal.h: what config.c (the line reader, sections, includes,
  * load and free), config_keys.c (the key table and the value parsers),
- * config_pool.c (the pool, timeout and crash-loop keys) and config_sandbox.c
- * (the parsers of the sandbox keys) share. Private to those four files: every
- * other module includes config.h alone.
+ * config_pool.c (the pool, timeout and crash-loop keys), config_sandbox.c
+ * (the parsers of the sandbox keys) and config_async.c (the async keys)
+ * share. Private to those five files: every other module includes config.h
+ * alone.
  */
 #ifndef GATEWAYD_CONFIG_INTERNAL_H
 #define GATEWAYD_CONFIG_INTERNAL_H
@@ -45,6 +46,15 @@ struct key_marks {
 	unsigned line[CONFIG_KEYS_MAX];	/* keys[i]'s line, if seen (for [global], in any of its files) */
 };
 
+/*
+ * A function section that asked for async mode, and where: whether [global]
+ * names a journal is only known once every file is read.
+ */
+struct async_use {
+	size_t fn_index;		/* conf->functions[] index */
+	unsigned line;			/* the async = line, in that function's file */
+};
+
 /* What one config_load() call carries from file to file. */
 struct loader {
 	struct gateway_conf *conf;	/* being filled; freed by config_load() on error */
@@ -54,6 +64,8 @@ struct loader {
 	unsigned errors;		/* errors found, whether or not they fitted in err */
 	struct key_marks global_marks;	/* global_keys[] already set, across all files */
 	struct identity_lines global_identity;	/* [global] user = / group =, across files */
+	struct async_use *async_uses;	/* functions with async = on | only, in file order */
+	size_t async_use_count;
 };
 
 /* Which section the line being read belongs to. */
@@ -141,6 +153,9 @@ int config_on_key(void *user, const char *section, const char *name, const char 
  */
 unsigned config_function_key_line(const struct conf_file *cf, const char *name, bool *refused);
 
+/* The same for [global]'s key name, across every file read so far. */
+unsigned config_global_key_line(const struct loader *ld, const char *name, bool *refused);
+
 /* config_keys.c: helpers the sandbox and pool parsers share. */
 
 /* What config_path_resolve() requires the path to name. */
@@ -156,6 +171,15 @@ enum path_kind {
  */
 char *config_path_resolve(struct conf_file *cf, const struct key_spec *k, const char *value,
     enum path_kind kind);
+
+/*
+ * Resolves value, written on cf's current line for key k, to the absolute
+ * path of a file that need not exist yet but whose directory must (pid,
+ * async.journal): a typo is found by `gatewayd -t`, not at start-up. Returns
+ * the path (malloc'd, not passed through realpath()), or NULL with the error
+ * reported.
+ */
+char *config_file_path(struct conf_file *cf, const struct key_spec *k, const char *value);
 
 /* Parses exactly len decimal digits (no sign, no blanks) into *out. 0 / -1 (also overflow). */
 int config_parse_digits(const char *s, size_t len, unsigned long long *out);
@@ -202,5 +226,24 @@ key_parser config_key_pm, config_key_function_mode, config_key_positive_duration
  * default of pm.start_servers.
  */
 void config_pool_section_end(struct conf_file *cf);
+
+/* config_async.c: the async keys (docs/async.md), parsers for the tables. */
+
+key_parser config_key_async, config_key_async_journal, config_key_async_fsync,
+    config_key_async_fsync_interval;
+
+/*
+ * Ends cf's function section: async.* keys without async = on | only, then
+ * async.max_body against request.max_body and async.max_concurrency against
+ * pm.max_children. Records a function with async = on | only for
+ * config_async_load_end(). Reports out of memory at the section header.
+ */
+void config_async_section_end(struct conf_file *cf);
+
+/*
+ * Ends the load once every file is read: each function with async = on |
+ * only needs [global] async.journal. Frees ld->async_uses.
+ */
+void config_async_load_end(struct loader *ld);
 
 #endif /* GATEWAYD_CONFIG_INTERNAL_H */

@@ -5,9 +5,9 @@
  * config.c's reader hands every name = value line to config_on_key(), which
  * applies it to the current section through a table of keys, one parser per
  * key. A bad value is reported as "file:line: name = value: message" and the
- * load goes on. The sandbox keys' parsers live in config_sandbox.c and the
- * pool keys' in config_pool.c; their entries are here, so that one table
- * says what a section may contain.
+ * load goes on. The sandbox keys' parsers live in config_sandbox.c, the pool
+ * keys' in config_pool.c and the async keys' in config_async.c; their entries
+ * are here, so that one table says what a section may contain.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -63,6 +63,11 @@ static const struct key_spec global_keys[] = {
 	FIELD_KEY("shutdown_timeout", key_duration, struct gateway_conf, shutdown_timeout),
 	FIELD_KEY("front.read_timeout", key_duration, struct gateway_conf, read_timeout),
 	FIELD_KEY("front.idle_timeout", key_duration, struct gateway_conf, idle_timeout),
+	/* Async mode (config_async.c, docs/async.md). */
+	CUSTOM_KEY("async.journal", config_key_async_journal, false),
+	CUSTOM_KEY("async.fsync", config_key_async_fsync, false),
+	NUMBER_KEY("async.fsync_interval", config_key_async_fsync_interval, struct gateway_conf,
+	    async_fsync_interval, 0, 10),
 };
 
 static const struct key_spec function_keys[] = {
@@ -111,6 +116,22 @@ static const struct key_spec function_keys[] = {
 	FIELD_KEY("clear_env", key_bool, struct function_conf, clear_env),
 	CUSTOM_KEY("env_file", config_key_env_file, false),
 	CUSTOM_KEY("network", config_key_network, false),
+	/* Async mode (config_async.c checks how these fit together when the section ends). */
+	CUSTOM_KEY("async", config_key_async, false),
+	NUMBER_KEY("async.queue_size", key_whole, struct function_conf, async_queue_size,
+	    1, 1000000),
+	NUMBER_KEY("async.max_attempts", key_whole, struct function_conf, async_max_attempts,
+	    1, 100),
+	NUMBER_KEY("async.max_body", key_size, struct function_conf, async_max_body,
+	    0, CONFIG_SIZE_G),
+	NUMBER_KEY("async.max_concurrency", key_whole, struct function_conf,
+	    async_max_concurrency, 0, 4096),
+	NUMBER_KEY("async.result_max", key_size, struct function_conf, async_result_max,
+	    0, 64 * CONFIG_SIZE_M),
+	FIELD_KEY("async.result_ttl", config_key_positive_duration, struct function_conf,
+	    async_result_ttl),
+	FIELD_KEY("async.retry_delay", config_key_positive_duration, struct function_conf,
+	    async_retry_delay),
 };
 
 #define KEY_COUNT(t) (sizeof(t) / sizeof((t)[0]))
@@ -480,25 +501,20 @@ static int key_run_dir(struct conf_file *cf, const struct key_spec *k, void *tar
 	return 0;
 }
 
-/*
- * pid: the file gatewayd writes its pid to, relative to the file like
- * run_dir and stored absolute. The file need not exist yet, but its
- * directory must: a typo is found by `gatewayd -t`, not at start-up.
- */
-static int key_pid(struct conf_file *cf, const struct key_spec *k, void *target,
-    const char *value)
+char *config_file_path(struct conf_file *cf, const struct key_spec *k, const char *value)
 {
-	struct gateway_conf *conf = target;
 	struct stat st;
 	char *path, *slash;
 	int rc = 0;
 
 	if (value[0] == '\0' || value[strlen(value) - 1] == '/') {
 		config_key_error(cf, k->name, value, "must be the path of a file");
-		return -1;
+		return NULL;
 	}
-	if (!(path = path_absolute(cf, value)))
-		return config_out_of_memory(cf);
+	if (!(path = path_absolute(cf, value))) {
+		config_out_of_memory(cf);
+		return NULL;
+	}
 	slash = strrchr(path, '/');	/* path is absolute: there is one */
 	*slash = '\0';
 	if (stat(slash == path ? "/" : path, &st) < 0) {
@@ -512,10 +528,18 @@ static int key_pid(struct conf_file *cf, const struct key_spec *k, void *target,
 	*slash = '/';
 	if (rc < 0) {
 		free(path);
-		return -1;
+		return NULL;
 	}
-	conf->pid_file = path;
-	return 0;
+	return path;
+}
+
+/* pid: the file gatewayd writes its pid to, relative to the file like run_dir. */
+static int key_pid(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	struct gateway_conf *conf = target;
+
+	return (conf->pid_file = config_file_path(cf, k, value)) ? 0 : -1;
 }
 
 /* Our own table, so that this module (and its test) does not need log.c. */
@@ -769,6 +793,16 @@ unsigned config_function_key_line(const struct conf_file *cf, const char *name, 
 		abort();	/* a name config_pool.c misspelt: a bug, not a config error */
 	*refused = (cf->fn_marks.refused & (1ULL << i)) != 0;
 	return (cf->fn_marks.seen & (1ULL << i)) ? cf->fn_marks.line[i] : 0;
+}
+
+unsigned config_global_key_line(const struct loader *ld, const char *name, bool *refused)
+{
+	size_t i = key_find(global_keys, KEY_COUNT(global_keys), name);
+
+	if (i == KEY_COUNT(global_keys))
+		abort();	/* a misspelt name: a bug, not a config error */
+	*refused = (ld->global_marks.refused & (1ULL << i)) != 0;
+	return (ld->global_marks.seen & (1ULL << i)) ? ld->global_marks.line[i] : 0;
 }
 
 /* inih's handler: one name = value line of cf, in the section the reader saw. */

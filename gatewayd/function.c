@@ -13,6 +13,8 @@
 #include "fcgi.h"
 #include "function.h"
 #include "log.h"
+#include "record.h"
+#include "async.h"
 
 static int function_build_env(struct function *fn);
 static int function_build_sandbox(struct function *fn, uid_t gatewayd_uid, char *err,
@@ -23,12 +25,14 @@ static void function_on_spawned(struct pool *pool, pid_t pid);
 static void function_on_exited(struct pool *pool, pid_t pid, int status, unsigned long served);
 static void function_on_spawn_failed(struct pool *pool, const char *message);
 static void function_on_stderr_line(struct pool *pool, pid_t pid, const char *line, size_t len);
+static void function_on_idle(struct pool *pool);
 
 static const struct pool_events function_pool_events = {
 	.spawned = function_on_spawned,
 	.exited = function_on_exited,
 	.spawn_failed = function_on_spawn_failed,
 	.stderr_line = function_on_stderr_line,
+	.idle = function_on_idle,
 };
 
 int function_init(struct function *fn, struct ev_loop *loop, const struct function_conf *conf,
@@ -221,6 +225,41 @@ int function_rewrite_params(const struct function *fn, struct buf *params)
 	return buf_append(params, fn->added_params.data, fn->added_params.len);
 }
 
+int function_encode_job(const struct function *fn, const uint8_t *params, size_t params_len,
+    const char *job_id, unsigned attempt, const uint8_t *body, size_t body_len,
+    struct buf *out)
+{
+	struct buf p = { 0 };
+	char attempt_text[16];
+	int rc = -1;
+
+	snprintf(attempt_text, sizeof(attempt_text), "%u", attempt);
+	size_t id_len = strlen(job_id), attempt_len = strlen(attempt_text);
+	size_t id_size = fcgi_nv_encoded_size(14, id_len);
+	size_t attempt_size = fcgi_nv_encoded_size(19, attempt_len);
+	if (buf_append(&p, params, params_len) < 0 || function_rewrite_params(fn, &p) < 0)
+		goto out;
+	uint8_t *tail = buf_reserve(&p, id_size + attempt_size);
+	if (tail == NULL)
+		goto out;
+	p.len += fcgi_nv_encode(tail, id_size, "GATEWAY_JOB_ID", 14, job_id, id_len);
+	p.len += fcgi_nv_encode(tail + id_size, attempt_size, "GATEWAY_JOB_ATTEMPT", 19,
+	    attempt_text, attempt_len);
+	uint8_t *begin = buf_reserve(out, FCGI_HEADER_LEN + 8);
+	if (begin == NULL)
+		goto out;
+	out->len += fcgi_begin_request_encode(begin, FCGI_HEADER_LEN + 8, RECORD_WORKER_ID,
+	    FCGI_RESPONDER, FCGI_KEEP_CONN);
+	if (record_append(out, FCGI_PARAMS, RECORD_WORKER_ID, buf_head(&p), buf_used(&p)) == 0 &&
+	    record_append(out, FCGI_PARAMS, RECORD_WORKER_ID, NULL, 0) == 0 &&
+	    (body_len == 0 || record_append(out, FCGI_STDIN, RECORD_WORKER_ID, body, body_len) == 0) &&
+	    record_append(out, FCGI_STDIN, RECORD_WORKER_ID, NULL, 0) == 0)
+		rc = 0;
+out:
+	buf_free(&p);
+	return rc;
+}
+
 void function_destroy(struct function *fn)
 {
 	pool_free(fn->pool);
@@ -267,4 +306,13 @@ static void function_on_spawn_failed(struct pool *pool, const char *message)
 static void function_on_stderr_line(struct pool *pool, pid_t pid, const char *line, size_t len)
 {
 	log_warn("function %s pid %d: %.*s", pool_name(pool), (int)pid, (int)len, line);
+}
+
+/* Idle workers and no sync request waiting: async jobs may run. */
+static void function_on_idle(struct pool *pool)
+{
+	struct function *fn = pool_owner(pool);
+
+	if (fn->gw != NULL && fn->conf->async != ASYNC_OFF)
+		async_wake(fn->gw, fn);
 }

@@ -15,10 +15,12 @@
 #include "syscall_filter.h"
 
 struct conf_generation;
+struct gateway;
 
 struct function {
 	const struct function_conf *conf;
 	struct conf_generation *generation;	/* the loaded configuration conf belongs to */
+	struct gateway *gw;			/* for async jobs waiting on this function */
 	unsigned refs;			/* requests that chose this function and are not over */
 	bool retired;			/* replaced or removed by a reload: draining */
 	bool stopped;			/* retired, no request left: its pool was stopped */
@@ -53,6 +55,16 @@ int function_start(struct function *fn, char *err, size_t err_len);
  * of memory.
  */
 int function_rewrite_params(const struct function *fn, struct buf *params);
+
+/*
+ * Appends to out the FastCGI request one attempt of an async job sends:
+ * BEGIN_REQUEST (keep-conn), the web server's params rewritten for fn plus
+ * GATEWAY_JOB_ID and GATEWAY_JOB_ATTEMPT (so functions can be idempotent),
+ * then the body. Returns 0, or -1 when out of memory.
+ */
+int function_encode_job(const struct function *fn, const uint8_t *params, size_t params_len,
+    const char *job_id, unsigned attempt, const uint8_t *body, size_t body_len,
+    struct buf *out);
 
 /* Frees what function_init() allocated; the pool must be stopped and reaped. */
 void function_destroy(struct function *fn);

@@ -46,6 +46,7 @@ struct function *function_set_create(struct gateway *gw, struct conf_generation 
 		return NULL;
 	}
 	fn->generation = generation;
+	fn->gw = gw;
 	generation->refs++;
 	return fn;
 }
@@ -65,15 +66,12 @@ void function_ref(struct function *fn)
 }
 
 /*
- * The last request of a retired function stops its pool: nothing can reach
- * it any more. The function is freed from the collect watcher once reaped.
+ * A retired function whose last request is over is stopped by the collect
+ * watcher, not here: this runs inside the pool's own callbacks.
  */
 void function_unref(struct function *fn)
 {
-	if (--fn->refs == 0 && fn->retired && !fn->stopped) {
-		fn->stopped = true;
-		pool_stop(fn->pool);
-	}
+	fn->refs--;
 }
 
 void function_set_retire(struct gateway *gw, struct function *fn)
@@ -81,10 +79,6 @@ void function_set_retire(struct gateway *gw, struct function *fn)
 	fn->retired = true;
 	fn->next_retired = gw->retired;
 	gw->retired = fn;
-	if (fn->refs == 0) {
-		fn->stopped = true;
-		pool_stop(fn->pool);
-	}
 	if (!ev_is_active(&gw->collect)) {
 		ev_prepare_init(&gw->collect, function_set_on_collect);
 		gw->collect.data = gw;
@@ -93,8 +87,9 @@ void function_set_retire(struct gateway *gw, struct function *fn)
 }
 
 /*
- * Before the loop sleeps, never inside a pool's own callback: frees the
- * retired functions whose workers are all reaped.
+ * Before the loop sleeps, never inside a pool's own callback: stops the
+ * retired functions no request holds any more, and frees those whose
+ * workers are all reaped.
  */
 static void function_set_on_collect(struct ev_loop *loop, ev_prepare *prepare, int revents)
 {
@@ -103,6 +98,10 @@ static void function_set_on_collect(struct ev_loop *loop, ev_prepare *prepare, i
 
 	for (struct function **link = &gw->retired; *link != NULL;) {
 		struct function *fn = *link;
+		if (fn->refs == 0 && !fn->stopped) {
+			fn->stopped = true;
+			pool_stop(fn->pool);
+		}
 		if (fn->stopped && pool_live_workers(fn->pool) == 0) {
 			*link = fn->next_retired;
 			log_info("function %s: old workers gone after the reload", fn->conf->name);

@@ -15,6 +15,7 @@
 struct front_listener;
 struct front_conn;
 struct front_client;
+struct async;
 
 /*
  * One loaded configuration. A reload makes a new one; the old one lives on
@@ -35,6 +36,7 @@ struct gateway {
 						   created from an older, equal configuration) */
 	struct function *retired;		/* replaced or removed by reloads, draining */
 	ev_prepare collect;			/* frees retired functions once reaped */
+	struct async *async;			/* async jobs, their queues and journal */
 	struct front_listener *listeners;
 	size_t listener_count;
 	struct front_client *allowed_clients;	/* parsed listen.allowed_clients */

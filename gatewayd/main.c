@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "async.h"
 #include "front.h"
 #include "function_set.h"
 #include "gateway.h"
@@ -90,7 +91,7 @@ int main(int argc, char **argv)
 	    front_start(&gw, err, sizeof(err)) < 0 ||
 	    pidfile_write(gw.conf->pid_file, err, sizeof(err)) < 0 ||
 	    privileges_drop(gw.conf, err, sizeof(err)) < 0 ||
-	    start_functions(&gw, err, sizeof(err)) < 0) {
+	    start_functions(&gw, err, sizeof(err)) < 0 || async_start(&gw, err, sizeof(err)) < 0) {
 		log_error("cannot start: %s", err);
 		status = 1;
 		begin_shutdown(&gw);
@@ -99,6 +100,7 @@ int main(int argc, char **argv)
 		    config_path);
 	}
 	ev_run(gw.loop, 0);
+	async_free(&gw);
 	function_set_free_all(&gw);
 	pidfile_remove(gw.conf->pid_file);
 	generation_unref(gw.generation);
@@ -222,8 +224,9 @@ static void on_signal(struct ev_loop *loop, ev_signal *sig, int revents)
 }
 
 /*
- * SIGTERM: no new connection; open requests finish (their connections close
- * as they do), for shutdown_timeout at most; then the workers stop.
+ * SIGTERM: no new connection; open requests and running async jobs finish
+ * (connections close as they do; queued jobs stay in the journal for the
+ * next start), for shutdown_timeout at most; then the workers stop.
  */
 static void begin_drain(struct gateway *gw)
 {
@@ -263,6 +266,7 @@ static void begin_shutdown(struct gateway *gw)
 	gw->stopping = true;
 	ev_timer_stop(gw->loop, &gw->drain_timer);
 	front_shutdown(gw);
+	async_stop(gw);
 	function_set_stop_all(gw);
 	ev_timer_init(&gw->stop_grace, on_stop_grace_expired, GATEWAYD_STOP_GRACE, 0.);
 	gw->stop_grace.data = gw;
@@ -287,14 +291,15 @@ static void on_stop_grace_expired(struct ev_loop *loop, ev_timer *timer, int rev
 
 /*
  * After every loop iteration while draining or stopping: a drain is over
- * once no connection is left; a stop once no worker is left.
+ * once no connection and no running async job is left; a stop once no
+ * worker is left.
  */
 static void on_stop_check(struct ev_loop *loop, ev_check *check, int revents)
 {
 	struct gateway *gw = check->data;
 	(void)revents;
 
-	if (!gw->stopping && gw->conn_count == 0)
+	if (!gw->stopping && gw->conn_count == 0 && async_running(gw) == 0)
 		begin_shutdown(gw);
 	if (gw->stopping && function_set_live_workers(gw) == 0)
 		ev_break(loop, EVBREAK_ALL);

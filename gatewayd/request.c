@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "async.h"
 #include "fcgi.h"
 #include "front.h"
 #include "function_set.h"
@@ -21,8 +22,8 @@
 #include "request.h"
 #include "router.h"
 
-/* The id gatewayd uses on every worker connection (one request at a time). */
-#define REQUEST_WORKER_ID 1
+/* Paths gatewayd answers itself (async jobs); no function may be routed there. */
+#define REQUEST_API_PREFIX "/_gateway/"
 /* Sent with every 503: the queue is expected to move within a second. */
 #define REQUEST_RETRY_AFTER_HEADER "Retry-After: 1\r\n"
 
@@ -33,6 +34,10 @@ static int request_stdin_complete(struct request *req);
 static void request_reject(struct request *req, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void request_respond(struct request *req, int status, const char *detail);
+static void request_send_whole(struct request *req, const void *response, size_t len);
+static size_t request_max_body(const struct request *req);
+static int request_answer_api(struct request *req);
+static int request_accept_async(struct request *req);
 static const char *request_status_text(int status);
 static void request_on_output(struct pool_job *job, uint8_t type, const uint8_t *content,
     size_t len);
@@ -94,18 +99,18 @@ static int request_params_complete(struct request *req)
 	if (req->reject_status != 0)
 		return 0;
 	request_route(req);
-	if (req->reject_status != 0)
-		return 0;
+	if (req->reject_status != 0 || req->api || req->async)
+		return 0;	/* their params are kept as received */
 
 	struct buf *fwd = &req->forward;
 	uint8_t *begin = buf_reserve(fwd, FCGI_HEADER_LEN + 8);
 	if (begin == NULL || function_rewrite_params(req->function, &req->params) < 0)
 		return -1;
-	fwd->len += fcgi_begin_request_encode(begin, FCGI_HEADER_LEN + 8, REQUEST_WORKER_ID,
+	fwd->len += fcgi_begin_request_encode(begin, FCGI_HEADER_LEN + 8, RECORD_WORKER_ID,
 	    FCGI_RESPONDER, FCGI_KEEP_CONN);
-	if (record_append(fwd, FCGI_PARAMS, REQUEST_WORKER_ID, buf_head(&req->params),
+	if (record_append(fwd, FCGI_PARAMS, RECORD_WORKER_ID, buf_head(&req->params),
 		buf_used(&req->params)) < 0 ||
-	    record_append(fwd, FCGI_PARAMS, REQUEST_WORKER_ID, NULL, 0) < 0)
+	    record_append(fwd, FCGI_PARAMS, RECORD_WORKER_ID, NULL, 0) < 0)
 		return -1;
 	buf_free(&req->params);
 	return 0;
@@ -119,14 +124,24 @@ static int request_params_complete(struct request *req)
 static void request_route(struct request *req)
 {
 	struct gateway *gw = req->conn->gw;
-	struct fcgi_param lookup[ROUTER_PARAMS + 1];
+	struct fcgi_param lookup[ROUTER_PARAMS + 3];
 	struct fcgi_param *length = &lookup[ROUTER_PARAMS];
+	struct fcgi_param *prefer = &lookup[ROUTER_PARAMS + 1];
+	struct fcgi_param *x_async = &lookup[ROUTER_PARAMS + 2];
 
 	router_prepare_lookup(lookup);
 	*length = (struct fcgi_param)FCGI_PARAM("CONTENT_LENGTH");
+	*prefer = (struct fcgi_param)FCGI_PARAM("HTTP_PREFER");
+	*x_async = (struct fcgi_param)FCGI_PARAM("HTTP_X_ASYNC");
 	if (fcgi_params_lookup(buf_head(&req->params), buf_used(&req->params), lookup,
-		ROUTER_PARAMS + 1) < 0) {
+		ROUTER_PARAMS + 3) < 0) {
 		request_reject(req, 400, "malformed FastCGI params");
+		return;
+	}
+	if (router_path(lookup, &req->api_path, &req->api_path_len) &&
+	    req->api_path_len >= strlen(REQUEST_API_PREFIX) &&
+	    memcmp(req->api_path, REQUEST_API_PREFIX, strlen(REQUEST_API_PREFIX)) == 0) {
+		req->api = true;
 		return;
 	}
 	const struct function_conf *conf = router_route(gw->conf, lookup);
@@ -145,14 +160,26 @@ static void request_route(struct request *req)
 	}
 	req->function = gateway_function(gw, conf);
 	function_ref(req->function);
+	req->async = async_wanted(conf, prefer->found ? prefer->value : NULL, prefer->value_len,
+	    x_async->found ? x_async->value : NULL, x_async->value_len);
+	req->prefer_async = req->async && prefer->found &&
+	    async_prefer_respond_async(prefer->value, prefer->value_len);
 	if (length->found && length->value_len > 0 && length->value_len < 20) {
 		char digits[20];
 		memcpy(digits, length->value, length->value_len);
 		digits[length->value_len] = '\0';
-		if (strtoull(digits, NULL, 10) > conf->max_body)
-			request_reject(req, 413, "request body exceeds request.max_body (%zu bytes)",
-			    conf->max_body);
+		if (strtoull(digits, NULL, 10) > request_max_body(req))
+			request_reject(req, 413, "request body exceeds %s (%zu bytes)",
+			    req->async ? "async.max_body" : "request.max_body", request_max_body(req));
 	}
+}
+
+/* The body limit: async.max_body for a request to be queued, else request.max_body. */
+static size_t request_max_body(const struct request *req)
+{
+	const struct function_conf *conf = req->function->conf;
+
+	return req->async ? conf->async_max_body : conf->max_body;
 }
 
 int request_on_stdin(struct request *req, const uint8_t *content, size_t len)
@@ -164,13 +191,18 @@ int request_on_stdin(struct request *req, const uint8_t *content, size_t len)
 	if (req->reject_status != 0)
 		return 0;
 	req->body_len += len;
-	if (req->body_len > req->function->conf->max_body) {
-		request_reject(req, 413, "request body exceeds request.max_body (%zu bytes)",
-		    req->function->conf->max_body);
+	if (req->api)
+		return 0;	/* gatewayd's own paths take no body */
+	if (req->body_len > request_max_body(req)) {
+		request_reject(req, 413, "request body exceeds %s (%zu bytes)",
+		    req->async ? "async.max_body" : "request.max_body", request_max_body(req));
 		buf_free(&req->forward);
+		buf_free(&req->body);
 		return 0;
 	}
-	return record_append(&req->forward, FCGI_STDIN, REQUEST_WORKER_ID, content, len);
+	if (req->async)
+		return buf_append(&req->body, content, len);
+	return record_append(&req->forward, FCGI_STDIN, RECORD_WORKER_ID, content, len);
 }
 
 /* The empty STDIN record: the request is whole; answer it or run it. */
@@ -182,13 +214,61 @@ static int request_stdin_complete(struct request *req)
 		request_respond(req, req->reject_status, req->reject_detail);
 		return 0;
 	}
-	if (record_append(&req->forward, FCGI_STDIN, REQUEST_WORKER_ID, NULL, 0) < 0)
+	if (req->api)
+		return request_answer_api(req);
+	if (req->async)
+		return request_accept_async(req);
+	if (record_append(&req->forward, FCGI_STDIN, RECORD_WORKER_ID, NULL, 0) < 0)
 		return -1;
 	request_set_state(req, REQUEST_AT_POOL);
 	req->job.request = buf_head(&req->forward);
 	req->job.request_len = buf_used(&req->forward);
 	if (pool_submit(req->function->pool, &req->job, &error) < 0)
 		request_on_fail(&req->job, error);
+	return 0;
+}
+
+/* /_gateway/...: gatewayd's own answer (async job state and results). */
+static int request_answer_api(struct request *req)
+{
+	struct buf out = { 0 };
+
+	if (async_answer_api(req->conn->gw, req->api_path, req->api_path_len, &out) < 0) {
+		buf_free(&out);
+		return -1;
+	}
+	request_send_whole(req, buf_head(&out), buf_used(&out));
+	buf_free(&out);
+	return 0;
+}
+
+/*
+ * An async request, whole: recorded and queued, then answered 202 with
+ * where its job can be followed; a full queue or a journal that cannot be
+ * written is a 503 and nothing is kept.
+ */
+static int request_accept_async(struct request *req)
+{
+	char id[ASYNC_ID_HEX_LEN + 1], response[512];
+
+	switch (async_accept(req->conn->gw, req->function, &req->params, &req->body, id)) {
+	case ASYNC_QUEUE_FULL:
+		log_warn("function %s: async queue full (async.queue_size %u), answering 503",
+		    req->function->conf->name, req->function->conf->async_queue_size);
+		request_respond(req, 503, "the function's async queue is full");
+		return 0;
+	case ASYNC_NOT_RECORDED:
+		request_respond(req, 503, "the job could not be recorded");
+		return 0;
+	case ASYNC_ACCEPTED:
+		break;
+	}
+	int n = snprintf(response, sizeof(response),
+	    "Status: 202 Accepted\r\nContent-Type: application/json\r\n"
+	    "Location: " REQUEST_API_PREFIX "jobs/%s\r\n%sCache-Control: no-store\r\n\r\n"
+	    "{\"id\":\"%s\",\"state\":\"queued\",\"location\":\"" REQUEST_API_PREFIX "jobs/%s\"}\n",
+	    id, req->prefer_async ? "Preference-Applied: respond-async\r\n" : "", id, id);
+	request_send_whole(req, response, (size_t)n);
 	return 0;
 }
 
@@ -218,7 +298,13 @@ static void request_respond(struct request *req, int status, const char *detail)
 	    request_status_text(status), detail);
 	if (n < 0 || (size_t)n >= sizeof(response))
 		n = (int)sizeof(response) - 1;
-	front_send(req->conn, FCGI_STDOUT, req->id, response, (size_t)n);
+	request_send_whole(req, response, (size_t)n);
+}
+
+/* Sends a whole response of gatewayd's own (STDOUT, its end, END_REQUEST) and ends the request. */
+static void request_send_whole(struct request *req, const void *response, size_t len)
+{
+	front_send(req->conn, FCGI_STDOUT, req->id, response, len);
 	front_send(req->conn, FCGI_STDOUT, req->id, NULL, 0);
 	front_send_end(req->conn, req->id, 0, FCGI_REQUEST_COMPLETE);
 	front_request_done(req->conn, req);
@@ -229,6 +315,7 @@ static const char *request_status_text(int status)
 	switch (status) {
 	case 400: return "Bad Request";
 	case 404: return "Not Found";
+	case 409: return "Conflict";
 	case 413: return "Content Too Large";
 	case 431: return "Request Header Fields Too Large";
 	case 502: return "Bad Gateway";
@@ -330,5 +417,6 @@ void request_free(struct request *req)
 		function_unref(req->function);
 	buf_free(&req->params);
 	buf_free(&req->forward);
+	buf_free(&req->body);
 	free(req);
 }

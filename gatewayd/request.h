@@ -32,6 +32,12 @@ struct request {
 	struct buf params;		/* the PARAMS stream as received */
 	struct buf forward;		/* BEGIN, PARAMS, STDIN records for the worker */
 	size_t body_len;
+	bool async;			/* to be queued and answered 202 */
+	bool prefer_async;		/* it asked with Prefer: respond-async (echoed as applied) */
+	bool api;			/* under /_gateway/: answered by gatewayd itself */
+	const char *api_path;		/* then: the path, inside params */
+	size_t api_path_len;
+	struct buf body;		/* an async or api request's body, as received */
 	char reject_detail[160];	/* the body line of gatewayd's own error answer */
 	struct pool_job job;
 	struct request *prev, *next;	/* the connection's requests */

@@ -20,28 +20,38 @@ void router_prepare_lookup(struct fcgi_param *lookup)
 	memcpy(lookup, names, sizeof(names));
 }
 
+bool router_path(const struct fcgi_param *lookup, const char **path, size_t *path_len)
+{
+	const struct fcgi_param *p = NULL;
+
+	for (int i = ROUTER_DOCUMENT_URI; i <= ROUTER_REQUEST_URI && p == NULL; i++) {
+		if (lookup[i].found && lookup[i].value_len > 0)
+			p = &lookup[i];
+	}
+	if (p == NULL)
+		return false;
+	*path = (const char *)p->value;
+	*path_len = p->value_len;
+	if (p == &lookup[ROUTER_REQUEST_URI]) {
+		const char *query = memchr(*path, '?', *path_len);
+		if (query != NULL)
+			*path_len = (size_t)(query - *path);
+	}
+	return true;
+}
+
 const struct function_conf *router_route(const struct gateway_conf *conf,
     const struct fcgi_param *lookup)
 {
 	const struct fcgi_param *fn = &lookup[ROUTER_GATEWAY_FUNCTION];
-	const struct fcgi_param *path = NULL;
-	size_t path_len = 0;
+	const char *path;
+	size_t path_len;
 
 	if (fn->found && fn->value_len > 0)
 		return config_find_function(conf, (const char *)fn->value, fn->value_len);
-	for (int i = ROUTER_DOCUMENT_URI; i <= ROUTER_REQUEST_URI && path == NULL; i++) {
-		if (lookup[i].found && lookup[i].value_len > 0)
-			path = &lookup[i];
-	}
-	if (path == NULL)
+	if (!router_path(lookup, &path, &path_len))
 		return NULL;
-	path_len = path->value_len;
-	if (path == &lookup[ROUTER_REQUEST_URI]) {
-		const uint8_t *query = memchr(path->value, '?', path_len);
-		if (query != NULL)
-			path_len = (size_t)(query - path->value);
-	}
-	return router_match_path(conf, (const char *)path->value, path_len);
+	return router_match_path(conf, path, path_len);
 }
 
 const struct function_conf *router_match_path(const struct gateway_conf *conf,

@@ -4,6 +4,7 @@
 #ifndef GATEWAYD_ROUTER_H
 #define GATEWAYD_ROUTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,12 @@ void router_prepare_lookup(struct fcgi_param *lookup);
  */
 const struct function_conf *router_route(const struct gateway_conf *conf,
     const struct fcgi_param *lookup);
+
+/*
+ * The request path from a lookup: DOCUMENT_URI, else SCRIPT_NAME, else
+ * REQUEST_URI without its query (the first non-empty). false when none.
+ */
+bool router_path(const struct fcgi_param *lookup, const char **path, size_t *path_len);
 
 /* Steps 2 and 3 of router_route(), for a path alone. */
 const struct function_conf *router_match_path(const struct gateway_conf *conf,

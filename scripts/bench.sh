@@ -204,7 +204,30 @@ cpu_ticks() {
 	awk '{ print $12 + $13 }' <<<"$stat"
 }
 
-declare -A RPS P50 P99 NON SOCK REQS GWCPU
+# pool_pids POOL: PIDs of gatewayd's workers of function POOL (the
+# BENCH_POOL=POOL that tests/bench/lib.sh puts in their environment).
+pool_pids() {
+	local pid
+	for pid in $(pgrep -P "$GW_PID" 2>/dev/null); do
+		tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "BENCH_POOL=$1" && echo "$pid"
+	done
+	return 0
+}
+path_pool() {	# path_pool PATH: the gatewayd function behind a gw path
+	case ${1%-close} in
+	gw) echo hello ;;
+	gw-off) echo hellooff ;;
+	gw-strict) echo hellostrict ;;
+	gw-php) echo hellophp ;;
+	esac
+}
+pool_ticks() {	# pool_ticks PID...: their CPU ticks added up
+	local pid t=0
+	for pid in "$@"; do t=$((t + $(cpu_ticks "$pid"))); done
+	echo "$t"
+}
+
+declare -A RPS P50 P99 NON SOCK REQS GWCPU WKCPU
 FAILED=0
 
 run_wrk() {	# run_wrk PATH SECONDS OUTFILE
@@ -212,8 +235,12 @@ run_wrk() {	# run_wrk PATH SECONDS OUTFILE
 }
 
 measure() {	# measure PATH ROUND
-	local p=$1 r=$2 out="$TMP/wrk-$1-$2.txt" res c0=0 c1
-	[[ $p == gw* ]] && c0=$(cpu_ticks "$GW_PID")
+	local p=$1 r=$2 out="$TMP/wrk-$1-$2.txt" res c0=0 c1 w0=0 w1 wpids=() pid
+	if [[ $p == gw* ]]; then
+		c0=$(cpu_ticks "$GW_PID")
+		read -r -a wpids <<<"$(pool_pids "$(path_pool "$p")" | tr '\n' ' ')"
+		w0=$(pool_ticks "${wpids[@]}")
+	fi
 	run_wrk "$p" "$DURATION" "$out"
 	if ! res=$(parse_wrk "$out"); then
 		bench_log "could not parse wrk's output for $p (round $r):"
@@ -226,6 +253,14 @@ measure() {	# measure PATH ROUND
 		c1=$(cpu_ticks "$GW_PID")
 		GWCPU[$p,$r]=$(awk -v a="$c0" -v b="$c1" -v t="$TICKS" -v n="${REQS[$p,$r]}" \
 			'BEGIN { printf "%.1f", (n > 0) ? (b - a) / t * 1e6 / n : 0 }')
+		# The pool's workers, if the same ones lived through the round
+		# (a worker that exited took its CPU time with it).
+		w1=$(pool_ticks "${wpids[@]}")
+		for pid in "${wpids[@]}"; do pid_alive "$pid" || w1=""; done
+		if [ "${#wpids[@]}" -gt 0 ] && [ -n "$w1" ]; then
+			WKCPU[$p,$r]=$(awk -v a="$w0" -v b="$w1" -v t="$TICKS" -v n="${REQS[$p,$r]}" \
+				'BEGIN { printf "%.1f", (n > 0) ? (b - a) / t * 1e6 / n : 0 }')
+		fi
 	fi
 	printf 'bench: round %d %-13s %10s req/s  p50 %8s ms  p99 %8s ms  non-2xx %s  socket errors %s\n' \
 		"$r" "$p" "${RPS[$p,$r]}" "${P50[$p,$r]}" "${P99[$p,$r]}" "${NON[$p,$r]}" "${SOCK[$p,$r]}" >&2
@@ -260,7 +295,7 @@ done
 # ---- report -----------------------------------------------------------------
 # Per path: the round with the most requests/s, with that round's latencies;
 # errors are summed over every round (warm-up excluded).
-declare -A B_RPS B_P50 B_P99 T_NON T_SOCK ALL B_CPU
+declare -A B_RPS B_P50 B_P99 T_NON T_SOCK ALL B_CPU B_WCPU
 for p in "${PATHS[@]}"; do
 	best=""
 	T_NON[$p]=0
@@ -280,6 +315,7 @@ for p in "${PATHS[@]}"; do
 		B_P50[$p]=${P50[$p,$best]}
 		B_P99[$p]=${P99[$p,$best]}
 		B_CPU[$p]=${GWCPU[$p,$best]:-}
+		B_WCPU[$p]=${WKCPU[$p,$best]:-}
 	fi
 	if [ "${T_NON[$p]}" -ne 0 ] || [ "${T_SOCK[$p]}" -ne 0 ]; then FAILED=1; fi
 done
@@ -298,7 +334,9 @@ for p in "${PATHS[@]}"; do
 		"${T_NON[$p]}" "${T_SOCK[$p]}" "${ALL[$p]% }"
 done
 for p in "${PATHS[@]}"; do
-	[ -n "${B_CPU[$p]:-}" ] && printf 'gatewayd CPU (user+sys) on %-13s %6s us/request\n' "$p:" "${B_CPU[$p]}"
+	[ -n "${B_CPU[$p]:-}" ] || continue
+	printf 'CPU (user+sys) per request on %-13s gatewayd %6s us   its 4 workers %6s us\n' \
+		"$p:" "${B_CPU[$p]}" "${B_WCPU[$p]:--}"
 done
 
 ratio() {	# ratio A B: A/B, or "-" when either is missing
@@ -336,11 +374,13 @@ if has_path gw && { has_path direct || has_path direct-close; }; then
 fi
 if has_path gw-off && { has_path gw || has_path gw-strict; }; then
 	# The same pool in the same gatewayd; only the workers' filter differs.
-	printf '%-34s %9s %14s\n' "" "req/s" "p99"
-	has_path gw && printf '%-34s %9s %14s   (gw / gw-off)\n' "seccomp default vs off" \
-		"$(ratio "${B_RPS[gw]:-}" "${B_RPS[gw-off]:-}")" "$(ratio "${B_P99[gw]:-}" "${B_P99[gw-off]:-}")"
-	has_path gw-strict && printf '%-34s %9s %14s   (gw-strict / gw-off)\n' "seccomp strict vs off" \
-		"$(ratio "${B_RPS[gw-strict]:-}" "${B_RPS[gw-off]:-}")" "$(ratio "${B_P99[gw-strict]:-}" "${B_P99[gw-off]:-}")"
+	printf '%-34s %9s %14s %10s\n' "" "req/s" "p99" "worker CPU"
+	has_path gw && printf '%-34s %9s %14s %10s   (gw / gw-off)\n' "seccomp default vs off" \
+		"$(ratio "${B_RPS[gw]:-}" "${B_RPS[gw-off]:-}")" "$(ratio "${B_P99[gw]:-}" "${B_P99[gw-off]:-}")" \
+		"$(ratio "${B_WCPU[gw]:-}" "${B_WCPU[gw-off]:-}")"
+	has_path gw-strict && printf '%-34s %9s %14s %10s   (gw-strict / gw-off)\n' "seccomp strict vs off" \
+		"$(ratio "${B_RPS[gw-strict]:-}" "${B_RPS[gw-off]:-}")" "$(ratio "${B_P99[gw-strict]:-}" "${B_P99[gw-off]:-}")" \
+		"$(ratio "${B_WCPU[gw-strict]:-}" "${B_WCPU[gw-off]:-}")"
 fi
 if { has_path php || has_path php-close; } && { has_path gw || has_path gw-php; }; then
 	printf '%-34s %9s %14s\n' "" "vs php" "vs php-close"

@@ -354,7 +354,11 @@ pm = static
 pm.max_children = 4
 $hello_seccomp
 $root_line
+env[BENCH_POOL] = hello
 EOF
+	# env[BENCH_POOL] names each worker's function in its environment, so
+	# that scripts/bench.sh can tell the pools' processes apart and add up
+	# their CPU time.
 	# The same hello pool under other seccomp profiles (GW_SECCOMP_VARIANTS,
 	# e.g. "off strict"): [hellooff], [hellostrict]. [hello] keeps the
 	# default profile (seccomp = default), as a function that says nothing.
@@ -367,6 +371,7 @@ pm = static
 pm.max_children = 4
 seccomp = $profile
 $root_line
+env[BENCH_POOL] = hello$profile
 EOF
 	done
 	if [ -n "${GW_PHP_CGI:-}" ]; then
@@ -381,6 +386,7 @@ pm = static
 pm.max_children = 4
 env[PHP_FCGI_MAX_REQUESTS] = 0
 $root_line
+env[BENCH_POOL] = hellophp
 EOF
 	fi
 	"$@" "$bin" -c "$TMP/gatewayd.ini" >"$TMP/gatewayd.log" 2>&1 &

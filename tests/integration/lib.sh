@@ -387,14 +387,23 @@ pid_alive() {
 	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
 }
 
-# gw_reload [-s]: SIGHUP (or, with -s, `gatewayd -s reload -c $GW_CONF`)
-# and waits (5 s at most) for the "reloaded" or "reload refused" line that
-# answers it. Returns 0 for "reloaded", 1 for "refused" or no answer.
+# gw_reload: SIGHUP, then waits (5 s at most) for the "reloaded" or
+# "reload refused" line that answers it. Returns 0 for "reloaded", 1 for
+# "refused" or no answer. gw_reload_s does the same through
+# `gatewayd -s reload -c $GW_CONF` (which must exit 0).
 gw_reload() {
+	_gw_reload_via signal
+}
+
+gw_reload_s() {
+	_gw_reload_via command
+}
+
+_gw_reload_via() {
 	local i ok_before bad_before
 	ok_before=$(gw_log_count "reloaded ")
 	bad_before=$(gw_log_count "reload refused: the running configuration stays in force")
-	if [ "${1:-}" = -s ]; then
+	if [ "$1" = command ]; then
 		"$GATEWAYD" -s reload -c "$GW_CONF" >>"$T/gw-s.out" 2>&1 ||
 			fail "gatewayd -s reload -c $GW_CONF exited non-zero: '$(tail -c 300 "$T/gw-s.out" | _show)'"
 	else

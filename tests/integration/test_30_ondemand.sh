@@ -33,7 +33,9 @@ assert_eq 1 "$(gw_worker_count)" "workers after one request"
 # Scale to zero: gone after process_idle_timeout (1 s, checked each second).
 start=$(now_ms)
 wait_workers -eq 0 5 || fail "the ondemand worker is still there 5 s after its request ($WORKERS_SEEN workers)"
-echo "scaled to zero $(($(now_ms) - start)) ms after the request"
+elapsed=$(($(now_ms) - start))
+echo "scaled to zero $elapsed ms after the request"
+[ "$elapsed" -ge 800 ] || fail "the worker was stopped $elapsed ms after its request, before pm.process_idle_timeout (1 s)"
 assert_file_contains "$GW_LOG" "function echo: worker pid" "log of the retired worker"
 
 # 20 at once, each sleeping 300 ms: all 200, never a 502.

@@ -1,0 +1,531 @@
+/*
+ * async.c: accepting, queueing, running and retrying async jobs, and
+ * keeping them in the journal (see async.h). The job table is
+ * async_job.c's; the HTTP answers about jobs are async_api.c's.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "async_internal.h"
+#include "fcgi.h"
+#include "function_set.h"
+#include "log.h"
+#include "record.h"
+
+/* Finished jobs are looked at for result_ttl once a second. */
+#define ASYNC_EXPIRY_TICK 1.0
+/* Compaction once the journal is this large and twice what is live. */
+#define ASYNC_COMPACT_MIN (4u << 20)
+/* Retry delays stop doubling here (seconds). */
+#define ASYNC_RETRY_MAX 300.0
+
+static struct async_queue *async_queue_for(struct async *a, const char *name);
+static void async_dispatch(struct async *a, struct async_queue *q);
+static struct function *async_function(struct async *a, const char *name);
+static void async_start_attempt(struct async *a, struct async_job *job, struct function *fn);
+static void async_on_output(struct pool_job *pj, uint8_t type, const uint8_t *content, size_t len);
+static void async_on_end(struct pool_job *pj, uint32_t app_status, uint8_t protocol_status);
+static void async_on_fail(struct pool_job *pj, enum pool_error error);
+static void async_attempt_failed(struct async_job *job, const char *why);
+static void async_release(struct async_job *job);
+static void async_on_retry(struct ev_loop *loop, ev_timer *timer, int revents);
+static void async_finish(struct async_job *job, bool succeeded);
+static void async_record(struct async *a, const struct journal_record *r);
+static void async_maybe_compact(struct async *a);
+static void async_on_sync(struct ev_loop *loop, ev_timer *timer, int revents);
+static void async_on_expiry(struct ev_loop *loop, ev_timer *timer, int revents);
+static uint16_t async_response_status(const struct buf *response);
+
+static const struct pool_job_ops async_job_ops = {
+	.output = async_on_output,
+	.end = async_on_end,
+	.fail = async_on_fail,
+};
+
+#define async_job_of(pj) ((struct async_job *)((char *)(pj) - offsetof(struct async_job, pool_job)))
+
+int async_start(struct gateway *gw, char *err, size_t err_len)
+{
+	const struct gateway_conf *conf = gw->conf;
+	struct async *a = calloc(1, sizeof(*a));
+
+	if (a == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	a->gw = gw;
+	gw->async = a;
+	if (conf->async_journal == NULL)
+		return 0;
+	a->journal = journal_open(conf->async_journal, conf->async_fsync,
+	    conf->async_fsync_interval, err, err_len);
+	if (a->journal == NULL || async_replay(a, err, err_len) < 0)
+		return -1;
+	if (conf->async_fsync == ASYNC_FSYNC_BATCH) {
+		ev_timer_init(&a->sync_timer, async_on_sync, conf->async_fsync_interval,
+		    conf->async_fsync_interval);
+		a->sync_timer.data = a;
+		ev_timer_start(gw->loop, &a->sync_timer);
+	}
+	ev_timer_init(&a->expiry_timer, async_on_expiry, ASYNC_EXPIRY_TICK, ASYNC_EXPIRY_TICK);
+	a->expiry_timer.data = a;
+	ev_timer_start(gw->loop, &a->expiry_timer);
+	for (struct async_queue *q = a->queues; q != NULL; q = q->next)
+		async_dispatch(a, q);
+	return 0;
+}
+
+/* RFC 7240: a comma-separated list of preferences, "respond-async" among them. */
+bool async_prefer_respond_async(const uint8_t *prefer, size_t len)
+{
+	static const char token[] = "respond-async";
+	size_t n = sizeof(token) - 1;
+
+	for (size_t i = 0; i < len;) {
+		while (i < len && (prefer[i] == ' ' || prefer[i] == '\t' || prefer[i] == ','))
+			i++;
+		size_t start = i;
+		while (i < len && prefer[i] != ',' && prefer[i] != ';' && prefer[i] != ' ' &&
+		    prefer[i] != '\t' && prefer[i] != '=')
+			i++;
+		if (i - start == n && strncasecmp((const char *)prefer + start, token, n) == 0)
+			return true;
+		while (i < len && prefer[i] != ',')
+			i++;
+	}
+	return false;
+}
+
+bool async_wanted(const struct function_conf *conf, const uint8_t *prefer, size_t prefer_len,
+    const uint8_t *x_async, size_t x_async_len)
+{
+	if (conf->async == ASYNC_ONLY)
+		return true;
+	if (conf->async == ASYNC_OFF)
+		return false;
+	if (prefer != NULL && async_prefer_respond_async(prefer, prefer_len))
+		return true;
+	return x_async != NULL && ((x_async_len == 4 && strncasecmp((const char *)x_async,
+	    "true", 4) == 0) || (x_async_len == 1 && x_async[0] == '1'));
+}
+
+enum async_accept_result async_accept(struct gateway *gw, struct function *fn,
+    struct buf *params, struct buf *body, char *id_hex)
+{
+	struct async *a = gw->async;
+	struct async_queue *q = async_queue_for(a, fn->conf->name);
+	uint8_t id[JOURNAL_ID_LEN];
+
+	if (q == NULL || ring_full(&q->ring))
+		return ASYNC_QUEUE_FULL;
+	if (getrandom(id, sizeof(id), 0) != (ssize_t)sizeof(id))
+		return ASYNC_NOT_RECORDED;
+	struct async_job *job = async_job_new(id, fn->conf->name, strlen(fn->conf->name));
+	if (job == NULL)
+		return ASYNC_NOT_RECORDED;
+	job->async = a;
+	job->queue = q;
+	job->created_ms = async_now_ms();
+	job->params = *params;
+	job->body = *body;
+	struct journal_record r = {
+		.type = JOURNAL_ACCEPTED, .time_ms = job->created_ms,
+		.function = job->function, .function_len = strlen(job->function),
+		.params = buf_head(&job->params), .params_len = buf_used(&job->params),
+		.body = buf_head(&job->body), .body_len = buf_used(&job->body),
+	};
+	memcpy(r.id, id, sizeof(id));
+	if (a->journal != NULL && journal_append(a->journal, &r) < 0) {
+		log_error("async: cannot record a job for %s in %s: %s", job->function,
+		    gw->conf->async_journal, strerror(errno));
+		memset(&job->params, 0, sizeof(job->params));
+		memset(&job->body, 0, sizeof(job->body));
+		async_job_free(job);
+		return ASYNC_NOT_RECORDED;
+	}
+	a->live_bytes += journal_record_size(&r);
+	memset(params, 0, sizeof(*params));
+	memset(body, 0, sizeof(*body));
+	if (async_table_insert(&a->jobs, job) < 0) {
+		async_job_free(job);
+		return ASYNC_NOT_RECORDED;
+	}
+	ring_push(&q->ring, job);
+	memcpy(id_hex, job->id_hex, ASYNC_ID_HEX_LEN + 1);
+	async_dispatch(a, q);
+	return ASYNC_ACCEPTED;
+}
+
+/*
+ * The queue of the function called name, made on first use; its capacity
+ * follows the function's async.queue_size (never below what it holds).
+ */
+static struct async_queue *async_queue_for(struct async *a, const char *name)
+{
+	struct async_queue *q;
+
+	for (q = a->queues; q != NULL; q = q->next) {
+		if (strcmp(q->name, name) == 0)
+			break;
+	}
+	if (q == NULL) {
+		if ((q = calloc(1, sizeof(*q))) == NULL || (q->name = strdup(name)) == NULL) {
+			free(q);
+			return NULL;
+		}
+		q->next = a->queues;
+		a->queues = q;
+	}
+	struct function *fn = async_function(a, name);
+	size_t want = fn != NULL ? fn->conf->async_queue_size : 1;
+	if (want < ring_count(&q->ring))
+		want = ring_count(&q->ring);
+	if (want != q->ring.capacity && async_ring_resize(&q->ring, want) < 0)
+		return q->ring.capacity > 0 ? q : NULL;
+	return q;
+}
+
+/* The running function called name, or NULL when no longer configured. */
+static struct function *async_function(struct async *a, const char *name)
+{
+	const struct function_conf *conf = config_find_function(a->gw->conf, name, strlen(name));
+
+	return conf != NULL ? gateway_function(a->gw, conf) : NULL;
+}
+
+void async_wake(struct gateway *gw, struct function *fn)
+{
+	struct async *a = gw->async;
+
+	if (a == NULL)
+		return;
+	for (struct async_queue *q = a->queues; q != NULL; q = q->next) {
+		if (strcmp(q->name, fn->conf->name) == 0)
+			async_dispatch(a, q);
+	}
+}
+
+/*
+ * Starts queued jobs while the function has room for them: a worker free
+ * (or one it may fork) and no sync request waiting, since sync requests
+ * go first; up to async.max_concurrency jobs run whatever the sync load.
+ */
+static void async_dispatch(struct async *a, struct async_queue *q)
+{
+	if (a->stopping || a->gw->draining)
+		return;
+	struct function *fn = async_function(a, q->name);
+	while (ring_count(&q->ring) > 0) {
+		if (fn == NULL) {
+			struct async_job *job = ring_pop(&q->ring);
+			async_attempt_failed(job, "the function is no longer configured");
+			continue;
+		}
+		if (!pool_has_room(fn->pool) && q->running >= fn->conf->async_max_concurrency)
+			return;
+		async_start_attempt(a, ring_pop(&q->ring), fn);
+	}
+}
+
+/*
+ * One attempt: recorded first (so a crash counts it), then sent as an
+ * ordinary FastCGI request with GATEWAY_JOB_ID and GATEWAY_JOB_ATTEMPT.
+ */
+static void async_start_attempt(struct async *a, struct async_job *job, struct function *fn)
+{
+	enum pool_error error;
+
+	job->attempts++;
+	job->state = ASYNC_RUNNING;
+	job->started_ms = async_now_ms();
+	struct journal_record r = {
+		.type = JOURNAL_STARTED, .time_ms = job->started_ms, .attempt = job->attempts,
+	};
+	memcpy(r.id, job->id, JOURNAL_ID_LEN);
+	async_record(a, &r);
+	job->fn = fn;
+	function_ref(fn);
+	job->queue->running++;
+	job->result_max = fn->conf->async_result_max;
+	buf_reset(&job->response);
+	job->truncated = false;
+	buf_reset(&job->forward);
+	if (function_encode_job(fn, buf_head(&job->params), buf_used(&job->params), job->id_hex,
+		job->attempts, buf_head(&job->body), buf_used(&job->body), &job->forward) < 0) {
+		async_attempt_failed(job, "out of memory");
+		return;
+	}
+	job->pool_job.ops = &async_job_ops;
+	job->pool_job.request = buf_head(&job->forward);
+	job->pool_job.request_len = buf_used(&job->forward);
+	if (pool_submit(fn->pool, &job->pool_job, &error) < 0)
+		async_on_fail(&job->pool_job, error);
+}
+
+/* The function's response, kept up to async.result_max. */
+static void async_on_output(struct pool_job *pj, uint8_t type, const uint8_t *content, size_t len)
+{
+	struct async_job *job = async_job_of(pj);
+
+	if (type != FCGI_STDOUT || job->truncated)
+		return;
+	size_t room = job->result_max - buf_used(&job->response);
+	if (len > room) {
+		len = room;
+		job->truncated = true;
+	}
+	if (len > 0 && buf_append(&job->response, content, len) < 0)
+		job->truncated = true;
+}
+
+/* END_REQUEST: 5xx is a failed attempt; anything else is final. */
+static void async_on_end(struct pool_job *pj, uint32_t app_status, uint8_t protocol_status)
+{
+	struct async_job *job = async_job_of(pj);
+	(void)app_status;
+	(void)protocol_status;
+
+	job->status = async_response_status(&job->response);
+	if (job->status >= 500) {
+		async_attempt_failed(job, "the function answered 5xx");
+		return;
+	}
+	async_release(job);
+	async_finish(job, job->status < 400);
+}
+
+static void async_on_fail(struct pool_job *pj, enum pool_error error)
+{
+	struct async_job *job = async_job_of(pj);
+
+	switch (error) {
+	case POOL_ERR_STOPPED:
+		/* Shutdown is not the function's fault: run it again after the restart. */
+		async_release(job);
+		job->attempts--;
+		job->state = ASYNC_QUEUED;
+		return;
+	case POOL_ERR_TIMEOUT:
+		async_attempt_failed(job, "request_timeout passed");
+		return;
+	case POOL_ERR_WORKER_DIED:
+	case POOL_ERR_PROTOCOL:
+		async_attempt_failed(job, "the worker died");
+		return;
+	case POOL_ERR_QUEUE_FULL:
+	case POOL_ERR_QUEUE_TIMEOUT:
+	case POOL_ERR_HELD_BACK:
+		async_attempt_failed(job, "no worker could take it");
+		return;
+	}
+	async_attempt_failed(job, "unknown pool error");
+}
+
+/* Lets go of the function an attempt ran on, and of its queue slot. */
+static void async_release(struct async_job *job)
+{
+	if (job->fn == NULL)
+		return;
+	job->queue->running--;
+	function_unref(job->fn);
+	job->fn = NULL;
+	buf_free(&job->forward);
+}
+
+/*
+ * A failed attempt: retried after async.retry_delay, doubling, until
+ * async.max_attempts; then the job fails with its last response kept.
+ */
+static void async_attempt_failed(struct async_job *job, const char *why)
+{
+	struct async *a = job->async;
+	const struct function_conf *conf = job->fn != NULL ? job->fn->conf : NULL;
+
+	async_release(job);
+	if (conf == NULL) {
+		struct function *fn = async_function(a, job->function);
+		conf = fn != NULL ? fn->conf : NULL;
+	}
+	log_warn("async job %s (%s): attempt %u failed: %s", job->id_hex, job->function,
+	    job->attempts, why);
+	if (conf == NULL || job->attempts >= conf->async_max_attempts) {
+		async_finish(job, false);
+		return;
+	}
+	double delay = conf->async_retry_delay;
+	for (unsigned i = 1; i < job->attempts && delay < ASYNC_RETRY_MAX; i++)
+		delay *= 2;
+	job->state = ASYNC_QUEUED;
+	ev_timer_init(&job->retry_timer, async_on_retry,
+	    delay < ASYNC_RETRY_MAX ? delay : ASYNC_RETRY_MAX, 0.);
+	job->retry_timer.data = job;
+	ev_timer_start(a->gw->loop, &job->retry_timer);
+	async_dispatch(a, job->queue);
+}
+
+/* A retry is due: the job goes first in its queue (a full queue waits a second). */
+static void async_on_retry(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+	struct async_job *job = timer->data;
+	(void)revents;
+
+	if (ring_push_front(&job->queue->ring, job) < 0) {
+		ev_timer_set(timer, 1.0, 0.);
+		ev_timer_start(loop, timer);
+		return;
+	}
+	async_dispatch(job->async, job->queue);
+}
+
+/* The job is over: recorded, kept for async.result_ttl. */
+static void async_finish(struct async_job *job, bool succeeded)
+{
+	struct async *a = job->async;
+
+	job->state = succeeded ? ASYNC_SUCCEEDED : ASYNC_FAILED;
+	job->finished_ms = async_now_ms();
+	struct journal_record r = {
+		.type = JOURNAL_FINISHED, .time_ms = job->finished_ms, .succeeded = succeeded,
+		.attempts = job->attempts, .status = job->status,
+		.response = buf_head(&job->response), .response_len = buf_used(&job->response),
+	};
+	memcpy(r.id, job->id, JOURNAL_ID_LEN);
+	async_record(a, &r);
+	a->live_bytes += journal_record_size(&r);
+	buf_free(&job->params);
+	buf_free(&job->body);
+	async_done_append(a, job);
+	async_maybe_compact(a);
+	async_dispatch(a, job->queue);
+}
+
+/* Appends a record; a failure is logged (the job goes on in memory). */
+static void async_record(struct async *a, const struct journal_record *r)
+{
+	if (a->journal != NULL && journal_append(a->journal, r) < 0)
+		log_error("async: cannot write the journal %s: %s", a->gw->conf->async_journal,
+		    strerror(errno));
+}
+
+/* Rewrites the journal once it is mostly history. */
+static void async_maybe_compact(struct async *a)
+{
+	char err[512];
+
+	if (a->journal == NULL || journal_size(a->journal) < ASYNC_COMPACT_MIN ||
+	    journal_size(a->journal) < 2 * a->live_bytes)
+		return;
+	uint64_t before = journal_size(a->journal);
+	if (journal_compact(a->journal, async_write_live, a, err, sizeof(err)) < 0) {
+		log_error("async: journal compaction failed: %s", err);
+		return;
+	}
+	log_info("async: journal compacted from %llu to %llu bytes",
+	    (unsigned long long)before, (unsigned long long)journal_size(a->journal));
+}
+
+static void async_on_sync(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+	struct async *a = timer->data;
+	(void)loop;
+	(void)revents;
+
+	if (journal_sync_pending(a->journal) && journal_sync(a->journal) < 0)
+		log_error("async: cannot sync the journal: %s", strerror(errno));
+}
+
+/* Finished jobs older than their function's async.result_ttl are forgotten. */
+static void async_on_expiry(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+	struct async *a = timer->data;
+	uint64_t now = async_now_ms();
+	(void)loop;
+	(void)revents;
+
+	for (struct async_job *job = a->done_head, *next; job != NULL; job = next) {
+		next = job->done_next;
+		struct function *fn = async_function(a, job->function);
+		double ttl = fn != NULL ? fn->conf->async_result_ttl : ASYNC_DEFAULT_TTL;
+		if ((double)(now - job->finished_ms) < ttl * 1000)
+			continue;
+		struct journal_record r = { .type = JOURNAL_FORGOTTEN, .time_ms = now };
+		memcpy(r.id, job->id, JOURNAL_ID_LEN);
+		async_record(a, &r);
+		async_forget(a, job);
+	}
+	async_maybe_compact(a);
+}
+
+/* The status a CGI-style response gives: its Status header, else 200. */
+static uint16_t async_response_status(const struct buf *response)
+{
+	const char *p = (const char *)buf_head(response);
+	size_t len = buf_used(response);
+
+	for (size_t i = 0; i < len;) {
+		size_t end = i;
+		while (end < len && p[end] != '\n')
+			end++;
+		size_t line = end - i;
+		if (line == 0 || (line == 1 && p[i] == '\r'))
+			break;
+		if (line >= 10 && strncasecmp(p + i, "Status:", 7) == 0) {
+			const char *s = p + i + 7;
+			while (*s == ' ' && s < p + end)
+				s++;
+			if (p + end - s >= 3 && s[0] >= '1' && s[0] <= '5')
+				return (uint16_t)((s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0'));
+		}
+		i = end + 1;
+	}
+	return len > 0 ? 200 : 0;
+}
+
+void async_stop(struct gateway *gw)
+{
+	struct async *a = gw->async;
+
+	if (a == NULL)
+		return;
+	a->stopping = true;
+	ev_timer_stop(gw->loop, &a->sync_timer);
+	ev_timer_stop(gw->loop, &a->expiry_timer);
+}
+
+unsigned async_running(const struct gateway *gw)
+{
+	unsigned n = 0;
+
+	for (const struct async_queue *q = gw->async != NULL ? gw->async->queues : NULL; q != NULL;
+	     q = q->next)
+		n += q->running;
+	return n;
+}
+
+void async_free(struct gateway *gw)
+{
+	struct async *a = gw->async;
+
+	if (a == NULL)
+		return;
+	for (size_t i = 0; i < a->jobs.bucket_count; i++) {
+		for (struct async_job *job = a->jobs.buckets[i]; job != NULL; job = job->hash_next)
+			ev_timer_stop(gw->loop, &job->retry_timer);
+	}
+	if (a->journal != NULL)
+		journal_close(a->journal);
+	async_table_free(&a->jobs);
+	while (a->queues != NULL) {
+		struct async_queue *q = a->queues;
+		a->queues = q->next;
+		ring_free(&q->ring);
+		free(q->name);
+		free(q);
+	}
+	free(a);
+	gw->async = NULL;
+}

@@ -1,0 +1,69 @@
+/*
+ * async.h: async mode. A request that asks for it (Prefer: respond-async,
+ * X-Async: true) on a function with async = on, or any request on one with
+ * async = only, is recorded in the journal, put on the function's bounded
+ * queue and answered 202 with its job's location. Jobs run when a worker is
+ * free (sync requests first, unless async.max_concurrency reserves workers),
+ * are retried with backoff after a 5xx, a crash or a timeout, and keep
+ * their result for async.result_ttl. After a crash every accepted job that
+ * had not finished runs again: at least once (docs/async.md).
+ */
+#ifndef GATEWAYD_ASYNC_H
+#define GATEWAYD_ASYNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "gateway.h"
+
+/* An id as text: 128 random bits in lower-case hex. */
+#define ASYNC_ID_HEX_LEN 32
+
+/* What async_accept() did. */
+enum async_accept_result {
+	ASYNC_ACCEPTED,		/* recorded and queued: answer 202 */
+	ASYNC_QUEUE_FULL,	/* nothing recorded: answer 503 */
+	ASYNC_NOT_RECORDED,	/* the journal write failed: nothing queued, answer 503 */
+};
+
+/*
+ * Opens the journal (when [global] async.journal is set), replays it and
+ * queues again every job that had not finished. Returns 0, or -1 with err.
+ */
+int async_start(struct gateway *gw, char *err, size_t err_len);
+
+/* Whether a request with these header values is to be queued for conf. */
+bool async_wanted(const struct function_conf *conf, const uint8_t *prefer, size_t prefer_len,
+    const uint8_t *x_async, size_t x_async_len);
+
+/* Whether a Prefer header value asks for respond-async (RFC 7240). */
+bool async_prefer_respond_async(const uint8_t *prefer, size_t len);
+
+/*
+ * Accepts a whole request for fn: params as the web server sent them, and
+ * the body. On ASYNC_ACCEPTED the buffers are taken (left empty) and id_hex
+ * (ASYNC_ID_HEX_LEN + 1 bytes) holds the job's id.
+ */
+enum async_accept_result async_accept(struct gateway *gw, struct function *fn,
+    struct buf *params, struct buf *body, char *id_hex);
+
+/* A worker of fn became idle: run queued jobs. */
+void async_wake(struct gateway *gw, struct function *fn);
+
+/*
+ * GET /_gateway/jobs/<id> and /_gateway/jobs/<id>/result: writes the whole
+ * CGI-style response (headers, blank line, body) into out. 0 / -1 (memory).
+ */
+int async_answer_api(struct gateway *gw, const char *path, size_t path_len, struct buf *out);
+
+/* Shutdown: no job starts any more (those running finish or are cut). */
+void async_stop(struct gateway *gw);
+
+/* Attempts on workers now (a SIGTERM drain waits for them). */
+unsigned async_running(const struct gateway *gw);
+
+/* Frees everything; the journal is synced and closed. */
+void async_free(struct gateway *gw);
+
+#endif /* GATEWAYD_ASYNC_H */

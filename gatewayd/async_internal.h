@@ -1,0 +1,44 @@
+/*
+ * async_internal.h: what async.c, async_replay.c and async_api.c share.
+ */
+#ifndef GATEWAYD_ASYNC_INTERNAL_H
+#define GATEWAYD_ASYNC_INTERNAL_H
+
+#include <ev.h>
+
+#include "async.h"
+#include "async_job.h"
+#include "journal.h"
+#include "ring.h"
+
+/* result_ttl for a finished job whose function is gone (seconds). */
+#define ASYNC_DEFAULT_TTL 3600.0
+
+/* One function's queue of jobs, by function name (it outlives reloads). */
+struct async_queue {
+	char *name;
+	struct ring ring;		/* jobs waiting, oldest first; retries go first */
+	unsigned running;		/* attempts on workers now */
+	struct async_queue *next;
+};
+
+struct async {
+	struct gateway *gw;
+	struct journal *journal;	/* NULL without async.journal */
+	struct async_table jobs;
+	struct async_queue *queues;
+	struct async_job *done_head, *done_tail;	/* finished, oldest first */
+	uint64_t live_bytes;		/* journal bytes the live jobs need: compaction's measure */
+	ev_timer sync_timer;		/* async.fsync = batch */
+	ev_timer expiry_timer;		/* async.result_ttl */
+	bool stopping;
+};
+
+/* async_replay.c */
+int async_replay(struct async *a, char *err, size_t err_len);
+int async_write_live(void *ctx, struct journal *out);
+void async_done_append(struct async *a, struct async_job *job);
+void async_forget(struct async *a, struct async_job *job);
+int async_ring_resize(struct ring *r, size_t capacity);
+
+#endif /* GATEWAYD_ASYNC_INTERNAL_H */

@@ -1,0 +1,144 @@
+/*
+ * async_job.c: async jobs and their table by id (see async_job.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "async_job.h"
+
+static size_t async_table_bucket(const struct async_table *t, const uint8_t *id);
+static int async_table_grow(struct async_table *t);
+
+struct async_job *async_job_new(const uint8_t *id, const char *function, size_t function_len)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct async_job *job = calloc(1, sizeof(*job));
+
+	if (job == NULL || (job->function = strndup(function, function_len)) == NULL) {
+		free(job);
+		return NULL;
+	}
+	memcpy(job->id, id, JOURNAL_ID_LEN);
+	for (size_t i = 0; i < JOURNAL_ID_LEN; i++) {
+		job->id_hex[2 * i] = hex[id[i] >> 4];
+		job->id_hex[2 * i + 1] = hex[id[i] & 15];
+	}
+	return job;
+}
+
+void async_job_free(struct async_job *job)
+{
+	if (job == NULL)
+		return;
+	free(job->function);
+	buf_free(&job->params);
+	buf_free(&job->body);
+	buf_free(&job->response);
+	buf_free(&job->forward);
+	free(job);
+}
+
+/* The ids are random: their first bytes hash well as they are. */
+static size_t async_table_bucket(const struct async_table *t, const uint8_t *id)
+{
+	uint64_t h;
+
+	memcpy(&h, id, sizeof(h));
+	return (size_t)h & (t->bucket_count - 1);
+}
+
+int async_table_insert(struct async_table *t, struct async_job *job)
+{
+	if (t->count >= t->bucket_count && async_table_grow(t) < 0)
+		return -1;
+	size_t b = async_table_bucket(t, job->id);
+	job->hash_next = t->buckets[b];
+	t->buckets[b] = job;
+	t->count++;
+	return 0;
+}
+
+/* Doubles the buckets (starting at 1024) and rehashes. */
+static int async_table_grow(struct async_table *t)
+{
+	size_t n = t->bucket_count ? t->bucket_count * 2 : 1024;
+	struct async_job **buckets = calloc(n, sizeof(*buckets));
+
+	if (buckets == NULL)
+		return -1;
+	struct async_table grown = { .buckets = buckets, .bucket_count = n };
+	for (size_t i = 0; i < t->bucket_count; i++) {
+		for (struct async_job *job = t->buckets[i], *next; job != NULL; job = next) {
+			next = job->hash_next;
+			size_t b = async_table_bucket(&grown, job->id);
+			job->hash_next = buckets[b];
+			buckets[b] = job;
+		}
+	}
+	free(t->buckets);
+	t->buckets = buckets;
+	t->bucket_count = n;
+	return 0;
+}
+
+struct async_job *async_table_find(const struct async_table *t, const uint8_t *id)
+{
+	if (t->bucket_count == 0)
+		return NULL;
+	for (struct async_job *job = t->buckets[async_table_bucket(t, id)]; job != NULL;
+	     job = job->hash_next) {
+		if (memcmp(job->id, id, JOURNAL_ID_LEN) == 0)
+			return job;
+	}
+	return NULL;
+}
+
+void async_table_remove(struct async_table *t, struct async_job *job)
+{
+	for (struct async_job **link = &t->buckets[async_table_bucket(t, job->id)]; *link != NULL;
+	     link = &(*link)->hash_next) {
+		if (*link == job) {
+			*link = job->hash_next;
+			t->count--;
+			return;
+		}
+	}
+}
+
+void async_table_free(struct async_table *t)
+{
+	for (size_t i = 0; i < t->bucket_count; i++) {
+		for (struct async_job *job = t->buckets[i], *next; job != NULL; job = next) {
+			next = job->hash_next;
+			async_job_free(job);
+		}
+	}
+	free(t->buckets);
+	memset(t, 0, sizeof(*t));
+}
+
+int async_id_parse(const char *hex, size_t len, uint8_t *id)
+{
+	if (len != ASYNC_ID_HEX_LEN)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		char c = hex[i];
+		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (v < 0)
+			return -1;
+		if (i % 2 == 0)
+			id[i / 2] = (uint8_t)(v << 4);
+		else
+			id[i / 2] |= (uint8_t)v;
+	}
+	return 0;
+}
+
+uint64_t async_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,76 @@
+/*
+ * async_job.h: one async job and the table of all of them, by id. Private
+ * to async.c and async_api.c.
+ */
+#ifndef GATEWAYD_ASYNC_JOB_H
+#define GATEWAYD_ASYNC_JOB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ev.h>
+
+#include "async.h"
+#include "buf.h"
+#include "journal.h"
+#include "pool.h"
+
+/* A job's life; its state only moves forward, but for QUEUED <-> RUNNING on retries. */
+enum async_state {
+	ASYNC_QUEUED,		/* waiting in its function's queue, or for a retry */
+	ASYNC_RUNNING,		/* an attempt is on a worker */
+	ASYNC_SUCCEEDED,	/* the function answered 1xx-3xx */
+	ASYNC_FAILED,		/* 4xx, or 5xx / crash / timeout on the last attempt */
+};
+
+struct async;
+struct async_queue;
+
+struct async_job {
+	uint8_t id[JOURNAL_ID_LEN];
+	char id_hex[ASYNC_ID_HEX_LEN + 1];
+	char *function;			/* the function's name */
+	struct buf params;		/* as the web server sent them */
+	struct buf body;
+	enum async_state state;
+	unsigned attempts;		/* begun so far */
+	uint64_t created_ms, started_ms, finished_ms;
+	uint16_t status;		/* the function's HTTP status, 0 until it gave one */
+	struct buf response;		/* what it wrote, up to async.result_max */
+	bool truncated;			/* the response was longer than that */
+	struct async *async;
+	struct async_queue *queue;
+	/* While an attempt runs. */
+	struct function *fn;
+	struct buf forward;
+	struct pool_job pool_job;
+	size_t result_max;
+	ev_timer retry_timer;
+	/* Links. */
+	struct async_job *hash_next;
+	struct async_job *done_prev, *done_next;	/* finished jobs, oldest first */
+};
+
+/* The table of jobs by id. */
+struct async_table {
+	struct async_job **buckets;
+	size_t bucket_count;		/* a power of two */
+	size_t count;
+};
+
+struct async_job *async_job_new(const uint8_t *id, const char *function, size_t function_len);
+void async_job_free(struct async_job *job);
+
+/* 0 / -1 (out of memory). */
+int async_table_insert(struct async_table *t, struct async_job *job);
+struct async_job *async_table_find(const struct async_table *t, const uint8_t *id);
+void async_table_remove(struct async_table *t, struct async_job *job);
+void async_table_free(struct async_table *t);
+
+/* Parses 32 hex digits into id. 0 / -1. */
+int async_id_parse(const char *hex, size_t len, uint8_t *id);
+
+/* Milliseconds since the epoch. */
+uint64_t async_now_ms(void);
+
+#endif /* GATEWAYD_ASYNC_JOB_H */

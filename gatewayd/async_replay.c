@@ -1,0 +1,228 @@
+/*
+ * async_replay.c: the async jobs' life across restarts: rebuilding them from
+ * the journal, writing the live ones into a compacted journal, and the list
+ * of finished jobs kept for result_ttl.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "async_internal.h"
+#include "log.h"
+
+static void async_replay_record(void *ctx, const struct journal_record *r);
+static void async_replay_skipped(void *ctx, uint64_t offset, uint64_t len);
+static void async_done_remove(struct async *a, struct async_job *job);
+
+/* What a replay saw, for its log line. */
+struct async_replay_stats {
+	struct async *a;
+	uint64_t skipped;
+};
+
+static const struct journal_replay_ops async_replay_ops = {
+	.record = async_replay_record,
+	.skipped = async_replay_skipped,
+};
+
+/*
+ * Rebuilds the jobs from the journal and queues again every one that had
+ * not finished (a crash may have cut it mid-attempt: it runs again, at
+ * least once). Returns 0, or -1 with err on an I/O error.
+ */
+int async_replay(struct async *a, char *err, size_t err_len)
+{
+	struct async_replay_stats stats = { .a = a };
+	size_t queued = 0;
+
+	if (journal_replay(a->journal, &async_replay_ops, &stats, err, err_len) < 0)
+		return -1;
+	for (size_t i = 0; i < a->jobs.bucket_count; i++) {
+		for (struct async_job *job = a->jobs.buckets[i]; job != NULL; job = job->hash_next) {
+			if (job->state != ASYNC_QUEUED)
+				continue;
+			struct async_queue *q = job->queue;
+			if ((ring_full(&q->ring) && async_ring_resize(&q->ring, q->ring.capacity * 2) < 0) ||
+			    ring_push(&q->ring, job) < 0) {
+				snprintf(err, err_len, "out of memory queueing replayed jobs");
+				return -1;
+			}
+			queued++;
+		}
+	}
+	log_info("async: journal %s replayed: %zu jobs, %zu to run, %llu corrupt bytes skipped",
+	    a->gw->conf->async_journal, a->jobs.count, queued, (unsigned long long)stats.skipped);
+	return 0;
+}
+
+/* One replayed record: the job's history, applied in order. */
+static void async_replay_record(void *ctx, const struct journal_record *r)
+{
+	struct async_replay_stats *stats = ctx;
+	struct async *a = stats->a;
+	struct async_job *job = async_table_find(&a->jobs, r->id);
+
+	switch (r->type) {
+	case JOURNAL_ACCEPTED:
+		if (job != NULL || (job = async_job_new(r->id, r->function, r->function_len)) == NULL)
+			return;
+		job->async = a;
+		job->created_ms = r->time_ms;
+		job->state = ASYNC_QUEUED;
+		if (buf_append(&job->params, r->params, r->params_len) < 0 ||
+		    buf_append(&job->body, r->body, r->body_len) < 0 ||
+		    async_table_insert(&a->jobs, job) < 0) {
+			async_job_free(job);
+			return;
+		}
+		/* Queues are made as for new jobs; their capacity grows to hold these. */
+		job->queue = NULL;
+		for (struct async_queue *q = a->queues; q != NULL && job->queue == NULL; q = q->next) {
+			if (strcmp(q->name, job->function) == 0)
+				job->queue = q;
+		}
+		if (job->queue == NULL) {
+			struct async_queue *q = calloc(1, sizeof(*q));
+			if (q == NULL || (q->name = strdup(job->function)) == NULL ||
+			    ring_init(&q->ring, 16) < 0) {
+				free(q != NULL ? q->name : NULL);
+				free(q);
+				async_table_remove(&a->jobs, job);
+				async_job_free(job);
+				return;
+			}
+			q->next = a->queues;
+			a->queues = q;
+			job->queue = q;
+		}
+		a->live_bytes += journal_record_size(r);
+		return;
+	case JOURNAL_STARTED:
+		if (job != NULL) {
+			job->attempts = r->attempt;
+			job->started_ms = r->time_ms;
+		}
+		return;
+	case JOURNAL_FINISHED:
+		if (job == NULL || job->state != ASYNC_QUEUED)
+			return;
+		job->state = r->succeeded ? ASYNC_SUCCEEDED : ASYNC_FAILED;
+		job->attempts = r->attempts;
+		job->status = r->status;
+		job->finished_ms = r->time_ms;
+		buf_reset(&job->response);
+		buf_append(&job->response, r->response, r->response_len);
+		buf_free(&job->params);
+		buf_free(&job->body);
+		a->live_bytes += journal_record_size(r);
+		async_done_append(a, job);
+		return;
+	case JOURNAL_FORGOTTEN:
+		if (job != NULL && job->state != ASYNC_QUEUED)
+			async_forget(a, job);
+		return;
+	}
+}
+
+static void async_replay_skipped(void *ctx, uint64_t offset, uint64_t len)
+{
+	struct async_replay_stats *stats = ctx;
+
+	stats->skipped += len;
+	log_warn("async: journal %s: skipped %llu corrupt or torn bytes at offset %llu",
+	    stats->a->gw->conf->async_journal, (unsigned long long)len,
+	    (unsigned long long)offset);
+}
+
+/*
+ * Compaction: each live job as few records as rebuild it: ACCEPTED (with its
+ * request only while it may still run), its last STARTED, and FINISHED.
+ */
+int async_write_live(void *ctx, struct journal *out)
+{
+	struct async *a = ctx;
+	uint64_t live = 0;
+
+	for (size_t i = 0; i < a->jobs.bucket_count; i++) {
+		for (struct async_job *job = a->jobs.buckets[i]; job != NULL; job = job->hash_next) {
+			bool finished = job->state == ASYNC_SUCCEEDED || job->state == ASYNC_FAILED;
+			struct journal_record r = {
+				.type = JOURNAL_ACCEPTED, .time_ms = job->created_ms,
+				.function = job->function, .function_len = strlen(job->function),
+				.params = buf_head(&job->params), .params_len = buf_used(&job->params),
+				.body = buf_head(&job->body), .body_len = buf_used(&job->body),
+			};
+			memcpy(r.id, job->id, JOURNAL_ID_LEN);
+			if (journal_append(out, &r) < 0)
+				return -1;
+			live += journal_record_size(&r);
+			if (job->attempts > 0 && !finished) {
+				r = (struct journal_record){ .type = JOURNAL_STARTED,
+					.time_ms = job->started_ms, .attempt = job->attempts };
+				memcpy(r.id, job->id, JOURNAL_ID_LEN);
+				if (journal_append(out, &r) < 0)
+					return -1;
+			}
+			if (finished) {
+				r = (struct journal_record){ .type = JOURNAL_FINISHED,
+					.time_ms = job->finished_ms,
+					.succeeded = job->state == ASYNC_SUCCEEDED,
+					.attempts = job->attempts, .status = job->status,
+					.response = buf_head(&job->response),
+					.response_len = buf_used(&job->response) };
+				memcpy(r.id, job->id, JOURNAL_ID_LEN);
+				if (journal_append(out, &r) < 0)
+					return -1;
+				live += journal_record_size(&r);
+			}
+		}
+	}
+	a->live_bytes = live;
+	return 0;
+}
+
+void async_done_append(struct async *a, struct async_job *job)
+{
+	job->done_next = NULL;
+	job->done_prev = a->done_tail;
+	if (a->done_tail != NULL)
+		a->done_tail->done_next = job;
+	else
+		a->done_head = job;
+	a->done_tail = job;
+}
+
+static void async_done_remove(struct async *a, struct async_job *job)
+{
+	if (job->done_prev != NULL)
+		job->done_prev->done_next = job->done_next;
+	else
+		a->done_head = job->done_next;
+	if (job->done_next != NULL)
+		job->done_next->done_prev = job->done_prev;
+	else
+		a->done_tail = job->done_prev;
+}
+
+/* A finished job past its result_ttl: gone (its id answers 404). */
+void async_forget(struct async *a, struct async_job *job)
+{
+	async_done_remove(a, job);
+	async_table_remove(&a->jobs, job);
+	async_job_free(job);
+}
+
+/* Moves a ring's entries, in order, into a ring of a new capacity. 0 / -1. */
+int async_ring_resize(struct ring *r, size_t capacity)
+{
+	struct ring bigger;
+
+	if (ring_init(&bigger, capacity) < 0)
+		return -1;
+	void *item;
+	while ((item = ring_pop(r)) != NULL)
+		ring_push(&bigger, item);
+	ring_free(r);
+	*r = bigger;
+	return 0;
+}

@@ -1,0 +1,120 @@
+/*
+ * journal.h: the durable log of async jobs: an append-only file of records,
+ * each framed and checked by a CRC-32C, replayed at start-up and compacted
+ * when it has grown well past what is still live.
+ *
+ * Record layout (little-endian), the codec's business only:
+ *   magic u32 "GWJ1" | length u32 (of what follows the CRC) | crc32c u32 |
+ *   type u8 | id 16 bytes | time_ms u64 | type-specific fields
+ * A torn last record or garbage is detected by length and CRC; replay skips
+ * it, resynchronising on the next magic, and reports what it skipped.
+ */
+#ifndef GATEWAYD_JOURNAL_H
+#define GATEWAYD_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+#define JOURNAL_ID_LEN 16
+
+enum journal_type {
+	JOURNAL_ACCEPTED = 1,	/* a job was accepted: function, params, body */
+	JOURNAL_STARTED = 2,	/* attempt N was given to a worker */
+	JOURNAL_FINISHED = 3,	/* the job ended: outcome, status, kept response */
+	JOURNAL_FORGOTTEN = 4,	/* result_ttl passed: the job is gone */
+};
+
+/* One record; pointers refer into the decoded buffer or the caller's data. */
+struct journal_record {
+	enum journal_type type;
+	uint8_t id[JOURNAL_ID_LEN];
+	uint64_t time_ms;		/* wall clock, milliseconds since the epoch */
+	/* JOURNAL_ACCEPTED */
+	const char *function;		/* the function's name (not NUL-terminated) */
+	size_t function_len;
+	const uint8_t *params;		/* the PARAMS stream as the web server sent it */
+	size_t params_len;
+	const uint8_t *body;
+	size_t body_len;
+	/* JOURNAL_STARTED */
+	uint32_t attempt;		/* 1 for the first */
+	/* JOURNAL_FINISHED */
+	bool succeeded;
+	uint32_t attempts;
+	uint16_t status;		/* the function's HTTP status (0 when it gave none) */
+	const uint8_t *response;	/* the response as the function wrote it (headers, body), bounded */
+	size_t response_len;
+};
+
+/* Bytes journal_record_encode() writes for r. */
+size_t journal_record_size(const struct journal_record *r);
+
+/* Writes r into out. Returns the bytes written, or 0 when cap is too small. */
+size_t journal_record_encode(const struct journal_record *r, uint8_t *out, size_t cap);
+
+/*
+ * Decodes the record at buf. Returns the bytes it spans, 0 when it is not
+ * whole within len (a torn tail, or more to read), -1 when it is corrupt
+ * (bad magic, length, CRC or type).
+ */
+ssize_t journal_record_decode(const uint8_t *buf, size_t len, struct journal_record *r);
+
+/* CRC-32C (Castagnoli) of len bytes, as the records carry it. */
+uint32_t journal_crc32c(const void *data, size_t len);
+
+struct journal;
+
+/*
+ * Opens (creating, 0600) the journal at path for appending, with the fsync
+ * policy (interval: the batch window). Returns it, or NULL with err.
+ */
+struct journal *journal_open(const char *path, enum async_fsync policy, double interval,
+    char *err, size_t err_len);
+
+/* Receives replayed records, and the byte ranges replay had to skip. */
+struct journal_replay_ops {
+	void (*record)(void *ctx, const struct journal_record *r);
+	void (*skipped)(void *ctx, uint64_t offset, uint64_t len);
+};
+
+/*
+ * Reads the whole file from the start and hands every whole record, in
+ * order, to ops->record; corrupt regions are skipped (resynchronising on
+ * the next magic) and reported to ops->skipped. A torn tail is truncated
+ * away, so appends start on a record boundary. Returns 0, or -1 with err
+ * on an I/O error.
+ */
+int journal_replay(struct journal *j, const struct journal_replay_ops *ops, void *ctx,
+    char *err, size_t err_len);
+
+/*
+ * Appends r. Policy always: durable (fdatasync) when this returns; batch:
+ * written now, made durable by the next journal_sync(); off: written.
+ * Returns 0, or -1 with errno (the record may not be in the journal).
+ */
+int journal_append(struct journal *j, const struct journal_record *r);
+
+/* fdatasync if anything was appended since the last sync. 0 / -1 (errno). */
+int journal_sync(struct journal *j);
+
+/* Whether appends wait for a journal_sync() (policy batch with data pending). */
+bool journal_sync_pending(const struct journal *j);
+
+/* Bytes in the file now. */
+uint64_t journal_size(const struct journal *j);
+
+/*
+ * Rewrites the journal with only the records write_live() appends (through
+ * journal_append on the journal it is given), into path.tmp, fsynced, then
+ * renamed over path. On failure the old journal stays in use. 0 / -1 with err.
+ */
+int journal_compact(struct journal *j, int (*write_live)(void *ctx, struct journal *out),
+    void *ctx, char *err, size_t err_len);
+
+void journal_close(struct journal *j);
+
+#endif /* GATEWAYD_JOURNAL_H */

@@ -1,0 +1,381 @@
+/*
+ * check_config_async.c: the async keys of the configuration loader
+ * (gatewayd/config_async.c): their defaults, every key parsed, and each
+ * error with its exact file:line, against the fixtures in tests/config/ (run
+ * from the repository root, as `make unit` does) and against files written
+ * to a mkdtemp() directory.
+ */
+#include <check.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define FIXTURES "tests/config/"
+
+/* The "only applies" message for each async.* key, and the missing journal's. */
+#define ONLY_ASYNC " only applies with async = on or only\n"
+#define NEEDS_JOURNAL " needs [global] async.journal = PATH (accepted jobs must survive a restart)\n"
+
+/* A config a test adds lines to: [global] first, then one async function. */
+#define HEAD "[global]\nlisten = 127.0.0.1:9000\n"
+
+/* snprintf() that fails the test instead of cutting the text short. */
+static void __attribute__((format(printf, 3, 4)))
+format(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	ck_assert(n >= 0 && (size_t)n < len);
+}
+
+/* Loads path, which must succeed. */
+static struct gateway_conf *load_ok(const char *path)
+{
+	struct gateway_conf *conf = NULL;
+	char err[4096];
+	int rc = config_load(path, &conf, err, sizeof(err));
+
+	ck_assert_msg(rc == 0, "%s failed:\n%s", path, err);
+	ck_assert_ptr_nonnull(conf);
+	return conf;
+}
+
+/* Asserts that loading path fails with exactly the errors expected. */
+static void assert_errors(const char *path, const char *expected)
+{
+	struct gateway_conf *conf = (struct gateway_conf *)1;
+	char err[8192];
+
+	ck_assert_int_eq(config_load(path, &conf, err, sizeof(err)), -1);
+	ck_assert_ptr_null(conf);
+	ck_assert_str_eq(err, expected);
+}
+
+/* The absolute form of a fixture path, as the loader stores it. */
+static const char *fixture_abs(const char *rel, char *buf)
+{
+	char dir[PATH_MAX];
+
+	ck_assert_ptr_nonnull(realpath(FIXTURES, dir));
+	format(buf, PATH_MAX, "%s/%s", dir, rel);
+	return buf;
+}
+
+/*
+ * Loads text written to main.ini in a new temporary directory, whose path
+ * is left in dir (PATH_MAX) and the file's in path. Returns 0, or -1 with
+ * err filled. The directory is removed, and anything else made in it.
+ */
+static int load_text(const char *text, char *err, size_t err_len, struct gateway_conf **conf,
+    char *dir, char *path)
+{
+	char tmpl[] = "/tmp/check_config_async.XXXXXX";
+	char sub[PATH_MAX];
+	FILE *fp;
+	int rc;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	format(dir, PATH_MAX, "%s", tmpl);
+	format(sub, sizeof(sub), "%s/journal.d", dir);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);	/* a directory for async.journal to name */
+	format(path, PATH_MAX, "%s/main.ini", dir);
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	ck_assert_int_ge(fputs(text, fp), 0);
+	ck_assert_int_eq(fclose(fp), 0);
+	rc = config_load(path, conf, err, err_len);
+	unlink(path);
+	rmdir(sub);
+	rmdir(dir);
+	return rc;
+}
+
+/* A function without async keys: async = off, and every default. */
+START_TEST(test_async_defaults)
+{
+	struct gateway_conf *conf = load_ok(FIXTURES "good_minimal.ini");
+	const struct function_conf *fn = &conf->functions[0];
+
+	ck_assert_ptr_null(conf->async_journal);
+	ck_assert_int_eq(conf->async_fsync, ASYNC_FSYNC_BATCH);
+	ck_assert_double_eq_tol(conf->async_fsync_interval, 0.01, 1e-12);
+	ck_assert_int_eq(fn->async, ASYNC_OFF);
+	ck_assert_uint_eq(fn->async_queue_size, 1000);
+	ck_assert_uint_eq(fn->async_max_attempts, 3);
+	ck_assert_uint_eq(fn->async_max_body, 1024 * 1024);
+	ck_assert_uint_eq(fn->async_max_concurrency, 0);
+	ck_assert_uint_eq(fn->async_result_max, 1024 * 1024);
+	ck_assert_double_eq(fn->async_result_ttl, 3600);
+	ck_assert_double_eq(fn->async_retry_delay, 1);
+	config_free(conf);
+}
+END_TEST
+
+/* Every key set (at the top of its range), async = only with defaults, cgi, off. */
+START_TEST(test_async_keys)
+{
+	struct gateway_conf *conf = load_ok(FIXTURES "good_async.ini");
+	const struct function_conf *fn;
+	char abs[PATH_MAX];
+
+	ck_assert_str_eq(conf->async_journal, fixture_abs("gatewayd.journal", abs));
+	ck_assert_int_eq(conf->async_fsync, ASYNC_FSYNC_ALWAYS);
+	ck_assert_double_eq(conf->async_fsync_interval, 10);
+	ck_assert_uint_eq(conf->function_count, 4);
+
+	fn = &conf->functions[0];
+	ck_assert_str_eq(fn->name, "full");
+	ck_assert_int_eq(fn->async, ASYNC_ON);
+	ck_assert_uint_eq(fn->async_queue_size, 1000000);
+	ck_assert_uint_eq(fn->async_max_attempts, 100);
+	ck_assert_uint_eq(fn->async_max_body, 16 * 1024 * 1024);
+	ck_assert_uint_eq(fn->async_max_concurrency, 8);
+	ck_assert_uint_eq(fn->async_result_max, 64 * 1024 * 1024);
+	ck_assert_double_eq(fn->async_result_ttl, 1800);
+	ck_assert_double_eq_tol(fn->async_retry_delay, 0.5, 1e-12);
+
+	fn = &conf->functions[1];
+	ck_assert_str_eq(fn->name, "only");
+	ck_assert_int_eq(fn->async, ASYNC_ONLY);
+	ck_assert_uint_eq(fn->async_queue_size, 1000);
+	ck_assert_uint_eq(fn->async_max_attempts, 3);
+	ck_assert_uint_eq(fn->async_max_body, 1024 * 1024);
+	ck_assert_uint_eq(fn->async_max_concurrency, 0);
+	ck_assert_uint_eq(fn->async_result_max, 1024 * 1024);
+	ck_assert_double_eq(fn->async_result_ttl, 3600);
+	ck_assert_double_eq(fn->async_retry_delay, 1);
+
+	fn = &conf->functions[2];
+	ck_assert_str_eq(fn->name, "cgi");
+	ck_assert_int_eq(fn->mode, FUNCTION_CGI);
+	ck_assert_int_eq(fn->async, ASYNC_ON);
+	ck_assert_uint_eq(fn->async_result_max, 0);
+	ck_assert_uint_eq(fn->async_max_body, 0);
+
+	fn = &conf->functions[3];
+	ck_assert_str_eq(fn->name, "sync");
+	ck_assert_int_eq(fn->async, ASYNC_OFF);
+	config_free(conf);
+}
+END_TEST
+
+/* async.fsync's three values; async.fsync_interval at its bounds and in its units. */
+START_TEST(test_async_fsync)
+{
+	static const struct {
+		const char *line;
+		enum async_fsync fsync;
+		double interval;
+	} good[] = {
+		{ "async.fsync = always\n", ASYNC_FSYNC_ALWAYS, 0.01 },
+		{ "async.fsync = batch\n", ASYNC_FSYNC_BATCH, 0.01 },
+		{ "async.fsync = off\n", ASYNC_FSYNC_OFF, 0.01 },
+		{ "async.fsync_interval = 10ms\n", ASYNC_FSYNC_BATCH, 0.01 },
+		{ "async.fsync_interval = 1ms\n", ASYNC_FSYNC_BATCH, 0.001 },
+		{ "async.fsync_interval = 0.25\n", ASYNC_FSYNC_BATCH, 0.25 },
+		{ "async.fsync_interval = 10000ms\n", ASYNC_FSYNC_BATCH, 10 },
+	};
+	struct gateway_conf *conf;
+	char text[512], err[1024], dir[PATH_MAX], path[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		format(text, sizeof(text), HEAD "%s[fn]\nexec = /bin/true\n", good[i].line);
+		ck_assert_msg(load_text(text, err, sizeof(err), &conf, dir, path) == 0, "%s: %s",
+		    good[i].line, err);
+		ck_assert_int_eq(conf->async_fsync, good[i].fsync);
+		ck_assert_double_eq_tol(conf->async_fsync_interval, good[i].interval, 1e-12);
+		config_free(conf);
+	}
+}
+END_TEST
+
+/* async.journal: relative to the file and stored absolute; the file need not exist. */
+START_TEST(test_async_journal_path)
+{
+	struct gateway_conf *conf;
+	char err[1024], dir[PATH_MAX], path[PATH_MAX], expected[PATH_MAX + 32];
+
+	ck_assert_msg(load_text(HEAD "async.journal = ./async.journal\n[fn]\nexec = /bin/true\n"
+	    "async = on\n", err, sizeof(err), &conf, dir, path) == 0, "%s", err);
+	format(expected, sizeof(expected), "%s/async.journal", dir);	/* /tmp is no symlink here */
+	ck_assert_str_eq(conf->async_journal, expected);
+	ck_assert_int_eq(conf->functions[0].async, ASYNC_ON);
+	config_free(conf);
+
+	ck_assert_msg(load_text(HEAD "async.journal = /gatewayd.journal\n[fn]\nexec = /bin/true\n"
+	    "async = only\n", err, sizeof(err), &conf, dir, path) == 0, "%s", err);
+	ck_assert_str_eq(conf->async_journal, "/gatewayd.journal");
+	config_free(conf);
+}
+END_TEST
+
+/* Every bad async value, in [global] and in functions. */
+START_TEST(test_error_async_values)
+{
+	const char *positive = "must be a duration above 0 such as 10s, 500ms, 2m, 1h or a number "
+	    "of seconds\n";
+	const char *size_1g = "must be a size between 0 and 1G (bytes, or a number with K, M or G)\n";
+	const char *size_64m = "must be a size between 0 and 64M (bytes, or a number with K, M or "
+	    "G)\n";
+	char expected[8192], dir[PATH_MAX];
+
+	format(expected, sizeof(expected),
+	    "tests/config/err_async_values.ini:4: async.journal = no-such-dir/gatewayd.journal: directory %s: No such file or directory\n"
+	    "tests/config/err_async_values.ini:5: async.fsync = sometimes: must be always, batch or off\n"
+	    "tests/config/err_async_values.ini:6: async.fsync_interval = 0: must be a duration above 0 and at most 10s such as 10ms, 500ms or 1s\n"
+	    "tests/config/err_async_values.ini:10: async = maybe: must be off, on or only\n"
+	    "tests/config/err_async_values.ini:16: async.queue_size = 0: must be between 1 and 1000000\n"
+	    "tests/config/err_async_values.ini:17: async.max_attempts = 101: must be between 1 and 100\n"
+	    "tests/config/err_async_values.ini:18: async.max_body = 2G: must be between 0 and 1G\n"
+	    "tests/config/err_async_values.ini:19: async.max_concurrency = 4097: must be between 0 and 4096\n"
+	    "tests/config/err_async_values.ini:20: async.result_max = 65M: must be between 0 and 64M\n"
+	    "tests/config/err_async_values.ini:21: async.result_ttl = 0: %s"
+	    "tests/config/err_async_values.ini:22: async.retry_delay = soon: %s"
+	    "tests/config/err_async_values.ini:27: async.queue_size = 1000001: must be between 1 and 1000000\n"
+	    "tests/config/err_async_values.ini:28: async.max_attempts = 0: must be between 1 and 100\n"
+	    "tests/config/err_async_values.ini:29: async.max_body = 1.5M: %s"
+	    "tests/config/err_async_values.ini:30: async.max_concurrency = -1: must be a whole number between 0 and 4096\n"
+	    "tests/config/err_async_values.ini:31: async.result_max = 1T: %s"
+	    "tests/config/err_async_values.ini:32: async.result_ttl = 1d: %s"
+	    "tests/config/err_async_values.ini:33: async.retry_delay = 0ms: %s"
+	    "tests/config/err_async_values.ini:34: async = on: already set in [more]\n",
+	    fixture_abs("no-such-dir", dir), positive, positive, size_1g, size_64m, positive,
+	    positive);
+	assert_errors(FIXTURES "err_async_values.ini", expected);
+}
+END_TEST
+
+/*
+ * async.* keys with async off; async.max_body above request.max_body, at its
+ * line or at the header for the default; async.max_concurrency above
+ * pm.max_children; then, at the end, every async function lacking a journal.
+ */
+START_TEST(test_error_async_applies)
+{
+	assert_errors(FIXTURES "err_async_applies.ini",
+	    "tests/config/err_async_applies.ini:7: async.queue_size" ONLY_ASYNC
+	    "tests/config/err_async_applies.ini:8: async.max_attempts" ONLY_ASYNC
+	    "tests/config/err_async_applies.ini:9: async.max_body" ONLY_ASYNC
+	    "tests/config/err_async_applies.ini:10: async.max_concurrency" ONLY_ASYNC
+	    "tests/config/err_async_applies.ini:11: async.result_max" ONLY_ASYNC
+	    "tests/config/err_async_applies.ini:12: async.result_ttl" ONLY_ASYNC
+	    "tests/config/err_async_applies.ini:13: async.retry_delay" ONLY_ASYNC
+	    "tests/config/err_async_applies.ini:18: async.retry_delay" ONLY_ASYNC
+	    "tests/config/err_async_applies.ini:24: async.max_body = 2M: must not be more than request.max_body (1M)\n"
+	    "tests/config/err_async_applies.ini:26: the default async.max_body (1M) is more than request.max_body (512K): set async.max_body\n"
+	    "tests/config/err_async_applies.ini:33: request.max_body = lots: must be a size between 0 and 1G (bytes, or a number with K, M or G)\n"
+	    "tests/config/err_async_applies.ini:42: async.max_concurrency = 3: must not be more than pm.max_children (2)\n"
+	    "tests/config/err_async_applies.ini:22: async = on" NEEDS_JOURNAL
+	    "tests/config/err_async_applies.ini:29: async = only" NEEDS_JOURNAL
+	    "tests/config/err_async_applies.ini:34: async = on" NEEDS_JOURNAL
+	    "tests/config/err_async_applies.ini:40: async = on" NEEDS_JOURNAL
+	    "tests/config/err_async_applies.ini:46: async = on" NEEDS_JOURNAL);
+}
+END_TEST
+
+/*
+ * The missing journal is reported after everything else, at the async line
+ * of each function that needs it; async = off needs none.
+ */
+START_TEST(test_error_async_no_journal)
+{
+	struct gateway_conf *conf;
+	char err[2048], dir[PATH_MAX], path[PATH_MAX], expected[2 * PATH_MAX + 256];
+
+	ck_assert_int_eq(load_text(HEAD "[a]\nexec = /bin/true\nasync = only\n"
+	    "[b]\nexec = /bin/true\nasync = off\n"
+	    "[c]\nexec = /bin/true\n\nasync = on\nlog_level = loud\n",
+	    err, sizeof(err), &conf, dir, path), -1);
+	format(expected, sizeof(expected),
+	    "%s:13: unknown key \"log_level\" in [c]\n"
+	    "%s:5: async = only" NEEDS_JOURNAL
+	    "%s:12: async = on" NEEDS_JOURNAL, path, path, path);
+	ck_assert_str_eq(err, expected);
+
+	ck_assert_msg(load_text(HEAD "[b]\nexec = /bin/true\nasync = off\n", err, sizeof(err),
+	    &conf, dir, path) == 0, "%s", err);
+	ck_assert_ptr_null(conf->async_journal);
+	config_free(conf);
+}
+END_TEST
+
+/* Bad async.fsync, async.fsync_interval and async.journal values, one at a time. */
+START_TEST(test_error_async_global)
+{
+	static const char *const bad[][2] = {
+		{ "async.fsync = Batch\n", "async.fsync = Batch: must be always, batch or off" },
+		{ "async.fsync =\n", "async.fsync = : must be always, batch or off" },
+		{ "async.fsync_interval = 0ms\n", "async.fsync_interval = 0ms: must be a duration "
+		    "above 0 and at most 10s such as 10ms, 500ms or 1s" },
+		{ "async.fsync_interval = 10.001s\n", "async.fsync_interval = 10.001s: must be a "
+		    "duration above 0 and at most 10s such as 10ms, 500ms or 1s" },
+		{ "async.fsync_interval = 1m\n", "async.fsync_interval = 1m: must be a duration "
+		    "above 0 and at most 10s such as 10ms, 500ms or 1s" },
+		{ "async.fsync_interval = 10 ms\n", "async.fsync_interval = 10 ms: must be a "
+		    "duration above 0 and at most 10s such as 10ms, 500ms or 1s" },
+		{ "async.journal =\n", "async.journal = : must be the path of a file" },
+		{ "async.journal = spool/\n", "async.journal = spool/: must be the path of a file" },
+		{ "async.journal = /etc/hostname/j\n",
+		    "async.journal = /etc/hostname/j: /etc/hostname is not a directory" },
+		{ "async.journal = /gatewayd-no-such-dir/j\n", "async.journal = "
+		    "/gatewayd-no-such-dir/j: directory /gatewayd-no-such-dir: No such file or "
+		    "directory" },
+	};
+	struct gateway_conf *conf;
+	char text[512], err[1024], dir[PATH_MAX], path[PATH_MAX], expected[2 * PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		format(text, sizeof(text), HEAD "%s[fn]\nexec = /bin/true\n", bad[i][0]);
+		ck_assert_int_eq(load_text(text, err, sizeof(err), &conf, dir, path), -1);
+		format(expected, sizeof(expected), "%s:3: %s\n", path, bad[i][1]);
+		ck_assert_str_eq(err, expected);
+	}
+
+	/* A journal that is a directory; refused, it sets off no "needs a journal". */
+	ck_assert_int_eq(load_text(HEAD "async.journal = journal.d\n[fn]\nexec = /bin/true\n"
+	    "async = on\n", err, sizeof(err), &conf, dir, path), -1);
+	format(expected, sizeof(expected), "%s:3: async.journal = journal.d: %s/journal.d is a "
+	    "directory\n", path, dir);
+	ck_assert_str_eq(err, expected);
+}
+END_TEST
+
+static Suite *config_async_suite(void)
+{
+	Suite *s = suite_create("config_async");
+	TCase *good = tcase_create("good"), *bad = tcase_create("errors");
+
+	tcase_add_test(good, test_async_defaults);
+	tcase_add_test(good, test_async_keys);
+	tcase_add_test(good, test_async_fsync);
+	tcase_add_test(good, test_async_journal_path);
+	tcase_add_test(bad, test_error_async_values);
+	tcase_add_test(bad, test_error_async_applies);
+	tcase_add_test(bad, test_error_async_no_journal);
+	tcase_add_test(bad, test_error_async_global);
+	suite_add_tcase(s, good);
+	suite_add_tcase(s, bad);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(config_async_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

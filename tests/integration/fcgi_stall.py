@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Stalls a FastCGI connection for the front timeout tests (test_38).
+
+  fcgi_stall.py partial SOCK [--timeout S]
+      connect, send FCGI_BEGIN_REQUEST and one FCGI_PARAMS record, but not
+      the empty PARAMS record that ends the stream, then wait.
+  fcgi_stall.py idle SOCK [--timeout S]
+      connect and send nothing.
+
+Either way, waits up to --timeout seconds (default 6) for the peer to
+close. Prints "closed after S.SS s" (exit 0) or "open after S.SS s"
+(exit 1); 3 on a connect error. Reuses fcgi_client.py's encoders.
+"""
+
+import argparse
+import os
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fcgi_client  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["partial", "idle"])
+    ap.add_argument("sock")
+    ap.add_argument("--timeout", type=float, default=6.0)
+    args = ap.parse_args()
+    try:
+        sock = fcgi_client.connect(args.sock, args.timeout)
+    except OSError as e:
+        print("connect: %s" % e)
+        return 3
+    start = time.monotonic()
+    with sock:
+        if args.mode == "partial":
+            params = fcgi_client.encode_pairs([("SCRIPT_NAME", "/function/hello"),
+                                               ("REQUEST_METHOD", "GET")])
+            sock.sendall(fcgi_client.begin(1) + fcgi_client.record(fcgi_client.PARAMS, 1, params))
+        reader = fcgi_client.Reader(sock, start + args.timeout)
+        while reader.next() is not None:
+            pass
+        elapsed = time.monotonic() - start
+        print("%s after %.2f s" % ("closed" if reader.eof else "open", elapsed))
+        return 0 if reader.eof else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

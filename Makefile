@@ -56,10 +56,21 @@ bench: deps
 
 fuzz: deps
 	@mkdir -p $(BUILD)/fuzz
-	clang -g -O1 -std=c11 -D_GNU_SOURCE -Igatewayd -fsanitize=fuzzer,address,undefined \
-	    tests/fuzz/fuzz_fcgi.c gatewayd/fcgi.c -o $(BUILD)/fuzz/fuzz_fcgi
-	mkdir -p $(BUILD)/fuzz/corpus && cp tests/fuzz/corpus/fcgi/* $(BUILD)/fuzz/corpus/
-	$(BUILD)/fuzz/fuzz_fcgi -max_total_time=$${FUZZ_SECONDS:-60} -print_final_stats=1 $(BUILD)/fuzz/corpus
+	$(MAKE) $(BUILD)/fuzz/fuzz_fcgi $(BUILD)/fuzz/fuzz_journal
+	@set -e; for f in fcgi journal; do \
+	    mkdir -p $(BUILD)/fuzz/corpus-$$f && cp tests/fuzz/corpus/$$f/* $(BUILD)/fuzz/corpus-$$f/; \
+	    $(BUILD)/fuzz/fuzz_$$f -max_total_time=$${FUZZ_SECONDS:-60} -print_final_stats=1 \
+	        $(BUILD)/fuzz/corpus-$$f >$(BUILD)/fuzz/$$f.log 2>&1 || \
+	        { cat $(BUILD)/fuzz/$$f.log; exit 1; }; \
+	    echo "fuzz_$$f:"; tail -n 7 $(BUILD)/fuzz/$$f.log; done
+
+FUZZ_FLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -Igatewayd -fsanitize=fuzzer,address,undefined
+
+$(BUILD)/fuzz/fuzz_fcgi: tests/fuzz/fuzz_fcgi.c gatewayd/fcgi.c
+	clang $(FUZZ_FLAGS) $^ -o $@
+
+$(BUILD)/fuzz/fuzz_journal: tests/fuzz/fuzz_journal.c gatewayd/journal_codec.c
+	clang $(FUZZ_FLAGS) $^ -o $@
 
 $(CORE_LIB): $(CORE_OBJ)
 	rm -f $@

@@ -309,12 +309,20 @@ fcgi_params_lookup(const uint8_t *params, size_t len, struct fcgi_param *wanted,
 	size_t off = 0;
 	ssize_t n, pairs = 0;
 
-	for (size_t i = 0; i < count; i++)
+	/* Bit k set: some wanted name is k bytes long (k < 64); most pairs skip the loop. */
+	uint64_t lengths = 0;
+	for (size_t i = 0; i < count; i++) {
 		wanted[i].found = 0;
+		lengths |= wanted[i].name_len < 64 ? UINT64_C(1) << wanted[i].name_len : 0;
+	}
 	while (off < len) {
 		n = fcgi_nv_decode(params + off, len - off, &nv);
 		if (n <= 0)
 			return -1;
+		off += (size_t)n;
+		pairs++;
+		if (nv.name_len < 64 && !(lengths & (UINT64_C(1) << nv.name_len)))
+			continue;
 		for (size_t i = 0; i < count; i++) {
 			struct fcgi_param *w = &wanted[i];
 			if (!w->found && nv.name_len == w->name_len &&
@@ -324,8 +332,6 @@ fcgi_params_lookup(const uint8_t *params, size_t len, struct fcgi_param *wanted,
 				w->found = 1;
 			}
 		}
-		off += (size_t)n;
-		pairs++;
 	}
 	return pairs;
 }

@@ -127,15 +127,10 @@ static void cgi_slot_on_done(void *owner, int status)
 static void cgi_slot_on_timeout(struct ev_loop *loop, ev_timer *timer, int revents)
 {
 	struct worker *w = timer->data;
-	struct pool_job *job = w->job;
 	(void)loop;
 	(void)revents;
 
-	w->job = NULL;
-	if (job != NULL) {
-		job->worker = NULL;
-		job->ops->fail(job, POOL_ERR_TIMEOUT);
-	}
+	worker_fail_job(w, POOL_ERR_TIMEOUT);
 	cgi_signal(w->cgi, SIGKILL);
 }
 

@@ -79,6 +79,7 @@ void worker_run(struct worker *w, struct pool_job *job);
 void worker_close_connection(struct worker *w);
 void worker_retire(struct worker *w);
 void worker_forget(struct worker *w);
+void worker_fail_job(struct worker *w, enum pool_error error);
 void worker_set_state(struct worker *w, enum worker_state state);
 void worker_cancel_job(struct worker *w, struct pool_job *job);
 void worker_pause(struct worker *w);

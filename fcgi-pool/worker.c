@@ -353,15 +353,10 @@ void worker_retire(struct worker *w)
 static void worker_on_request_timeout(struct ev_loop *loop, ev_timer *timer, int revents)
 {
 	struct worker *w = timer->data;
-	struct pool_job *job = w->job;
 	(void)loop;
 	(void)revents;
 
-	w->job = NULL;
-	if (job != NULL) {
-		job->worker = NULL;
-		job->ops->fail(job, POOL_ERR_TIMEOUT);
-	}
+	worker_fail_job(w, POOL_ERR_TIMEOUT);
 	worker_close_connection(w);
 	worker_signal(w, SIGKILL);
 }
@@ -380,16 +375,22 @@ static void worker_on_spawn_timeout(struct ev_loop *loop, ev_timer *timer, int r
 	worker_signal(w, SIGKILL);
 }
 
-/* The worker broke the protocol: its job fails, the process is killed. */
-static void worker_fail_protocol(struct worker *w)
+/* Takes the running job (if any) off the worker and fails it with error. */
+void worker_fail_job(struct worker *w, enum pool_error error)
 {
 	struct pool_job *job = w->job;
 
 	w->job = NULL;
 	if (job != NULL) {
 		job->worker = NULL;
-		job->ops->fail(job, POOL_ERR_PROTOCOL);
+		job->ops->fail(job, error);
 	}
+}
+
+/* The worker broke the protocol: its job fails, the process is killed. */
+static void worker_fail_protocol(struct worker *w)
+{
+	worker_fail_job(w, POOL_ERR_PROTOCOL);
 	worker_close_connection(w);
 	worker_signal(w, SIGKILL);
 }

@@ -34,25 +34,13 @@ static const char *const fsync_names[] = {
 	[ASYNC_FSYNC_OFF] = "off",
 };
 
-#define NAME_COUNT(t) (sizeof(t) / sizeof((t)[0]))
-
-/* The index of value in names (count entries), or -1. */
-static int name_index(const char *const *names, size_t count, const char *value)
-{
-	size_t i;
-
-	for (i = 0; i < count; i++)
-		if (strcmp(value, names[i]) == 0)
-			return (int)i;
-	return -1;
-}
 
 /* async: off (default), on (when the request asks) or only (every request). */
 int config_key_async(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
 	struct function_conf *fn = target;
-	int i = name_index(async_names, NAME_COUNT(async_names), value);
+	int i = config_name_index(async_names, NAME_COUNT(async_names), value);
 
 	if (i < 0) {
 		config_key_error(cf, k->name, value, "must be off, on or only");
@@ -90,7 +78,7 @@ int config_key_async_fsync(struct conf_file *cf, const struct key_spec *k, void 
     const char *value)
 {
 	struct gateway_conf *conf = target;
-	int i = name_index(fsync_names, NAME_COUNT(fsync_names), value);
+	int i = config_name_index(fsync_names, NAME_COUNT(fsync_names), value);
 
 	if (i < 0) {
 		config_key_error(cf, k->name, value, "must be always, batch or off");

@@ -246,4 +246,10 @@ void config_async_section_end(struct conf_file *cf);
  */
 void config_async_load_end(struct loader *ld);
 
+/* Entries in a fixed array. */
+#define NAME_COUNT(t) (sizeof(t) / sizeof((t)[0]))
+
+/* The index of value in names (count entries), or -1: for keys taking one of a few words. */
+int config_name_index(const char *const *names, size_t count, const char *value);
+
 #endif /* GATEWAYD_CONFIG_INTERNAL_H */

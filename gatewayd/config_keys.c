@@ -835,3 +835,12 @@ int config_on_key(void *user, const char *section, const char *name, const char 
 	}
 	return 1;	/* errors are ours to report: inih's return is for syntax */
 }
+
+int config_name_index(const char *const *names, size_t count, const char *value)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (strcmp(value, names[i]) == 0)
+			return (int)i;
+	}
+	return -1;
+}

@@ -28,29 +28,18 @@ static const char *const mode_names[] = {
 	[FUNCTION_CGI] = "cgi",
 };
 
-#define NAME_COUNT(t) (sizeof(t) / sizeof((t)[0]))
 
 /* The message for a pool key that means nothing to a CGI function. */
 #define CGI_NO_SCALING "mode = cgi runs one process per request: pm.* scaling does not " \
 	"apply (pm.max_children caps concurrency)"
 
-/* The index of value in names (count entries), or -1. */
-static int name_index(const char *const *names, size_t count, const char *value)
-{
-	size_t i;
-
-	for (i = 0; i < count; i++)
-		if (strcmp(value, names[i]) == 0)
-			return (int)i;
-	return -1;
-}
 
 /* pm: static, dynamic or ondemand, as in PHP-FPM. */
 int config_key_pm(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
 	struct function_conf *fn = target;
-	int i = name_index(pm_names, NAME_COUNT(pm_names), value);
+	int i = config_name_index(pm_names, NAME_COUNT(pm_names), value);
 
 	if (i < 0) {
 		config_key_error(cf, k->name, value, "must be static, dynamic or ondemand");
@@ -65,7 +54,7 @@ int config_key_function_mode(struct conf_file *cf, const struct key_spec *k, voi
     const char *value)
 {
 	struct function_conf *fn = target;
-	int i = name_index(mode_names, NAME_COUNT(mode_names), value);
+	int i = config_name_index(mode_names, NAME_COUNT(mode_names), value);
 
 	if (i < 0) {
 		config_key_error(cf, k->name, value, "must be fastcgi or cgi");

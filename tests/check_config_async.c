@@ -6,17 +6,8 @@
  * to a mkdtemp() directory.
  */
 #include <check.h>
-#include <limits.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "config.h"
-
-#define FIXTURES "tests/config/"
+#include "config_check.h"
 
 /* The "only applies" message for each async.* key, and the missing journal's. */
 #define ONLY_ASYNC " only applies with async = on or only\n"
@@ -25,78 +16,14 @@
 /* A config a test adds lines to: [global] first, then one async function. */
 #define HEAD "[global]\nlisten = 127.0.0.1:9000\n"
 
-/* snprintf() that fails the test instead of cutting the text short. */
-static void __attribute__((format(printf, 3, 4)))
-format(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	ck_assert(n >= 0 && (size_t)n < len);
-}
-
-/* Loads path, which must succeed. */
-static struct gateway_conf *load_ok(const char *path)
-{
-	struct gateway_conf *conf = NULL;
-	char err[4096];
-	int rc = config_load(path, &conf, err, sizeof(err));
-
-	ck_assert_msg(rc == 0, "%s failed:\n%s", path, err);
-	ck_assert_ptr_nonnull(conf);
-	return conf;
-}
-
-/* Asserts that loading path fails with exactly the errors expected. */
-static void assert_errors(const char *path, const char *expected)
-{
-	struct gateway_conf *conf = (struct gateway_conf *)1;
-	char err[8192];
-
-	ck_assert_int_eq(config_load(path, &conf, err, sizeof(err)), -1);
-	ck_assert_ptr_null(conf);
-	ck_assert_str_eq(err, expected);
-}
-
-/* The absolute form of a fixture path, as the loader stores it. */
-static const char *fixture_abs(const char *rel, char *buf)
-{
-	char dir[PATH_MAX];
-
-	ck_assert_ptr_nonnull(realpath(FIXTURES, dir));
-	format(buf, PATH_MAX, "%s/%s", dir, rel);
-	return buf;
-}
-
 /*
- * Loads text written to main.ini in a new temporary directory, whose path
- * is left in dir (PATH_MAX) and the file's in path. Returns 0, or -1 with
- * err filled. The directory is removed, and anything else made in it.
+ * load_text_in() of a NUL-terminated text, in a directory that also holds
+ * an empty journal.d for async.journal to name; dir and path as there.
  */
-static int load_text(const char *text, char *err, size_t err_len, struct gateway_conf **conf,
-    char *dir, char *path)
+static int load_async(const char *text, char *err, size_t err_len,
+    struct gateway_conf **conf, char *dir, char *path)
 {
-	char tmpl[] = "/tmp/check_config_async.XXXXXX";
-	char sub[PATH_MAX];
-	FILE *fp;
-	int rc;
-
-	ck_assert_ptr_nonnull(mkdtemp(tmpl));
-	format(dir, PATH_MAX, "%s", tmpl);
-	format(sub, sizeof(sub), "%s/journal.d", dir);
-	ck_assert_int_eq(mkdir(sub, 0700), 0);	/* a directory for async.journal to name */
-	format(path, PATH_MAX, "%s/main.ini", dir);
-	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
-	ck_assert_int_ge(fputs(text, fp), 0);
-	ck_assert_int_eq(fclose(fp), 0);
-	rc = config_load(path, conf, err, err_len);
-	unlink(path);
-	rmdir(sub);
-	rmdir(dir);
-	return rc;
+	return load_text_in("journal.d", text, strlen(text), err, err_len, conf, dir, path);
 }
 
 /* A function without async keys: async = off, and every default. */
@@ -190,7 +117,7 @@ START_TEST(test_async_fsync)
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		format(text, sizeof(text), HEAD "%s[fn]\nexec = /bin/true\n", good[i].line);
-		ck_assert_msg(load_text(text, err, sizeof(err), &conf, dir, path) == 0, "%s: %s",
+		ck_assert_msg(load_async(text, err, sizeof(err), &conf, dir, path) == 0, "%s: %s",
 		    good[i].line, err);
 		ck_assert_int_eq(conf->async_fsync, good[i].fsync);
 		ck_assert_double_eq_tol(conf->async_fsync_interval, good[i].interval, 1e-12);
@@ -205,14 +132,14 @@ START_TEST(test_async_journal_path)
 	struct gateway_conf *conf;
 	char err[1024], dir[PATH_MAX], path[PATH_MAX], expected[PATH_MAX + 32];
 
-	ck_assert_msg(load_text(HEAD "async.journal = ./async.journal\n[fn]\nexec = /bin/true\n"
+	ck_assert_msg(load_async(HEAD "async.journal = ./async.journal\n[fn]\nexec = /bin/true\n"
 	    "async = on\n", err, sizeof(err), &conf, dir, path) == 0, "%s", err);
 	format(expected, sizeof(expected), "%s/async.journal", dir);	/* /tmp is no symlink here */
 	ck_assert_str_eq(conf->async_journal, expected);
 	ck_assert_int_eq(conf->functions[0].async, ASYNC_ON);
 	config_free(conf);
 
-	ck_assert_msg(load_text(HEAD "async.journal = /gatewayd.journal\n[fn]\nexec = /bin/true\n"
+	ck_assert_msg(load_async(HEAD "async.journal = /gatewayd.journal\n[fn]\nexec = /bin/true\n"
 	    "async = only\n", err, sizeof(err), &conf, dir, path) == 0, "%s", err);
 	ck_assert_str_eq(conf->async_journal, "/gatewayd.journal");
 	config_free(conf);
@@ -292,7 +219,7 @@ START_TEST(test_error_async_no_journal)
 	struct gateway_conf *conf;
 	char err[2048], dir[PATH_MAX], path[PATH_MAX], expected[2 * PATH_MAX + 256];
 
-	ck_assert_int_eq(load_text(HEAD "[a]\nexec = /bin/true\nasync = only\n"
+	ck_assert_int_eq(load_async(HEAD "[a]\nexec = /bin/true\nasync = only\n"
 	    "[b]\nexec = /bin/true\nasync = off\n"
 	    "[c]\nexec = /bin/true\n\nasync = on\nlog_level = loud\n",
 	    err, sizeof(err), &conf, dir, path), -1);
@@ -302,7 +229,7 @@ START_TEST(test_error_async_no_journal)
 	    "%s:12: async = on" NEEDS_JOURNAL, path, path, path);
 	ck_assert_str_eq(err, expected);
 
-	ck_assert_msg(load_text(HEAD "[b]\nexec = /bin/true\nasync = off\n", err, sizeof(err),
+	ck_assert_msg(load_async(HEAD "[b]\nexec = /bin/true\nasync = off\n", err, sizeof(err),
 	    &conf, dir, path) == 0, "%s", err);
 	ck_assert_ptr_null(conf->async_journal);
 	config_free(conf);
@@ -337,13 +264,13 @@ START_TEST(test_error_async_global)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		format(text, sizeof(text), HEAD "%s[fn]\nexec = /bin/true\n", bad[i][0]);
-		ck_assert_int_eq(load_text(text, err, sizeof(err), &conf, dir, path), -1);
+		ck_assert_int_eq(load_async(text, err, sizeof(err), &conf, dir, path), -1);
 		format(expected, sizeof(expected), "%s:3: %s\n", path, bad[i][1]);
 		ck_assert_str_eq(err, expected);
 	}
 
 	/* A journal that is a directory; refused, it sets off no "needs a journal". */
-	ck_assert_int_eq(load_text(HEAD "async.journal = journal.d\n[fn]\nexec = /bin/true\n"
+	ck_assert_int_eq(load_async(HEAD "async.journal = journal.d\n[fn]\nexec = /bin/true\n"
 	    "async = on\n", err, sizeof(err), &conf, dir, path), -1);
 	format(expected, sizeof(expected), "%s:3: async.journal = journal.d: %s/journal.d is a "
 	    "directory\n", path, dir);
@@ -371,11 +298,5 @@ static Suite *config_async_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_async_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return config_check_run(config_async_suite());
 }

@@ -102,6 +102,7 @@ gatewayd is running behind nginx on http://127.0.0.1:$PORT/ . Try:
   curl http://127.0.0.1:$PORT/function/php-hello
   curl --data-binary 'hi there' http://127.0.0.1:$PORT/function/echo
   curl 'http://127.0.0.1:$PORT/function/echo?show=params'
+  curl -i -H 'Prefer: respond-async' --data-binary hi http://127.0.0.1:$PORT/function/echo   # 202: follow its Location
 
 Config: $CONF (functions in conf/functions.d/). nginx: $NGINX_DIR.
 Press Ctrl-C to stop.

@@ -52,7 +52,21 @@
  *		 a request_timeout that hits during the sleep cuts a response
  *		 whose headers already went out
  *
- * A missing or unknown call, or a bad mb or ms, answers 400.
+ * and the async calls (tests/integration/test_4*.sh), which answer with a
+ * chosen status, fail on purpose, or leave a trace of each run:
+ *
+ *	status   &code=N (100..599): answers Status N, body "status: N"
+ *	flaky    &file=PATH&fail=N (0..99999)[&how=crash]: adds one to the
+ *		 counter in PATH (a decimal number, created at 0); while the
+ *		 new count is at most N, answers 500 "flaky: fail K of N" (or,
+ *		 with how=crash, kills itself by SIGKILL mid-request); then
+ *		 200 "flaky: ok after K runs"
+ *	crash    kills itself by SIGKILL mid-request, every time
+ *	trace    &file=PATH[&ms=N]: appends "GATEWAY_JOB_ID GATEWAY_JOB_ATTEMPT
+ *		 pid\n" (one write, O_APPEND) to PATH, sleeps N ms, answers
+ *		 200 "trace: ok ID ATTEMPT"
+ *
+ * A missing or unknown call, or a bad mb, ms, code, fail or file, answers 400.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -66,6 +80,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -318,6 +333,136 @@ static void sysprobe_slow(FCGX_Request *req, const char *qs, int stream)
 	    ms, (long)getpid());
 }
 
+/*
+ * call=status&code=N: answers with that status (a 1xx... 5xx the gateway
+ * reads from the Status: header), so tests can see what each one does.
+ */
+static void sysprobe_answer_status(FCGX_Request *req, const char *qs)
+{
+	unsigned long code;
+
+	if (sysprobe_number(qs, "code", 599, &code) < 0 || code < 100) {
+		sysprobe_status(req, "400 Bad Request", "status: code=N (100..599) required");
+		return;
+	}
+	FCGX_FPrintF(req->out, "Status: %lu\r\nContent-Type: text/plain\r\n\r\nstatus: %lu\n",
+	    code, code);
+}
+
+/* Dies mid-request, the way a crashing worker does (never returns). */
+static void sysprobe_die(FCGX_Request *req)
+{
+	FCGX_FFlush(req->out);
+	raise(SIGKILL);
+	_exit(137);	/* only if the signal could not be sent */
+}
+
+/*
+ * Copies the value of key= in qs into out (cap bytes with the NUL).
+ * Returns 0, or -1 when absent, empty or too long.
+ */
+static int sysprobe_string(const char *qs, const char *key, char *out, size_t cap)
+{
+	size_t len;
+	const char *v = sysprobe_param(qs, key, &len);
+
+	if (v == NULL || len == 0 || len >= cap)
+		return -1;
+	memcpy(out, v, len);
+	out[len] = '\0';
+	return 0;
+}
+
+/*
+ * Adds one to the decimal counter in path (missing: 0). Returns the new
+ * count, or -1 with errno. Not atomic across workers: tests that use it
+ * run one worker.
+ */
+static long sysprobe_count(const char *path)
+{
+	char text[32];
+	long count = 0;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, text, sizeof(text) - 1);
+	if (n > 0) {
+		text[n] = '\0';
+		count = strtol(text, NULL, 10);
+	}
+	count++;
+	n = snprintf(text, sizeof(text), "%ld\n", count);
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, text, (size_t)n, 0) != n) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return count;
+}
+
+/* call=flaky&file=PATH&fail=N[&how=crash]: fails the first N runs. */
+static void sysprobe_flaky(FCGX_Request *req, const char *qs)
+{
+	char path[PATH_MAX], how[16];
+	unsigned long fail;
+	long count;
+
+	if (sysprobe_string(qs, "file", path, sizeof(path)) < 0 ||
+	    sysprobe_number(qs, "fail", 99999, &fail) < 0) {
+		sysprobe_status(req, "400 Bad Request", "flaky: file=PATH&fail=N required");
+		return;
+	}
+	if (sysprobe_string(qs, "how", how, sizeof(how)) < 0)
+		how[0] = '\0';
+	if ((count = sysprobe_count(path)) < 0) {
+		FCGX_FPrintF(req->out, "Status: 400 Bad Request\r\nContent-Type: text/plain\r\n\r\n"
+		    "flaky: %s: %s\n", path, strerror(errno));
+		return;
+	}
+	if ((unsigned long)count > fail) {
+		FCGX_FPrintF(req->out, "Content-Type: text/plain\r\n\r\nflaky: ok after %ld runs\n",
+		    count);
+		return;
+	}
+	if (strcmp(how, "crash") == 0)
+		sysprobe_die(req);
+	FCGX_FPrintF(req->out, "Status: 500 Internal Server Error\r\nContent-Type: text/plain\r\n"
+	    "\r\nflaky: fail %ld of %lu\n", count, fail);
+}
+
+/* call=trace&file=PATH[&ms=N]: one line per run, for counting executions. */
+static void sysprobe_trace(FCGX_Request *req, const char *qs)
+{
+	const char *id = FCGX_GetParam("GATEWAY_JOB_ID", req->envp);
+	const char *attempt = FCGX_GetParam("GATEWAY_JOB_ATTEMPT", req->envp);
+	char path[PATH_MAX], line[128];
+	unsigned long ms = 0;
+	int fd, n;
+
+	if (sysprobe_string(qs, "file", path, sizeof(path)) < 0 ||
+	    (sysprobe_param(qs, "ms", &(size_t){ 0 }) != NULL &&
+		sysprobe_number(qs, "ms", SYSPROBE_MAX_MS, &ms) < 0)) {
+		sysprobe_status(req, "400 Bad Request", "trace: file=PATH[&ms=N] required");
+		return;
+	}
+	id = id != NULL ? id : "-";
+	attempt = attempt != NULL ? attempt : "-";
+	n = snprintf(line, sizeof(line), "%.40s %.10s %ld\n", id, attempt, (long)getpid());
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, line, (size_t)n) != n) {
+		FCGX_FPrintF(req->out, "Status: 400 Bad Request\r\nContent-Type: text/plain\r\n\r\n"
+		    "trace: %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
+	sysprobe_sleep_ms(ms);
+	FCGX_FPrintF(req->out, "Content-Type: text/plain\r\n\r\ntrace: ok %s %s\n", id, attempt);
+}
+
 /* call=whoami: real ids, supplementary groups and working directory. */
 static void sysprobe_whoami(FCGX_Request *req)
 {
@@ -420,6 +565,14 @@ static void sysprobe_handle(FCGX_Request *req)
 		sysprobe_env(req);
 	} else if (len == 3 && strncmp(name, "net", 3) == 0) {
 		sysprobe_net(req);
+	} else if (len == 6 && strncmp(name, "status", 6) == 0) {
+		sysprobe_answer_status(req, qs);
+	} else if (len == 5 && strncmp(name, "flaky", 5) == 0) {
+		sysprobe_flaky(req, qs);
+	} else if (len == 5 && strncmp(name, "crash", 5) == 0) {
+		sysprobe_die(req);
+	} else if (len == 5 && strncmp(name, "trace", 5) == 0) {
+		sysprobe_trace(req, qs);
 	} else if (len == 3 && strncmp(name, "pid", 3) == 0) {
 		FCGX_FPrintF(req->out, "Content-Type: text/plain\r\n\r\npid=%ld\n", (long)getpid());
 	} else {

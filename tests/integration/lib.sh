@@ -432,3 +432,84 @@ wrk_check() {
 	fi
 	echo "$2: $WRK_REQUESTS requests, $(sed -n 's/^Requests\/sec: *//p' "$1") requests/s"
 }
+
+# ------------------------------------------------------------ async helpers
+# Used by test_4*.sh (async jobs: 202, the job API, the journal).
+
+GW_JOURNAL=$T/async.journal	# the journal the async tests configure
+JOB_ID=""			# the id of the last job accepted by async_submit
+JOB_STATE=""			# state of the last job_get ("" when 404)
+JOB_ATTEMPTS=""			# its attempts
+JOB_STATUS=""			# its status (a number, or null)
+
+# async_flood ARGS...: tests/integration/async_flood.py (see its header).
+async_flood() {
+	python3 "$REPO/tests/integration/async_flood.py" "$@"
+}
+
+# json_str NAME [FILE]: the string value of "NAME":"..." in FILE ($BODY).
+json_str() {
+	sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "${2:-$BODY}"
+}
+
+# json_num NAME [FILE]: the bare value of "NAME":VALUE (number, null, bool).
+json_num() {
+	sed -n "s/.*\"$1\":\\([0-9a-z]*\\)[,}].*/\\1/p" "${2:-$BODY}"
+}
+
+# async_submit PATH [curl args...]: a request expected to be accepted as a
+# job: asserts 202, a Location of /_gateway/jobs/<32 hex> and a JSON body
+# with the same id and state "queued"; sets JOB_ID.
+async_submit() {
+	local location
+	http_get "$@"
+	assert_status 202
+	JOB_ID=$(json_str id)
+	[[ $JOB_ID =~ ^[0-9a-f]{32}$ ]] || fail "$1: no 32-hex id in the 202 body '$(_show <"$BODY")'"
+	assert_header Location "/_gateway/jobs/$JOB_ID"
+	location=$(json_str location)
+	assert_eq "/_gateway/jobs/$JOB_ID" "$location" "$1: location in the 202 body"
+	assert_eq queued "$(json_str state)" "$1: state in the 202 body"
+}
+
+# job_get ID: GET /_gateway/jobs/ID; sets JOB_STATE, JOB_ATTEMPTS and
+# JOB_STATUS from a 200 (all empty on any other status).
+# shellcheck disable=SC2034 # JOB_STATUS is for the tests that source this
+job_get() {
+	http_get "/_gateway/jobs/$1"
+	JOB_STATE="" JOB_ATTEMPTS="" JOB_STATUS=""
+	[ "$HTTP_STATUS" = 200 ] || return 0
+	JOB_STATE=$(json_str state)
+	JOB_ATTEMPTS=$(json_num attempts)
+	JOB_STATUS=$(json_num status)
+}
+
+# job_wait ID SECONDS: polls the job (every 50 ms) until it is succeeded or
+# failed; fails the test if it is not within SECONDS, or answers 404.
+job_wait() {
+	local i
+	for ((i = 0; i < $2 * 20; i++)); do
+		job_get "$1"
+		[ "$HTTP_STATUS" = 200 ] ||
+			fail "job $1: GET answered $HTTP_STATUS while waiting for it to finish (body '$(_show <"$BODY")')"
+		case $JOB_STATE in
+		succeeded | failed) return 0 ;;
+		esac
+		sleep 0.05
+	done
+	fail "job $1 not finished within $2 s (state $JOB_STATE, attempts $JOB_ATTEMPTS)"
+}
+
+# gw_kill9: kill -9 of gatewayd (its workers die with it, by their parent-
+# death signal); waits until it is gone. The next gw_start starts it anew.
+gw_kill9() {
+	[ -n "$GW_PID" ] || return 0
+	kill -KILL "$GW_PID" 2>/dev/null
+	wait "$GW_PID" 2>/dev/null
+	GW_PID=""
+}
+
+# journal_size: bytes in $GW_JOURNAL (0 when it does not exist).
+journal_size() {
+	stat -c %s "$GW_JOURNAL" 2>/dev/null || echo 0
+}

@@ -18,17 +18,34 @@
 #                             profile): what the filter costs per request
 #   gw-php                    gatewayd with 4 php-cgi workers on hello.php:
 #                             gatewayd vs php-fpm on equal work
+#   gw-cgi, fcgiwrap          functions/hello-cgi.sh run as CGI, a process per
+#                             request: gatewayd's mode = cgi (4 at most) vs
+#                             nginx -> fcgiwrap -c 4 (and fcgiwrap-close: its
+#                             own 4, no upstream keepalive)
 #
-# Then a "cold start" section: BUILD_DIR/spawn_time (tests/bench/spawn_time.c,
-# built here if missing or out of date) times spawning one hello worker up to
-# its first response, under seccomp off, default and strict.
+# Then three sections after the load:
+#   cold start   BUILD_DIR/spawn_time (tests/bench/spawn_time.c, built here
+#                if missing or out of date) times spawning one hello worker
+#                up to its first response, under seccomp off, default, strict
+#   ondemand     one curl through nginx to [hellondemand] (pm = ondemand,
+#                idle timeout 1s) each time it has no worker left, next to
+#                curls to the static [hello]
+#   async        a second gatewayd with [helloasync] (async = on), restarted
+#                per async.fsync policy: 10,000 jobs accepted by
+#                tests/bench/async_flood.py and the time until all ran, then
+#                wrk -H 'X-Async: true' for the 202s per second
 #
 # See docs/bench.md for what the numbers mean. Environment:
 #   BENCH_SECONDS  seconds per measurement (10)     BENCH_ROUNDS  rounds (2)
 #   BENCH_WARMUP   warm-up seconds per path (2)     BENCH_KEEP_TMP=1 keep logs
 #   BENCH_PATHS    paths to run, in order ("direct direct-close gw gw-off gw-strict
-#                  gw-php php php-close"; every gw path has a -close twin too)
+#                  gw-php php php-close gw-cgi fcgiwrap fcgiwrap-close"; every
+#                  gw path has a -close twin too)
 #   SPAWN_N        cold starts per seccomp profile (100); 0 skips the section
+#   ONDEMAND_N     ondemand cold starts (20); 0 skips the section
+#   ASYNC_N        jobs of the async drain (10000); 0 skips the async section
+#   ASYNC_SECONDS  seconds of wrk per async.fsync policy (5)
+#   ASYNC_POLICIES async.fsync policies, in order ("always batch off")
 #
 # Exit status: 0 when every path answered only 2xx without socket errors
 # (whether or not the targets were met), 1 when any request failed, 2 when
@@ -45,10 +62,23 @@ BUILD=$(cd "$1" 2>/dev/null && pwd) || bench_die "build directory '$1' does not 
 DURATION=${BENCH_SECONDS:-10}
 ROUNDS=${BENCH_ROUNDS:-2}
 WARMUP=${BENCH_WARMUP:-2}
-read -r -a PATHS <<<"${BENCH_PATHS:-direct direct-close gw gw-off gw-strict gw-php php php-close}"
+read -r -a PATHS <<<"${BENCH_PATHS:-direct direct-close gw gw-off gw-strict gw-php php php-close gw-cgi fcgiwrap fcgiwrap-close}"
 SPAWN_N=${SPAWN_N:-100}
+ONDEMAND_N=${ONDEMAND_N:-20}
+ASYNC_N=${ASYNC_N:-10000}
+ASYNC_SECONDS=${ASYNC_SECONDS:-5}
+read -r -a ASYNC_POLICIES <<<"${ASYNC_POLICIES:-always batch off}"
 CONNS=16
-case $DURATION$ROUNDS$WARMUP$SPAWN_N in *[!0-9]*) bench_die "BENCH_SECONDS, BENCH_ROUNDS, BENCH_WARMUP and SPAWN_N must be integers" ;; esac
+case $DURATION$ROUNDS$WARMUP$SPAWN_N$ONDEMAND_N$ASYNC_N$ASYNC_SECONDS in
+*[!0-9]*) bench_die "BENCH_SECONDS, BENCH_ROUNDS, BENCH_WARMUP, SPAWN_N, ONDEMAND_N, ASYNC_N and ASYNC_SECONDS must be integers" ;;
+esac
+for p in "${ASYNC_POLICIES[@]}"; do
+	case $p in always | batch | off) ;; *) bench_die "unknown async.fsync policy '$p' in ASYNC_POLICIES" ;; esac
+done
+if [ "$ASYNC_N" -gt 0 ]; then
+	command -v python3 >/dev/null 2>&1 || bench_die "python3 is not installed (the async section needs it; ASYNC_N=0 skips it)"
+	[ "$ASYNC_SECONDS" -ge 1 ] || bench_die "ASYNC_SECONDS must be >= 1"
+fi
 if [ "$ROUNDS" -lt 1 ] || [ "$DURATION" -lt 1 ]; then bench_die "BENCH_SECONDS and BENCH_ROUNDS must be >= 1"; fi
 
 bench_init
@@ -75,6 +105,7 @@ for p in "${PATHS[@]}"; do
 	case $p in
 	direct | direct-close | php | php-close) ;;
 	gw | gw-close | gw-off | gw-off-close | gw-strict | gw-strict-close | gw-php | gw-php-close) ;;
+	gw-cgi | gw-cgi-close | fcgiwrap | fcgiwrap-close) ;;
 	*) bench_die "unknown path '$p' in BENCH_PATHS" ;;
 	esac
 done
@@ -103,11 +134,20 @@ fi
 # ---- back ends --------------------------------------------------------------
 has_path direct && start_direct "$HELLO" direct
 has_path direct-close && start_direct "$HELLO" direct-close
+has_path fcgiwrap && start_fcgiwrap fcgiwrap
+has_path fcgiwrap-close && start_fcgiwrap fcgiwrap-close
+CGI_SCRIPT=$(cgi_script)
+if needs gw-cgi || needs fcgiwrap; then
+	[ -x "$CGI_SCRIPT" ] || bench_die "$CGI_SCRIPT is missing or not executable"
+fi
+# [hellocgi] and [hellondemand] in gatewayd's config, when used.
+needs gw-cgi && GW_CGI_SCRIPT=$CGI_SCRIPT
+[ "$ONDEMAND_N" -gt 0 ] && GW_ONDEMAND=1
 # [hellooff] and [hellostrict] in gatewayd's config, for the paths that use them.
 GW_SECCOMP_VARIANTS=""
 needs gw-off && GW_SECCOMP_VARIANTS+=" off"
 needs gw-strict && GW_SECCOMP_VARIANTS+=" strict"
-if needs gw; then
+if needs gw || [ "$ONDEMAND_N" -gt 0 ]; then
 	if needs gw-php; then
 		GW_PHP_CGI=$(command -v php-cgi || true)
 		if [ -z "$GW_PHP_CGI" ]; then
@@ -140,6 +180,7 @@ path_log() {
 	direct*) echo "$TMP/spawn-fcgi.log" ;;
 	gw*) echo "$TMP/gatewayd.log" ;;
 	php*) echo "$TMP/php-fpm.log" ;;
+	fcgiwrap*) echo "$TMP/fcgiwrap.log" ;;
 	esac
 }
 
@@ -209,11 +250,11 @@ cpu_ticks() {
 pool_pids() {
 	local pid
 	for pid in $(pgrep -P "$GW_PID" 2>/dev/null); do
-		tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "BENCH_POOL=$1" && echo "$pid"
+		tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "BENCH_POOL=$1" && echo "$pid"
 	done
 	return 0
 }
-path_pool() {	# path_pool PATH: the gatewayd function behind a gw path
+path_pool() {	# path_pool PATH: the gatewayd function behind a gw path (none for CGI)
 	case ${1%-close} in
 	gw) echo hello ;;
 	gw-off) echo hellooff ;;
@@ -238,7 +279,8 @@ measure() {	# measure PATH ROUND
 	local p=$1 r=$2 out="$TMP/wrk-$1-$2.txt" res c0=0 c1 w0=0 w1 wpids=() pid
 	if [[ $p == gw* ]]; then
 		c0=$(cpu_ticks "$GW_PID")
-		read -r -a wpids <<<"$(pool_pids "$(path_pool "$p")" | tr '\n' ' ')"
+		# (gw-cgi has no pool: its processes live one request each.)
+		[ -n "$(path_pool "$p")" ] && read -r -a wpids <<<"$(pool_pids "$(path_pool "$p")" | tr '\n' ' ')"
 		w0=$(pool_ticks "${wpids[@]}")
 	fi
 	run_wrk "$p" "$DURATION" "$out"
@@ -335,6 +377,11 @@ for p in "${PATHS[@]}"; do
 done
 for p in "${PATHS[@]}"; do
 	[ -n "${B_CPU[$p]:-}" ] || continue
+	if [ -z "$(path_pool "$p")" ]; then
+		printf 'CPU (user+sys) per request on %-13s gatewayd %6s us   (CGI: forks a process per request)\n' \
+			"$p:" "${B_CPU[$p]}"
+		continue
+	fi
 	printf 'CPU (user+sys) per request on %-13s gatewayd %6s us   its 4 workers %6s us\n' \
 		"$p:" "${B_CPU[$p]}" "${B_WCPU[$p]:--}"
 done
@@ -392,6 +439,31 @@ if { has_path php || has_path php-close; } && { has_path gw || has_path gw-php; 
 		"$(ratio "${B_RPS[gw-php]:-}" "${B_RPS[php]:-}")" "$(ratio "${B_RPS[gw-php]:-}" "${B_RPS[php-close]:-}")"
 fi
 
+if { has_path gw-cgi || has_path gw-cgi-close; } && { has_path fcgiwrap || has_path fcgiwrap-close; }; then
+	# The same CGI script, a process per request either way; judged, like
+	# the direct paths, against the stronger fcgiwrap figure that ran.
+	best_fw_rps="" best_fw_p99=""
+	for p in fcgiwrap fcgiwrap-close; do
+		[ -n "${B_RPS[$p]:-}" ] || continue
+		if [ -z "$best_fw_rps" ] || awk -v a="${B_RPS[$p]}" -v b="$best_fw_rps" 'BEGIN { exit !(a > b) }'; then
+			best_fw_rps=${B_RPS[$p]}
+		fi
+		if [ -z "$best_fw_p99" ] || awk -v a="${B_P99[$p]}" -v b="$best_fw_p99" 'BEGIN { exit !(a < b) }'; then
+			best_fw_p99=${B_P99[$p]}
+		fi
+	done
+	cgi_path="gw-cgi"
+	has_path gw-cgi || cgi_path="gw-cgi-close"
+	c_ratio=$(ratio "${B_RPS[$cgi_path]:-}" "$best_fw_rps")
+	printf '%-34s %9s %14s %10s\n' "" "vs fcgiwrap" "vs fcgiwrap-cl" "vs best"
+	printf '%-34s %9s %14s %10s   target >= 1.00  %s\n' "$cgi_path/fcgiwrap throughput" \
+		"$(ratio "${B_RPS[$cgi_path]:-}" "${B_RPS[fcgiwrap]:-}")" "$(ratio "${B_RPS[$cgi_path]:-}" "${B_RPS[fcgiwrap-close]:-}")" \
+		"$c_ratio" "$(verdict "$c_ratio" ">=" 1.0)"
+	printf '%-34s %9s %14s %10s   (informational)\n' "$cgi_path/fcgiwrap p99 latency" \
+		"$(ratio "${B_P99[$cgi_path]:-}" "${B_P99[fcgiwrap]:-}")" "$(ratio "${B_P99[$cgi_path]:-}" "${B_P99[fcgiwrap-close]:-}")" \
+		"$(ratio "${B_P99[$cgi_path]:-}" "$best_fw_p99")"
+fi
+
 # ---- cold start ---------------------------------------------------------------
 # After the load, on an otherwise idle machine (nginx and gatewayd wait).
 if [ "$SPAWN_N" -gt 0 ]; then
@@ -407,6 +479,157 @@ if [ "$SPAWN_N" -gt 0 ]; then
 	fi
 fi
 
+# quantiles FILE: "median p90 min max" of the numbers in FILE, one a line
+# (nearest rank, as spawn_time does); "- - - -" when it is empty.
+quantiles() {
+	sort -n "$1" | awk '
+	{ v[NR] = $1 }
+	END {
+		if (NR == 0) { print "- - - -"; exit }
+		m = int((NR * 50 + 99) / 100); p = int((NR * 90 + 99) / 100)
+		printf "%.3f %.3f %.3f %.3f\n", v[m], v[p], v[1], v[NR]
+	}'
+}
+
+# timed_get NAME URL OUTFILE [CURL ARGS...]: one curl; appends its total time
+# in ms to OUTFILE when it answered 200 "hello, world", else reports the
+# failure and sets FAILED.
+timed_get() {
+	local name=$1 url=$2 out=$3 res code secs
+	shift 3
+	res=$(curl -s -m 10 -o "$TMP/timed-$name.body" -w '%{http_code} %{time_total}' "$@" "$url" 2>/dev/null) ||
+		res="curl-failed 0"
+	read -r code secs <<<"$res"
+	if [ "$code" != 200 ] || [ "$(cat "$TMP/timed-$name.body" 2>/dev/null)" != "hello, world" ]; then
+		bench_log "$name: $url answered HTTP $code"
+		FAILED=1
+		return 1
+	fi
+	awk -v s="$secs" 'BEGIN { printf "%.3f\n", s * 1000 }' >>"$out"
+}
+
+# ---- ondemand cold start ------------------------------------------------------
+# [hellondemand] (pm = ondemand, pm.process_idle_timeout = 1s) in the same
+# gatewayd: ONDEMAND_N times, wait until it has no worker left, then one curl
+# through nginx (that request waits for a fork, an exec and the worker's
+# start-up), one more right after it (now warm) and one to the static [hello].
+if [ "$ONDEMAND_N" -gt 0 ] && [ -n "$GW_PID" ]; then
+	od_cold=$TMP/ondemand-cold.ms od_warm=$TMP/ondemand-warm.ms od_static=$TMP/ondemand-static.ms
+	: >"$od_cold"
+	: >"$od_warm"
+	: >"$od_static"
+	od_waits=0
+	bench_log "ondemand: $ONDEMAND_N cold requests to [hellondemand], each after its last worker was stopped (1s idle)"
+	for ((i = 1; i <= ONDEMAND_N; i++)); do
+		# At most 10 s for the idle worker to go (1 s idle + gatewayd's 1 s tick).
+		for ((w = 0; w < 200; w++)); do
+			[ -z "$(pool_pids hellondemand)" ] && break
+			sleep 0.05
+		done
+		if [ -n "$(pool_pids hellondemand)" ]; then
+			bench_log "ondemand: [hellondemand] still has a worker after 10 s idle (pm.process_idle_timeout = 1s); stopping the section"
+			break
+		fi
+		od_waits=$((od_waits + w))
+		timed_get gw-ondemand "$BASE/gw-ondemand/" "$od_cold" || break
+		timed_get gw-ondemand "$BASE/gw-ondemand/" "$od_warm" || break
+		timed_get gw "$BASE/gw/" "$od_static" || break
+	done
+	echo
+	echo "ondemand cold start: one curl through nginx to [hellondemand] (pm = ondemand, idle timeout 1s)"
+	echo "once it has no worker left, $(wc -l <"$od_cold") times; curl's time_total in ms"
+	printf '%-40s %8s %8s %8s %8s\n' request median p90 min max
+	read -r c50 c90 cmin cmax <<<"$(quantiles "$od_cold")"
+	read -r w50 w90 wmin wmax <<<"$(quantiles "$od_warm")"
+	read -r s50 s90 smin smax <<<"$(quantiles "$od_static")"
+	printf '%-40s %8s %8s %8s %8s\n' "gw-ondemand, no worker (cold)" "$c50" "$c90" "$cmin" "$cmax"
+	printf '%-40s %8s %8s %8s %8s\n' "gw-ondemand, right after (warm)" "$w50" "$w90" "$wmin" "$wmax"
+	printf '%-40s %8s %8s %8s %8s\n' "gw, static pool (warm)" "$s50" "$s90" "$smin" "$smax"
+	printf '%-40s %8s %8s   (cold - static: the start-up a request waited for)\n' "difference cold - static" \
+		"$(awk -v a="$c50" -v b="$s50" 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.3f", a - b }')" \
+		"$(awk -v a="$c90" -v b="$s90" 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.3f", a - b }')"
+	echo "(waited on average $(awk -v w="$od_waits" -v n="$(wc -l <"$od_cold")" 'BEGIN { printf "%.2f", n ? w * 0.05 / n : 0 }') s per cold request for the idle worker to be stopped)"
+fi
+
+# ---- async --------------------------------------------------------------------
+# A second gatewayd (TMP/gwa.sock, nginx's /gw-async/) with [helloasync]:
+# a static pool of 4 hello, async = on, async.queue_size = 1000000, and its
+# journal in TMP/async. Per async.fsync policy, a fresh gatewayd and a fresh
+# journal: first ASYNC_N jobs through tests/bench/async_flood.py (straight
+# to the socket: accept them all, then wait until every one has run), then
+# ASYNC_SECONDS of wrk with X-Async: true through nginx (202s per second).
+if [ "$ASYNC_N" -gt 0 ]; then
+	mkdir -p "$TMP/async"
+	declare -A A_RPS A_P50 A_P99 A_ACC A_DRAIN A_TAIL
+	for pol in "${ASYNC_POLICIES[@]}"; do
+		rm -f "$TMP/async/journal" "$TMP/async/journal.tmp"
+		if ! start_gatewayd_async "$BUILD/gatewayd" "$HELLO" "$pol" "$TMP/async/journal"; then
+			FAILED=1
+			continue
+		fi
+		check_path gw-async "$BASE/gw-async/" "$TMP/gatewayd-async.log"
+		bench_log "async.fsync = $pol: $ASYNC_N jobs through tests/bench/async_flood.py"
+		if python3 "$ROOT/tests/bench/async_flood.py" "$TMP/gwa.sock" --function helloasync \
+			-n "$ASYNC_N" --timeout 120 >"$TMP/async-flood-$pol.txt" 2>&1; then
+			A_ACC[$pol]=$(sed -n 's/.* accept_s=\([0-9.]*\).*/\1/p' "$TMP/async-flood-$pol.txt")
+			A_DRAIN[$pol]=$(sed -n 's/.* drain_s=\([0-9.]*\).*/\1/p' "$TMP/async-flood-$pol.txt")
+			A_TAIL[$pol]=$(sed -n 's/.* tail_s=\([0-9.]*\).*/\1/p' "$TMP/async-flood-$pol.txt")
+		else
+			bench_log "async.fsync = $pol: not every job was accepted and run:"
+			sed 's/^/  | /' "$TMP/async-flood-$pol.txt" >&2
+			FAILED=1
+		fi
+		out=$TMP/wrk-gw-async-$pol.txt
+		bench_log "async.fsync = $pol: wrk -H 'X-Async: true' for ${ASYNC_SECONDS}s"
+		wrk -t1 -c"$CONNS" -d"${ASYNC_SECONDS}s" --timeout 10s --latency -H 'X-Async: true' \
+			"$BASE/gw-async/" >"$out" 2>&1 || true
+		if res=$(parse_wrk "$out"); then
+			read -r rps p50 p99 non sock _ <<<"$res"
+			A_RPS[$pol]=$rps A_P50[$pol]=$p50 A_P99[$pol]=$p99
+			if [ "$non" -ne 0 ] || [ "$sock" -ne 0 ]; then
+				bench_log "async.fsync = $pol: $non answers other than 2xx, $sock socket errors"
+				FAILED=1
+			fi
+		else
+			bench_log "could not parse wrk's output for gw-async ($pol):"
+			sed 's/^/  | /' "$out" >&2
+			FAILED=1
+		fi
+		if ! pid_alive "$GWA_PID"; then
+			bench_log "the async gatewayd (async.fsync = $pol) died"
+			bench_tail "$TMP/gatewayd-async.log"
+			FAILED=1
+		fi
+		stop_gatewayd_async
+	done
+	echo
+	echo "async: [helloasync] (static pool of 4 hello, async = on) in its own gatewayd, restarted per"
+	echo "async.fsync policy; accepts: wrk -t1 -c$CONNS -d${ASYNC_SECONDS}s -H 'X-Async: true' through nginx (202s);"
+	echo "flood: $ASYNC_N jobs over one kept FastCGI connection, 32 in flight (tests/bench/async_flood.py):"
+	echo "accept s = until the last 202; drain s = first accept to last job finished (gatewayd's"
+	echo "timestamps); tail s = last accept to last job finished; jobs/s = $ASYNC_N / drain s"
+	printf '%-8s %10s %9s %9s %10s %9s %9s %9s\n' policy "accepts/s" "p50 ms" "p99 ms" "accept s" "drain s" "tail s" "jobs/s"
+	for pol in "${ASYNC_POLICIES[@]}"; do
+		printf '%-8s %10s %9s %9s %10s %9s %9s %9s\n' "$pol" \
+			"$(awk -v v="${A_RPS[$pol]:-}" 'BEGIN { if (v == "") print "-"; else printf "%.0f", v }')" \
+			"${A_P50[$pol]:--}" "${A_P99[$pol]:--}" "${A_ACC[$pol]:--}" "${A_DRAIN[$pol]:--}" "${A_TAIL[$pol]:--}" \
+			"$(awk -v d="${A_DRAIN[$pol]:-}" -v n="$ASYNC_N" 'BEGIN { if (d == "" || d <= 0) print "-"; else printf "%.0f", n / d }')"
+	done
+	echo "the journal's file system (where fsync goes; tmpfs would make it nearly free):"
+	df -T "$TMP/async" | sed 's/^/  /'
+	if has_path gw; then
+		printf '%-34s %9s\n' "" "vs gw"
+		for pol in "${ASYNC_POLICIES[@]}"; do
+			a_ratio=$(ratio "${A_RPS[$pol]:-}" "${B_RPS[gw]:-}")
+			if [ "$pol" = batch ]; then
+				printf '%-34s %9s   target >= 1.00  %s\n' "async accepts/s ($pol) / gw req/s" "$a_ratio" "$(verdict "$a_ratio" ">=" 1.0)"
+			else
+				printf '%-34s %9s   (informational)\n' "async accepts/s ($pol) / gw req/s" "$a_ratio"
+			fi
+		done
+	fi
+fi
+
 if [ -n "$GW_PID" ]; then
 	if ! pid_alive "$GW_PID"; then
 		bench_log "gatewayd exited during the benchmark"
@@ -417,6 +640,11 @@ if [ -n "$GW_PID" ]; then
 		echo "gatewayd wrote $(wc -l <"$TMP/gatewayd.log") log line(s) at log_level = warn; the last ones:"
 		tail -n 5 "$TMP/gatewayd.log" | sed 's/^/  | /'
 	fi
+fi
+if [ -s "$TMP/gatewayd-async.log" ]; then
+	echo
+	echo "the async gatewayd wrote $(wc -l <"$TMP/gatewayd-async.log") log line(s) at log_level = warn; the last ones:"
+	tail -n 5 "$TMP/gatewayd-async.log" | sed 's/^/  | /'
 fi
 echo
 if [ "$FAILED" -ne 0 ]; then

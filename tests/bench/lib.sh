@@ -11,11 +11,12 @@
 # Callers set ROOT (repository root, absolute) and BUILD (build directory,
 # absolute) and call bench_init first.
 
-BENCH_PIDS=()		# other children we started (php-fpm, strace...), in start order; nginx and gatewayd are NGINX_PID and GW_PID
+BENCH_PIDS=()		# other children we started (php-fpm, fcgiwrap, strace...), in start order; nginx and the gatewayds are NGINX_PID, GW_PID and GWA_PID
 BENCH_EXTRA_PIDS=()	# PIDs we did not fork ourselves but must stop (spawn-fcgi children, gatewayd workers)
 BENCH_PORT=""
 TMP=""
 GW_PID=""
+GWA_PID=""		# the async section's own gatewayd (start_gatewayd_async)
 NGINX_PID=""
 PHP_PID=""
 IS_ROOT=0
@@ -97,19 +98,30 @@ stop_child() {
 	wait "$pid" 2>/dev/null || true
 }
 
-# stop_gatewayd: stops gatewayd, then any worker it left behind.
-stop_gatewayd() {
-	local pid workers=()
-	[ -n "$GW_PID" ] || return 0
-	if pid_alive "$GW_PID"; then
-		for pid in $(pgrep -P "$GW_PID" 2>/dev/null); do workers+=("$pid"); done
+# stop_gw_pid PID: stops that gatewayd, then any worker it left behind.
+stop_gw_pid() {
+	local gw=$1 pid workers=()
+	[ -n "$gw" ] || return 0
+	if pid_alive "$gw"; then
+		for pid in $(pgrep -P "$gw" 2>/dev/null); do workers+=("$pid"); done
 	fi
-	stop_child "$GW_PID" 10
+	stop_child "$gw" 10
 	for pid in "${workers[@]}"; do
 		pid_alive "$pid" && bench_log "gatewayd worker $pid still alive after gatewayd exited, stopping it"
 	done
 	stop_pids 2 "${workers[@]}"
+}
+
+# stop_gatewayd: stops gatewayd (GW_PID), then any worker it left behind.
+stop_gatewayd() {
+	stop_gw_pid "$GW_PID"
 	GW_PID=""
+}
+
+# stop_gatewayd_async: the same for the async section's gatewayd (GWA_PID).
+stop_gatewayd_async() {
+	stop_gw_pid "$GWA_PID"
+	GWA_PID=""
 }
 
 bench_cleanup() {
@@ -119,6 +131,7 @@ bench_cleanup() {
 	# workers it leaves behind), then the other back ends.
 	if [ -n "$NGINX_PID" ]; then stop_child "$NGINX_PID" 5; NGINX_PID=""; fi
 	stop_gatewayd
+	stop_gatewayd_async
 	for ((i = ${#BENCH_PIDS[@]} - 1; i >= 0; i--)); do
 		stop_child "${BENCH_PIDS[i]}" 5
 	done
@@ -171,13 +184,22 @@ fastcgi_param REDIRECT_STATUS   200;
 EOF
 }
 
+# The CGI script of the gw-cgi and fcgiwrap paths (both run the same file).
+cgi_script() {
+	echo "${BENCH_CGI_SCRIPT:-$ROOT/functions/hello-cgi.sh}"
+}
+
 # nginx_location PATH_NAME PHP_SCRIPT: one location block. Path names:
-#   direct, gw, gw-off, gw-strict, gw-php, php
+#   direct, gw, gw-off, gw-strict, gw-php, php, gw-cgi, fcgiwrap, gw-ondemand,
+#   gw-async
 #                   upstream keepalive 16 + fastcgi_keep_conn on
 #   the same with -close: a new upstream connection per request
 # gw-off and gw-strict reach [hellooff] and [hellostrict] (start_gatewayd
 # writes them when GW_SECCOMP_VARIANTS names them; otherwise gatewayd
-# answers those paths 404).
+# answers those paths 404); gw-cgi and gw-ondemand reach [hellocgi] and
+# [hellondemand] (written when GW_CGI_SCRIPT and GW_ONDEMAND are set);
+# gw-async reaches [helloasync] in the second gatewayd of
+# start_gatewayd_async (TMP/gwa.sock).
 nginx_location() {
 	local name=$1 php_script=$2 backend keep extra=""
 	backend=${name%-close}
@@ -190,7 +212,11 @@ nginx_location() {
 	gw-off) extra="fastcgi_param GATEWAY_FUNCTION hellooff;" ;;
 	gw-strict) extra="fastcgi_param GATEWAY_FUNCTION hellostrict;" ;;
 	gw-php) extra="fastcgi_param GATEWAY_FUNCTION hellophp;" ;;
+	gw-cgi) extra="fastcgi_param GATEWAY_FUNCTION hellocgi;" ;;
+	gw-ondemand) extra="fastcgi_param GATEWAY_FUNCTION hellondemand;" ;;
+	gw-async) extra="fastcgi_param GATEWAY_FUNCTION helloasync;" ;;
 	php) extra="fastcgi_param SCRIPT_FILENAME $php_script;" ;;
+	fcgiwrap) extra="fastcgi_param SCRIPT_FILENAME $(cgi_script);" ;;
 	esac
 	cat <<EOF
         location /$name/ {
@@ -227,18 +253,20 @@ http {
     # The same upstream settings for every back end: keepalive 16 here and
     # fastcgi_keep_conn on in the location; the *_close twins keep nothing.
 EOF
-		# A process-per-connection back end (spawn-fcgi, php-fpm) must not
-		# serve both: the keepalive twin's idle cached connections would hold
-		# its processes, so direct-close and php-close get their own 4
-		# processes. gatewayd accepts every connection, so all gw paths share it.
-		for b in direct gw gw_off gw_strict gw_php php; do
+		# A process-per-connection back end (spawn-fcgi, php-fpm, fcgiwrap)
+		# must not serve both: the keepalive twin's idle cached connections
+		# would hold its processes, so direct-close, php-close and
+		# fcgiwrap-close get their own 4 processes. gatewayd accepts every
+		# connection, so all gw paths share it (gw-async: the async
+		# section's own gatewayd, on gwa.sock).
+		for b in direct gw gw_off gw_strict gw_php gw_cgi gw_ondemand gw_async php fcgiwrap; do
 			case $b in
-			direct | php) sock=$b ;;
-			*) sock=gw ;;
+			direct | php | fcgiwrap) sock=$b twin=$b-close ;;
+			gw_async) sock=gwa twin=gwa ;;
+			*) sock=gw twin=gw ;;
 			esac
-			printf '    upstream %-12s { server unix:%s; keepalive 16; }\n' "$b" "$TMP/$sock.sock"
-			[ "$sock" = gw ] || sock=$sock-close
-			printf '    upstream %-12s { server unix:%s; }\n' "${b}_close" "$TMP/$sock.sock"
+			printf '    upstream %-14s { server unix:%s; keepalive 16; }\n' "$b" "$TMP/$sock.sock"
+			printf '    upstream %-14s { server unix:%s; }\n' "${b}_close" "$TMP/$twin.sock"
 		done
 		cat <<EOF
 
@@ -247,7 +275,8 @@ EOF
         location = /ping { return 200 "ok\n"; }
 EOF
 		for b in direct direct-close gw gw-close gw-off gw-off-close gw-strict gw-strict-close \
-			gw-php gw-php-close php php-close; do
+			gw-php gw-php-close gw-cgi gw-cgi-close gw-ondemand gw-async php php-close \
+			fcgiwrap fcgiwrap-close; do
 			nginx_location "$b" "$php_script"
 		done
 		printf '    }\n}\n'
@@ -389,6 +418,34 @@ $root_line
 env[BENCH_POOL] = hellophp
 EOF
 	fi
+	if [ -n "${GW_CGI_SCRIPT:-}" ]; then
+		# A CGI program per request (docs/cgi.md), at most 4 at once, under
+		# the default seccomp profile (a shell script needs fork and exec);
+		# GW_CGI_SECCOMP=off shows what the filter costs there.
+		cat >>"$TMP/gatewayd.ini" <<EOF
+
+[hellocgi]
+exec = $GW_CGI_SCRIPT
+mode = cgi
+pm.max_children = 4
+seccomp = ${GW_CGI_SECCOMP:-default}
+$root_line
+env[BENCH_POOL] = hellocgi
+EOF
+	fi
+	if [ "${GW_ONDEMAND:-0}" = 1 ]; then
+		# No worker until a request comes; one stopped after 1 s idle.
+		cat >>"$TMP/gatewayd.ini" <<EOF
+
+[hellondemand]
+exec = $hello
+pm = ondemand
+pm.max_children = 4
+pm.process_idle_timeout = 1s
+$root_line
+env[BENCH_POOL] = hellondemand
+EOF
+	fi
 	"$@" "$bin" -c "$TMP/gatewayd.ini" >"$TMP/gatewayd.log" 2>&1 &
 	GW_PID=$!
 	if ! wait_socket "$TMP/gw.sock" "${GW_START_SECONDS:-10}" "$GW_PID"; then
@@ -401,6 +458,65 @@ EOF
 		stop_gatewayd
 		return 1
 	fi
+}
+
+# start_gatewayd_async GATEWAYD_BIN HELLO_BIN POLICY JOURNAL: a second
+# gatewayd, on TMP/gwa.sock, with the one function [helloasync] (a static
+# pool of 4 hello, async = on) and [global] async.journal = JOURNAL,
+# async.fsync = POLICY. Sets GWA_PID; returns 1 if it does not start.
+start_gatewayd_async() {
+	local bin=$1 hello=$2 policy=$3 journal=$4 root_line=""
+	[ "$IS_ROOT" = 1 ] && root_line="allow_root = yes"
+	rm -f "$TMP/gwa.sock"
+	[ -d "$TMP/runa" ] || mkdir -m 0700 "$TMP/runa"
+	cat >"$TMP/gatewayd-async.ini" <<EOF
+; generated by tests/bench/lib.sh
+[global]
+listen = $TMP/gwa.sock
+listen.mode = 0666
+run_dir = $TMP/runa
+log_level = warn
+async.journal = $journal
+async.fsync = $policy
+
+[helloasync]
+exec = $hello
+pm = static
+pm.max_children = 4
+async = on
+async.queue_size = 1000000
+$root_line
+env[BENCH_POOL] = helloasync
+EOF
+	"$bin" -c "$TMP/gatewayd-async.ini" >>"$TMP/gatewayd-async.log" 2>&1 &
+	GWA_PID=$!
+	if ! wait_socket "$TMP/gwa.sock" "${GW_START_SECONDS:-10}" "$GWA_PID"; then
+		bench_tail "$TMP/gatewayd-async.log"
+		bench_log "the async gatewayd (async.fsync = $policy) did not start (config $TMP/gatewayd-async.ini)"
+		stop_gatewayd_async
+		return 1
+	fi
+}
+
+# start_fcgiwrap NAME: fcgiwrap with 4 preforked processes on TMP/NAME.sock
+# (the Debian package's /usr/sbin/fcgiwrap, or FCGIWRAP). It stays in the
+# foreground; its children outlive it on SIGTERM, so they are remembered too.
+start_fcgiwrap() {
+	local name=$1 bin=${FCGIWRAP:-/usr/sbin/fcgiwrap} pid kid i n
+	[ -x "$bin" ] || bench_die "$bin is not installed (apt-get install fcgiwrap)"
+	rm -f "$TMP/$name.sock"
+	"$bin" -s "unix:$TMP/$name.sock" -c 4 >>"$TMP/fcgiwrap.log" 2>&1 &
+	pid=$!
+	BENCH_PIDS+=("$pid")
+	wait_socket "$TMP/$name.sock" 5 "$pid" ||
+		{ bench_tail "$TMP/fcgiwrap.log"; bench_die "fcgiwrap socket $TMP/$name.sock did not appear"; }
+	for ((i = 0; i < 50; i++)); do
+		n=$(pgrep -c -P "$pid" 2>/dev/null || true)
+		[ "${n:-0}" -ge 4 ] && break
+		sleep 0.1
+	done
+	for kid in $(pgrep -P "$pid" 2>/dev/null); do BENCH_EXTRA_PIDS+=("$kid"); done
+	chmod 0666 "$TMP/$name.sock"
 }
 
 # start_phpfpm SCRIPT

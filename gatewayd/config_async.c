@@ -21,34 +21,6 @@
 #include "config.h"
 #include "config_internal.h"
 
-/* Written in messages; the parsers accept exactly these. */
-static const char *const async_names[] = {
-	[ASYNC_OFF] = "off",
-	[ASYNC_ON] = "on",
-	[ASYNC_ONLY] = "only",
-};
-
-static const char *const fsync_names[] = {
-	[ASYNC_FSYNC_ALWAYS] = "always",
-	[ASYNC_FSYNC_BATCH] = "batch",
-	[ASYNC_FSYNC_OFF] = "off",
-};
-
-
-/* async: off (default), on (when the request asks) or only (every request). */
-int config_key_async(struct conf_file *cf, const struct key_spec *k, void *target,
-    const char *value)
-{
-	struct function_conf *fn = target;
-	int i = config_name_index(async_names, NAME_COUNT(async_names), value);
-
-	if (i < 0) {
-		config_key_error(cf, k->name, value, "must be off, on or only");
-		return -1;
-	}
-	fn->async = (enum async_mode)i;
-	return 0;
-}
 
 /*
  * async.journal: the file accepted jobs are written to, relative to the file
@@ -73,25 +45,10 @@ int config_key_async_journal(struct conf_file *cf, const struct key_spec *k, voi
 	return 0;
 }
 
-/* async.fsync: always, batch (default) or off. */
-int config_key_async_fsync(struct conf_file *cf, const struct key_spec *k, void *target,
-    const char *value)
-{
-	struct gateway_conf *conf = target;
-	int i = config_name_index(fsync_names, NAME_COUNT(fsync_names), value);
-
-	if (i < 0) {
-		config_key_error(cf, k->name, value, "must be always, batch or off");
-		return -1;
-	}
-	conf->async_fsync = (enum async_fsync)i;
-	return 0;
-}
-
 /*
- * async.fsync_interval: a duration above 0 and at most k->max seconds. The
- * batch window delays every 202 by up to this much; past a few seconds a
- * client would rather get its answer synchronously.
+ * async.fsync_interval: a duration above 0 and at most k->max seconds: how
+ * often a batch journal is synced, so how much of the latest accepted work a
+ * machine crash may lose.
  */
 int config_key_async_fsync_interval(struct conf_file *cf, const struct key_spec *k,
     void *target, const char *value)
@@ -214,7 +171,7 @@ void config_async_load_end(struct loader *ld)
 		fn = &ld->conf->functions[ld->async_uses[i].fn_index];
 		config_error_at(ld, fn->file, ld->async_uses[i].line, "async = %s needs [global] "
 		    "async.journal = PATH (accepted jobs must survive a restart)",
-		    async_names[fn->async]);
+		    config_async_words[fn->async]);
 	}
 	free(ld->async_uses);
 	ld->async_uses = NULL;

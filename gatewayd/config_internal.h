@@ -111,6 +111,7 @@ struct key_spec {
 	size_t width;			/* sizeof that field */
 	unsigned long long min, max;	/* accepted range, for numeric and limit.* parsers */
 	bool repeatable;		/* may appear more than once (listen, include) */
+	const char *const *words;	/* a word-valued key's words, NULL-terminated; the enum is the index */
 };
 
 /* config.c: error reporting. */
@@ -216,7 +217,7 @@ void config_sandbox_global_end(struct loader *ld);
 
 /* config_pool.c: pm, mode, the pm.* scaling keys and the durations, parsers for the table. */
 
-key_parser config_key_pm, config_key_function_mode, config_key_positive_duration,
+key_parser config_key_positive_duration,
     config_key_max_memory;
 
 /*
@@ -229,7 +230,7 @@ void config_pool_section_end(struct conf_file *cf);
 
 /* config_async.c: the async keys (docs/async.md), parsers for the tables. */
 
-key_parser config_key_async, config_key_async_journal, config_key_async_fsync,
+key_parser config_key_async_journal,
     config_key_async_fsync_interval;
 
 /*
@@ -245,6 +246,10 @@ void config_async_section_end(struct conf_file *cf);
  * only needs [global] async.journal. Frees ld->async_uses.
  */
 void config_async_load_end(struct loader *ld);
+
+/* The words of pm, mode, async and async.fsync, in their enums' order (config_keys.c). */
+extern const char *const config_pm_words[], *const config_mode_words[];
+extern const char *const config_async_words[], *const config_fsync_words[];
 
 /* Entries in a fixed array. */
 #define NAME_COUNT(t) (sizeof(t) / sizeof((t)[0]))

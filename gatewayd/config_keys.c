@@ -31,19 +31,28 @@
 
 static key_parser key_whole, key_size, key_duration, key_mode, key_bool, key_text;
 static key_parser key_listen, key_allowed_clients, key_run_dir, key_pid, key_log_level;
-static key_parser key_include, key_exec, key_script, key_route;
+static key_parser key_include, key_exec, key_script, key_route, key_word;
 
 /* A key parsed by a parser of its own, which knows where its value goes. */
-#define CUSTOM_KEY(name, parse, repeatable) { name, parse, 0, 0, 0, 0, repeatable }
+#define CUSTOM_KEY(name, parse, repeatable) { name, parse, 0, 0, 0, 0, repeatable, NULL }
 /* A number stored at field of type by key_whole(), key_size()... within [min, max]. */
 #define NUMBER_KEY(name, parse, type, field, min, max) \
-	{ name, parse, offsetof(type, field), sizeof(((type *)0)->field), min, max, false }
+	{ name, parse, offsetof(type, field), sizeof(((type *)0)->field), min, max, false, NULL }
 /* A value stored at field of type by a parser that knows the field's type. */
 #define FIELD_KEY(name, parse, type, field) NUMBER_KEY(name, parse, type, field, 0, 0)
+/* An enum at field of type, written as one of words (NULL-terminated); the index is stored. */
+#define WORD_KEY(name, type, field, words) \
+	{ name, key_word, offsetof(type, field), sizeof(((type *)0)->field), 0, 0, false, words }
 /* A limit.* key: limits[limit] of a function, within [min, max] (or unlimited). */
 #define LIMIT_KEY(name, parse, limit, min, max) \
 	{ name, parse, offsetof(struct function_conf, limits) + \
-	    (limit) * sizeof(struct conf_rlimit), sizeof(struct conf_rlimit), min, max, false }
+	    (limit) * sizeof(struct conf_rlimit), sizeof(struct conf_rlimit), min, max, false, NULL }
+
+/* The words of the word-valued keys, in their enums' order. */
+const char *const config_pm_words[] = { "static", "dynamic", "ondemand", NULL };
+const char *const config_mode_words[] = { "fastcgi", "cgi", NULL };
+const char *const config_async_words[] = { "off", "on", "only", NULL };
+const char *const config_fsync_words[] = { "always", "batch", "off", NULL };
 
 static const struct key_spec global_keys[] = {
 	CUSTOM_KEY("listen", key_listen, true),
@@ -65,7 +74,7 @@ static const struct key_spec global_keys[] = {
 	FIELD_KEY("front.idle_timeout", key_duration, struct gateway_conf, idle_timeout),
 	/* Async mode (config_async.c, docs/async.md). */
 	CUSTOM_KEY("async.journal", config_key_async_journal, false),
-	CUSTOM_KEY("async.fsync", config_key_async_fsync, false),
+	WORD_KEY("async.fsync", struct gateway_conf, async_fsync, config_fsync_words),
 	NUMBER_KEY("async.fsync_interval", config_key_async_fsync_interval, struct gateway_conf,
 	    async_fsync_interval, 0, 10),
 };
@@ -75,8 +84,8 @@ static const struct key_spec function_keys[] = {
 	CUSTOM_KEY("script", key_script, false),
 	CUSTOM_KEY("route", key_route, false),
 	/* The pool (config_pool.c checks how these fit together when the section ends). */
-	CUSTOM_KEY("mode", config_key_function_mode, false),
-	CUSTOM_KEY("pm", config_key_pm, false),
+	WORD_KEY("mode", struct function_conf, mode, config_mode_words),
+	WORD_KEY("pm", struct function_conf, pm, config_pm_words),
 	NUMBER_KEY("pm.max_children", key_whole, struct function_conf, max_children, 1, 4096),
 	NUMBER_KEY("pm.start_servers", key_whole, struct function_conf, start_servers, 1, 4096),
 	NUMBER_KEY("pm.min_spare_servers", key_whole, struct function_conf, min_spare, 1, 4096),
@@ -117,7 +126,7 @@ static const struct key_spec function_keys[] = {
 	CUSTOM_KEY("env_file", config_key_env_file, false),
 	CUSTOM_KEY("network", config_key_network, false),
 	/* Async mode (config_async.c checks how these fit together when the section ends). */
-	CUSTOM_KEY("async", config_key_async, false),
+	WORD_KEY("async", struct function_conf, async, config_async_words),
 	NUMBER_KEY("async.queue_size", key_whole, struct function_conf, async_queue_size,
 	    1, 1000000),
 	NUMBER_KEY("async.max_attempts", key_whole, struct function_conf, async_max_attempts,
@@ -842,5 +851,31 @@ int config_name_index(const char *const *names, size_t count, const char *value)
 		if (strcmp(value, names[i]) == 0)
 			return (int)i;
 	}
+	return -1;
+}
+
+/*
+ * A word-valued key (pm, mode, async, async.fsync): the word's index in
+ * k->words is the enum value. The error lists the words: "must be a, b or c".
+ */
+static int key_word(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	char expected[128] = "must be ";
+	size_t n = 0;
+
+	while (k->words[n] != NULL)
+		n++;
+	int i = config_name_index(k->words, n, value);
+	if (i >= 0) {
+		*(int *)((char *)target + k->offset) = i;
+		return 0;
+	}
+	for (size_t j = 0; j < n; j++) {
+		strncat(expected, k->words[j], sizeof(expected) - strlen(expected) - 1);
+		strncat(expected, j + 2 < n ? ", " : j + 2 == n ? " or " : "",
+		    sizeof(expected) - strlen(expected) - 1);
+	}
+	config_key_error(cf, k->name, value, "%s", expected);
 	return -1;
 }

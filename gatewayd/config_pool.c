@@ -16,53 +16,11 @@
 #include "config.h"
 #include "config_internal.h"
 
-/* Written in messages; the parser accepts exactly these. */
-static const char *const pm_names[] = {
-	[PM_STATIC] = "static",
-	[PM_DYNAMIC] = "dynamic",
-	[PM_ONDEMAND] = "ondemand",
-};
-
-static const char *const mode_names[] = {
-	[FUNCTION_FASTCGI] = "fastcgi",
-	[FUNCTION_CGI] = "cgi",
-};
-
 
 /* The message for a pool key that means nothing to a CGI function. */
 #define CGI_NO_SCALING "mode = cgi runs one process per request: pm.* scaling does not " \
 	"apply (pm.max_children caps concurrency)"
 
-
-/* pm: static, dynamic or ondemand, as in PHP-FPM. */
-int config_key_pm(struct conf_file *cf, const struct key_spec *k, void *target,
-    const char *value)
-{
-	struct function_conf *fn = target;
-	int i = config_name_index(pm_names, NAME_COUNT(pm_names), value);
-
-	if (i < 0) {
-		config_key_error(cf, k->name, value, "must be static, dynamic or ondemand");
-		return -1;
-	}
-	fn->pm = (enum pm_mode)i;
-	return 0;
-}
-
-/* mode: fastcgi (a pool of persistent workers) or cgi (one process per request). */
-int config_key_function_mode(struct conf_file *cf, const struct key_spec *k, void *target,
-    const char *value)
-{
-	struct function_conf *fn = target;
-	int i = config_name_index(mode_names, NAME_COUNT(mode_names), value);
-
-	if (i < 0) {
-		config_key_error(cf, k->name, value, "must be fastcgi or cgi");
-		return -1;
-	}
-	fn->mode = (enum function_mode)i;
-	return 0;
-}
 
 /*
  * A duration that must be above zero (pm.process_idle_timeout,
@@ -198,7 +156,7 @@ void config_pool_section_end(struct conf_file *cf)
 
 	if (!keys_refused(cf, pool_keys, NAME_COUNT(pool_keys))) {
 		if (fn->mode == FUNCTION_CGI && fn->pm != PM_STATIC) {
-			config_error_at(cf->ld, cf->path, pm.line, "pm = %s: %s", pm_names[fn->pm],
+			config_error_at(cf->ld, cf->path, pm.line, "pm = %s: %s", config_pm_words[fn->pm],
 			    CGI_NO_SCALING);
 		} else {
 			if (fn->mode == FUNCTION_CGI)

@@ -24,15 +24,16 @@
 
 /*
  * async.journal: the file accepted jobs are written to, relative to the file
- * like pid and stored absolute. It need not exist (gatewayd creates it), but
- * its directory must, and it must not be a directory itself.
+ * like pid and stored absolute. Neither it nor its directory need exist yet
+ * (the directory may be run_dir, made at start-up); it must not be a
+ * directory itself.
  */
 int config_key_async_journal(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
 	struct gateway_conf *conf = target;
 	struct stat st;
-	char *path = config_file_path(cf, k, value);
+	char *path = config_file_path(cf, k, value, true);
 
 	if (!path)
 		return -1;

@@ -175,12 +175,15 @@ char *config_path_resolve(struct conf_file *cf, const struct key_spec *k, const 
 
 /*
  * Resolves value, written on cf's current line for key k, to the absolute
- * path of a file that need not exist yet but whose directory must (pid,
- * async.journal): a typo is found by `gatewayd -t`, not at start-up. Returns
- * the path (malloc'd, not passed through realpath()), or NULL with the error
- * reported.
+ * path of a file that need not exist yet but whose directory must (pid), so
+ * a typo is found by `gatewayd -t`, not at start-up; dir_may_be_missing
+ * accepts a directory gatewayd makes itself before it opens the file
+ * (async.journal in run_dir). A path whose directory part is not a directory
+ * is refused either way. Returns the path (malloc'd, not passed through
+ * realpath()), or NULL with the error reported.
  */
-char *config_file_path(struct conf_file *cf, const struct key_spec *k, const char *value);
+char *config_file_path(struct conf_file *cf, const struct key_spec *k, const char *value,
+    bool dir_may_be_missing);
 
 /* Parses exactly len decimal digits (no sign, no blanks) into *out. 0 / -1 (also overflow). */
 int config_parse_digits(const char *s, size_t len, unsigned long long *out);

@@ -510,7 +510,8 @@ static int key_run_dir(struct conf_file *cf, const struct key_spec *k, void *tar
 	return 0;
 }
 
-char *config_file_path(struct conf_file *cf, const struct key_spec *k, const char *value)
+char *config_file_path(struct conf_file *cf, const struct key_spec *k, const char *value,
+    bool dir_may_be_missing)
 {
 	struct stat st;
 	char *path, *slash;
@@ -527,9 +528,11 @@ char *config_file_path(struct conf_file *cf, const struct key_spec *k, const cha
 	slash = strrchr(path, '/');	/* path is absolute: there is one */
 	*slash = '\0';
 	if (stat(slash == path ? "/" : path, &st) < 0) {
-		config_key_error(cf, k->name, value, "directory %s: %s", slash == path ? "/" : path,
-		    strerror(errno));
-		rc = -1;
+		if (!(dir_may_be_missing && errno == ENOENT)) {
+			config_key_error(cf, k->name, value, "directory %s: %s",
+			    slash == path ? "/" : path, strerror(errno));
+			rc = -1;
+		}
 	} else if (!S_ISDIR(st.st_mode)) {
 		config_key_error(cf, k->name, value, "%s is not a directory", path);
 		rc = -1;
@@ -548,7 +551,7 @@ static int key_pid(struct conf_file *cf, const struct key_spec *k, void *target,
 {
 	struct gateway_conf *conf = target;
 
-	return (conf->pid_file = config_file_path(cf, k, value)) ? 0 : -1;
+	return (conf->pid_file = config_file_path(cf, k, value, false)) ? 0 : -1;
 }
 
 /* Our own table, so that this module (and its test) does not need log.c. */

@@ -65,7 +65,7 @@ int async_start(struct gateway *gw, char *err, size_t err_len)
 	    conf->async_fsync_interval, err, err_len);
 	if (a->journal == NULL || async_replay(a, err, err_len) < 0)
 		return -1;
-	if (conf->async_fsync == ASYNC_FSYNC_BATCH) {
+	if (conf->async_fsync != ASYNC_FSYNC_OFF) {
 		ev_timer_init(&a->sync_timer, async_on_sync, conf->async_fsync_interval,
 		    conf->async_fsync_interval);
 		a->sync_timer.data = a;
@@ -403,10 +403,15 @@ static void async_finish(struct async_job *job, bool succeeded)
 	async_dispatch(a, job->queue);
 }
 
-/* Appends a record; a failure is logged (the job goes on in memory). */
+/*
+ * Appends a record of a job's progress. Not synced on its own, even with
+ * async.fsync = always: losing it in a crash only runs the job again, so
+ * the sync timer makes it durable. A failure is logged (the job goes on in
+ * memory).
+ */
 static void async_record(struct async *a, const struct journal_record *r)
 {
-	if (a->journal != NULL && journal_append(a->journal, r) < 0)
+	if (a->journal != NULL && journal_append_unsynced(a->journal, r) < 0)
 		log_error("async: cannot write the journal %s: %s", a->gw->conf->async_journal,
 		    strerror(errno));
 }

@@ -44,6 +44,7 @@ static int	replay_map(struct journal *, const uint8_t *, size_t,
 static int	grow_buf(struct journal *, size_t);
 static int	write_all(int, const uint8_t *, size_t);
 static void	cut_partial(struct journal *);
+static int	journal_write(struct journal *, const struct journal_record *, bool);
 
 /*
  * Opens path for appending with extra_flags added (O_TRUNC for a
@@ -279,6 +280,19 @@ cut_partial(struct journal *j)
 int
 journal_append(struct journal *j, const struct journal_record *r)
 {
+	return journal_write(j, r, j->policy == ASYNC_FSYNC_ALWAYS);
+}
+
+int
+journal_append_unsynced(struct journal *j, const struct journal_record *r)
+{
+	return journal_write(j, r, false);
+}
+
+/* Writes r in one write(); fdatasync too when sync_now. 0 / -1 (errno). */
+static int
+journal_write(struct journal *j, const struct journal_record *r, bool sync_now)
+{
 	size_t need = journal_record_size(r);
 	int rc = -1;
 
@@ -295,7 +309,7 @@ journal_append(struct journal *j, const struct journal_record *r)
 	}
 	j->size += need;
 	j->dirty = true;
-	if (j->policy == ASYNC_FSYNC_ALWAYS && journal_sync(j) < 0)
+	if (sync_now && journal_sync(j) < 0)
 		goto done;
 	rc = 0;
 done:

@@ -98,6 +98,13 @@ int journal_replay(struct journal *j, const struct journal_replay_ops *ops, void
  */
 int journal_append(struct journal *j, const struct journal_record *r);
 
+/*
+ * Appends r without syncing it, whatever the policy: made durable by the
+ * next synced append or journal_sync(). For records whose loss a replay
+ * survives (an attempt started or finished: the job just runs again).
+ */
+int journal_append_unsynced(struct journal *j, const struct journal_record *r);
+
 /* fdatasync if anything was appended since the last sync. 0 / -1 (errno). */
 int journal_sync(struct journal *j);
 

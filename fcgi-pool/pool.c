@@ -17,6 +17,7 @@ static void pool_on_queue_timeout(struct ev_loop *loop, ev_timer *timer, int rev
 static void pool_enqueue(struct pool *pool, struct pool_job *job, bool at_head);
 static void pool_dequeue(struct pool *pool, struct pool_job *job);
 static void pool_dispatch(struct pool *pool);
+static void pool_worker_unidle(struct pool *pool, struct worker *w);
 
 struct pool *pool_create(struct ev_loop *loop, const struct pool_config *config,
     const struct pool_events *events, void *owner, char *err, size_t err_len)
@@ -213,10 +214,6 @@ void pool_worker_state_changed(struct pool *pool, struct worker *w, enum worker_
 		pool->idle[pool->idle_count++] = w;
 		w->idle_since = ev_now(pool->loop);
 	}
-	if (from == WORKER_BUSY)
-		pool->busy--;
-	if (to == WORKER_BUSY)
-		pool->busy++;
 	if (from == WORKER_DOWN)
 		pool->running++;
 	if (to == WORKER_DOWN)
@@ -224,7 +221,7 @@ void pool_worker_state_changed(struct pool *pool, struct worker *w, enum worker_
 }
 
 /* Removes w from the idle stack (it is usually on top). */
-void pool_worker_unidle(struct pool *pool, struct worker *w)
+static void pool_worker_unidle(struct pool *pool, struct worker *w)
 {
 	for (unsigned i = pool->idle_count; i-- > 0;) {
 		if (pool->idle[i] == w) {
@@ -301,11 +298,6 @@ void pool_kill(struct pool *pool)
 unsigned pool_live_workers(const struct pool *pool)
 {
 	return pool->live;
-}
-
-unsigned pool_jobs(const struct pool *pool)
-{
-	return pool->queue_len + pool->busy;
 }
 
 bool pool_has_room(const struct pool *pool)

@@ -158,9 +158,6 @@ void pool_job_resume(struct pool_job *job);
  */
 unsigned pool_stop(struct pool *pool);
 
-/* Jobs queued or running. 0 means stopping the pool loses nothing. */
-unsigned pool_jobs(const struct pool *pool);
-
 /*
  * Whether a job submitted now would start without waiting behind others: no
  * job waits, and a worker is idle or may be forked for it.

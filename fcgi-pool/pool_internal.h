@@ -63,7 +63,6 @@ struct pool {
 	unsigned fail_streak;		/* workers in a row that failed (see pool_worker_reaped) */
 	unsigned live;			/* processes not yet reaped */
 	unsigned running;		/* workers not DOWN: spawned and not yet reaped */
-	unsigned busy;			/* workers running a job */
 	ev_timer maintenance;		/* once a second: scaling, idle timeouts, streak reset */
 	ev_timer retry_timer;		/* forks deferred by backoff or the spawn rate */
 	ev_tstamp fork_blocked_until;	/* backoff after failed workers */
@@ -90,7 +89,6 @@ void worker_signal(struct worker *w, int sig);
 void pool_worker_ready(struct pool *pool, struct worker *w);
 void pool_worker_reaped(struct pool *pool, struct worker *w, int status,
     struct pool_job *job);
-void pool_worker_unidle(struct pool *pool, struct worker *w);
 void pool_worker_state_changed(struct pool *pool, struct worker *w, enum worker_state from,
     enum worker_state to);
 void pool_fail_queued(struct pool *pool, struct pool_job *job, enum pool_error error);

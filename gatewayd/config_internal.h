@@ -250,7 +250,8 @@ void config_async_section_end(struct conf_file *cf);
  */
 void config_async_load_end(struct loader *ld);
 
-/* The words of pm, mode, async and async.fsync, in their enums' order (config_keys.c). */
+/* The words of log_level, pm, mode, async and async.fsync, in their enums' order (config_keys.c). */
+extern const char *const config_log_level_words[];
 extern const char *const config_pm_words[], *const config_mode_words[];
 extern const char *const config_async_words[], *const config_fsync_words[];
 

@@ -30,7 +30,7 @@
 #include "config_internal.h"
 
 static key_parser key_whole, key_size, key_duration, key_mode, key_bool, key_text;
-static key_parser key_listen, key_allowed_clients, key_run_dir, key_pid, key_log_level;
+static key_parser key_listen, key_allowed_clients, key_run_dir, key_pid;
 static key_parser key_include, key_exec, key_script, key_route, key_word;
 
 /* A key parsed by a parser of its own, which knows where its value goes. */
@@ -49,6 +49,7 @@ static key_parser key_include, key_exec, key_script, key_route, key_word;
 	    (limit) * sizeof(struct conf_rlimit), sizeof(struct conf_rlimit), min, max, false, NULL }
 
 /* The words of the word-valued keys, in their enums' order. */
+const char *const config_log_level_words[] = { "error", "warn", "info", "debug", NULL };
 const char *const config_pm_words[] = { "static", "dynamic", "ondemand", NULL };
 const char *const config_mode_words[] = { "fastcgi", "cgi", NULL };
 const char *const config_async_words[] = { "off", "on", "only", NULL };
@@ -60,7 +61,7 @@ static const struct key_spec global_keys[] = {
 	NUMBER_KEY("listen.mode", key_mode, struct gateway_conf, listen_mode, 0, 0777),
 	NUMBER_KEY("listen.backlog", key_whole, struct gateway_conf, listen_backlog, 1, 65535),
 	CUSTOM_KEY("run_dir", key_run_dir, false),
-	CUSTOM_KEY("log_level", key_log_level, false),
+	WORD_KEY("log_level", struct gateway_conf, log_level, config_log_level_words),
 	NUMBER_KEY("max_connections", key_whole, struct gateway_conf, max_connections,
 	    1, 1000000),
 	NUMBER_KEY("request.max_params", key_size, struct gateway_conf, max_params,
@@ -143,21 +144,13 @@ static const struct key_spec function_keys[] = {
 	    async_retry_delay),
 };
 
-#define KEY_COUNT(t) (sizeof(t) / sizeof((t)[0]))
 
 /* key_apply() keeps one bit per key of a table in an unsigned long long. */
-_Static_assert(KEY_COUNT(global_keys) <= CONFIG_KEYS_MAX &&
-    KEY_COUNT(function_keys) <= CONFIG_KEYS_MAX, "too many keys for struct key_marks");
+_Static_assert(NAME_COUNT(global_keys) <= CONFIG_KEYS_MAX &&
+    NAME_COUNT(function_keys) <= CONFIG_KEYS_MAX, "too many keys for struct key_marks");
 _Static_assert(CONFIG_KEYS_MAX <= 64, "struct key_marks keeps its bits in 64");
 
 _Static_assert(sizeof(unsigned) == sizeof(int), "key_whole() stores int as unsigned");
-
-static const char *const log_level_names[] = {
-	[LOG_LEVEL_ERROR] = "error",
-	[LOG_LEVEL_WARN] = "warn",
-	[LOG_LEVEL_INFO] = "info",
-	[LOG_LEVEL_DEBUG] = "debug",
-};
 
 /* Parses exactly len decimal digits (no sign, no blanks) into *out. 0 / -1 (also overflow). */
 int config_parse_digits(const char *s, size_t len, unsigned long long *out)
@@ -342,7 +335,7 @@ static int key_bool(struct conf_file *cf, const struct key_spec *k, void *target
 	bool *field = (bool *)((char *)target + k->offset);
 	size_t i;
 
-	for (i = 0; i < KEY_COUNT(yes); i++) {
+	for (i = 0; i < NAME_COUNT(yes); i++) {
 		if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
 			*field = strcasecmp(value, yes[i]) == 0;
 			return 0;
@@ -552,23 +545,6 @@ static int key_pid(struct conf_file *cf, const struct key_spec *k, void *target,
 	struct gateway_conf *conf = target;
 
 	return (conf->pid_file = config_file_path(cf, k, value, false)) ? 0 : -1;
-}
-
-/* Our own table, so that this module (and its test) does not need log.c. */
-static int key_log_level(struct conf_file *cf, const struct key_spec *k, void *target,
-    const char *value)
-{
-	struct gateway_conf *conf = target;
-	size_t i;
-
-	for (i = 0; i < KEY_COUNT(log_level_names); i++) {
-		if (strcmp(value, log_level_names[i]) == 0) {
-			conf->log_level = (enum log_level)i;
-			return 0;
-		}
-	}
-	config_key_error(cf, k->name, value, "must be error, warn, info or debug");
-	return -1;
 }
 
 /* include: read by config.c, which owns the files being read. */
@@ -799,9 +775,9 @@ static void key_apply(struct conf_file *cf, const struct key_spec *keys, size_t 
 
 unsigned config_function_key_line(const struct conf_file *cf, const char *name, bool *refused)
 {
-	size_t i = key_find(function_keys, KEY_COUNT(function_keys), name);
+	size_t i = key_find(function_keys, NAME_COUNT(function_keys), name);
 
-	if (i == KEY_COUNT(function_keys))
+	if (i == NAME_COUNT(function_keys))
 		abort();	/* a name config_pool.c misspelt: a bug, not a config error */
 	*refused = (cf->fn_marks.refused & (1ULL << i)) != 0;
 	return (cf->fn_marks.seen & (1ULL << i)) ? cf->fn_marks.line[i] : 0;
@@ -809,9 +785,9 @@ unsigned config_function_key_line(const struct conf_file *cf, const char *name, 
 
 unsigned config_global_key_line(const struct loader *ld, const char *name, bool *refused)
 {
-	size_t i = key_find(global_keys, KEY_COUNT(global_keys), name);
+	size_t i = key_find(global_keys, NAME_COUNT(global_keys), name);
 
-	if (i == KEY_COUNT(global_keys))
+	if (i == NAME_COUNT(global_keys))
 		abort();	/* a misspelt name: a bug, not a config error */
 	*refused = (ld->global_marks.refused & (1ULL << i)) != 0;
 	return (ld->global_marks.seen & (1ULL << i)) ? ld->global_marks.line[i] : 0;
@@ -829,7 +805,7 @@ int config_on_key(void *user, const char *section, const char *name, const char 
 		config_key_error(cf, name, value, "key before any section");
 		break;
 	case SECTION_GLOBAL:
-		key_apply(cf, global_keys, KEY_COUNT(global_keys), &cf->ld->global_marks,
+		key_apply(cf, global_keys, NAME_COUNT(global_keys), &cf->ld->global_marks,
 		    cf->ld->conf, "global", name, value);
 		break;
 	case SECTION_FUNCTION:
@@ -839,7 +815,7 @@ int config_on_key(void *user, const char *section, const char *name, const char 
 		else if (strncmp(name, "param[", 6) == 0)
 			key_pair(cf, &fn->params, &fn->param_count, name, 6, value);
 		else
-			key_apply(cf, function_keys, KEY_COUNT(function_keys), &cf->fn_marks,
+			key_apply(cf, function_keys, NAME_COUNT(function_keys), &cf->fn_marks,
 			    fn, fn->name, name, value);
 		break;
 	case SECTION_SKIP:

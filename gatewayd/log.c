@@ -3,7 +3,6 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,17 +20,6 @@ static const char *const log_level_names[] = {
 void log_set_level(enum log_level level)
 {
 	log_threshold = level;
-}
-
-int log_level_parse(const char *name, enum log_level *level)
-{
-	for (size_t i = 0; i < sizeof(log_level_names) / sizeof(log_level_names[0]); i++) {
-		if (strcmp(name, log_level_names[i]) == 0) {
-			*level = (enum log_level)i;
-			return 0;
-		}
-	}
-	return -1;
 }
 
 /*

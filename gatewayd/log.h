@@ -18,9 +18,6 @@ enum log_level {
 /* Sets the lowest level that is written. */
 void log_set_level(enum log_level level);
 
-/* Parses "error", "warn", "info" or "debug". Returns 0, or -1 when unknown. */
-int log_level_parse(const char *name, enum log_level *level);
-
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

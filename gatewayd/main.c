@@ -25,6 +25,7 @@
 #define GATEWAYD_STOP_GRACE 3.0
 
 static void usage(FILE *out);
+static int prepare_run_dir(const struct gateway_conf *conf, char *err, size_t err_len);
 static int load_config(const char *path, struct gateway_conf **conf);
 static int check_functions(struct gateway_conf *conf, const char *config_path);
 static int start_functions(struct gateway *gw, char *err, size_t err_len);
@@ -87,7 +88,7 @@ int main(int argc, char **argv)
 	watch_signals(&gw, signals);
 
 	int status = 0;
-	if (reload_prepare_run_dir(gw.conf, err, sizeof(err)) < 0 ||
+	if (prepare_run_dir(gw.conf, err, sizeof(err)) < 0 ||
 	    front_start(&gw, err, sizeof(err)) < 0 ||
 	    pidfile_write(gw.conf->pid_file, err, sizeof(err)) < 0 ||
 	    privileges_drop(gw.conf, err, sizeof(err)) < 0 ||
@@ -164,6 +165,47 @@ static int check_functions(struct gateway_conf *conf, const char *config_path)
 	}
 	config_free(conf);
 	return bad;
+}
+
+/*
+ * The directory for the workers' sockets: created 0700 when missing (its
+ * missing parents 0755) and given to the user gatewayd will run as; it must
+ * be that user's and closed to group and others, since whoever can connect
+ * to a worker's socket can run requests past gatewayd.
+ */
+static int prepare_run_dir(const struct gateway_conf *conf, char *err, size_t err_len)
+{
+	const char *path = conf->run_dir;
+	uid_t uid = privileges_final_uid(conf);
+	struct stat st;
+	char parent[PATH_MAX];
+
+	snprintf(parent, sizeof(parent), "%s", path);
+	for (char *slash = strchr(parent + 1, '/'); slash != NULL; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(parent, 0755) < 0 && errno != EEXIST) {
+			snprintf(err, err_len, "run_dir %s: cannot create %s: %s", path, parent,
+			    strerror(errno));
+			return -1;
+		}
+		*slash = '/';
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, err_len, "run_dir %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, err_len, "run_dir %s: not a directory", path);
+		return -1;
+	}
+	if (st.st_uid != uid && geteuid() == 0 && chown(path, uid, conf->identity.gid) == 0)
+		st.st_uid = uid;
+	if (st.st_uid != uid || (st.st_mode & 077) != 0) {
+		snprintf(err, err_len, "run_dir %s: must be owned by uid %d with mode 0700",
+		    path, (int)uid);
+		return -1;
+	}
+	return 0;
 }
 
 static int start_functions(struct gateway *gw, char *err, size_t err_len)

@@ -1,19 +1,14 @@
 /*
  * reload.c: replace the running configuration (see reload.h).
  */
-#include <errno.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "function_set.h"
 #include "listener.h"
 #include "log.h"
-#include "privileges.h"
 #include "reload.h"
 
 static void reload_log_errors(const char *err);
@@ -189,39 +184,4 @@ static bool reload_same_pairs(const struct conf_pair *a, size_t na, const struct
 			return false;
 	}
 	return true;
-}
-
-int reload_prepare_run_dir(const struct gateway_conf *conf, char *err, size_t err_len)
-{
-	const char *path = conf->run_dir;
-	uid_t uid = privileges_final_uid(conf);
-	struct stat st;
-	char parent[PATH_MAX];
-
-	snprintf(parent, sizeof(parent), "%s", path);
-	for (char *slash = strchr(parent + 1, '/'); slash != NULL; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		if (mkdir(parent, 0755) < 0 && errno != EEXIST) {
-			snprintf(err, err_len, "run_dir %s: cannot create %s: %s", path, parent,
-			    strerror(errno));
-			return -1;
-		}
-		*slash = '/';
-	}
-	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-		snprintf(err, err_len, "run_dir %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(err, err_len, "run_dir %s: not a directory", path);
-		return -1;
-	}
-	if (st.st_uid != uid && geteuid() == 0 && chown(path, uid, conf->identity.gid) == 0)
-		st.st_uid = uid;
-	if (st.st_uid != uid || (st.st_mode & 077) != 0) {
-		snprintf(err, err_len, "run_dir %s: must be owned by uid %d with mode 0700",
-		    path, (int)uid);
-		return -1;
-	}
-	return 0;
 }

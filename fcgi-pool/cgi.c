@@ -15,7 +15,6 @@
 
 #include "cgi.h"
 #include "fcgi.h"
-#include "spawn.h"
 
 /* Largest piece of stdout handed to events->output at once. */
 #define CGI_CHUNK 65536
@@ -35,7 +34,8 @@ struct cgi_run {
 	const struct cgi_events *events;
 	void *owner;
 	const char *argv0;		/* named in "cannot exec" */
-	pid_t pid;
+	struct spawner *spawner;
+	struct spawner_child child;
 	int status;			/* waitpid's, once reaped */
 	bool reaped;			/* the child watcher fired */
 	bool stdout_eof;		/* stdout read to EOF, or abandoned by cgi_signal */
@@ -43,7 +43,7 @@ struct cgi_run {
 	uint8_t *body;			/* the request body; freed once written */
 	size_t body_len;
 	size_t body_sent;
-	ev_child child_watcher;
+	struct spawner_watch exit_watch;
 	ev_io stdin_watcher;		/* armed while body bytes remain */
 	ev_io stdout_watcher;		/* stopped while the owner paused us */
 	ev_io stderr_watcher;
@@ -55,9 +55,8 @@ struct cgi_run {
 
 static int cgi_parse_request(const uint8_t *req, size_t len, uint8_t *params,
     size_t *params_len, uint8_t *body, size_t *body_len, char *err, size_t err_len);
-static char **cgi_build_env(const uint8_t *params, size_t len, size_t pairs,
-    char *const *fenv);
-static bool cgi_param_kept(const struct fcgi_nv *nv, char *const *fenv);
+static char **cgi_build_env(const uint8_t *params, size_t len, size_t pairs);
+static bool cgi_param_kept(const struct fcgi_nv *nv);
 static void cgi_watch(struct cgi_run *run, int stdin_fd, int stdout_fd, int stderr_fd,
     int exec_error_fd);
 static void cgi_on_stdin(struct ev_loop *loop, ev_io *io, int revents);
@@ -66,7 +65,7 @@ static void cgi_on_stdout(struct ev_loop *loop, ev_io *io, int revents);
 static void cgi_on_stderr(struct ev_loop *loop, ev_io *io, int revents);
 static void cgi_flush_stderr(struct cgi_run *run, bool even_empty);
 static void cgi_on_exec_error(struct ev_loop *loop, ev_io *io, int revents);
-static void cgi_on_child(struct ev_loop *loop, ev_child *child, int revents);
+static void cgi_on_exit(struct spawner_watch *watch, int status);
 static void cgi_on_abandon(struct ev_loop *loop, ev_timer *timer, int revents);
 static void cgi_close_io(struct cgi_run *run, ev_io *io);
 static void cgi_maybe_finish(struct cgi_run *run);
@@ -100,7 +99,7 @@ struct cgi_run *cgi_start(struct ev_loop *loop, const struct cgi_program *progra
 		snprintf(err, err_len, "malformed PARAMS stream");
 		goto err;
 	}
-	envp = cgi_build_env(params, params_len, (size_t)pairs, program->envp);
+	envp = cgi_build_env(params, params_len, (size_t)pairs);
 	if (envp == NULL) {
 		snprintf(err, err_len, "out of memory for the environment");
 		goto err;
@@ -109,13 +108,13 @@ struct cgi_run *cgi_start(struct ev_loop *loop, const struct cgi_program *progra
 		snprintf(err, err_len, "pipe: %s", strerror(errno));
 		goto err;
 	}
-	if (spawn_process(in[0], out[1], errp[1], program->argv, envp, program->sandbox,
-		&run->pid, &exec_error_fd, err, err_len) < 0)
+	const int child_fds[3] = { in[0], out[1], errp[1] };
+	if (spawner_spawn(program->spawner, program->generation, program->function, child_fds,
+		envp, &run->child, &exec_error_fd, err, err_len) < 0)
 		goto err;
-	/* Right after fork, before the loop can reap the child unwatched. */
-	ev_child_init(&run->child_watcher, cgi_on_child, run->pid, 0);
-	run->child_watcher.data = run;
-	ev_child_start(loop, &run->child_watcher);
+	run->spawner = program->spawner;
+	run->exit_watch.data = run;
+	spawner_watch(run->spawner, &run->exit_watch, run->child.id, cgi_on_exit);
 
 	close(in[0]);
 	close(out[1]);
@@ -125,7 +124,7 @@ struct cgi_run *cgi_start(struct ev_loop *loop, const struct cgi_program *progra
 	run->loop = loop;
 	run->events = events;
 	run->owner = owner;
-	run->argv0 = program->argv[0];
+	run->argv0 = program->program;
 	cgi_watch(run, in[1], out[0], errp[0], exec_error_fd);
 	return run;
 
@@ -214,30 +213,28 @@ unexpected:
 }
 
 /*
- * The program's environment: "NAME=VALUE" for each kept param (see
- * cgi_param_kept) of the validated stream of pairs, then the function's own
- * env. One allocation: the pointer array, then the strings; a string is no
- * longer than its encoded pair (which has at least two length bytes), so
- * len bytes hold them all. Returns NULL when out of memory.
+ * The request's part of the program's environment: "NAME=VALUE" for each
+ * kept param (see cgi_param_kept) of the validated stream of pairs; the
+ * spawner adds the function's own. One allocation: the pointer array, then
+ * the strings; a string is no longer than its encoded pair (which has at
+ * least two length bytes), so len bytes hold them all. Returns NULL when out
+ * of memory.
  */
-static char **cgi_build_env(const uint8_t *params, size_t len, size_t pairs,
-    char *const *fenv)
+static char **cgi_build_env(const uint8_t *params, size_t len, size_t pairs)
 {
 	struct fcgi_nv nv;
-	size_t count = 0, fcount = 0;
+	size_t count = 0;
 	ssize_t n;
 
-	while (fenv != NULL && fenv[fcount] != NULL)
-		fcount++;
-	char **envp = malloc((pairs + fcount + 1) * sizeof(char *) + len);
+	char **envp = malloc((pairs + 1) * sizeof(char *) + len);
 	if (envp == NULL)
 		return NULL;
-	char *p = (char *)(envp + pairs + fcount + 1);
+	char *p = (char *)(envp + pairs + 1);
 	for (size_t off = 0; off < len; off += (size_t)n) {
 		n = fcgi_nv_decode(params + off, len - off, &nv);
 		if (n <= 0)
 			break;	/* cannot happen: the stream was validated */
-		if (!cgi_param_kept(&nv, fenv))
+		if (!cgi_param_kept(&nv))
 			continue;
 		envp[count++] = p;
 		p = mempcpy(p, nv.name, nv.name_len);
@@ -245,20 +242,18 @@ static char **cgi_build_env(const uint8_t *params, size_t len, size_t pairs,
 		p = mempcpy(p, nv.value, nv.value_len);
 		*p++ = '\0';
 	}
-	for (size_t i = 0; i < fcount; i++)
-		envp[count++] = fenv[i];
 	envp[count] = NULL;
 	return envp;
 }
 
 /*
  * A param becomes an environment variable unless it cannot be one (empty
- * name, '=' or NUL in the name, NUL in the value), is HTTP_PROXY (a client's
- * "Proxy:" header: the "httpoxy" hole, RFC 3875 leaves HTTP_* to the
- * client), or names a variable the function's env sets: the configuration
- * wins over the request.
+ * name, '=' or NUL in the name, NUL in the value) or is HTTP_PROXY (a
+ * client's "Proxy:" header: the "httpoxy" hole, RFC 3875 leaves HTTP_* to
+ * the client). A variable the function's env sets is dropped by the
+ * spawner: the configuration wins over the request.
  */
-static bool cgi_param_kept(const struct fcgi_nv *nv, char *const *fenv)
+static bool cgi_param_kept(const struct fcgi_nv *nv)
 {
 	static const char proxy[] = "HTTP_PROXY";
 
@@ -266,14 +261,7 @@ static bool cgi_param_kept(const struct fcgi_nv *nv, char *const *fenv)
 	    memchr(nv->name, '\0', nv->name_len) != NULL ||
 	    memchr(nv->value, '\0', nv->value_len) != NULL)
 		return false;
-	if (nv->name_len == sizeof(proxy) - 1 && memcmp(nv->name, proxy, nv->name_len) == 0)
-		return false;
-	for (size_t i = 0; fenv != NULL && fenv[i] != NULL; i++) {
-		if (strncmp(fenv[i], (const char *)nv->name, nv->name_len) == 0 &&
-		    fenv[i][nv->name_len] == '=')
-			return false;
-	}
-	return true;
+	return nv->name_len != sizeof(proxy) - 1 || memcmp(nv->name, proxy, nv->name_len) != 0;
 }
 
 /* Sets the parent's ends non-blocking and starts watching them. */
@@ -351,16 +339,14 @@ static void cgi_on_stdout(struct ev_loop *loop, ev_io *io, int revents)
  * Reaped. The error pipe is read first, so spawn_failed() comes before
  * done(); done() waits for stdout's EOF too.
  */
-static void cgi_on_child(struct ev_loop *loop, ev_child *child, int revents)
+static void cgi_on_exit(struct spawner_watch *watch, int status)
 {
-	struct cgi_run *run = child->data;
-	(void)revents;
+	struct cgi_run *run = watch->data;
 
-	ev_child_stop(loop, child);
 	run->reaped = true;
-	run->status = child->rstatus;
+	run->status = status;
 	if (run->exec_error_watcher.fd >= 0)
-		cgi_on_exec_error(loop, &run->exec_error_watcher, EV_READ);
+		cgi_on_exec_error(run->loop, &run->exec_error_watcher, EV_READ);
 	cgi_maybe_finish(run);
 }
 
@@ -408,7 +394,7 @@ static void cgi_on_stderr(struct ev_loop *loop, ev_io *io, int revents)
 static void cgi_flush_stderr(struct cgi_run *run, bool even_empty)
 {
 	if ((run->stderr_len > 0 || even_empty) && run->events->stderr_line)
-		run->events->stderr_line(run->owner, run->pid, run->stderr_line, run->stderr_len);
+		run->events->stderr_line(run->owner, run->child.pid, run->stderr_line, run->stderr_len);
 	run->stderr_len = 0;
 }
 
@@ -419,24 +405,16 @@ static void cgi_flush_stderr(struct cgi_run *run, bool even_empty)
 static void cgi_on_exec_error(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct cgi_run *run = io->data;
-	struct spawn_error e;
 	char message[PATH_MAX + 64];
 	(void)loop;
 	(void)revents;
 
-	ssize_t n = read(io->fd, &e, sizeof(e));
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	int rc = spawner_exec_error(io->fd, run->argv0, message, sizeof(message));
+	if (rc < 0)
 		return;
 	cgi_close_io(run, &run->exec_error_watcher);
-	if (n != (ssize_t)sizeof(e) || run->events->spawn_failed == NULL)
-		return;
-	if (e.step == SANDBOX_STEP_EXEC)
-		snprintf(message, sizeof(message), "cannot exec %s: %s", run->argv0,
-		    strerror(e.error));
-	else
-		snprintf(message, sizeof(message), "sandbox: %s failed: %s",
-		    sandbox_step_name((enum sandbox_step)e.step), strerror(e.error));
-	run->events->spawn_failed(run->owner, message);
+	if (rc > 0 && run->events->spawn_failed != NULL)
+		run->events->spawn_failed(run->owner, message);
 }
 
 /* Stops watching io and closes its descriptor, if still open. */
@@ -469,7 +447,7 @@ static void cgi_maybe_finish(struct cgi_run *run)
  */
 static void cgi_teardown(struct cgi_run *run, bool flush_stderr)
 {
-	ev_child_stop(run->loop, &run->child_watcher);
+	spawner_unwatch(run->spawner, &run->exit_watch);
 	ev_timer_stop(run->loop, &run->abandon_timer);
 	if (flush_stderr && run->stderr_watcher.fd >= 0)
 		cgi_on_stderr(run->loop, &run->stderr_watcher, EV_READ);
@@ -483,7 +461,7 @@ static void cgi_teardown(struct cgi_run *run, bool flush_stderr)
 
 pid_t cgi_pid(const struct cgi_run *run)
 {
-	return run->pid;
+	return run->child.pid;
 }
 
 void cgi_pause(struct cgi_run *run)
@@ -502,20 +480,18 @@ void cgi_resume(struct cgi_run *run)
 }
 
 /*
- * Before the reaping, signals the program and its process group (its own,
- * from spawn_process; the pid cannot be reused until reaped). After it, the
- * pid may belong to someone else: nothing is sent, and whatever the program
- * left holding its stdout is no longer waited for: done() follows from a
- * 0 s timer, never inside this call.
+ * Before the reaping, signals the program and its process group (its own
+ * session's: the spawner signals only children it has not reaped, so
+ * neither id can have been reused). After it, whatever the program left
+ * holding its stdout is no longer waited for: done() follows from a 0 s
+ * timer, never inside this call.
  */
 void cgi_signal(struct cgi_run *run, int sig)
 {
 	if (run->done)
 		return;
 	if (!run->reaped) {
-		/* ESRCH for the group: the child has not reached setpgid() yet. */
-		if (kill(-run->pid, sig) < 0)
-			kill(run->pid, sig);
+		spawner_signal(run->spawner, run->child.id, sig, true);
 		return;
 	}
 	ev_timer_start(run->loop, &run->abandon_timer);

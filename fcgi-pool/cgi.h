@@ -15,7 +15,7 @@
 
 #include <ev.h>
 
-#include "sandbox.h"
+#include "spawner.h"
 
 struct cgi_run;
 
@@ -34,18 +34,23 @@ struct cgi_events {
 	void (*spawn_failed)(void *owner, const char *message);
 };
 
-/* What to run, borrowed for the run's life. */
+/*
+ * What to run, borrowed for the run's life: the spawner starts the
+ * function's program with the request's variables, then the function's own
+ * environment (which wins), under the function's sandbox.
+ */
 struct cgi_program {
-	char *const *argv;			/* argv[0] absolute */
-	char *const *envp;			/* the function's env, added after the params */
-	const struct sandbox_spec *sandbox;
+	struct spawner *spawner;
+	uint32_t generation;			/* the spawner's configuration generation */
+	const char *function;			/* the function's name */
+	const char *program;			/* its argv[0], for messages */
 };
 
 /*
  * Starts program for one request. request is what gatewayd sends a FastCGI
  * worker (BEGIN_REQUEST, PARAMS records, empty PARAMS, STDIN records, empty
  * STDIN, request id 1): its params become the environment (HTTP_PROXY is
- * dropped: "httpoxy"), then program->envp; its STDIN content is written to
+ * dropped: "httpoxy"), before the function's own; its STDIN content is written to
  * the program's stdin, which is then closed. The request bytes are copied:
  * the caller may free them at once. Returns the run, or NULL with err
  * filled (nothing was started, no event will come).

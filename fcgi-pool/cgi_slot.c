@@ -40,9 +40,10 @@ void cgi_slot_run(struct worker *w, struct pool_job *job)
 {
 	struct pool *pool = w->pool;
 	const struct cgi_program program = {
-		.argv = pool->config.argv,
-		.envp = pool->config.envp,
-		.sandbox = pool->config.sandbox,
+		.spawner = pool->config.spawner,
+		.generation = pool->config.generation,
+		.function = pool->config.name,
+		.program = pool->config.program,
 	};
 	char err[256];
 

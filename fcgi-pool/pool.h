@@ -20,7 +20,7 @@
 
 #include <ev.h>
 
-#include "sandbox.h"
+#include "spawner.h"
 
 struct pool;
 struct pool_job;
@@ -86,14 +86,20 @@ struct pool_events {
 	void (*idle)(struct pool *pool);
 };
 
-/* How to run a function's workers. Strings are borrowed for the pool's life. */
+/*
+ * How to run a function's workers. Strings are borrowed for the pool's life.
+ * What a worker runs, with which environment, as whom and in which sandbox
+ * is the spawner's business: the pool names the function and the
+ * configuration generation, and the spawner starts what its own reading of
+ * that configuration says.
+ */
 struct pool_config {
-	const char *name;		/* function name, for socket names */
-	char *const *argv;		/* argv[0] absolute */
-	char *const *envp;		/* the workers' whole environment */
-	const char *run_dir;		/* 0700 directory for the listening sockets */
-	const struct sandbox_spec *sandbox;	/* how each worker is confined before exec */
-	bool cgi;			/* mode = cgi: a program per job (argv, envp, sandbox) */
+	const char *name;		/* function name: what the spawner starts, and socket names */
+	const char *program;		/* its argv[0], for messages */
+	struct spawner *spawner;
+	uint32_t generation;		/* the spawner's configuration generation */
+	const char *run_dir;		/* the daemon's 0700 directory for the listening sockets */
+	bool cgi;			/* mode = cgi: a program per job */
 	enum pool_scaling scaling;
 	unsigned max_children;
 	unsigned start_servers;		/* dynamic: workers forked at start */

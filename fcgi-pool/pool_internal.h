@@ -24,6 +24,7 @@ struct worker {
 	unsigned index;
 	enum worker_state state;
 	pid_t pid;			/* 0 when no process */
+	uint64_t child;			/* the spawner's id for the process, 0 when none */
 	int fd;				/* connection to the worker, -1 until its first job */
 	char sock_path[108];		/* the worker's socket until we connect (sun_path size) */
 	struct buf in;			/* records read from the worker */
@@ -40,7 +41,7 @@ struct worker {
 	ev_io write_watcher;
 	ev_io stderr_watcher;
 	ev_io exec_error_watcher;
-	ev_child child_watcher;
+	struct spawner_watch exit_watch;	/* the spawner reports its process's exit */
 	ev_timer timer;			/* kill grace when EXITING */
 	ev_timer resume_timer;		/* 0 s: hands over records read before a pause */
 	ev_timer request_timer;		/* request_timeout of the running job */
@@ -56,6 +57,7 @@ struct pool {
 	void *owner;
 	struct worker *workers;		/* config.max_children of them */
 	struct worker **idle;		/* LIFO: the most recently used worker has warm caches */
+	char tag[17];			/* random hex: tells this pool's sockets from others' */
 	unsigned idle_count;
 	struct pool_job *queue_head;
 	struct pool_job *queue_tail;

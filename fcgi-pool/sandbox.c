@@ -5,18 +5,21 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "sandbox.h"
 
 static int sandbox_set_identity(const struct sandbox_spec *spec, enum sandbox_step *step);
+static int sandbox_watch_parent(pid_t parent);
 static int sandbox_drop_capabilities(void);
 
 /* Fails the current step: keeps errno for the caller. */
 #define SANDBOX_FAIL(s) do { *step = (s); return -1; } while (0)
 
-int sandbox_enter(const struct sandbox_spec *spec, enum sandbox_step *step)
+int sandbox_enter(const struct sandbox_spec *spec, pid_t parent, enum sandbox_step *step)
 {
 	if (spec->new_network && unshare(CLONE_NEWNET) < 0)
 		SANDBOX_FAIL(SANDBOX_STEP_NETWORK);
@@ -31,6 +34,8 @@ int sandbox_enter(const struct sandbox_spec *spec, enum sandbox_step *step)
 	}
 	if (sandbox_set_identity(spec, step) < 0)
 		return -1;
+	if (sandbox_watch_parent(parent) < 0)
+		SANDBOX_FAIL(SANDBOX_STEP_PARENT);
 	if (sandbox_drop_capabilities() < 0)
 		SANDBOX_FAIL(SANDBOX_STEP_CAPABILITIES);
 	/* Also with seccomp = off: no_new_privs is set either way. */
@@ -66,9 +71,27 @@ static int sandbox_set_identity(const struct sandbox_spec *spec, enum sandbox_st
 }
 
 /*
- * Clears every capability this process holds. gatewayd may keep a few after
- * dropping to its [global] user (to start workers as theirs); a worker keeps
- * none. Raw capset(2): libcap would be a dependency for three lines.
+ * A change of the effective uid or gid clears the parent-death signal
+ * (prctl(2)), so it is set again after the identity change; a parent that
+ * died before it was set would never send it, so the parent is checked
+ * after. Without this, a worker with its own user outlives kill -9 of the
+ * process that started it.
+ */
+static int sandbox_watch_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return -1;
+	if (getppid() != parent) {
+		errno = ESRCH;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Clears every capability this process holds: the spawner runs as root, a
+ * worker keeps nothing (leaving uid 0 already cleared the sets; this makes
+ * sure). Raw capset(2): libcap would be a dependency for three lines.
  */
 static int sandbox_drop_capabilities(void)
 {
@@ -91,6 +114,7 @@ const char *sandbox_step_name(enum sandbox_step step)
 	case SANDBOX_STEP_SETGROUPS: return "setgroups";
 	case SANDBOX_STEP_SETGID: return "setgid";
 	case SANDBOX_STEP_SETUID: return "setuid";
+	case SANDBOX_STEP_PARENT: return "parent-death signal";
 	case SANDBOX_STEP_CAPABILITIES: return "capset";
 	case SANDBOX_STEP_SECCOMP: return "seccomp";
 	case SANDBOX_STEP_EXEC: return "exec";

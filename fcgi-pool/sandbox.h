@@ -1,8 +1,9 @@
 /*
  * sandbox.h: what confines a worker between fork and exec, in a fixed
  * order: network namespace, chroot, chdir, resource limits, identity
- * (setgroups, setgid, setuid), no capabilities, no new privileges, seccomp.
- * Every step is checked; a step that fails means no worker (fail closed).
+ * (setgroups, setgid, setuid), the parent-death signal again (the identity
+ * change cleared it), no capabilities, no new privileges, seccomp. Every
+ * step is checked; a step that fails means no worker (fail closed).
  */
 #ifndef FCGI_POOL_SANDBOX_H
 #define FCGI_POOL_SANDBOX_H
@@ -45,17 +46,18 @@ enum sandbox_step {
 	SANDBOX_STEP_SETGROUPS,
 	SANDBOX_STEP_SETGID,
 	SANDBOX_STEP_SETUID,
+	SANDBOX_STEP_PARENT,		/* PR_SET_PDEATHSIG, and the parent still alive */
 	SANDBOX_STEP_CAPABILITIES,
 	SANDBOX_STEP_SECCOMP,
 	SANDBOX_STEP_EXEC,		/* not a sandbox step: execve itself */
 };
 
 /*
- * In the forked child: applies spec in the order above. Returns 0, or -1
- * with the failing step in *step and errno set. Only system calls, except
- * the seccomp load (libseccomp allocates; the parent is single-threaded).
+ * In the forked child of parent: applies spec in the order above. Returns
+ * 0, or -1 with the failing step in *step and errno set (ESRCH when parent
+ * died meanwhile: nobody would reap or stop the worker). Only system calls.
  */
-int sandbox_enter(const struct sandbox_spec *spec, enum sandbox_step *step);
+int sandbox_enter(const struct sandbox_spec *spec, pid_t parent, enum sandbox_step *step);
 
 /* A short name for a step, for error messages ("setuid", "seccomp"...). */
 const char *sandbox_step_name(enum sandbox_step step);

@@ -16,7 +16,7 @@
 #include "fcgi.h"
 #include "pool_internal.h"
 #include "scaling.h"
-#include "spawn.h"
+#include "worker_socket.h"
 
 /* Seconds a worker whose connection ended gets to exit before SIGKILL. */
 #define WORKER_KILL_GRACE 2.0
@@ -25,7 +25,7 @@ static void worker_on_readable(struct ev_loop *loop, ev_io *io, int revents);
 static void worker_on_writable(struct ev_loop *loop, ev_io *io, int revents);
 static void worker_on_stderr(struct ev_loop *loop, ev_io *io, int revents);
 static void worker_on_exec_error(struct ev_loop *loop, ev_io *io, int revents);
-static void worker_on_child(struct ev_loop *loop, ev_child *child, int revents);
+static void worker_on_exit(struct spawner_watch *watch, int status);
 static void worker_on_grace_expired(struct ev_loop *loop, ev_timer *timer, int revents);
 static void worker_on_resume(struct ev_loop *loop, ev_timer *timer, int revents);
 static void worker_on_request_timeout(struct ev_loop *loop, ev_timer *timer, int revents);
@@ -65,22 +65,23 @@ void worker_init(struct worker *w, struct pool *pool, unsigned index)
 int worker_spawn(struct worker *w, char *err, size_t err_len)
 {
 	struct pool *pool = w->pool;
-	struct spawn_result r;
+	struct worker_start r;
 
-	/* The pool's address keeps the paths of a function's old and new pools
-	 * apart during a reload. */
-	int n = snprintf(w->sock_path, sizeof(w->sock_path), "%s/%s.%lx.%u.sock",
-	    pool->config.run_dir, pool->config.name, (unsigned long)(uintptr_t)pool, w->index);
+	/* The pool's random tag keeps the paths of a function's old and new
+	 * pools apart during a reload, and gives nothing of our memory away. */
+	int n = snprintf(w->sock_path, sizeof(w->sock_path), "%s/%s.%s.%u.sock",
+	    pool->config.run_dir, pool->config.name, pool->tag, w->index);
 	if (n < 0 || (size_t)n >= sizeof(w->sock_path)) {
 		snprintf(err, err_len, "worker socket path too long in run_dir %s",
 		    pool->config.run_dir);
 		return -1;
 	}
-	if (spawn_worker(w->sock_path, pool->config.argv, pool->config.envp, pool->config.sandbox,
-		&r, err, err_len) < 0)
+	if (worker_socket_start(w->sock_path, pool->config.spawner, pool->config.generation,
+		pool->config.name, &r, err, err_len) < 0)
 		return -1;
 
-	w->pid = r.pid;
+	w->pid = r.child.pid;
+	w->child = r.child.id;
 	w->fd = -1;
 	w->requests_served = 0;
 	w->retiring = false;
@@ -93,19 +94,18 @@ int worker_spawn(struct worker *w, char *err, size_t err_len)
 	w->stderr_len = 0;
 	buf_reset(&w->in);
 	buf_reset(&w->out);
-	ev_child_init(&w->child_watcher, worker_on_child, r.pid, 0);
 	ev_init(&w->read_watcher, worker_on_readable);
 	ev_init(&w->write_watcher, worker_on_writable);
 	ev_io_init(&w->stderr_watcher, worker_on_stderr, r.stderr_fd, EV_READ);
 	ev_io_init(&w->exec_error_watcher, worker_on_exec_error, r.exec_error_fd, EV_READ);
-	w->child_watcher.data = w->read_watcher.data = w->write_watcher.data = w;
+	w->exit_watch.data = w->read_watcher.data = w->write_watcher.data = w;
 	w->stderr_watcher.data = w->exec_error_watcher.data = w;
-	ev_child_start(pool->loop, &w->child_watcher);
+	spawner_watch(pool->config.spawner, &w->exit_watch, r.child.id, worker_on_exit);
 	ev_io_start(pool->loop, &w->stderr_watcher);
 	ev_io_start(pool->loop, &w->exec_error_watcher);
 	pool->live++;
 	if (pool->events->spawned)
-		pool->events->spawned(pool, r.pid);
+		pool->events->spawned(pool, r.child.pid);
 	worker_set_state(w, WORKER_IDLE);
 	pool_worker_ready(pool, w);
 	return 0;
@@ -173,7 +173,7 @@ static int worker_connect(struct worker *w)
 {
 	char err[256];
 
-	w->fd = spawn_connect(w->sock_path, err, sizeof(err));
+	w->fd = worker_socket_connect(w->sock_path, err, sizeof(err));
 	if (w->fd < 0)
 		return -1;
 	ev_io_set(&w->read_watcher, w->fd, EV_READ);
@@ -435,23 +435,23 @@ static void worker_on_grace_expired(struct ev_loop *loop, ev_timer *timer, int r
 	worker_signal(w, SIGKILL);
 }
 
+/* Through the spawner: the worker runs as another user than the daemon. */
 void worker_signal(struct worker *w, int sig)
 {
 	if (w->pid > 0)
-		kill(w->pid, sig);
+		spawner_signal(w->pool->config.spawner, w->child, sig, false);
 }
 
 /*
  * The process was reaped: collect its last stderr, close everything, and
  * let the pool decide about the job it held and about a respawn.
  */
-static void worker_on_child(struct ev_loop *loop, ev_child *child, int revents)
+static void worker_on_exit(struct spawner_watch *watch, int status)
 {
-	struct worker *w = child->data;
+	struct worker *w = watch->data;
 	struct pool *pool = w->pool;
-	(void)revents;
+	struct ev_loop *loop = pool->loop;
 
-	ev_child_stop(loop, child);
 	pool->live--;
 	worker_close_connection(w);
 	ev_timer_stop(loop, &w->timer);
@@ -471,11 +471,12 @@ static void worker_on_child(struct ev_loop *loop, ev_child *child, int revents)
 		job->worker = NULL;
 	pid_t pid = w->pid;
 	w->pid = 0;
+	w->child = 0;
 	unlink(w->sock_path);	/* still there if no job ever came */
 	worker_set_state(w, WORKER_DOWN);
 	if (pool->events->exited)
-		pool->events->exited(pool, pid, child->rstatus, w->requests_served);
-	pool_worker_reaped(pool, w, child->rstatus, job);
+		pool->events->exited(pool, pid, status, w->requests_served);
+	pool_worker_reaped(pool, w, status, job);
 }
 
 /*
@@ -486,23 +487,15 @@ static void worker_on_exec_error(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct worker *w = io->data;
 	struct pool *pool = w->pool;
-	struct spawn_error e;
+	char message[PATH_MAX + 64];
 	(void)revents;
 
-	ssize_t n = read(io->fd, &e, sizeof(e));
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	int rc = spawner_exec_error(io->fd, pool->config.program, message, sizeof(message));
+	if (rc < 0)
 		return;
 	ev_timer_stop(loop, &w->spawn_timer);
-	if (n == (ssize_t)sizeof(e) && pool->events->spawn_failed) {
-		char message[PATH_MAX + 64];
-		if (e.step == SANDBOX_STEP_EXEC)
-			snprintf(message, sizeof(message), "cannot exec %s: %s",
-			    pool->config.argv[0], strerror(e.error));
-		else
-			snprintf(message, sizeof(message), "sandbox: %s failed: %s",
-			    sandbox_step_name((enum sandbox_step)e.step), strerror(e.error));
+	if (rc > 0 && pool->events->spawn_failed)
 		pool->events->spawn_failed(pool, message);
-	}
 	ev_io_stop(loop, io);
 	close(io->fd);
 	io->fd = -1;
@@ -557,7 +550,7 @@ void worker_forget(struct worker *w)
 	ev_io_stop(loop, &w->write_watcher);
 	ev_io_stop(loop, &w->stderr_watcher);
 	ev_io_stop(loop, &w->exec_error_watcher);
-	ev_child_stop(loop, &w->child_watcher);
+	spawner_unwatch(w->pool->config.spawner, &w->exit_watch);
 	ev_timer_stop(loop, &w->timer);
 	ev_timer_stop(loop, &w->resume_timer);
 	ev_timer_stop(loop, &w->request_timer);

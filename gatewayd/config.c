@@ -442,9 +442,12 @@ static void conf_check(struct loader *ld, const char *path)
 			    "missing exec in [%s]", conf->functions[i].name);
 }
 
-int config_load(const char *path, struct gateway_conf **out, char *err, size_t err_len)
+/* config_load() and config_load_without_secrets(). */
+static int config_load_as(const char *path, bool without_secrets, struct gateway_conf **out,
+    char *err, size_t err_len)
 {
-	struct loader ld = { .err = err, .err_len = err ? err_len : 0 };
+	struct loader ld = { .err = err, .err_len = err ? err_len : 0,
+			     .without_secrets = without_secrets };
 	int rc;
 
 	*out = NULL;
@@ -457,6 +460,8 @@ int config_load(const char *path, struct gateway_conf **out, char *err, size_t e
 		return -1;
 	}
 	ld.conf->listen_mode = 0660;
+	ld.conf->dynamic_first = 61184;
+	ld.conf->dynamic_last = 65519;
 	ld.conf->listen_backlog = 511;
 	ld.conf->log_level = LOG_LEVEL_INFO;
 	ld.conf->max_connections = 1024;
@@ -477,6 +482,17 @@ int config_load(const char *path, struct gateway_conf **out, char *err, size_t e
 	}
 	*out = ld.conf;
 	return 0;
+}
+
+int config_load(const char *path, struct gateway_conf **out, char *err, size_t err_len)
+{
+	return config_load_as(path, false, out, err, err_len);
+}
+
+int config_load_without_secrets(const char *path, struct gateway_conf **out, char *err,
+    size_t err_len)
+{
+	return config_load_as(path, true, out, err, err_len);
 }
 
 static void pairs_free(struct conf_pair *pairs, size_t count)

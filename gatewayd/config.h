@@ -77,6 +77,23 @@ struct conf_identity {
 	gid_t gid;			/* group =, else the user's primary group */
 };
 
+/*
+ * Who a function's workers run as, decided once the whole configuration is
+ * read (identities.c): its user =, or a uid of its own from [global]
+ * dynamic_users, or gatewayd's own when gatewayd was not started as root.
+ */
+struct run_identity {
+	uid_t uid;
+	gid_t gid;
+	bool dynamic;			/* allocated from dynamic_users: no passwd entry */
+};
+
+/* A listen.owner = / listen.group = value, resolved when loaded. */
+struct conf_id_value {
+	bool set;
+	unsigned id;			/* the uid or gid */
+};
+
 /* One [function] section. */
 struct function_conf {
 	char *name;			/* the section name: [A-Za-z0-9_.-]+, not starting with '_' */
@@ -111,7 +128,8 @@ struct function_conf {
 	char *seccomp_deny;		/* seccomp.deny: names and @groups, or NULL */
 	bool seccomp_kill;		/* seccomp.action: kill (default, true) or errno (false) */
 	struct conf_rlimit limits[CONF_LIMIT_COUNT];
-	struct conf_identity identity;	/* user = / group =; unset: gatewayd's own */
+	struct conf_identity identity;	/* user = / group =; unset: a dynamic user (runs_as) */
+	struct run_identity runs_as;	/* what the workers run as (identities_assign) */
 	bool allow_root;		/* allow_root = yes: workers may run as uid 0 */
 	char *chdir;			/* chdir = absolute path, or NULL (gatewayd's, "/" with chroot) */
 	char *chroot;			/* chroot = absolute path, or NULL */
@@ -138,12 +156,16 @@ struct gateway_conf {
 	char **allowed_clients;		/* listen.allowed_clients: IP literals; none = any */
 	size_t allowed_client_count;
 	mode_t listen_mode;		/* listen.mode for unix sockets, default 0660 */
+	struct conf_id_value listen_owner;	/* listen.owner: unset = gatewayd's user */
+	struct conf_id_value listen_group;	/* listen.group: unset = gatewayd's group */
 	int listen_backlog;		/* listen.backlog, default 511 */
 	char *run_dir;			/* run_dir for worker sockets, default /run/gatewayd */
 	enum log_level log_level;	/* log_level, default info */
 	unsigned max_connections;	/* max_connections from web servers, default 1024 */
 	size_t max_params;		/* request.max_params bytes of PARAMS, default 64K */
 	struct conf_identity identity;	/* [global] user = / group =: dropped to after binding */
+	uid_t dynamic_first;		/* dynamic_users: uids (and gids) allocated to functions */
+	uid_t dynamic_last;		/* without user =, default 61184-65519 (systemd's) */
 	double shutdown_timeout;	/* shutdown_timeout: SIGTERM drain limit, seconds, default 30 */
 	double read_timeout;		/* front.read_timeout: silence allowed while a request arrives, default 60 s, 0 = none */
 	double idle_timeout;		/* front.idle_timeout: a connection with no request is closed, default 300 s, 0 = none */
@@ -161,6 +183,15 @@ struct gateway_conf {
  * line) into err.
  */
 int config_load(const char *path, struct gateway_conf **out, char *err, size_t err_len);
+
+/*
+ * As config_load(), but the daemon's reading: env_file = paths are taken as
+ * written and not read. The daemon never holds a function's secrets (the
+ * spawner does) and, running as its own unprivileged user, could not read
+ * them anyway.
+ */
+int config_load_without_secrets(const char *path, struct gateway_conf **out, char *err,
+    size_t err_len);
 
 /* Frees a configuration from config_load(). NULL is allowed. */
 void config_free(struct gateway_conf *conf);

@@ -66,6 +66,7 @@ struct loader {
 	struct identity_lines global_identity;	/* [global] user = / group =, across files */
 	struct async_use *async_uses;	/* functions with async = on | only, in file order */
 	size_t async_use_count;
+	bool without_secrets;		/* config_load_without_secrets(): env_file not read */
 };
 
 /* Which section the line being read belongs to. */
@@ -185,6 +186,13 @@ char *config_path_resolve(struct conf_file *cf, const struct key_spec *k, const 
 char *config_file_path(struct conf_file *cf, const struct key_spec *k, const char *value,
     bool dir_may_be_missing);
 
+/*
+ * Returns value as an absolute path: as written when it starts with '/',
+ * else under the directory of cf's file ("./" dropped). Malloc'd; NULL when
+ * out of memory (not reported).
+ */
+char *config_path_absolute(const struct conf_file *cf, const char *value);
+
 /* Parses exactly len decimal digits (no sign, no blanks) into *out. 0 / -1 (also overflow). */
 int config_parse_digits(const char *s, size_t len, unsigned long long *out);
 
@@ -206,7 +214,8 @@ int config_pair_set(struct conf_pair **pairs, size_t *count, const char *name, s
 
 key_parser config_key_seccomp, config_key_seccomp_action, config_key_limit_size,
     config_key_limit_count, config_key_limit_cpu, config_key_user, config_key_group,
-    config_key_dir, config_key_chdir, config_key_env_file, config_key_network;
+    config_key_dir, config_key_chdir, config_key_env_file, config_key_network,
+    config_key_listen_owner, config_key_listen_group, config_key_dynamic_users;
 
 /*
  * Ends cf's function section: reports a group = without user =, a user =

@@ -59,6 +59,8 @@ static const struct key_spec global_keys[] = {
 	CUSTOM_KEY("listen", key_listen, true),
 	CUSTOM_KEY("listen.allowed_clients", key_allowed_clients, false),
 	NUMBER_KEY("listen.mode", key_mode, struct gateway_conf, listen_mode, 0, 0777),
+	FIELD_KEY("listen.owner", config_key_listen_owner, struct gateway_conf, listen_owner),
+	FIELD_KEY("listen.group", config_key_listen_group, struct gateway_conf, listen_group),
 	NUMBER_KEY("listen.backlog", key_whole, struct gateway_conf, listen_backlog, 1, 65535),
 	CUSTOM_KEY("run_dir", key_run_dir, false),
 	WORD_KEY("log_level", struct gateway_conf, log_level, config_log_level_words),
@@ -69,6 +71,7 @@ static const struct key_spec global_keys[] = {
 	CUSTOM_KEY("include", key_include, true),
 	FIELD_KEY("user", config_key_user, struct gateway_conf, identity),
 	FIELD_KEY("group", config_key_group, struct gateway_conf, identity),
+	CUSTOM_KEY("dynamic_users", config_key_dynamic_users, false),
 	CUSTOM_KEY("pid", key_pid, false),
 	FIELD_KEY("shutdown_timeout", key_duration, struct gateway_conf, shutdown_timeout),
 	FIELD_KEY("front.read_timeout", key_duration, struct gateway_conf, read_timeout),
@@ -360,12 +363,7 @@ static int key_text(struct conf_file *cf, const struct key_spec *k, void *target
 	return 0;
 }
 
-/*
- * Returns value as an absolute path: as written when it starts with '/', else
- * under the directory of the file it is written in ("./" dropped). Malloc'd;
- * NULL when out of memory.
- */
-static char *path_absolute(const struct conf_file *cf, const char *value)
+char *config_path_absolute(const struct conf_file *cf, const char *value)
 {
 	char *out;
 
@@ -422,7 +420,7 @@ static int key_listen(struct conf_file *cf, const struct key_spec *k, void *targ
 	char *addr, **grown;
 
 	if (strchr(value, '/') || (len > 5 && strcmp(value + len - 5, ".sock") == 0)) {
-		if (!(addr = path_absolute(cf, value)))
+		if (!(addr = config_path_absolute(cf, value)))
 			return config_out_of_memory(cf);
 		if (strlen(addr) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 			config_key_error(cf, k->name, value,
@@ -496,7 +494,7 @@ static int key_run_dir(struct conf_file *cf, const struct key_spec *k, void *tar
 		config_key_error(cf, k->name, value, "must not be empty");
 		return -1;
 	}
-	if (!(dir = path_absolute(cf, value)))
+	if (!(dir = config_path_absolute(cf, value)))
 		return config_out_of_memory(cf);
 	free(conf->run_dir);
 	conf->run_dir = dir;
@@ -514,7 +512,7 @@ char *config_file_path(struct conf_file *cf, const struct key_spec *k, const cha
 		config_key_error(cf, k->name, value, "must be the path of a file");
 		return NULL;
 	}
-	if (!(path = path_absolute(cf, value))) {
+	if (!(path = config_path_absolute(cf, value))) {
 		config_out_of_memory(cf);
 		return NULL;
 	}
@@ -593,7 +591,7 @@ static int key_exec(struct conf_file *cf, const struct key_spec *k, void *target
 		config_key_error(cf, k->name, value, "must name a program");
 		return -1;
 	}
-	if (!(abs = path_absolute(cf, fn->argv[0])))
+	if (!(abs = config_path_absolute(cf, fn->argv[0])))
 		return config_out_of_memory(cf);
 	free(fn->argv[0]);
 	fn->argv[0] = abs;
@@ -618,7 +616,7 @@ char *config_path_resolve(struct conf_file *cf, const struct key_spec *k, const 
 		config_key_error(cf, k->name, value, "must not be empty");
 		return NULL;
 	}
-	if (!(abs = path_absolute(cf, value))) {
+	if (!(abs = config_path_absolute(cf, value))) {
 		config_out_of_memory(cf);
 		return NULL;
 	}

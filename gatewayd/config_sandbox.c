@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "config_internal.h"
@@ -439,6 +440,27 @@ static int env_file_line(struct loader *ld, const char *path, unsigned lineno,
 }
 
 /*
+ * An env_file holds secrets: it must be root's or the user's who loads the
+ * configuration (gatewayd's, when it does not run as root), writable by
+ * nobody else (else another user chooses what a function runs with) and
+ * readable by nobody but its owner and group. Reports and returns true when
+ * st breaks a rule.
+ */
+static bool env_file_unsafe(struct conf_file *cf, const char *path, const struct stat *st)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		config_file_error(cf, "env_file %s belongs to uid %u: it must be root's or "
+		    "gatewayd's (chown root)", path, (unsigned)st->st_uid);
+	else if (st->st_mode & (S_IWGRP | S_IWOTH))
+		config_file_error(cf, "env_file %s is writable by others: chmod go-w", path);
+	else if (st->st_mode & S_IROTH)
+		config_file_error(cf, "env_file %s is readable by everyone: chmod o-r", path);
+	else
+		return false;
+	return true;
+}
+
+/*
  * Reads the env_file at path (absolute), opened by cf's env_file = line,
  * into (*pairs, *count). It holds secrets, so a file everyone may read is
  * refused; the mode is checked on the descriptor that is read. Every bad
@@ -461,8 +483,7 @@ static int env_file_read(struct conf_file *cf, const struct key_spec *k, const c
 			fclose(fp);
 		return -1;
 	}
-	if (st.st_mode & S_IROTH) {
-		config_file_error(cf, "env_file %s is readable by everyone: chmod o-r", path);
+	if (env_file_unsafe(cf, path, &st)) {
 		fclose(fp);
 		return -1;
 	}
@@ -512,7 +533,10 @@ static int env_merge(struct function_conf *fn, struct conf_pair *pairs, size_t c
 	return ret;
 }
 
-/* env_file: KEY=VALUE lines merged into env, stored as the file's realpath(). */
+/*
+ * env_file: KEY=VALUE lines merged into env, stored as the file's
+ * realpath(). Read without secrets (the daemon), only its path is kept.
+ */
 int config_key_env_file(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
@@ -521,6 +545,8 @@ int config_key_env_file(struct conf_file *cf, const struct key_spec *k, void *ta
 	size_t count = 0;
 	int ret;
 
+	if (cf->ld->without_secrets)
+		return (fn->env_file = config_path_absolute(cf, value)) ? 0 : config_out_of_memory(cf);
 	if (!(fn->env_file = config_path_resolve(cf, k, value, PATH_FILE)))
 		return -1;
 	ret = env_file_read(cf, k, value, fn->env_file, &pairs, &count);
@@ -541,4 +567,73 @@ int config_key_network(struct conf_file *cf, const struct key_spec *k, void *tar
 	}
 	config_key_error(cf, k->name, value, "must be none or host");
 	return -1;
+}
+
+/* listen.owner: a user name or uid, for the unix listen sockets (as PHP-FPM's). */
+int config_key_listen_owner(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	struct conf_id_value *id = (struct conf_id_value *)((char *)target + k->offset);
+	struct passwd pw;
+	char *buf = NULL;
+	int found;
+
+	if (value[0] == '\0' || id_number_bad(value)) {
+		config_key_error(cf, k->name, value, "must be a user name or a uid");
+		return -1;
+	}
+	found = user_lookup(value, &pw, &buf);
+	if (found < 0)
+		config_key_error(cf, k->name, value, "%s", errno == 0 ? "no such user" :
+		    strerror(errno));
+	else
+		*id = (struct conf_id_value){ .set = true,
+		    .id = found == 1 ? pw.pw_uid : (uid_t)strtoul(value, NULL, 10) };
+	free(buf);
+	return found < 0 ? -1 : 0;
+}
+
+/* listen.group: a group name or gid, for the unix listen sockets. */
+int config_key_listen_group(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	struct conf_id_value *id = (struct conf_id_value *)((char *)target + k->offset);
+	gid_t gid;
+
+	if (value[0] == '\0' || id_number_bad(value)) {
+		config_key_error(cf, k->name, value, "must be a group name or a gid");
+		return -1;
+	}
+	if (group_lookup(value, &gid) < 0) {
+		config_key_error(cf, k->name, value, "%s", errno == 0 ? "no such group" :
+		    strerror(errno));
+		return -1;
+	}
+	*id = (struct conf_id_value){ .set = true, .id = gid };
+	return 0;
+}
+
+/*
+ * dynamic_users = FIRST-LAST: the uids (each with the gid of the same
+ * number) given to functions without a user of their own, and to gatewayd
+ * itself without [global] user. Ids with a passwd or group entry are
+ * skipped, so the range may overlap existing accounts, but not uid 0.
+ */
+int config_key_dynamic_users(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	struct gateway_conf *conf = target;
+	const char *dash = strchr(value, '-');
+	unsigned long long first, last;
+
+	if (dash == NULL || config_parse_digits(value, (size_t)(dash - value), &first) < 0 ||
+	    config_parse_digits(dash + 1, strlen(dash + 1), &last) < 0 || first == 0 ||
+	    first > last || last >= (uid_t)-1) {
+		config_key_error(cf, k->name, value, "must be FIRST-LAST, two uids with "
+		    "0 < FIRST <= LAST < %u (systemd uses 61184-65519)", (unsigned)(uid_t)-1);
+		return -1;
+	}
+	conf->dynamic_first = (uid_t)first;
+	conf->dynamic_last = (uid_t)last;
+	return 0;
 }

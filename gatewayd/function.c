@@ -16,9 +16,6 @@
 #include "record.h"
 #include "async.h"
 
-static int function_build_env(struct function *fn);
-static int function_build_sandbox(struct function *fn, uid_t gatewayd_uid, char *err,
-    size_t err_len);
 static int function_build_params(struct function *fn);
 static int function_add_param(struct function *fn, const char *name, const char *value);
 static void function_on_spawned(struct pool *pool, pid_t pid);
@@ -36,22 +33,21 @@ static const struct pool_events function_pool_events = {
 };
 
 int function_init(struct function *fn, struct ev_loop *loop, const struct function_conf *conf,
-    const char *run_dir, uid_t gatewayd_uid, char *err, size_t err_len)
+    const char *run_dir, struct spawner *spawner, uint32_t generation, char *err,
+    size_t err_len)
 {
 	memset(fn, 0, sizeof(*fn));
 	fn->conf = conf;
-	if (function_build_env(fn) < 0 || function_build_params(fn) < 0) {
+	if (function_build_params(fn) < 0) {
 		snprintf(err, err_len, "out of memory");
 		return -1;
 	}
-	if (function_build_sandbox(fn, gatewayd_uid, err, err_len) < 0)
-		return -1;
 	struct pool_config pc = {
 		.name = conf->name,
-		.argv = conf->argv,
-		.envp = fn->envp,
+		.program = conf->argv[0],
+		.spawner = spawner,
+		.generation = generation,
 		.run_dir = run_dir,
-		.sandbox = &fn->sandbox,
 		.cgi = conf->mode == FUNCTION_CGI,
 		.scaling = conf->pm == PM_DYNAMIC ? POOL_DYNAMIC
 			 : conf->pm == PM_ONDEMAND ? POOL_ONDEMAND : POOL_STATIC,
@@ -77,88 +73,6 @@ int function_init(struct function *fn, struct ev_loop *loop, const struct functi
 int function_start(struct function *fn, char *err, size_t err_len)
 {
 	return pool_start(fn->pool, err, err_len);
-}
-
-/*
- * Workers start from an empty environment plus the env lines (env_file's,
- * then env[NAME]'s, merged by the configuration); with clear_env = no,
- * gatewayd's own environment comes first, less the names env sets.
- */
-static int function_build_env(struct function *fn)
-{
-	const struct function_conf *conf = fn->conf;
-	size_t inherited = 0, n = 0;
-
-	if (!conf->clear_env) {
-		while (environ[inherited] != NULL)
-			inherited++;
-	}
-	fn->envp = calloc(inherited + conf->env_count + 1, sizeof(*fn->envp));
-	if (fn->envp == NULL)
-		return -1;
-	for (size_t i = 0; i < inherited; i++) {
-		const char *eq = strchr(environ[i], '=');
-		size_t name_len = eq != NULL ? (size_t)(eq - environ[i]) : strlen(environ[i]);
-		bool overridden = false;
-		for (size_t j = 0; j < conf->env_count && !overridden; j++) {
-			overridden = strlen(conf->env[j].name) == name_len &&
-			    memcmp(conf->env[j].name, environ[i], name_len) == 0;
-		}
-		if (!overridden && (fn->envp[n++] = strdup(environ[i])) == NULL)
-			return -1;
-	}
-	for (size_t i = 0; i < conf->env_count; i++) {
-		if (asprintf(&fn->envp[n], "%s=%s", conf->env[i].name, conf->env[i].value) < 0) {
-			fn->envp[n] = NULL;
-			return -1;
-		}
-		n++;
-	}
-	return 0;
-}
-
-/*
- * The seccomp filter (built here, in the parent, so a bad policy is a
- * start-up error) and the rest of the worker's confinement.
- */
-static int function_build_sandbox(struct function *fn, uid_t gatewayd_uid, char *err,
-    size_t err_len)
-{
-	static const int resources[CONF_LIMIT_COUNT] = {
-		[CONF_LIMIT_MEMORY] = RLIMIT_AS, [CONF_LIMIT_CPU] = RLIMIT_CPU,
-		[CONF_LIMIT_FILES] = RLIMIT_NOFILE, [CONF_LIMIT_PROCS] = RLIMIT_NPROC,
-		[CONF_LIMIT_CORE] = RLIMIT_CORE, [CONF_LIMIT_FSIZE] = RLIMIT_FSIZE,
-	};
-	const struct function_conf *conf = fn->conf;
-	struct sandbox_spec *sb = &fn->sandbox;
-	uid_t uid = conf->identity.set ? conf->identity.uid : gatewayd_uid;
-
-	if (uid == 0 && !conf->allow_root) {
-		snprintf(err, err_len, "workers would run as root: set user = or allow_root = yes");
-		return -1;
-	}
-	struct syscall_policy policy = {
-		.profile = conf->seccomp != NULL ? conf->seccomp : "default",
-		.allow = conf->seccomp_allow,
-		.deny = conf->seccomp_deny,
-		.action = conf->seccomp_kill ? SYSCALL_FILTER_KILL : SYSCALL_FILTER_ERRNO,
-		.exec_path = conf->argv[0],
-	};
-	if (syscall_filter_build(&policy, &fn->filter, err, err_len) < 0)
-		return -1;
-	sb->filter = fn->filter;
-	sb->new_network = conf->network_none;
-	sb->chroot = conf->chroot;
-	sb->chdir = conf->chdir;
-	for (int i = 0; i < CONF_LIMIT_COUNT; i++) {
-		if (conf->limits[i].set)
-			sb->limits[sb->limit_count++] = (struct sandbox_limit){
-				.resource = resources[i], .value = (rlim_t)conf->limits[i].value };
-	}
-	sb->set_identity = conf->identity.set;
-	sb->uid = conf->identity.uid;
-	sb->gid = conf->identity.gid;
-	return 0;
 }
 
 /*
@@ -263,13 +177,7 @@ out:
 void function_destroy(struct function *fn)
 {
 	pool_free(fn->pool);
-	if (fn->envp != NULL) {
-		for (size_t i = 0; fn->envp[i] != NULL; i++)
-			free(fn->envp[i]);
-	}
-	free(fn->envp);
 	free(fn->replaced);
-	syscall_filter_free(fn->filter);
 	buf_free(&fn->added_params);
 	memset(fn, 0, sizeof(*fn));
 }

@@ -1,6 +1,8 @@
 /*
  * function.h: a configured function at run time: its worker pool, and the
- * params gatewayd sets on every request it forwards to it.
+ * params gatewayd sets on every request it forwards to it. How its workers
+ * start (program, environment, user, sandbox) is the spawner's: the daemon
+ * only names the function.
  */
 #ifndef GATEWAYD_FUNCTION_H
 #define GATEWAYD_FUNCTION_H
@@ -11,8 +13,6 @@
 #include "config.h"
 #include "fcgi.h"
 #include "pool.h"
-#include "sandbox.h"
-#include "syscall_filter.h"
 
 struct conf_generation;
 struct gateway;
@@ -26,23 +26,20 @@ struct function {
 	bool stopped;			/* retired, no request left: its pool was stopped */
 	struct function *next_retired;
 	struct pool *pool;
-	char **envp;			/* the workers' environment: env[] lines only */
 	struct buf added_params;	/* encoded pairs appended to every request */
 	struct fcgi_param *replaced;	/* param names dropped from the web server's */
 	size_t replaced_count;
-	struct syscall_filter *filter;	/* NULL for seccomp = off */
-	struct sandbox_spec sandbox;	/* how each worker is confined */
 	unsigned long seccomp_kills;	/* workers killed by SIGSYS so far */
 };
 
 /*
- * Prepares fn for conf (no process yet): its environment, params, seccomp
- * filter and sandbox. gatewayd_uid is the uid gatewayd runs as once started,
- * which workers without `user =` keep: uid 0 is refused unless allow_root.
- * Returns 0, or -1 with err filled.
+ * Prepares fn for conf (no process yet): its params and its pool, whose
+ * workers the spawner starts from its generation (the one conf was loaded
+ * with). Returns 0, or -1 with err filled.
  */
 int function_init(struct function *fn, struct ev_loop *loop, const struct function_conf *conf,
-    const char *run_dir, uid_t gatewayd_uid, char *err, size_t err_len);
+    const char *run_dir, struct spawner *spawner, uint32_t generation, char *err,
+    size_t err_len);
 
 /* Forks the function's workers. Returns 0, or -1 with err filled. */
 int function_start(struct function *fn, char *err, size_t err_len);

@@ -11,21 +11,60 @@
 
 static void function_set_on_collect(struct ev_loop *loop, ev_prepare *prepare, int revents);
 
-struct conf_generation *generation_new(struct gateway_conf *conf)
+/*
+ * Matches the spawner's entries to conf's functions by name. The two
+ * readings come from the same files a moment apart; a file edited in
+ * between shows as a mismatch, and the load is refused.
+ */
+struct conf_generation *generation_new(struct gateway_conf *conf, struct spawner *spawner,
+    uint32_t spawn_id, const struct buf *functions, char *err, size_t err_len)
 {
 	struct conf_generation *g = calloc(1, sizeof(*g));
+	const uint8_t *p = buf_head(functions);
+	size_t left = buf_used(functions), count = 0;
+	struct spawner_function f;
+	ssize_t n;
 
-	if (g != NULL) {
-		g->conf = conf;
-		g->refs = 1;
+	if (g == NULL || (g->functions = calloc(conf->function_count + 1,
+	    sizeof(*g->functions))) == NULL) {
+		snprintf(err, err_len, "out of memory");
+		free(g);
+		return NULL;
 	}
+	for (; (n = spawner_function_decode(p, left, &f)) > 0; p += n, left -= (size_t)n) {
+		const struct function_conf *fc = config_find_function(conf, f.name, f.name_len);
+		if (fc == NULL)
+			break;
+		g->functions[fc - conf->functions] = (struct generation_function){
+			.digest = f.digest, .uid = f.uid, .gid = f.gid };
+		count++;
+	}
+	if (n != 0 || count != conf->function_count) {
+		snprintf(err, err_len, "the configuration changed while it was being read "
+		    "(the spawner read other functions): try again");
+		free(g->functions);
+		free(g);
+		return NULL;
+	}
+	g->conf = conf;
+	g->refs = 1;
+	g->spawner = spawner;
+	g->spawn_id = spawn_id;
 	return g;
+}
+
+const struct generation_function *generation_function(const struct conf_generation *generation,
+    const struct function_conf *fc)
+{
+	return &generation->functions[fc - generation->conf->functions];
 }
 
 void generation_unref(struct conf_generation *generation)
 {
 	if (generation != NULL && --generation->refs == 0) {
+		spawner_release(generation->spawner, generation->spawn_id);
 		config_free(generation->conf);
+		free(generation->functions);
 		free(generation);
 	}
 }
@@ -39,8 +78,8 @@ struct function *function_set_create(struct gateway *gw, struct conf_generation 
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
-	if (function_init(fn, gw->loop, conf, generation->conf->run_dir, geteuid(), err,
-		err_len) < 0) {
+	if (function_init(fn, gw->loop, conf, generation->conf->run_dir, gw->spawner,
+		generation->spawn_id, err, err_len) < 0) {
 		function_destroy(fn);
 		free(fn);
 		return NULL;

@@ -10,10 +10,20 @@
 
 #include "gateway.h"
 
-/* Wraps a freshly loaded configuration (refs 1: the caller's). NULL: no memory. */
-struct conf_generation *generation_new(struct gateway_conf *conf);
+/*
+ * Wraps a freshly loaded configuration (refs 1: the caller's) with the
+ * spawner's reading of it: its generation spawn_id and LOADED entries
+ * (functions), which must name exactly conf's functions. Returns it, or NULL
+ * with err (conf is not freed, the spawner's generation not released).
+ */
+struct conf_generation *generation_new(struct gateway_conf *conf, struct spawner *spawner,
+    uint32_t spawn_id, const struct buf *functions, char *err, size_t err_len);
 
-/* Drops a reference; the configuration is freed with the last. */
+/* The spawner's word on fc, a function of generation->conf. */
+const struct generation_function *generation_function(const struct conf_generation *generation,
+    const struct function_conf *fc);
+
+/* Drops a reference; the configuration is freed, and released, with the last. */
 void generation_unref(struct conf_generation *generation);
 
 /*

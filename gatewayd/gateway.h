@@ -11,25 +11,40 @@
 
 #include "config.h"
 #include "function.h"
+#include "identities.h"
+#include "spawner.h"
 
 struct front_listener;
 struct front_conn;
 struct front_client;
 struct async;
 
+/* What the spawner said of one function of a generation (its LOADED entry). */
+struct generation_function {
+	uint64_t digest;		/* changes whenever how its workers start changes */
+	uid_t uid;			/* what its workers run as */
+	gid_t gid;
+};
+
 /*
- * One loaded configuration. A reload makes a new one; the old one lives on
- * while functions created from it still run (refs counts the gateway, if
- * current, and those functions).
+ * One loaded configuration, the daemon's reading and the spawner's. A
+ * reload makes a new one; the old one lives on while functions created from
+ * it still run (refs counts the gateway, if current, and those functions).
+ * The spawner keeps its own reading of it until the last reference goes.
  */
 struct conf_generation {
 	struct gateway_conf *conf;
 	unsigned refs;
+	struct spawner *spawner;
+	uint32_t spawn_id;			/* the spawner's number for it */
+	struct generation_function *functions;	/* one per conf->functions[] */
 };
 
 struct gateway {
 	struct ev_loop *loop;
 	const char *config_path;
+	struct identity_policy identity;	/* who the daemon and its workers run as */
+	struct spawner *spawner;		/* starts and signals every worker */
 	struct conf_generation *generation;	/* the current configuration */
 	struct gateway_conf *conf;		/* generation->conf */
 	struct function **functions;		/* functions[i] runs conf->functions[i] (maybe
@@ -45,6 +60,7 @@ struct gateway {
 	unsigned conn_count;
 	struct front_conn *pending;		/* to flush or free before the loop sleeps */
 	ev_prepare prepare;
+	int exit_status;			/* 0 unless start-up failed or the spawner died */
 	bool draining;				/* SIGTERM: finishing open requests, accepting none */
 	bool stopping;
 	ev_timer drain_timer;			/* shutdown_timeout for a SIGTERM drain */

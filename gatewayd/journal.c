@@ -47,8 +47,11 @@ static void	cut_partial(struct journal *);
 static int	journal_write(struct journal *, const struct journal_record *, bool);
 
 /*
- * Opens path for appending with extra_flags added (O_TRUNC for a
- * compaction's fresh file). Returns the journal, or NULL with err.
+ * Opens path for appending with extra_flags added (O_EXCL for a
+ * compaction's fresh file). The journal holds request bodies, cookies and
+ * Authorization headers, so a symlink at path is refused (O_NOFOLLOW), an
+ * existing file must be a plain file of ours with one link, and its mode is
+ * made 0600 whatever it was. Returns the journal, or NULL with err.
  */
 static struct journal *
 journal_create(const char *path, int extra_flags, enum async_fsync policy, char *err,
@@ -63,9 +66,22 @@ journal_create(const char *path, int extra_flags, enum async_fsync policy, char 
 		return NULL;
 	}
 	j->policy = policy;
-	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | extra_flags, 0600);
+	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | extra_flags,
+	    0600);
 	if (j->fd < 0 || fstat(j->fd, &st) < 0) {
-		snprintf(err, err_len, "journal_open: %s: %s", path, strerror(errno));
+		snprintf(err, err_len, "journal_open: %s: %s", path,
+		    errno == ELOOP ? "is a symbolic link" : strerror(errno));
+		journal_free(j);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid()) {
+		snprintf(err, err_len, "journal_open: %s: not a plain file of uid %d: move it away",
+		    path, (int)geteuid());
+		journal_free(j);
+		return NULL;
+	}
+	if ((st.st_mode & 07777) != 0600 && fchmod(j->fd, 0600) < 0) {
+		snprintf(err, err_len, "journal_open: %s: chmod 0600: %s", path, strerror(errno));
 		journal_free(j);
 		return NULL;
 	}
@@ -350,8 +366,9 @@ journal_size(const struct journal *j)
 }
 
 /*
- * write_live() gets a journal on path.tmp (truncated first: a .tmp left by
- * a compaction that crashed is stale) with policy off, and returns 0 / -1.
+ * write_live() gets a journal on path.tmp (made anew: a .tmp left by a
+ * compaction that crashed is stale, and whatever is at that path is
+ * removed, never written through) with policy off, and returns 0 / -1.
  * The new file is synced once, then renamed over path. From the rename on,
  * path names the new file, so j switches to it even if the directory sync
  * that follows fails (that failure is still returned: the rename may not
@@ -371,7 +388,8 @@ journal_compact(struct journal *j, int (*write_live)(void *ctx, struct journal *
 		snprintf(err, err_len, "journal_compact: %s: out of memory", j->path);
 		goto done;
 	}
-	if ((out = journal_create(tmp, O_TRUNC, ASYNC_FSYNC_OFF, err, err_len)) == NULL)
+	unlink(tmp);
+	if ((out = journal_create(tmp, O_EXCL, ASYNC_FSYNC_OFF, err, err_len)) == NULL)
 		goto done;
 	if (write_live(ctx, out) < 0) {
 		snprintf(err, err_len, "journal_compact: %s: writing the live records failed",

@@ -40,10 +40,10 @@ struct front_client {
 
 static struct front_client *listener_parse_clients(const struct gateway_conf *conf, char *err,
     size_t err_len);
-static int listener_open(const char *address, const struct gateway_conf *conf, char *err,
-    size_t err_len);
-static int listener_open_unix(const char *path, const struct gateway_conf *conf, char *err,
-    size_t err_len);
+static int listener_open(const struct gateway *gw, const char *address,
+    const struct gateway_conf *conf, char *err, size_t err_len);
+static int listener_open_unix(const struct gateway *gw, const char *path,
+    const struct gateway_conf *conf, char *err, size_t err_len);
 static int listener_open_tcp(const char *address, int backlog, char *err, size_t err_len);
 static void listener_watch(struct gateway *gw, struct front_listener *l, const char *address,
     int fd);
@@ -87,7 +87,7 @@ int listener_reload(struct gateway *gw, const struct gateway_conf *conf, char *e
 				fds[i] = gw->listeners[j].watcher.fd;
 			}
 		}
-		if (fds[i] < 0 && (fds[i] = listener_open(conf->listen[i], conf, err, err_len)) < 0)
+		if (fds[i] < 0 && (fds[i] = listener_open(gw, conf->listen[i], conf, err, err_len)) < 0)
 			goto err_opened;
 	}
 	for (size_t j = 0; j < gw->listener_count; j++) {
@@ -152,24 +152,33 @@ static struct front_client *listener_parse_clients(const struct gateway_conf *co
 }
 
 /* Opens one listening socket: a unix path or host:port. */
-static int listener_open(const char *address, const struct gateway_conf *conf, char *err,
-    size_t err_len)
+static int listener_open(const struct gateway *gw, const char *address,
+    const struct gateway_conf *conf, char *err, size_t err_len)
 {
-	int fd = address[0] == '/' ? listener_open_unix(address, conf, err, err_len)
+	int fd = address[0] == '/' ? listener_open_unix(gw, address, conf, err, err_len)
 				   : listener_open_tcp(address, conf->listen_backlog, err, err_len);
 	if (fd >= 0)
 		log_info("listening on %s", address);
+	if (fd >= 0 && address[0] == '/' && (conf->listen_mode & 0002))
+		log_warn("listen %s: listen.mode %04o lets every local user connect, the "
+		    "functions' own users too, and send requests past the web server: use "
+		    "listen.group and 0660", address, (unsigned)conf->listen_mode);
 	return fd;
 }
 
 /*
  * A unix listener. A stale socket file left by a crash is replaced; any
- * other kind of file at the path is an error, never removed.
+ * other kind of file at the path is an error, never removed. Connecting
+ * needs write permission on the file: it gets listen.owner, listen.group
+ * (PHP-FPM's defaults: gatewayd's own user and group) and listen.mode, so
+ * the web server's group can connect and no function's user can.
  */
-static int listener_open_unix(const char *path, const struct gateway_conf *conf, char *err,
-    size_t err_len)
+static int listener_open_unix(const struct gateway *gw, const char *path,
+    const struct gateway_conf *conf, char *err, size_t err_len)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	uid_t owner = conf->listen_owner.set ? conf->listen_owner.id : gw->identity.daemon_uid;
+	gid_t group = conf->listen_group.set ? conf->listen_group.id : gw->identity.daemon_gid;
 	struct stat st;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
@@ -186,7 +195,8 @@ static int listener_open_unix(const char *path, const struct gateway_conf *conf,
 	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    chmod(path, conf->listen_mode) < 0 || listen(fd, conf->listen_backlog) < 0) {
+	    chown(path, owner, group) < 0 || chmod(path, conf->listen_mode) < 0 ||
+	    listen(fd, conf->listen_backlog) < 0) {
 		snprintf(err, err_len, "listen %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);

@@ -8,27 +8,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "async.h"
 #include "front.h"
 #include "function_set.h"
 #include "gateway.h"
+#include "identities.h"
 #include "log.h"
 #include "pidfile.h"
 #include "privileges.h"
 #include "reload.h"
+#include "spawner_table.h"
+#include "worker_spec.h"
 
 #define GATEWAYD_DEFAULT_CONFIG "/etc/gatewayd/gatewayd.ini"
 /* Seconds workers get to exit after SIGTERM before they are killed. */
 #define GATEWAYD_STOP_GRACE 3.0
 
 static void usage(FILE *out);
-static int prepare_run_dir(const struct gateway_conf *conf, char *err, size_t err_len);
-static int load_config(const char *path, struct gateway_conf **conf);
-static int check_functions(struct gateway_conf *conf, const char *config_path);
+static int prepare_run_dir(const struct gateway *gw, char *err, size_t err_len);
+static int load_config(const char *path, bool without_secrets, struct gateway_conf **conf);
+static int check_config(const char *config_path);
+static int start_spawner(struct gateway *gw, char *err, size_t err_len);
+static int load_generation(struct gateway *gw, char *err, size_t err_len);
+static void announce_identities(const struct gateway *gw);
 static int start_functions(struct gateway *gw, char *err, size_t err_len);
+static void on_spawner_died(void *owner, int status);
 static void watch_signals(struct gateway *gw, ev_signal *signals);
 static void on_signal(struct ev_loop *loop, ev_signal *sig, int revents);
 static void begin_drain(struct gateway *gw);
@@ -63,38 +72,42 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	struct gateway gw = { .config_path = config_path };
-	if (load_config(config_path, &gw.conf) < 0)
-		return 1;
 	if (test_only)
-		return check_functions(gw.conf, config_path);
+		return check_config(config_path);
+	struct gateway gw = { .config_path = config_path };
+	if (load_config(config_path, true, &gw.conf) < 0)
+		return 1;
 	if (command != NULL) {
 		int status = pidfile_signal(gw.conf->pid_file, config_path,
 		    strcmp(command, "reload") == 0 ? SIGHUP : SIGTERM);
 		config_free(gw.conf);
 		return status;
 	}
-	gw.generation = generation_new(gw.conf);
-	if (gw.generation == NULL) {
-		fprintf(stderr, "gatewayd: out of memory\n");
+	/* Our name, whatever the binary is called: what `gatewayd -s` checks. */
+	prctl(PR_SET_NAME, "gatewayd");
+	umask(077);
+	log_set_level(gw.conf->log_level);
+	signal(SIGPIPE, SIG_IGN);
+	if (identity_policy_init(&gw.identity, gw.conf, geteuid() == 0, err, sizeof(err)) < 0 ||
+	    start_spawner(&gw, err, sizeof(err)) < 0) {
+		log_error("cannot start: %s", err);
 		config_free(gw.conf);
 		return 1;
 	}
-	log_set_level(gw.conf->log_level);
-	signal(SIGPIPE, SIG_IGN);
 
 	gw.loop = EV_DEFAULT;
 	ev_signal signals[GATEWAYD_SIGNAL_COUNT];
 	watch_signals(&gw, signals);
+	spawner_attach(gw.spawner, gw.loop, on_spawner_died, &gw);
 
-	int status = 0;
-	if (prepare_run_dir(gw.conf, err, sizeof(err)) < 0 ||
+	if (load_generation(&gw, err, sizeof(err)) < 0 ||
+	    prepare_run_dir(&gw, err, sizeof(err)) < 0 ||
 	    front_start(&gw, err, sizeof(err)) < 0 ||
 	    pidfile_write(gw.conf->pid_file, err, sizeof(err)) < 0 ||
-	    privileges_drop(gw.conf, err, sizeof(err)) < 0 ||
+	    privileges_drop(&gw.identity, err, sizeof(err)) < 0 ||
 	    start_functions(&gw, err, sizeof(err)) < 0 || async_start(&gw, err, sizeof(err)) < 0) {
 		log_error("cannot start: %s", err);
-		status = 1;
+		gw.exit_status = 1;
 		begin_shutdown(&gw);
 	} else {
 		log_info("gatewayd started: %zu functions from %s", gw.conf->function_count,
@@ -103,11 +116,14 @@ int main(int argc, char **argv)
 	ev_run(gw.loop, 0);
 	async_free(&gw);
 	function_set_free_all(&gw);
-	pidfile_remove(gw.conf->pid_file);
-	generation_unref(gw.generation);
-	if (status == 0)
+	if (gw.generation != NULL)
+		generation_unref(gw.generation);
+	else
+		config_free(gw.conf);
+	spawner_close(gw.spawner);
+	if (gw.exit_status == 0)
 		log_info("gatewayd stopped");
-	return status;
+	return gw.exit_status;
 }
 
 static void usage(FILE *out)
@@ -122,13 +138,17 @@ static void usage(FILE *out)
 	    "configuration; SIGTERM finishes open requests (up to shutdown_timeout) and\n"
 	    "stops; SIGINT or SIGQUIT stop at once.\n");
 }
-
-/* Loads path, printing every error as file:line. Returns 0 or -1. */
-static int load_config(const char *path, struct gateway_conf **conf)
+/*
+ * Loads path (without_secrets: the daemon's reading, env_file not read),
+ * printing every error as file:line. Returns 0 or -1.
+ */
+static int load_config(const char *path, bool without_secrets, struct gateway_conf **conf)
 {
 	char err[8192];
+	int rc = without_secrets ? config_load_without_secrets(path, conf, err, sizeof(err)) :
+	    config_load(path, conf, err, sizeof(err));
 
-	if (config_load(path, conf, err, sizeof(err)) == 0)
+	if (rc == 0)
 		return 0;
 	fprintf(stderr, "%s", err);
 	if (err[0] != '\0' && err[strlen(err) - 1] != '\n')
@@ -138,24 +158,39 @@ static int load_config(const char *path, struct gateway_conf **conf)
 }
 
 /*
- * gatewayd -t: past the configuration itself, what start-up would refuse:
- * seccomp policies that do not build, workers that would run as root.
- * Prints each problem as file:line of its function. Returns the exit status.
+ * gatewayd -t: the configuration as the spawner reads it (env_file
+ * included), then what start-up would refuse: identities that cannot be
+ * (a function with gatewayd's own user), seccomp policies that do not
+ * build. Checked as a start as root would (the usual case), printing who
+ * each function runs as. Returns the exit status.
  */
-static int check_functions(struct gateway_conf *conf, const char *config_path)
+static int check_config(const char *config_path)
 {
-	uid_t uid = privileges_final_uid(conf);
+	struct identity_policy policy;
+	struct gateway_conf *conf;
+	char err[8192] = "";
 	int bad = 0;
 
-	for (size_t i = 0; i < conf->function_count; i++) {
+	if (load_config(config_path, false, &conf) < 0)
+		return 1;
+	if (identity_policy_init(&policy, conf, true, err, sizeof(err)) < 0 ||
+	    identities_assign(conf, &policy, err, sizeof(err)) > 0) {
+		fprintf(stderr, "%s%s", err, err[0] != '\0' && err[strlen(err) - 1] == '\n' ? "" :
+		    "\n");
+		bad = 1;
+	}
+	for (size_t i = 0; i < conf->function_count && !bad; i++) {
 		const struct function_conf *fc = &conf->functions[i];
-		struct function fn;
-		char err[512];
-		if (function_init(&fn, EV_DEFAULT, fc, conf->run_dir, uid, err, sizeof(err)) < 0) {
+		struct worker_spec ws;
+		if (worker_spec_build(&ws, fc, err, sizeof(err)) < 0) {
 			fprintf(stderr, "%s:%u: [%s]: %s\n", fc->file, fc->line, fc->name, err);
 			bad = 1;
+		} else {
+			printf("function %s runs as uid %u gid %u%s\n", fc->name,
+			    (unsigned)fc->runs_as.uid, (unsigned)fc->runs_as.gid,
+			    fc->runs_as.dynamic ? " (a dynamic user of its own)" : "");
 		}
-		function_destroy(&fn);
+		worker_spec_free(&ws);
 	}
 	if (bad) {
 		fprintf(stderr, "gatewayd: configuration %s has errors\n", config_path);
@@ -168,15 +203,70 @@ static int check_functions(struct gateway_conf *conf, const char *config_path)
 }
 
 /*
+ * Forks the spawner, before any input is read or any socket opened: it
+ * keeps root (to start workers as their users) and the daemon will not.
+ */
+static int start_spawner(struct gateway *gw, char *err, size_t err_len)
+{
+	struct spawner_table *table = spawner_table_new(gw->config_path, &gw->identity,
+	    gw->conf->pid_file, getpid());
+
+	if (table == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	gw->spawner = spawner_start(&spawner_table_ops, table, err, err_len);
+	spawner_table_free(table);	/* the spawner's copy is its own */
+	return gw->spawner != NULL ? 0 : -1;
+}
+
+/* The first generation: the spawner's reading of the configuration beside ours. */
+static int load_generation(struct gateway *gw, char *err, size_t err_len)
+{
+	struct buf loaded = { 0 };
+	uint32_t id;
+
+	if (spawner_load(gw->spawner, &id, &loaded, err, err_len) < 0)
+		return -1;
+	gw->generation = generation_new(gw->conf, gw->spawner, id, &loaded, err, err_len);
+	buf_free(&loaded);
+	if (gw->generation == NULL) {
+		spawner_release(gw->spawner, id);
+		return -1;
+	}
+	announce_identities(gw);
+	return 0;
+}
+
+/* Who runs as whom, once, at start; loudly when nothing can be separated. */
+static void announce_identities(const struct gateway *gw)
+{
+	const struct identity_policy *p = &gw->identity;
+
+	if (!p->separate) {
+		log_warn("gatewayd was not started as root: it cannot give functions users of "
+		    "their own. Every worker runs as uid %u, like gatewayd itself, and can signal "
+		    "it, read its journal and replace its sockets. Start gatewayd as root to "
+		    "isolate functions from gatewayd and from each other (docs/sandbox.md).",
+		    (unsigned)p->daemon_uid);
+		return;
+	}
+	log_info("gatewayd runs as uid %u gid %u (%s), without capabilities; workers are "
+	    "started by the spawner (pid %d)", (unsigned)p->daemon_uid, (unsigned)p->daemon_gid,
+	    p->daemon_dynamic ? "a dynamic user of its own" : "[global] user",
+	    (int)spawner_pid(gw->spawner));
+}
+
+/*
  * The directory for the workers' sockets: created 0700 when missing (its
  * missing parents 0755) and given to the user gatewayd will run as; it must
  * be that user's and closed to group and others, since whoever can connect
  * to a worker's socket can run requests past gatewayd.
  */
-static int prepare_run_dir(const struct gateway_conf *conf, char *err, size_t err_len)
+static int prepare_run_dir(const struct gateway *gw, char *err, size_t err_len)
 {
-	const char *path = conf->run_dir;
-	uid_t uid = privileges_final_uid(conf);
+	const char *path = gw->conf->run_dir;
+	uid_t uid = gw->identity.daemon_uid;
 	struct stat st;
 	char parent[PATH_MAX];
 
@@ -198,7 +288,7 @@ static int prepare_run_dir(const struct gateway_conf *conf, char *err, size_t er
 		snprintf(err, err_len, "run_dir %s: not a directory", path);
 		return -1;
 	}
-	if (st.st_uid != uid && geteuid() == 0 && chown(path, uid, conf->identity.gid) == 0)
+	if (st.st_uid != uid && geteuid() == 0 && chown(path, uid, gw->identity.daemon_gid) == 0)
 		st.st_uid = uid;
 	if (st.st_uid != uid || (st.st_mode & 077) != 0) {
 		snprintf(err, err_len, "run_dir %s: must be owned by uid %d with mode 0700",
@@ -219,6 +309,7 @@ static int start_functions(struct gateway *gw, char *err, size_t err_len)
 	}
 	for (size_t i = 0; i < conf->function_count; i++) {
 		const struct function_conf *fc = &conf->functions[i];
+		const struct generation_function *gf = generation_function(gw->generation, fc);
 		char why[512];
 		gw->functions[i] = function_set_create(gw, gw->generation, fc, why, sizeof(why));
 		if (gw->functions[i] == NULL || function_start(gw->functions[i], why, sizeof(why)) < 0) {
@@ -226,12 +317,32 @@ static int start_functions(struct gateway *gw, char *err, size_t err_len)
 			    why);
 			return -1;
 		}
-		log_info("function %s: %s, up to %u workers of %s", fc->name,
+		log_info("function %s: %s, up to %u workers of %s, as uid %u gid %u%s", fc->name,
 		    fc->mode == FUNCTION_CGI ? "cgi" : fc->pm == PM_DYNAMIC ? "pm dynamic"
 		    : fc->pm == PM_ONDEMAND ? "pm ondemand" : "pm static", fc->max_children,
-		    fc->argv[0]);
+		    fc->argv[0], (unsigned)gf->uid, (unsigned)gf->gid,
+		    fc->identity.set ? "" : gw->identity.separate ? " (a dynamic user of its own)" :
+		    " (gatewayd's own)");
 	}
 	return 0;
+}
+
+/*
+ * The spawner ended (nobody but root can kill it; a bug, or the operator):
+ * its workers died with it and no new one can start, so gatewayd stops.
+ */
+static void on_spawner_died(void *owner, int status)
+{
+	struct gateway *gw = owner;
+
+	if (WIFSIGNALED(status))
+		log_error("the spawner was killed by signal %d (%s): no worker can start; "
+		    "stopping", WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		log_error("the spawner exited with status %d: no worker can start; stopping",
+		    WEXITSTATUS(status));
+	gw->exit_status = 1;
+	begin_shutdown(gw);
 }
 
 static void watch_signals(struct gateway *gw, ev_signal *signals)

@@ -1,9 +1,10 @@
 /*
- * privileges.c: gatewayd drops root after binding (see privileges.h).
+ * privileges.c: the daemon drops everything after start-up (see
+ * privileges.h). Raw prctl(2) and capget(2): libcap would be a dependency
+ * for a loop and a check.
  */
 #include <errno.h>
 #include <grp.h>
-#include <stdint.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,63 +14,71 @@
 
 #include "privileges.h"
 
-static uint32_t privileges_needed(const struct gateway_conf *conf);
+static int privileges_clear_bounding(void);
+static int privileges_none_left(void);
 
-uid_t privileges_final_uid(const struct gateway_conf *conf)
+/*
+ * The bounding set first (dropping from it needs CAP_SETPCAP, which the uid
+ * change takes away), then groups, gid, uid: leaving uid 0 without
+ * PR_SET_KEEPCAPS clears the permitted and effective sets.
+ */
+int privileges_drop(const struct identity_policy *p, char *err, size_t err_len)
 {
-	if (geteuid() == 0 && conf->identity.set)
-		return conf->identity.uid;
-	return geteuid();
-}
-
-/* The capabilities gatewayd keeps, as a bit mask (all below 32). */
-static uint32_t privileges_needed(const struct gateway_conf *conf)
-{
-	uint32_t caps = 1u << CAP_SETUID | 1u << CAP_SETGID | 1u << CAP_KILL;
-
-	for (size_t i = 0; i < conf->function_count; i++) {
-		if (conf->functions[i].chroot != NULL)
-			caps |= 1u << CAP_SYS_CHROOT;
-		if (conf->functions[i].network_none)
-			caps |= 1u << CAP_SYS_ADMIN;
-	}
-	return caps;
-}
-
-int privileges_drop(const struct gateway_conf *conf, char *err, size_t err_len)
-{
-	const struct conf_identity *id = &conf->identity;
-	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { { 0 } };
 	const char *step;
 
-	if (geteuid() != 0 || !id->set || id->uid == 0)
-		return 0;
-	step = "prctl(PR_SET_KEEPCAPS)";
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-		goto err;
-	step = "setgroups";
-	if (setgroups(1, &id->gid) < 0)
-		goto err;
-	step = "setgid";
-	if (setresgid(id->gid, id->gid, id->gid) < 0)
-		goto err;
-	step = "setuid";
-	if (setresuid(id->uid, id->uid, id->uid) < 0)
-		goto err;
-	step = "capset";
-	data[0].permitted = data[0].effective = privileges_needed(conf);
-	if (syscall(SYS_capset, &header, data) < 0)
-		goto err;
-	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
-	uid_t r, e, saved;
-	if (getresuid(&r, &e, &saved) < 0 || r != id->uid || e != id->uid || saved != id->uid) {
-		snprintf(err, err_len, "user %s: the uid did not change", id->user);
-		return -1;
+	if (p->separate) {
+		step = "dropping the bounding set";
+		if (privileges_clear_bounding() < 0)
+			goto err;
+		step = "prctl(PR_CAP_AMBIENT_CLEAR_ALL)";
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+			goto err;
+		step = "setgroups";
+		if (setgroups(1, &p->daemon_gid) < 0)
+			goto err;
+		step = "setgid";
+		if (setresgid(p->daemon_gid, p->daemon_gid, p->daemon_gid) < 0)
+			goto err;
+		step = "setuid";
+		if (setresuid(p->daemon_uid, p->daemon_uid, p->daemon_uid) < 0)
+			goto err;
+		if (setuid(0) == 0 || privileges_none_left() < 0) {
+			snprintf(err, err_len, "uid %u: root or a capability is still held",
+			    (unsigned)p->daemon_uid);
+			return -1;
+		}
 	}
+	step = "prctl(PR_SET_NO_NEW_PRIVS)";
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		goto err;
 	return 0;
 
 err:
-	snprintf(err, err_len, "user %s: %s: %s", id->user, step, strerror(errno));
+	snprintf(err, err_len, "uid %u: %s: %s", (unsigned)p->daemon_uid, step, strerror(errno));
 	return -1;
+}
+
+/* Drops every capability the kernel knows from the bounding set. 0 / -1. */
+static int privileges_clear_bounding(void)
+{
+	for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* 0 when the effective, permitted and inheritable sets are all empty. */
+static int privileges_none_left(void)
+{
+	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &header, data) < 0)
+		return -1;
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++) {
+		if (data[i].effective || data[i].permitted || data[i].inheritable)
+			return -1;
+	}
+	return 0;
 }

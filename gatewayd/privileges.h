@@ -1,30 +1,24 @@
 /*
- * privileges.h: gatewayd's own identity. Started as root, it binds its
- * sockets, then becomes its [global] user, keeping only the capabilities it
- * needs to start and stop workers as their own users.
+ * privileges.h: the daemon gives everything up. Started as root, it binds
+ * its sockets and writes its pid file, then becomes its own user (see
+ * identities.h) with no capability left, an empty bounding set and
+ * no_new_privs: the process that parses web-server and worker input can do
+ * nothing a plain user cannot. Starting workers as other users is the
+ * spawner's job (fcgi-pool/spawner.h).
  */
 #ifndef GATEWAYD_PRIVILEGES_H
 #define GATEWAYD_PRIVILEGES_H
 
-#include <stdbool.h>
 #include <stddef.h>
-#include <sys/types.h>
 
-#include "config.h"
-
-/*
- * The uid gatewayd will run as once start-up is over: [global] user when it
- * starts as root, else its own.
- */
-uid_t privileges_final_uid(const struct gateway_conf *conf);
+#include "identities.h"
 
 /*
- * Becomes [global] user when running as root and one is configured,
- * keeping CAP_SETUID, CAP_SETGID and CAP_KILL, plus CAP_SYS_CHROOT when a
- * function uses chroot and CAP_SYS_ADMIN when one uses network = none.
- * Checks that root cannot be regained. Returns 0 (also when there is
- * nothing to do), or -1 with err filled.
+ * Becomes p's daemon user when p separates (started as root), dropping
+ * every capability from every set first, then checks that none is left and
+ * that root cannot be regained; sets no_new_privs in every case. Returns 0,
+ * or -1 with err filled.
  */
-int privileges_drop(const struct gateway_conf *conf, char *err, size_t err_len);
+int privileges_drop(const struct identity_policy *p, char *err, size_t err_len);
 
 #endif /* GATEWAYD_PRIVILEGES_H */

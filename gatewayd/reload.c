@@ -19,23 +19,42 @@ static bool reload_same_string(const char *a, const char *b);
 static bool reload_same_pairs(const struct conf_pair *a, size_t na, const struct conf_pair *b,
     size_t nb);
 
+/*
+ * The daemon reads the files (without secrets), then the spawner reads them
+ * too, as root, and says how each function's workers would start; a
+ * function is kept when neither reading changed.
+ */
 void reload_config(struct gateway *gw)
 {
 	struct gateway_conf *conf;
 	struct conf_generation *generation = NULL;
 	struct function **functions = NULL;
+	struct buf loaded = { 0 };
+	uint32_t spawn_id;
 	char err[8192];
 	size_t n, fresh = 0;
 
 	log_info("SIGHUP: reloading %s", gw->config_path);
-	if (config_load(gw->config_path, &conf, err, sizeof(err)) < 0) {
+	if (config_load_without_secrets(gw->config_path, &conf, err, sizeof(err)) < 0) {
 		reload_log_errors(err);
 		return;
 	}
 	reload_keep_restart_only(gw->conf, conf);
+	if (spawner_load(gw->spawner, &spawn_id, &loaded, err, sizeof(err)) < 0) {
+		config_free(conf);
+		reload_log_errors(err);
+		return;
+	}
+	generation = generation_new(conf, gw->spawner, spawn_id, &loaded, err, sizeof(err));
+	buf_free(&loaded);
+	if (generation == NULL) {
+		spawner_release(gw->spawner, spawn_id);
+		config_free(conf);
+		reload_log_errors(err);
+		return;
+	}
 	n = conf->function_count;
-	if ((generation = generation_new(conf)) == NULL ||
-	    (functions = calloc(n, sizeof(*functions))) == NULL) {
+	if ((functions = calloc(n, sizeof(*functions))) == NULL) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto refuse;
 	}
@@ -43,7 +62,9 @@ void reload_config(struct gateway *gw)
 		const struct function_conf *fc = &conf->functions[i];
 		struct function *old = reload_find(gw, fc->name);
 		char why[512];
-		if (old != NULL && reload_same_function(old->conf, fc)) {
+		if (old != NULL && reload_same_function(old->conf, fc) &&
+		    generation_function(old->generation, old->conf)->digest ==
+		    generation_function(generation, fc)->digest) {
 			functions[i] = old;
 			continue;
 		}
@@ -92,10 +113,7 @@ refuse:
 			function_set_destroy(functions[i]);
 	}
 	free(functions);
-	if (generation != NULL)
-		generation_unref(generation);
-	else
-		config_free(conf);
+	generation_unref(generation);
 	reload_log_errors(err);
 }
 
@@ -113,8 +131,9 @@ static void reload_log_errors(const char *err)
 }
 
 /*
- * run_dir, user and pid only change with a restart: the new configuration
- * keeps the running values, and the operator is told.
+ * run_dir, user, dynamic_users and pid only change with a restart: the new
+ * configuration keeps the running values (identities come from the policy
+ * fixed at start), and the operator is told.
  */
 static void reload_keep_restart_only(const struct gateway_conf *old, struct gateway_conf *conf)
 {
@@ -128,6 +147,8 @@ static void reload_keep_restart_only(const struct gateway_conf *old, struct gate
 	}
 	if (old->identity.set != conf->identity.set || old->identity.uid != conf->identity.uid)
 		log_warn("reload: [global] user changed: takes effect at the next start");
+	if (old->dynamic_first != conf->dynamic_first || old->dynamic_last != conf->dynamic_last)
+		log_warn("reload: dynamic_users changed: takes effect at the next start");
 	if (!reload_same_string(old->pid_file, conf->pid_file))
 		log_warn("reload: pid changed: takes effect at the next start");
 }

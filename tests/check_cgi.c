@@ -5,9 +5,14 @@
  * split into tiny records, so pairs straddle them), and runs the default
  * libev loop until done(). Every test also checks that the run leaves no
  * descriptor open.
+ *
+ * Programs are started as gatewayd starts them, by a spawner process
+ * (fcgi-pool/spawner.h), here one per run, serving a table of one function,
+ * "fn", whose spec each test sets before the spawner is forked.
  */
 #include "cgi.h"
 #include "fcgi.h"
+#include "spawner.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -183,21 +188,63 @@ static int open_fds(void)
 
 static const struct sandbox_spec no_sandbox;
 
+/* ---- the spawner's table: one function, "fn", of generation 1 ------------- */
+
+static struct spawn_spec test_spec;
+
+static int table_load(void *ctx, uint32_t *generation, struct buf *functions, char *err,
+    size_t err_len)
+{
+	(void)ctx;
+	(void)functions;
+	(void)err;
+	(void)err_len;
+	*generation = 1;
+	return 0;
+}
+
+static const struct spawn_spec *table_find(void *ctx, uint32_t generation, const char *name,
+    size_t len)
+{
+	(void)ctx;
+	return generation == 1 && len == 2 && memcmp(name, "fn", 2) == 0 ? &test_spec : NULL;
+}
+
+static void table_release(void *ctx, uint32_t generation)
+{
+	(void)ctx;
+	(void)generation;
+}
+
+static const struct spawner_table_ops test_table = {
+	.load = table_load,
+	.find = table_find,
+	.release = table_release,
+};
+
 /*
- * Starts path for the request, optionally calls act() once the run exists,
- * runs the loop until done(), frees the run, and checks done() came once
- * and no descriptor was left open.
+ * Starts path for the request, with fenv (or nothing) as the function's
+ * own environment, optionally calls act() once the run exists, runs the
+ * loop until done(), frees the run and the spawner, and checks done() came
+ * once and no descriptor was left open.
  */
 static void run_cgi(const char *path, char *const *fenv, const uint8_t *req, size_t req_len,
     struct outcome *o, void (*act)(struct outcome *))
 {
+	static char *const no_env[] = { NULL };
 	struct ev_loop *loop = EV_DEFAULT;
 	char *argv[] = { (char *)path, NULL };
-	struct cgi_program program = { .argv = argv, .envp = fenv, .sandbox = &no_sandbox };
 	char err[256] = "";
 	ev_timer deadline;
 
 	int fds_before = open_fds();
+	test_spec = (struct spawn_spec){ .argv = argv, .envp = fenv != NULL ? fenv : no_env,
+					 .sandbox = &no_sandbox, .takes_env = true };
+	struct spawner *spawner = spawner_start(&test_table, NULL, err, sizeof(err));
+	ck_assert_msg(spawner != NULL, "spawner_start: %s", err);
+	spawner_attach(spawner, loop, NULL, NULL);
+	struct cgi_program program = { .spawner = spawner, .generation = 1, .function = "fn",
+				       .program = path };
 	ev_timer_init(&o->resume_timer, on_resume, 0., 0.);
 	o->resume_timer.data = o;
 	o->run = cgi_start(loop, &program, req, req_len, &events, o, err, sizeof(err));
@@ -212,6 +259,7 @@ static void run_cgi(const char *path, char *const *fenv, const uint8_t *req, siz
 	ev_timer_stop(loop, &o->resume_timer);
 	ck_assert_int_eq(o->done_count, 1);
 	cgi_free(o->run);
+	spawner_close(spawner);
 	ck_assert_int_eq(open_fds(), fds_before);
 }
 
@@ -230,11 +278,13 @@ START_TEST(test_environment)
 		"CONTENT_LENGTH", "0",
 		"HTTP_PROXY", "http://evil.example:3128",
 		"FUNCTION_VAR", "from-request",
+		"LD_PRELOAD", "/tmp/evil.so",
+		"GCONV_PATH", "/tmp/evil",
 		"BAD=NAME", "x",
 		"NULVALUE", "a\0b",
 		NULL,
 	};
-	static const size_t vlens[] = { 0, 0, 0, 0, 0, 0, 3 };
+	static const size_t vlens[] = { 0, 0, 0, 0, 0, 0, 0, 0, 3 };
 	char *fenv[] = { "FUNCTION_VAR=from-config", "OTHER=1", NULL };
 	char *path = write_script("env.sh", "#!/bin/sh\n"
 	    "printf 'Content-Type: text/plain\\r\\n\\r\\n'\n"
@@ -255,6 +305,8 @@ START_TEST(test_environment)
 	ck_assert(contains(&o, "\nproxy=unset\n"));
 	ck_assert(!contains(&o, "evil"));
 	ck_assert(!contains(&o, "from-request"));
+	ck_assert(!contains(&o, "LD_PRELOAD"));	/* the spawner drops loader variables */
+	ck_assert(!contains(&o, "GCONV_PATH"));
 	ck_assert(!contains(&o, "NAME="));
 	ck_assert(!contains(&o, "NULVALUE"));
 	ck_assert_str_eq(o.spawn_message, "");
@@ -379,8 +431,7 @@ END_TEST
 /* cgi_start must refuse the request with a reason, starting nothing. */
 static void expect_refused(const char *what, const uint8_t *req, size_t len)
 {
-	char *argv[] = { "/bin/true", NULL };
-	struct cgi_program program = { .argv = argv, .sandbox = &no_sandbox };
+	struct cgi_program program = { .function = "fn", .program = "/bin/true" };
 	struct outcome o = { 0 };
 	char err[256] = "";
 

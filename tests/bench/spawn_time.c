@@ -4,19 +4,22 @@
  *	build/spawn_time [HELLO]	(HELLO: default build/functions/hello)
  *
  * For each profile in {off, default, strict}, N times (env SPAWN_N, default
- * 100), through the same code gatewayd uses (fcgi-pool's spawn_worker and
- * spawn_connect, the filter from syscall_filter_build):
+ * 100), through the same code gatewayd uses (a spawner process serving one
+ * function per profile, fcgi-pool's worker_socket_start and
+ * worker_socket_connect, the filter from syscall_filter_build):
  *
- *   t0  just before spawn_worker(): socket + bind + listen, fork, the child's
- *       sandbox (only the filter is set: no rlimits, no identity change, so
- *       "off" still sets PR_SET_NO_NEW_PRIVS, as gatewayd does), execve,
- *       the dynamic loader and libfcgi's start-up;
- *   then spawn_connect() and one FastCGI request (BEGIN_REQUEST id 1, PARAMS
+ *   t0  just before worker_socket_start(): socket + bind + listen, the
+ *       request to the spawner, its fork, the child's sandbox (only the
+ *       filter is set: no rlimits, no identity change, so "off" still sets
+ *       PR_SET_NO_NEW_PRIVS, as gatewayd does), execve, the dynamic loader
+ *       and libfcgi's start-up;
+ *   then worker_socket_connect() and one FastCGI request (BEGIN_REQUEST id 1, PARAMS
  *   with SCRIPT_NAME, empty PARAMS, empty STDIN), read until END_REQUEST;
  *   t1  END_REQUEST read.
  *
  * t1 - t0 (CLOCK_MONOTONIC) is one sample. The worker is then stopped
- * (SIGTERM, waitpid; SIGKILL after 2 s) outside the timed part. The profiles
+ * (SIGTERM through the spawner until it reports the exit; SIGKILL after 2 s)
+ * outside the timed part. The profiles
  * take turns (off, default, strict, off, ...) so that a drift of the machine
  * favours none, after a few untimed warm-up spawns each.
  *
@@ -45,8 +48,9 @@
 
 #include "fcgi.h"
 #include "sandbox.h"
-#include "spawn.h"
+#include "spawner.h"
 #include "syscall_filter.h"
+#include "worker_socket.h"
 
 #define PROFILES 3
 #define WARMUP 5		/* untimed spawns per profile */
@@ -55,6 +59,55 @@
 #define STOP_TIMEOUT_MS 2000
 
 static const char *const profile_names[PROFILES] = { "off", "default", "strict" };
+
+/* The spawner's table: one function per profile, named after it, generation 1. */
+static struct spawn_spec specs[PROFILES];
+
+static int table_load(void *ctx, uint32_t *generation, struct buf *functions, char *err,
+    size_t err_len)
+{
+	(void)ctx;
+	(void)functions;
+	(void)err;
+	(void)err_len;
+	*generation = 1;
+	return 0;
+}
+
+static const struct spawn_spec *table_find(void *ctx, uint32_t generation, const char *name,
+    size_t len)
+{
+	(void)ctx;
+	for (int p = 0; p < PROFILES && generation == 1; p++) {
+		if (strlen(profile_names[p]) == len && memcmp(profile_names[p], name, len) == 0)
+			return &specs[p];
+	}
+	return NULL;
+}
+
+static void table_release(void *ctx, uint32_t generation)
+{
+	(void)ctx;
+	(void)generation;
+}
+
+static const struct spawner_table_ops table_ops = {
+	.load = table_load, .find = table_find, .release = table_release,
+};
+
+/* A worker's exit, as the spawner reports it. */
+struct exit_seen {
+	bool done;
+	int status;
+};
+
+static void on_exited(struct spawner_watch *watch, int status)
+{
+	struct exit_seen *e = watch->data;
+
+	e->done = true;
+	e->status = status;
+}
 
 static double now_ms(void)
 {
@@ -127,20 +180,12 @@ static int request(int fd, int exec_fd, const uint8_t *req, size_t req_len, char
 			return -1;
 		}
 		if (exec_fd >= 0 && p[1].revents) {
-			struct spawn_error e;
-			ssize_t r = read(exec_fd, &e, sizeof(e));
+			int r = spawner_exec_error(exec_fd, "the worker", err, err_len);
 
-			if (r == (ssize_t)sizeof(e)) {
-				snprintf(err, err_len, "worker failed at %s: %s",
-				    sandbox_step_name((enum sandbox_step)e.step), strerror(e.error));
+			if (r > 0)
 				return -1;
-			}
 			if (r == 0)
 				exec_fd = -1;	/* exec succeeded; stop watching */
-			else if (r < 0 && errno != EAGAIN && errno != EINTR) {
-				snprintf(err, err_len, "error pipe: %s", strerror(errno));
-				return -1;
-			}
 		}
 		if (sent < req_len && (p[0].revents & POLLOUT)) {
 			ssize_t w = send(fd, req + sent, req_len - sent, MSG_NOSIGNAL);
@@ -197,51 +242,51 @@ static int request(int fd, int exec_fd, const uint8_t *req, size_t req_len, char
 	}
 }
 
-/* SIGTERM, waitpid (bounded), SIGKILL. Returns the wait status, or -1. */
-static int stop_worker(pid_t pid)
+/*
+ * SIGTERM, then SIGKILL after STOP_TIMEOUT_MS, through the spawner, running
+ * the loop until it reports the exit. Returns the wait status.
+ */
+static int stop_worker(struct spawner *sp, struct ev_loop *loop, uint64_t id,
+    const struct exit_seen *e)
 {
-	int status;
 	double deadline = now_ms() + STOP_TIMEOUT_MS;
+	bool killed = false;
 
-	kill(pid, SIGTERM);
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			return status;
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (now_ms() > deadline)
-			break;
-		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	spawner_signal(sp, id, SIGTERM, false);
+	while (!e->done) {
+		if (!killed && now_ms() > deadline) {
+			spawner_signal(sp, id, SIGKILL, false);
+			killed = true;
+		}
+		ev_run(loop, EVRUN_NOWAIT);
+		if (!e->done)
+			nanosleep(&(struct timespec){ .tv_nsec = 200000 }, NULL);
 	}
-	kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return -1;
-	}
-	return status;
+	return e->status;
 }
 
 /*
  * One cold start: spawn, connect, request, END_REQUEST. Stores the time in
  * *ms. Returns 0, or -1 with a reason printed.
  */
-static int one_spawn(const char *sock_path, char *const argv[], const struct sandbox_spec *sb,
-    const uint8_t *req, size_t req_len, double *ms)
+static int one_spawn(struct spawner *sp, struct ev_loop *loop, const char *sock_path,
+    const char *profile, const uint8_t *req, size_t req_len, double *ms)
 {
-	static char *const envp[] = { NULL };
 	char err[256] = "";
-	struct spawn_result sr;
+	struct worker_start ws;
+	struct spawner_watch watch = { 0 };
+	struct exit_seen seen = { 0 };
 	int fd, rc = -1, status;
 
 	double t0 = now_ms();
-	if (spawn_worker(sock_path, argv, envp, sb, &sr, err, sizeof(err)) < 0) {
-		fprintf(stderr, "spawn_time: spawn_worker: %s\n", err);
+	if (worker_socket_start(sock_path, sp, 1, profile, &ws, err, sizeof(err)) < 0) {
+		fprintf(stderr, "spawn_time: worker_socket_start: %s\n", err);
 		return -1;
 	}
-	fd = spawn_connect(sock_path, err, sizeof(err));
-	if (fd >= 0 && request(fd, sr.exec_error_fd, req, req_len, err, sizeof(err)) == 0) {
+	watch.data = &seen;
+	spawner_watch(sp, &watch, ws.child.id, on_exited);
+	fd = worker_socket_connect(sock_path, err, sizeof(err));
+	if (fd >= 0 && request(fd, ws.exec_error_fd, req, req_len, err, sizeof(err)) == 0) {
 		*ms = now_ms() - t0;
 		rc = 0;
 	}
@@ -249,15 +294,12 @@ static int one_spawn(const char *sock_path, char *const argv[], const struct san
 		fprintf(stderr, "spawn_time: %s\n", err);
 	if (fd >= 0)
 		close(fd);
-	status = stop_worker(sr.pid);
-	close(sr.stderr_fd);
-	close(sr.exec_error_fd);
-	if (status < 0) {
-		fprintf(stderr, "spawn_time: waitpid %d: %s\n", (int)sr.pid, strerror(errno));
-		return -1;
-	}
+	status = stop_worker(sp, loop, ws.child.id, &seen);
+	close(ws.stderr_fd);
+	close(ws.exec_error_fd);
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) {
-		fprintf(stderr, "spawn_time: worker %d was killed by seccomp (SIGSYS)\n", (int)sr.pid);
+		fprintf(stderr, "spawn_time: worker %d was killed by seccomp (SIGSYS)\n",
+		    (int)ws.child.pid);
 		return -1;
 	}
 	return rc;
@@ -292,6 +334,10 @@ int main(int argc, char **argv)
 	char *worker_argv[2] = { hello_path, NULL };
 	struct syscall_filter *filters[PROFILES] = { NULL };
 	double *samples[PROFILES] = { NULL };
+	struct sandbox_spec sandboxes[PROFILES] = { { 0 } };
+	static char *const no_env[] = { NULL };
+	struct spawner *sp = NULL;
+	struct ev_loop *loop = EV_DEFAULT;
 	double median[PROFILES], p90[PROFILES];
 	uint8_t req[256];
 	size_t req_len;
@@ -332,7 +378,7 @@ int main(int argc, char **argv)
 		struct syscall_policy policy = {
 			.profile = profile_names[p],
 			.action = SYSCALL_FILTER_KILL,
-			.exec_path = worker_argv[0],	/* the very pointer spawn_worker execs */
+			.exec_path = worker_argv[0],	/* the very pointer the spawner execs */
 		};
 
 		if (syscall_filter_build(&policy, &filters[p], err, sizeof(err)) < 0) {
@@ -346,15 +392,23 @@ int main(int argc, char **argv)
 			failed = 2;
 			goto out;
 		}
+		sandboxes[p].filter = filters[p];
+		specs[p] = (struct spawn_spec){ .argv = worker_argv, .envp = no_env,
+						.sandbox = &sandboxes[p] };
 	}
+	if ((sp = spawner_start(&table_ops, NULL, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "spawn_time: %s\n", err);
+		failed = 2;
+		goto out;
+	}
+	spawner_attach(sp, loop, NULL, NULL);
 
 	/* Warm-up (page cache, loader), then the profiles take turns. */
 	for (int i = -WARMUP; i < n && !failed; i++) {
 		for (int p = 0; p < PROFILES && !failed; p++) {
-			struct sandbox_spec sb = { .filter = filters[p] };
 			double ms;
 
-			if (one_spawn(sock_path, worker_argv, &sb, req, req_len, &ms) < 0) {
+			if (one_spawn(sp, loop, sock_path, profile_names[p], req, req_len, &ms) < 0) {
 				fprintf(stderr, "spawn_time: seccomp = %s, %s spawn %d failed\n",
 				    profile_names[p], i < 0 ? "warm-up" : "timed",
 				    i < 0 ? i + WARMUP + 1 : i + 1);
@@ -369,7 +423,7 @@ int main(int argc, char **argv)
 
 	printf("spawn_time: %s, %ld cold starts per profile (interleaved, after %d warm-up each)\n",
 	    hello_path, n, WARMUP);
-	printf("spawn_time: time from spawn_worker() to END_REQUEST of the first request, ms\n");
+	printf("spawn_time: time from worker_socket_start() to END_REQUEST of the first request, ms\n");
 	printf("%-8s %-8s %9s %9s %9s %9s\n", "", "seccomp", "median", "p90", "min", "mean");
 	for (int p = 0; p < PROFILES; p++) {
 		double sum = 0;
@@ -387,6 +441,7 @@ int main(int argc, char **argv)
 		    median[p] / median[0], p90[p] / p90[0], profile_names[p]);
 
 out:
+	spawner_close(sp);
 	for (int p = 0; p < PROFILES; p++) {
 		syscall_filter_free(filters[p]);
 		free(samples[p]);

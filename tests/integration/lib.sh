@@ -27,6 +27,9 @@ set -u
 : "${FUNCTIONS:?run through tests/integration/run.sh}"
 : "${REPO:?run through tests/integration/run.sh}"
 T=${T:-$PWD}
+chmod 0711 "$T"
+DATA=$T/data			# where functions may write (counters, traces)
+mkdir -p -m 1777 "$DATA"
 
 GW_CONF=$T/gatewayd.ini		# the test's config, written by gw_config
 GW_SOCK=$T/gw.sock		# gatewayd's listen socket
@@ -116,45 +119,22 @@ assert_gw_alive() {
 # ------------------------------------------------------------------ gatewayd
 
 # gw_config: writes $GW_CONF: a [global] section for this test (debug log,
-# sockets in $T, mode 0666 so nginx's worker can connect), then stdin.
-# GW_GLOBAL_EXTRA adds lines to [global]. Tests run as root in CI, and
-# gatewayd refuses to run workers as root unless told: a function section
-# that sets neither user nor allow_root gets "allow_root = yes" (see
-# _gw_allow_root), so tests about other things need not say it.
+# sockets in $T; as root nginx, root too, connects whatever the mode, so the
+# socket is 0660; otherwise 0666 so nginx's worker can), then stdin.
+# GW_GLOBAL_EXTRA adds lines to [global].
 gw_config() {
+	local mode=0666
+	[ "$(id -u)" -eq 0 ] && mode=0660
 	{
 		printf '[global]\n'
 		printf 'listen = %s\n' "$GW_SOCK"
-		printf 'listen.mode = 0666\n'
+		printf 'listen.mode = %s\n' "$mode"
 		printf 'run_dir = %s\n' "$T/run"
 		printf 'log_level = debug\n'
 		[ -n "${GW_GLOBAL_EXTRA:-}" ] && printf '%s\n' "$GW_GLOBAL_EXTRA"
 		printf '\n'
-		_gw_allow_root
-	} >"$GW_CONF"
-}
-
-# _gw_allow_root: copies stdin, adding "allow_root = yes" to each function
-# section with no user or allow_root line, when running as root.
-_gw_allow_root() {
-	if [ "$(id -u)" -ne 0 ]; then
 		cat
-		return
-	fi
-	awk '
-		function flush() {
-			if (section != "" && !has_identity)
-				print "allow_root = yes"
-		}
-		/^[ \t]*\[[^]]*\][ \t]*$/ {
-			flush()
-			section = $0
-			has_identity = ($0 ~ /\[global\]/)
-		}
-		/^[ \t]*(user|allow_root)[ \t]*=/ { has_identity = 1 }
-		{ print }
-		END { flush() }
-	'
+	} >"$GW_CONF"
 }
 
 # gw_start: starts gatewayd on $GW_CONF, logging to $GW_LOG, and waits (10 s
@@ -184,7 +164,7 @@ gw_stop() {
 	local i workers status=0 terminated=0
 	[ -n "$GW_PID" ] || return 0
 	if kill -0 "$GW_PID" 2>/dev/null; then
-		workers=$(pgrep -P "$GW_PID")
+		workers=$(gw_workers)
 		kill -TERM "$GW_PID" 2>/dev/null
 		terminated=1
 		for ((i = 0; i < 50; i++)); do
@@ -193,7 +173,7 @@ gw_stop() {
 		done
 		if kill -0 "$GW_PID" 2>/dev/null; then
 			echo "gatewayd ignored SIGTERM for 5 s, killing it" >&2
-			workers="$workers $(pgrep -P "$GW_PID")"
+			workers="$workers $(gw_workers)"
 			kill -KILL "$GW_PID" 2>/dev/null
 			terminated=0
 		fi
@@ -212,9 +192,16 @@ gw_stop() {
 	fi
 }
 
-# gw_workers: prints the pids of gatewayd's children (its workers).
+# gw_spawner: prints the pid of gatewayd's spawner, its one child.
+gw_spawner() {
+	pgrep -P "$GW_PID" -x gatewayd-spawn
+}
+
+# gw_workers: prints the pids of the spawner's children (gatewayd's workers).
 gw_workers() {
-	pgrep -P "$GW_PID"
+	local spawner
+	spawner=$(gw_spawner) || return 0
+	pgrep -P "$spawner"
 }
 
 # gw_log_count TEXT: how many log lines contain TEXT.
@@ -349,15 +336,15 @@ now_ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
 
-# gw_worker_count: how many children gatewayd has right now.
+# gw_worker_count: how many workers gatewayd has right now.
 gw_worker_count() {
 	local pids
-	pids=$(pgrep -P "$GW_PID")
+	pids=$(gw_workers)
 	echo "$pids" | grep -c .
 }
 
 # wait_workers OP N SECONDS: waits (bounded) until the number of gatewayd's
-# children compares to N by OP (-eq, -le, -ge...); returns 1 on timeout.
+# workers compares to N by OP (-eq, -le, -ge...); returns 1 on timeout.
 # WORKERS_SEEN holds the last count.
 WORKERS_SEEN=""
 wait_workers() {
@@ -371,11 +358,11 @@ wait_workers() {
 	test "$WORKERS_SEEN" "$1" "$2"
 }
 
-# fn_workers FUNCTION_EXEC: pids of gatewayd's children whose program is
+# fn_workers FUNCTION_EXEC: pids of gatewayd's workers whose program is
 # FUNCTION_EXEC (by /proc/PID/exe), one a line.
 fn_workers() {
 	local pid
-	for pid in $(pgrep -P "$GW_PID"); do
+	for pid in $(gw_workers); do
 		[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$1" ] && echo "$pid"
 	done
 }
@@ -436,7 +423,7 @@ wrk_check() {
 # ------------------------------------------------------------ async helpers
 # Used by test_4*.sh (async jobs: 202, the job API, the journal).
 
-GW_JOURNAL=$T/async.journal	# the journal the async tests configure
+GW_JOURNAL=$T/run/async.journal	# the async tests' journal, in gatewayd's own run_dir
 JOB_ID=""			# the id of the last job accepted by async_submit
 JOB_STATE=""			# state of the last job_get ("" when 404)
 JOB_ATTEMPTS=""			# its attempts
@@ -500,8 +487,8 @@ job_wait() {
 	fail "job $1 not finished within $2 s (state $JOB_STATE, attempts $JOB_ATTEMPTS)"
 }
 
-# gw_kill9: kill -9 of gatewayd (its workers die with it, by their parent-
-# death signal); waits until it is gone. The next gw_start starts it anew.
+# gw_kill9: kill -9 of gatewayd (the spawner dies with it, the workers with
+# the spawner, by their parent-death signals); waits until it is gone. The next gw_start starts it anew.
 gw_kill9() {
 	[ -n "$GW_PID" ] || return 0
 	kill -KILL "$GW_PID" 2>/dev/null

@@ -1,17 +1,14 @@
 #!/usr/bin/env bash
 # [global] user = nobody: gatewayd binds its socket as root, then runs as
-# nobody, and so do the workers of functions without a user of their own;
-# requests, a worker's respawn and the shutdown all work unprivileged.
-# Needs root.
+# nobody, while the workers of a function without a user of its own run as a
+# dynamic user of their own (never gatewayd's), shown in the start-up log;
+# requests, a worker's respawn and the shutdown all work. Needs root.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$REPO/tests/integration/lib.sh"
 require_root
 
 u=$(id -u nobody) || skip "no user nobody"
 g=$(id -g nobody)
-# The test dir is root's 0700 mktemp dir; gatewayd as nobody must reach the
-# run dir inside it (the listen socket itself is bound while still root).
-chmod 0711 "$T"
 
 GW_GLOBAL_EXTRA="user = nobody" gw_config <<EOF2
 [inherits]
@@ -30,14 +27,26 @@ assert_eq "$g $g $g $g" "$(ids_of "$GW_PID" Gid)" "Gid line of gatewayd after [g
 
 probe_pid inherits
 first=$PROBE_PID
-assert_eq "$u $u $u $u" "$(ids_of "$first" Uid)" "Uid line of a worker under [global] user = nobody"
+w=$(ids_of "$first" Uid | cut -d' ' -f1)
+[ "$w" != "$u" ] || fail "the worker runs as gatewayd's own user nobody ($u)"
+[ "$w" -ge 61184 ] && [ "$w" -le 65519 ] || fail "the worker's uid $w is not from dynamic_users 61184-65519"
+assert_eq "$w $w $w $w" "$(ids_of "$first" Uid)" "Uid line of a worker without user ="
+assert_eq "$w $w $w $w" "$(ids_of "$first" Gid)" "Gid line of a worker without user (its own gid)"
+assert_file_contains "$GW_LOG" "function inherits: pm static, up to 1 workers of $FUNCTIONS/sysprobe, as uid $w gid $w (a dynamic user of its own)" \
+	"start-up log line with the worker's uid"
 probe inherits whoami
 assert_status 200
-assert_contains "$(cat "$BODY")" "uid=$u gid=$g " "whoami of a worker under [global] user = nobody"
+assert_contains "$(cat "$BODY")" "uid=$w gid=$w groups=$w" "whoami of a worker without user ="
 
-# Respawning does not need root either.
+# Respawning does not need gatewayd to be root, and keeps the uid.
 kill -KILL "$first"
 probe_pid inherits
 [ "$PROBE_PID" != "$first" ] || fail "worker $first still answers after kill -9"
-assert_eq "$u $u $u $u" "$(ids_of "$PROBE_PID" Uid)" "Uid line of the respawned worker"
+assert_eq "$w $w $w $w" "$(ids_of "$PROBE_PID" Uid)" "Uid line of the respawned worker"
+
+# The same function gets the same uid at the next start.
+gw_stop
+gw_start
+probe_pid inherits
+assert_eq "$w $w $w $w" "$(ids_of "$PROBE_PID" Uid)" "Uid line of the worker after a restart"
 assert_gw_alive

@@ -31,11 +31,12 @@ EOF
 # crash_round POLICY STRICT: floods, kills, restarts, waits; prints the
 # figures. STRICT=1: a lost job fails the test; 0: losses are reported.
 crash_round() {
-	local policy=$1 strict=$2 journal=$T/async.$1.journal runs=$T/runs.$1 ids=$T/ids.$1
+	local policy=$1 strict=$2 journal=$T/run/async.$1.journal runs=$DATA/runs.$1 ids=$T/ids.$1
 	local start elapsed ran_at_kill i summary missing dup_runs retried ran_once
 
 	write_conf "$policy" "$journal"
 	: >"$runs"
+	chmod 0666 "$runs"
 	gw_start
 	start=$(now_ms)
 	async_flood submit "$GW_SOCK" --function probe -n "$JOBS" --out "$ids" \

@@ -45,7 +45,7 @@ result_is() {
 
 # --- fails twice with 500, then succeeds: attempts 3, after 100 + 200 ms of delays.
 start=$(now_ms)
-async_submit "/function/probe?call=flaky&file=$T/flaky.count&fail=2" -H 'Prefer: respond-async'
+async_submit "/function/probe?call=flaky&file=$DATA/flaky.count&fail=2" -H 'Prefer: respond-async'
 job_wait "$JOB_ID" 15
 elapsed=$(($(now_ms) - start))
 assert_eq succeeded "$JOB_STATE" "flaky fail=2: state"
@@ -55,7 +55,7 @@ assert_eq 200 "$JOB_STATUS" "flaky fail=2: status"
 	fail "flaky fail=2 succeeded after $elapsed ms: retry delays 100 ms then 200 ms were not waited"
 echo "flaky fail=2: succeeded after 3 attempts in $elapsed ms"
 result_is 200 "flaky: ok after 3 runs" "flaky fail=2"
-assert_eq 3 "$(tr -d '\n' <"$T/flaky.count")" "runs of the flaky job (its counter file)"
+assert_eq 3 "$(tr -d '\n' <"$DATA/flaky.count")" "runs of the flaky job (its counter file)"
 [ "$(gw_log_count "async job $JOB_ID (probe): attempt 2 failed: the function answered 5xx")" -eq 1 ] ||
 	fail "no 'attempt 2 failed' log line for job $JOB_ID"
 
@@ -86,7 +86,7 @@ assert_eq 1 "$JOB_ATTEMPTS" "302: attempts"
 assert_eq 302 "$JOB_STATUS" "302: status"
 
 # --- the worker dies by SIGKILL on the first run: retried, then succeeds.
-async_submit "/function/probe?call=flaky&file=$T/crash.count&fail=1&how=crash" -H 'Prefer: respond-async'
+async_submit "/function/probe?call=flaky&file=$DATA/crash.count&fail=1&how=crash" -H 'Prefer: respond-async'
 job_wait "$JOB_ID" 15
 assert_eq succeeded "$JOB_STATE" "crash once: state"
 assert_eq 2 "$JOB_ATTEMPTS" "crash once: attempts"

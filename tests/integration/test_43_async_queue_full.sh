@@ -18,7 +18,7 @@ gw_start
 nginx_up
 
 # The slow job takes the only worker.
-async_submit "/function/probe?call=trace&file=$T/runs&ms=2000" -H 'Prefer: respond-async'
+async_submit "/function/probe?call=trace&file=$DATA/runs&ms=2000" -H 'Prefer: respond-async'
 ids=$JOB_ID
 for ((i = 0; i < 100; i++)); do
 	job_get "$JOB_ID"
@@ -29,7 +29,7 @@ assert_eq running "$JOB_STATE" "state of the slow job (it must hold the only wor
 
 # Three fill the queue.
 for n in 1 2 3; do
-	async_submit "/function/probe?call=trace&file=$T/runs&ms=10" -H 'Prefer: respond-async'
+	async_submit "/function/probe?call=trace&file=$DATA/runs&ms=10" -H 'Prefer: respond-async'
 	job_get "$JOB_ID"
 	assert_eq queued "$JOB_STATE" "state of queued job $n"
 	ids="$ids $JOB_ID"
@@ -38,13 +38,13 @@ done
 # The fourth is refused, with Retry-After, and leaves no trace in the journal.
 before=$(journal_size)
 [ "$before" -gt 0 ] || fail "the journal $GW_JOURNAL is empty after 4 accepted jobs"
-http_get "/function/probe?call=trace&file=$T/runs&ms=10" -H 'Prefer: respond-async'
+http_get "/function/probe?call=trace&file=$DATA/runs&ms=10" -H 'Prefer: respond-async'
 assert_status 503
 assert_header Retry-After
 if tr -d '\r' <"$HEADERS" | grep -qi '^Location:'; then
 	fail "a refused job has a Location: '$(_show <"$HEADERS")'"
 fi
-http_get "/function/probe?call=trace&file=$T/runs&ms=10" -H 'X-Async: true'
+http_get "/function/probe?call=trace&file=$DATA/runs&ms=10" -H 'X-Async: true'
 assert_status 503
 assert_header Retry-After
 assert_eq "$before" "$(journal_size)" "journal size after two refused jobs"
@@ -56,10 +56,10 @@ for id in $ids; do
 	assert_eq succeeded "$JOB_STATE" "state of job $id"
 	assert_eq 1 "$JOB_ATTEMPTS" "attempts of job $id"
 done
-assert_eq "$(echo "$ids" | tr ' ' '\n')" "$(cut -d' ' -f1 "$T/runs")" "the order the jobs ran in (trace file)"
+assert_eq "$(echo "$ids" | tr ' ' '\n')" "$(cut -d' ' -f1 "$DATA/runs")" "the order the jobs ran in (trace file)"
 
 # Room again: a new job is accepted and runs.
-async_submit "/function/probe?call=trace&file=$T/runs&ms=10" -H 'Prefer: respond-async'
+async_submit "/function/probe?call=trace&file=$DATA/runs&ms=10" -H 'Prefer: respond-async'
 job_wait "$JOB_ID" 10
 assert_eq succeeded "$JOB_STATE" "state of a job accepted once the queue drained"
 assert_gw_alive

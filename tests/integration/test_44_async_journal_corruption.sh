@@ -72,12 +72,12 @@ gw_start
 nginx_up
 done_ids=""
 for n in 1 2 3; do
-	async_submit "/function/probe?call=trace&file=$T/runs&ms=10" -H 'Prefer: respond-async'
+	async_submit "/function/probe?call=trace&file=$DATA/runs&ms=10" -H 'Prefer: respond-async'
 	job_wait "$JOB_ID" 10
 	assert_eq succeeded "$JOB_STATE" "state of finished job $n"
 	done_ids="$done_ids $JOB_ID"
 done
-async_submit "/function/probe?call=trace&file=$T/runs&ms=1500" -H 'Prefer: respond-async'
+async_submit "/function/probe?call=trace&file=$DATA/runs&ms=1500" -H 'Prefer: respond-async'
 s=$JOB_ID
 for ((i = 0; i < 100; i++)); do
 	job_get "$s"
@@ -85,9 +85,9 @@ for ((i = 0; i < 100; i++)); do
 	sleep 0.05
 done
 assert_eq running "$JOB_STATE" "state of the slow job before the kill"
-async_submit "/function/probe?call=trace&file=$T/runs&ms=10" -H 'Prefer: respond-async'
+async_submit "/function/probe?call=trace&file=$DATA/runs&ms=10" -H 'Prefer: respond-async'
 q1=$JOB_ID
-async_submit "/function/probe?call=trace&file=$T/runs&ms=10" -H 'Prefer: respond-async'
+async_submit "/function/probe?call=trace&file=$DATA/runs&ms=10" -H 'Prefer: respond-async'
 q2=$JOB_ID
 gw_kill9
 cp "$GW_JOURNAL" "$T/journal.orig"
@@ -120,7 +120,7 @@ after_replay() {
 		job_wait "$id" 10
 		assert_eq succeeded "$JOB_STATE" "state of unfinished job $id after the replay"
 	done
-	async_submit "/function/probe?call=trace&file=$T/runs&ms=10" -H 'Prefer: respond-async'
+	async_submit "/function/probe?call=trace&file=$DATA/runs&ms=10" -H 'Prefer: respond-async'
 	job_wait "$JOB_ID" 10
 	assert_eq succeeded "$JOB_STATE" "state of a new job after the replay"
 	new=$JOB_ID

@@ -31,6 +31,8 @@ CORE_LIB  := $(BUILD)/libgatewayd.a
 DAEMON    := $(BUILD)/gatewayd
 FUNCTIONS := $(patsubst functions/%.c,$(BUILD)/functions/%,$(wildcard functions/*.c))
 CHECKS    := $(patsubst tests/%.c,$(BUILD)/%,$(wildcard tests/check_*.c))
+# Functions only the tests run (the isolation tests' attacker): never installed.
+TEST_FUNCTIONS := $(patsubst tests/functions/%.c,$(BUILD)/tests/%,$(wildcard tests/functions/*.c))
 
 .PHONY: all deps check unit integration run bench fuzz clean
 
@@ -40,7 +42,7 @@ deps:
 	@scripts/deps.sh
 
 check: deps
-	$(MAKE) all $(CHECKS)
+	$(MAKE) all $(CHECKS) $(TEST_FUNCTIONS)
 	$(MAKE) unit integration
 
 unit: $(CHECKS)
@@ -83,6 +85,10 @@ $(DAEMON): $(BUILD)/obj/gatewayd/main.o $(CORE_LIB)
 	$(CC) $(GW_LDFLAGS) -o $@ $^ $(CORE_LIBS)
 
 $(BUILD)/functions/%: functions/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lfcgi
+
+$(BUILD)/tests/%: tests/functions/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lfcgi
 

@@ -48,7 +48,7 @@ check: deps
 unit: $(CHECKS)
 	@set -e; for t in $(CHECKS); do echo "== $$t"; CK_DEFAULT_TIMEOUT=30 $$t; done
 
-integration: all
+integration: all $(TEST_FUNCTIONS)
 	@tests/integration/run.sh $(BUILD)
 
 run: deps

@@ -500,3 +500,33 @@ gw_kill9() {
 journal_size() {
 	stat -c %s "$GW_JOURNAL" 2>/dev/null || echo 0
 }
+
+# --------------------------------------------------------- isolation helpers
+# Used by test_5*.sh: tests/functions/hostile (see its header) attacks a
+# victim function, gatewayd and the spawner, one attack a request.
+
+HOSTILE=$TEST_FUNCTIONS/hostile
+
+# attack_refused FUNCTION QUERY [ERRNOS]: GET /function/FUNCTION?attack=QUERY
+# must answer 200 with no "SUCCEEDED" line and at least one "refused" line
+# (whose errno is one of ERRNOS, an extended regex such as 'EACCES|EPERM',
+# when given); the answer goes to the test's output.
+attack_refused() {
+	http_get "/function/$1?attack=$2"
+	sed "s/^/    [$1] /" "$BODY"
+	[ "$HTTP_STATUS" = 200 ] ||
+		fail "$1 attack=$2: status $HTTP_STATUS (body '$(_show <"$BODY")')"
+	if grep -q ': SUCCEEDED' "$BODY"; then
+		fail "$1 attack=$2: $(grep -m1 ': SUCCEEDED' "$BODY")"
+	fi
+	grep -q ': refused' "$BODY" || fail "$1 attack=$2: nothing refused: '$(_show <"$BODY")'"
+	if [ $# -ge 3 ]; then
+		grep -qE ": refused ($3) " "$BODY" ||
+			fail "$1 attack=$2: not refused with $3: '$(_show <"$BODY")'"
+	fi
+}
+
+# status_ids PID FIELD: the four ids of /proc/PID/status's Uid or Gid line.
+status_ids() {
+	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s '\t ' ' '
+}

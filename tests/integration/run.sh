@@ -2,10 +2,11 @@
 #
 # tests/integration/run.sh BUILD [PATTERN]: runs every
 # tests/integration/test_*.sh (or those whose name contains PATTERN) against
-# BUILD/gatewayd and BUILD/functions, with real nginx and curl.
+# BUILD/gatewayd, BUILD/functions and BUILD/tests (the hostile function),
+# with real nginx and curl.
 #
 # Each test runs with bash in a fresh temp dir (/tmp/gw.XXXXXX: unix socket
-# paths must stay short), with GATEWAYD, FUNCTIONS, REPO and T (the dir) in
+# paths must stay short), with GATEWAYD, FUNCTIONS, TEST_FUNCTIONS, REPO and T (the dir) in
 # its environment, under a 120 s timeout. One PASS/FAIL line per test, the
 # failed assertion on the FAIL line, then the tails of the test's output,
 # gatewayd log and nginx error log. The last line is "N passed, N failed";
@@ -21,9 +22,10 @@ cd "$(dirname "$0")/../.." || exit 1
 REPO=$PWD
 GATEWAYD=$REPO/$BUILD/gatewayd
 FUNCTIONS=$REPO/$BUILD/functions
-export GATEWAYD FUNCTIONS REPO
+TEST_FUNCTIONS=$REPO/$BUILD/tests
+export GATEWAYD FUNCTIONS TEST_FUNCTIONS REPO
 
-for f in "$GATEWAYD" "$FUNCTIONS/hello" "$FUNCTIONS/echo"; do
+for f in "$GATEWAYD" "$FUNCTIONS/hello" "$FUNCTIONS/echo" "$TEST_FUNCTIONS/hostile"; do
 	if [ ! -x "$f" ]; then
 		echo "integration: $f is missing; run 'make all' first" >&2
 		exit 1

@@ -1,13 +1,53 @@
 #!/usr/bin/env bash
 # seccomp = default: the calls a normal program never needs (ptrace, mount,
-# bpf, unshare) are denied, sockets and fork are not. With action errno the
-# denied call fails with EPERM and the worker lives on; with action kill the
-# worker dies by SIGSYS, its request gets 502, gatewayd says so in its log,
-# stays up and respawns the worker.
+# bpf, unshare, ioctl TIOCSTI) are denied, sockets and fork are not. With
+# action errno the denied call fails with EPERM and the worker lives on; with
+# action kill the worker dies by SIGSYS, its request gets 502, gatewayd says
+# so in its log, stays up and respawns the worker. Whatever the action, a
+# socket of another family than unix, IPv4, IPv6 fails with EAFNOSUPPORT and
+# a call the profile does not name (futex_wake) with ENOSYS: refused, not
+# killed. A shell CGI script and a Python one (threads, sockets, name
+# resolution, TLS set-up, a subprocess) run under default and kill.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$REPO/tests/integration/lib.sh"
 
+# What a Python runtime needs; any call default refuses with SIGSYS shows as a 502.
+cat >"$T/python.cgi" <<'EOF2'
+#!/usr/bin/python3
+import json, socket, ssl, subprocess, threading
+server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+server.bind(("127.0.0.1", 0))
+server.listen(1)
+def echo():
+    conn, _ = server.accept()
+    conn.sendall(conn.recv(64))
+    conn.close()
+t = threading.Thread(target=echo)
+t.start()
+c = socket.create_connection(server.getsockname())
+c.sendall(json.dumps({"n": 1}).encode())
+reply = json.loads(c.recv(64))
+t.join()
+socket.getaddrinfo("localhost", 80, flags=socket.AI_ADDRCONFIG)
+ssl.create_default_context()
+out = subprocess.check_output(["/bin/echo", "sub"]).decode().strip()
+print("Content-Type: text/plain\r\n\r\npython: %d %s" % (reply["n"], out))
+EOF2
+chmod 755 "$T/python.cgi"
+
 gw_config <<EOF2
+[cgi]
+exec = $REPO/functions/hello-cgi.sh
+mode = cgi
+seccomp = default
+seccomp.action = kill
+
+[python]
+exec = $T/python.cgi
+mode = cgi
+seccomp = default
+seccomp.action = kill
+
 [probe]
 exec = $FUNCTIONS/sysprobe
 pm.max_children = 1
@@ -29,6 +69,10 @@ probe_expect probe ptrace "ptrace: error EPERM"
 probe_expect probe mount "mount: error EPERM"
 probe_expect probe bpf "bpf: error EPERM"
 probe_expect probe unshare "unshare: error EPERM"
+probe_expect probe tiocsti "tiocsti: error EPERM"
+probe_expect probe vsock "vsock: error EAFNOSUPPORT"
+probe_expect probe netlink "netlink: error EAFNOSUPPORT"
+probe_expect probe newsyscall "newsyscall: error ENOSYS"
 probe_expect probe socket "socket: ok"
 probe_expect probe fork "fork: ok"
 probe_expect probe openw "openw: ok"
@@ -41,6 +85,11 @@ assert_eq "$errno_pid" "$PROBE_PID" "pid of the probe worker after denied calls 
 probe_pid probekill
 kill_pid=$PROBE_PID
 probe_expect probekill socket "socket: ok"
+probe_expect probekill vsock "vsock: error EAFNOSUPPORT"
+probe_expect probekill netlink "netlink: error EAFNOSUPPORT"
+probe_expect probekill newsyscall "newsyscall: error ENOSYS"
+probe_pid probekill
+assert_eq "$kill_pid" "$PROBE_PID" "pid of the probekill worker after refused families and calls"
 probe probekill ptrace
 assert_status 502
 assert_gw_alive
@@ -59,6 +108,15 @@ probe_pid probekill
 	fail "probekill still answers from pid $kill_pid, killed by seccomp"
 kill -0 "$kill_pid" 2>/dev/null && fail "worker $kill_pid is still running after SIGSYS"
 probe_expect probekill fork "fork: ok"
+
+http_get /function/cgi
+assert_status 200
+assert_body "hello, world"
+if command -v python3 >/dev/null 2>&1; then
+	http_get /function/python
+	assert_status 200
+	assert_body "python: 1 sub"
+fi
 
 # The other function was not disturbed.
 probe_pid probe

@@ -377,7 +377,10 @@ static const struct profile profile_default = {
 	NAMES("@bpf", "@clock", "@cpu-emulation", "@debug", "@file-handle", "@keyring",
 	    "@module", "@mount", "@namespace", "@numa", "@obsolete", "@privileged", "@raw-io",
 	    "@reboot", "@swap"),
-	NAMES("clone3", "@io-uring"), default_rules, default_refusals,
+	/* The pre-rt signal calls of 32-bit ABIs are in @signal for strict, but
+	 * Docker does not allow them; libc uses the rt_ forms. */
+	NAMES("clone3", "@io-uring", "sigaction", "signal", "sigpending", "sigsuspend"),
+	default_rules, default_refusals,
 };
 
 static const struct profile profile_strict = {

@@ -591,7 +591,7 @@ START_TEST(test_allow_and_deny)
 }
 END_TEST
 
-/* The family socket_family_probe asks for, with SOCK_RAW for those that have no stream. */
+/* The family probe_socket_family asks for, with SOCK_RAW for those that have no stream. */
 static unsigned long probe_family;
 
 static int probe_socket_family(int sock)
@@ -613,10 +613,10 @@ static int probe_socket_families(int sock)
 		if (probe_family == AF_UNIX || probe_family == AF_INET || probe_family == AF_INET6) {
 			if (fd < 0)
 				return 100 + (int)probe_family;
+			close(fd);
 		} else if (fd >= 0 || errno != EAFNOSUPPORT) {
 			return 100 + (int)probe_family;
 		}
-		close(fd);
 	}
 	return 0;
 }

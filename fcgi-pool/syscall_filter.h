@@ -3,12 +3,14 @@
  * const tables of named groups (in the spirit of systemd's @basic-io,
  * @network-io...) and loaded in the worker right before exec.
  *
- * Profiles:
- *   default  everything allowed but the groups a normal program never needs
- *            (at least Docker's default deny list: ptrace, mount, kexec,
- *            bpf, modules, reboot, swap, keyrings, perf_event_open,
- *            personality, process_vm_*, setns, unshare, userfaultfd,
- *            open_by_handle_at, acct, the clock setters...);
+ * Profiles (all allowlists):
+ *   default  what a program without capabilities may call under Docker's
+ *            default profile, at most; the groups a normal program never
+ *            needs (ptrace, mount, kexec, bpf, modules, keyrings,
+ *            personality, setns, unshare...) get the deny action, any other
+ *            call fails with ENOSYS (so libc falls back from newer calls);
+ *            sockets of the unix, IPv4 and IPv6 families only (others:
+ *            EAFNOSUPPORT); ioctl but TIOCSTI and TIOCLINUX;
  *   strict   an allowlist for a FastCGI worker that computes and talks to
  *            its socket: no new sockets, no exec after the first, no fork
  *            (threads allowed), no open for writing;
@@ -52,18 +54,26 @@ extern const struct syscall_group syscall_groups[];
 
 /*
  * Builds the filter for policy. Returns 0 and sets *out (NULL for "off"), or
- * -1 with a reason in err: an unknown syscall or group name, an unreadable
- * or malformed profile file (its file:line), or a libseccomp failure. Runs
- * in the parent, once per function, so a bad policy is a start-up error.
+ * -1 with a reason in err: an unknown syscall or group name (in a group of
+ * the table too: one this libseccomp cannot name), an unreadable or
+ * malformed profile file (its file:line), or a libseccomp failure. Runs in
+ * the parent, once per function, so a bad policy is a start-up error.
  */
 int syscall_filter_build(const struct syscall_policy *policy, struct syscall_filter **out,
     char *err, size_t err_len);
 
 /*
+ * syscall_filter_build() with groups in place of syscall_groups (the same
+ * names, other contents), for tests/check_syscall_filter.c.
+ */
+int syscall_filter_build_groups(const struct syscall_policy *policy,
+    const struct syscall_group *groups, struct syscall_filter **out, char *err, size_t err_len);
+
+/*
  * In the forked child, after every other sandbox step and right before
  * execve(policy->exec_path, ...): sets PR_SET_NO_NEW_PRIVS and loads the
- * filter (NULL, for seccomp = off: only the former). Returns 0, or a
- * negative errno; the caller must then not exec (fail closed).
+ * filter's programs (NULL, for seccomp = off: only the former). Returns 0,
+ * or a negative errno; the caller must then not exec (fail closed).
  */
 int syscall_filter_load(const struct syscall_filter *filter);
 

@@ -29,6 +29,15 @@
  *	bpf      bpf(-1, NULL, 0): allowed -> EINVAL
  *	openw    open("/tmp/sysprobe.<pid>", O_WRONLY|O_CREAT, 0600), unlinked
  *	openr    open("/proc/self/status", O_RDONLY)
+ *	vsock    socket(AF_VSOCK, SOCK_STREAM), closed again: allowed -> ok,
+ *		 or EAFNOSUPPORT from a kernel without vsock
+ *	netlink  socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE), closed again
+ *	tiocsti  ioctl(0, TIOCSTI, "x"): fd 0 is the worker's socket, not a
+ *		 terminal, so allowed -> ENOTTY and nothing is typed anywhere
+ *	newsyscall  futex_wake (454: the numbers from 424 on are the same on
+ *		 every architecture but alpha) on a word nobody waits on:
+ *		 allowed -> ok (or EINVAL); ENOSYS from a filter that does
+ *		 not name it, or from a kernel older than 6.7
  *
  * and the informational calls, which answer text instead:
  *
@@ -81,6 +90,9 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <linux/netlink.h>
+#include <linux/vm_sockets.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -191,6 +203,36 @@ static int sysprobe_openr(void)
 	return sysprobe_result(fd, fd);
 }
 
+static int sysprobe_vsock(void)
+{
+	int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	return sysprobe_result(fd, fd);
+}
+
+static int sysprobe_netlink(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	return sysprobe_result(fd, fd);
+}
+
+static int sysprobe_tiocsti(void)
+{
+	return sysprobe_result(ioctl(0, TIOCSTI, "x"), -1);
+}
+
+#define SYSPROBE_NR_FUTEX_WAKE	454
+#define SYSPROBE_FUTEX2_U32	0x82	/* FUTEX2_SIZE_U32 | FUTEX2_PRIVATE */
+
+static int sysprobe_newsyscall(void)
+{
+	static unsigned int word;
+
+	return sysprobe_result((int)syscall(SYSPROBE_NR_FUTEX_WAKE, &word, 0xffffffffUL, 1,
+	    SYSPROBE_FUTEX2_U32), -1);
+}
+
 /* The probes ?call= can name, besides the informational ones. */
 static const struct sysprobe_call sysprobe_calls[] = {
 	{ "socket", sysprobe_socket }, { "connect", sysprobe_connect },
@@ -198,6 +240,8 @@ static const struct sysprobe_call sysprobe_calls[] = {
 	{ "fork", sysprobe_fork }, { "mount", sysprobe_mount },
 	{ "unshare", sysprobe_unshare }, { "bpf", sysprobe_bpf },
 	{ "openw", sysprobe_openw }, { "openr", sysprobe_openr },
+	{ "vsock", sysprobe_vsock }, { "netlink", sysprobe_netlink },
+	{ "tiocsti", sysprobe_tiocsti }, { "newsyscall", sysprobe_newsyscall },
 	{ NULL, NULL },
 };
 

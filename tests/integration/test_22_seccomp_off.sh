@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # seccomp = off installs no filter at all; seccomp.deny adds calls to a
-# profile, seccomp.allow takes them out of it (names and @groups); an
-# unknown name is a configuration error.
+# profile, seccomp.allow takes them out of it (names and @groups; naming
+# socket lifts default's family check); an unknown name is a configuration
+# error.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$REPO/tests/integration/lib.sh"
 
@@ -38,7 +39,7 @@ exec = $FUNCTIONS/sysprobe
 pm.max_children = 1
 seccomp = default
 seccomp.action = errno
-seccomp.allow = @debug
+seccomp.allow = @debug socket
 
 [plain]
 exec = $FUNCTIONS/sysprobe
@@ -56,12 +57,20 @@ probe_expect off ptrace "ptrace: error ESRCH"
 probe_expect off mount "mount: error ENOENT"
 probe_expect off bpf "bpf: error EINVAL"
 probe_expect off unshare "$unshare_answer"
+probe_expect off netlink "netlink: ok"
+probe_expect off tiocsti "tiocsti: error ENOTTY"
+# futex_wake, the new call sysprobe makes, exists from Linux 6.7 on.
+IFS=.- read -r major minor _ <<<"$(uname -r)"
+if [ "$major" -gt 6 ] || { [ "$major" -eq 6 ] && [ "$minor" -ge 7 ]; }; then
+	probe_expect off newsyscall "newsyscall: ok"
+fi
 
 # No seccomp key at all means the default profile.
 probe_pid plain
 assert_eq 2 "$(seccomp_mode "$PROBE_PID")" "Seccomp mode of a worker without a seccomp key"
 probe_expect plain ptrace "ptrace: error EPERM"
 probe_expect plain socket "socket: ok"
+probe_expect plain netlink "netlink: error EAFNOSUPPORT"
 
 # deny adds to the profile, which stays in force.
 probe_expect deny socket "socket: error EPERM"
@@ -69,8 +78,10 @@ probe_expect deny connect "connect: error EPERM"
 probe_expect deny mount "mount: error EPERM"
 probe_expect deny fork "fork: ok"
 
-# allow = @debug takes ptrace out of the default profile, only ptrace.
+# allow = @debug takes ptrace out of the default profile, only ptrace;
+# socket lifts the family check.
 probe_expect allow ptrace "ptrace: error ESRCH"
+probe_expect allow netlink "netlink: ok"
 probe_expect allow mount "mount: error EPERM"
 probe_expect allow bpf "bpf: error EPERM"
 assert_gw_alive

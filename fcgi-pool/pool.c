@@ -3,10 +3,8 @@
  * what happens to a job whose worker died (see pool.h). How many workers run
  * is scaling.c's; one worker's mechanics are worker.c's.
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/random.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -25,7 +23,6 @@ struct pool *pool_create(struct ev_loop *loop, const struct pool_config *config,
     const struct pool_events *events, void *owner, char *err, size_t err_len)
 {
 	struct pool *pool = calloc(1, sizeof(*pool));
-	uint8_t tag[8];
 
 	snprintf(err, err_len, "out of memory");
 	if (pool == NULL)
@@ -38,12 +35,6 @@ struct pool *pool_create(struct ev_loop *loop, const struct pool_config *config,
 	pool->idle = calloc(config->max_children, sizeof(*pool->idle));
 	if (pool->workers == NULL || pool->idle == NULL)
 		goto fail;
-	if (getrandom(tag, sizeof(tag), 0) != (ssize_t)sizeof(tag)) {
-		snprintf(err, err_len, "getrandom: %s", strerror(errno));
-		goto fail;
-	}
-	for (size_t i = 0; i < sizeof(tag); i++)
-		snprintf(pool->tag + 2 * i, 3, "%02x", tag[i]);
 	for (unsigned i = 0; i < config->max_children; i++)
 		worker_init(&pool->workers[i], pool, i);
 	return pool;

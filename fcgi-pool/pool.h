@@ -95,6 +95,7 @@ struct pool_events {
  */
 struct pool_config {
 	const char *name;		/* function name: what the spawner starts, and socket names */
+	unsigned serial;		/* unique among the daemon's pools: in socket names */
 	const char *program;		/* its argv[0], for messages */
 	struct spawner *spawner;
 	uint32_t generation;		/* the spawner's configuration generation */

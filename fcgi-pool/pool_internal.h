@@ -57,7 +57,6 @@ struct pool {
 	void *owner;
 	struct worker *workers;		/* config.max_children of them */
 	struct worker **idle;		/* LIFO: the most recently used worker has warm caches */
-	char tag[17];			/* random hex: tells this pool's sockets from others' */
 	unsigned idle_count;
 	struct pool_job *queue_head;
 	struct pool_job *queue_tail;

@@ -67,10 +67,10 @@ int worker_spawn(struct worker *w, char *err, size_t err_len)
 	struct pool *pool = w->pool;
 	struct worker_start r;
 
-	/* The pool's random tag keeps the paths of a function's old and new
-	 * pools apart during a reload, and gives nothing of our memory away. */
-	int n = snprintf(w->sock_path, sizeof(w->sock_path), "%s/%s.%s.%u.sock",
-	    pool->config.run_dir, pool->config.name, pool->tag, w->index);
+	/* The pool's serial keeps the paths of a function's old and new pools
+	 * apart during a reload, and gives nothing of our memory away. */
+	int n = snprintf(w->sock_path, sizeof(w->sock_path), "%s/%s.%u.%u.sock",
+	    pool->config.run_dir, pool->config.name, pool->config.serial, w->index);
 	if (n < 0 || (size_t)n >= sizeof(w->sock_path)) {
 		snprintf(err, err_len, "worker socket path too long in run_dir %s",
 		    pool->config.run_dir);

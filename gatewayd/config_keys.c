@@ -536,13 +536,13 @@ char *config_file_path(struct conf_file *cf, const struct key_spec *k, const cha
 	return path;
 }
 
-/* pid: the file gatewayd writes its pid to, relative to the file like run_dir. */
+/* pid: the file gatewayd writes its pid to, relative to the file like run_dir (which it may be in). */
 static int key_pid(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
 	struct gateway_conf *conf = target;
 
-	return (conf->pid_file = config_file_path(cf, k, value, false)) ? 0 : -1;
+	return (conf->pid_file = config_file_path(cf, k, value, true)) ? 0 : -1;	/* see conf_check() */
 }
 
 /* include: read by config.c, which owns the files being read. */

@@ -33,8 +33,8 @@ static const struct pool_events function_pool_events = {
 };
 
 int function_init(struct function *fn, struct ev_loop *loop, const struct function_conf *conf,
-    const char *run_dir, struct spawner *spawner, uint32_t generation, char *err,
-    size_t err_len)
+    const char *run_dir, struct spawner *spawner, uint32_t generation, unsigned serial,
+    char *err, size_t err_len)
 {
 	memset(fn, 0, sizeof(*fn));
 	fn->conf = conf;
@@ -44,6 +44,7 @@ int function_init(struct function *fn, struct ev_loop *loop, const struct functi
 	}
 	struct pool_config pc = {
 		.name = conf->name,
+		.serial = serial,
 		.program = conf->argv[0],
 		.spawner = spawner,
 		.generation = generation,

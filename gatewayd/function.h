@@ -35,11 +35,12 @@ struct function {
 /*
  * Prepares fn for conf (no process yet): its params and its pool, whose
  * workers the spawner starts from its generation (the one conf was loaded
- * with). Returns 0, or -1 with err filled.
+ * with); serial tells its pool from the daemon's others. Returns 0, or -1
+ * with err filled.
  */
 int function_init(struct function *fn, struct ev_loop *loop, const struct function_conf *conf,
-    const char *run_dir, struct spawner *spawner, uint32_t generation, char *err,
-    size_t err_len);
+    const char *run_dir, struct spawner *spawner, uint32_t generation, unsigned serial,
+    char *err, size_t err_len);
 
 /* Forks the function's workers. Returns 0, or -1 with err filled. */
 int function_start(struct function *fn, char *err, size_t err_len);

@@ -79,7 +79,7 @@ struct function *function_set_create(struct gateway *gw, struct conf_generation 
 		return NULL;
 	}
 	if (function_init(fn, gw->loop, conf, generation->conf->run_dir, gw->spawner,
-		generation->spawn_id, err, err_len) < 0) {
+		generation->spawn_id, ++gw->pool_serial, err, err_len) < 0) {
 		function_destroy(fn);
 		free(fn);
 		return NULL;

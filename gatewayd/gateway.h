@@ -50,6 +50,7 @@ struct gateway {
 	struct function **functions;		/* functions[i] runs conf->functions[i] (maybe
 						   created from an older, equal configuration) */
 	struct function *retired;		/* replaced or removed by reloads, draining */
+	unsigned pool_serial;			/* the last pool's serial (worker socket names) */
 	ev_prepare collect;			/* frees retired functions once reaped */
 	struct async *async;			/* async jobs, their queues and journal */
 	struct front_listener *listeners;
@@ -65,7 +66,8 @@ struct gateway {
 	bool stopping;
 	ev_timer drain_timer;			/* shutdown_timeout for a SIGTERM drain */
 	ev_timer stop_grace;			/* SIGKILL for workers that ignore SIGTERM */
-	ev_check stop_check;			/* ends a drain, then the loop, when all is closed */
+	ev_prepare stop_check;			/* before the loop sleeps: ends a drain, then the
+						   loop, once all is closed */
 };
 
 /* The run-time function for one of gw->conf's functions. */

@@ -44,7 +44,7 @@ static void begin_drain(struct gateway *gw);
 static void on_drain_expired(struct ev_loop *loop, ev_timer *timer, int revents);
 static void begin_shutdown(struct gateway *gw);
 static void on_stop_grace_expired(struct ev_loop *loop, ev_timer *timer, int revents);
-static void on_stop_check(struct ev_loop *loop, ev_check *check, int revents);
+static void on_stop_check(struct ev_loop *loop, ev_prepare *check, int revents);
 
 /* The signals gatewayd acts on. */
 static const int gatewayd_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP };
@@ -391,10 +391,10 @@ static void begin_drain(struct gateway *gw)
 		gw->drain_timer.data = gw;
 		ev_timer_start(gw->loop, &gw->drain_timer);
 	}
-	ev_check_init(&gw->stop_check, on_stop_check);
+	ev_prepare_init(&gw->stop_check, on_stop_check);
+	ev_set_priority(&gw->stop_check, EV_MINPRI);	/* after front.c's, which frees connections */
 	gw->stop_check.data = gw;
-	ev_check_start(gw->loop, &gw->stop_check);
-	ev_feed_event(gw->loop, &gw->stop_check, EV_CHECK);
+	ev_prepare_start(gw->loop, &gw->stop_check);
 }
 
 static void on_drain_expired(struct ev_loop *loop, ev_timer *timer, int revents)
@@ -425,11 +425,11 @@ static void begin_shutdown(struct gateway *gw)
 	gw->stop_grace.data = gw;
 	ev_timer_start(gw->loop, &gw->stop_grace);
 	if (!ev_is_active(&gw->stop_check)) {
-		ev_check_init(&gw->stop_check, on_stop_check);
+		ev_prepare_init(&gw->stop_check, on_stop_check);
+		ev_set_priority(&gw->stop_check, EV_MINPRI);
 		gw->stop_check.data = gw;
-		ev_check_start(gw->loop, &gw->stop_check);
+		ev_prepare_start(gw->loop, &gw->stop_check);
 	}
-	ev_feed_event(gw->loop, &gw->stop_check, EV_CHECK);
 }
 
 static void on_stop_grace_expired(struct ev_loop *loop, ev_timer *timer, int revents)
@@ -443,11 +443,12 @@ static void on_stop_grace_expired(struct ev_loop *loop, ev_timer *timer, int rev
 }
 
 /*
- * After every loop iteration while draining or stopping: a drain is over
- * once no connection and no running async job is left; a stop once no
- * worker is left.
+ * Before the loop sleeps, while draining or stopping (a prepare watcher: a
+ * check watcher runs before the iteration's events, and the loop could then
+ * sleep with the last worker's exit just handled): a drain is over once no
+ * connection and no running async job is left; a stop once no worker is.
  */
-static void on_stop_check(struct ev_loop *loop, ev_check *check, int revents)
+static void on_stop_check(struct ev_loop *loop, ev_prepare *check, int revents)
 {
 	struct gateway *gw = check->data;
 	(void)revents;

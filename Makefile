@@ -61,8 +61,8 @@ bench: deps
 
 fuzz: deps
 	@mkdir -p $(BUILD)/fuzz
-	$(MAKE) $(BUILD)/fuzz/fuzz_fcgi $(BUILD)/fuzz/fuzz_journal
-	@set -e; for f in fcgi journal; do \
+	$(MAKE) $(BUILD)/fuzz/fuzz_fcgi $(BUILD)/fuzz/fuzz_journal $(BUILD)/fuzz/fuzz_spawner
+	@set -e; for f in fcgi journal spawner; do \
 	    mkdir -p $(BUILD)/fuzz/corpus-$$f && cp tests/fuzz/corpus/$$f/* $(BUILD)/fuzz/corpus-$$f/; \
 	    $(BUILD)/fuzz/fuzz_$$f -max_total_time=$${FUZZ_SECONDS:-60} -print_final_stats=1 \
 	        $(BUILD)/fuzz/corpus-$$f >$(BUILD)/fuzz/$$f.log 2>&1 || \
@@ -76,6 +76,9 @@ $(BUILD)/fuzz/fuzz_fcgi: tests/fuzz/fuzz_fcgi.c gatewayd/fcgi.c
 
 $(BUILD)/fuzz/fuzz_journal: tests/fuzz/fuzz_journal.c gatewayd/journal_codec.c
 	clang $(FUZZ_FLAGS) $^ -o $@
+
+$(BUILD)/fuzz/fuzz_spawner: tests/fuzz/fuzz_spawner.c fcgi-pool/spawner_proto.c
+	clang $(FUZZ_FLAGS) -Ifcgi-pool $^ -o $@
 
 $(CORE_LIB): $(CORE_OBJ)
 	rm -f $@

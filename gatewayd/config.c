@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <ini.h>
 
@@ -427,34 +426,12 @@ int config_include(struct conf_file *cf, const char *key, const char *value)
 	return ret;
 }
 
-/*
- * pid = may name a file in run_dir, which gatewayd makes at start; any
- * other directory must exist now, so that a typo shows in `gatewayd -t`.
- */
-static void conf_check_pid_dir(struct loader *ld, const char *path)
-{
-	const struct gateway_conf *conf = ld->conf;
-	const char *slash = conf->pid_file != NULL ? strrchr(conf->pid_file, '/') : NULL;
-	struct stat st;
-	bool refused;
-
-	if (slash == NULL || slash == conf->pid_file)
-		return;
-	size_t len = (size_t)(slash - conf->pid_file);
-	char *dir = strndup(conf->pid_file, len);
-	if (dir != NULL && stat(dir, &st) < 0 && strcmp(dir, conf->run_dir) != 0)
-		conf_error(ld, path, config_global_key_line(ld, "pid", &refused),
-		    "pid = %s: directory %s: %s", conf->pid_file, dir, strerror(errno));
-	free(dir);
-}
-
 /* The checks that need every file read: what must be there at least once. */
 static void conf_check(struct loader *ld, const char *path)
 {
 	const struct gateway_conf *conf = ld->conf;
 	size_t i;
 
-	conf_check_pid_dir(ld, path);
 	if (conf->listen_count == 0)
 		conf_error(ld, path, 0, "no listen in [global] (at least one is required)");
 	if (conf->function_count == 0)

@@ -536,13 +536,30 @@ char *config_file_path(struct conf_file *cf, const struct key_spec *k, const cha
 	return path;
 }
 
-/* pid: the file gatewayd writes its pid to, relative to the file like run_dir (which it may be in). */
+/*
+ * pid: the file gatewayd writes its pid to, relative to the file like
+ * run_dir. Its directory must exist, unless it is run_dir (as set so far),
+ * which gatewayd makes at start.
+ */
 static int key_pid(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
 	struct gateway_conf *conf = target;
+	struct stat st;
+	char *path = config_file_path(cf, k, value, true);
 
-	return (conf->pid_file = config_file_path(cf, k, value, true)) ? 0 : -1;	/* see conf_check() */
+	if (path == NULL)
+		return -1;
+	char *slash = strrchr(path, '/');
+	*slash = '\0';
+	if (slash != path && strcmp(path, conf->run_dir) != 0 && stat(path, &st) < 0) {
+		config_key_error(cf, k->name, value, "directory %s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	*slash = '/';
+	conf->pid_file = path;
+	return 0;
 }
 
 /* include: read by config.c, which owns the files being read. */

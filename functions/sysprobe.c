@@ -10,8 +10,9 @@
  * under seccomp.action = kill the worker dies by SIGSYS in the middle of the
  * request (gatewayd then answers 502). Every probe is chosen so that, when
  * the filter allows it, it either succeeds or fails with an errno OTHER than
- * EPERM (running as root, the test setup), without side effects that
- * outlive the request:
+ * EPERM, without side effects that outlive the request. Most do so as any
+ * user; unshare needs root (test_22 runs its seccomp = off worker as
+ * user = root for it):
  *
  *	socket   socket(AF_INET, SOCK_STREAM), closed again
  *	connect  a new AF_INET socket to 127.0.0.1:9: usually ECONNREFUSED;

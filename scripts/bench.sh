@@ -191,11 +191,11 @@ done
 bench_log "all paths answer 200 'hello, world' (nginx on 127.0.0.1:$BENCH_PORT, files in $TMP)"
 
 # The seccomp comparison means something only if the filters are where the
-# config says: gatewayd's workers are its children; /proc/PID/status shows
+# config says: gatewayd's workers are its spawner's children; /proc/PID/status shows
 # "Seccomp: 2" under a filter, 0 without (default and strict both show 2).
 if [ -n "$GW_PID" ]; then
 	n_filter=0 n_none=0 want_none=0
-	for pid in $(pgrep -P "$GW_PID" 2>/dev/null); do
+	for pid in $(gw_worker_pids "$GW_PID"); do
 		case $(awk '$1 == "Seccomp:" { print $2 }' "/proc/$pid/status" 2>/dev/null) in
 		0) n_none=$((n_none + 1)) ;;
 		2) n_filter=$((n_filter + 1)) ;;
@@ -249,7 +249,7 @@ cpu_ticks() {
 # BENCH_POOL=POOL that tests/bench/lib.sh puts in their environment).
 pool_pids() {
 	local pid
-	for pid in $(pgrep -P "$GW_PID" 2>/dev/null); do
+	for pid in $(gw_worker_pids "$GW_PID"); do
 		tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "BENCH_POOL=$1" && echo "$pid"
 	done
 	return 0
@@ -554,12 +554,12 @@ fi
 # ---- async --------------------------------------------------------------------
 # A second gatewayd (TMP/gwa.sock, nginx's /gw-async/) with [helloasync]:
 # a static pool of 4 hello, async = on, async.queue_size = 1000000, and its
-# journal in TMP/async. Per async.fsync policy, a fresh gatewayd and a fresh
+# journal in TMP/async, its run_dir. Per async.fsync policy, a fresh gatewayd and a fresh
 # journal: first ASYNC_N jobs through tests/bench/async_flood.py (straight
 # to the socket: accept them all, then wait until every one has run), then
 # ASYNC_SECONDS of wrk with X-Async: true through nginx (202s per second).
 if [ "$ASYNC_N" -gt 0 ]; then
-	mkdir -p "$TMP/async"
+	mkdir -p -m 0700 "$TMP/async"
 	declare -A A_RPS A_P50 A_P99 A_ACC A_DRAIN A_TAIL
 	for pol in "${ASYNC_POLICIES[@]}"; do
 		rm -f "$TMP/async/journal" "$TMP/async/journal.tmp"

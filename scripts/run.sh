@@ -68,11 +68,11 @@ nginx_port_free "$PORT" ||
 # 0755: gatewayd, once it has dropped to [global] user, must reach run_dir
 # below; its own socket is guarded by listen.mode.
 { mkdir -p "$RUN_DIR" && chmod 0755 "$RUN_DIR"; } || die "cannot create $RUN_DIR"
-# As root, gatewayd and the workers run as [global] user (nobody): they must
-# be able to reach the checkout.
+# As root, gatewayd runs as [global] user (nobody) and each function as a
+# dynamic user of its own: any user must be able to reach the checkout.
 if [ "$(id -u)" -eq 0 ] &&
-	! setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$PWD/build/functions/hello"; then
-	die "user nobody cannot reach $PWD/build/functions/hello (a parent directory is closed to others): run make run as a regular user, or from a checkout others can read"
+	! setpriv --reuid=65000 --regid=65000 --clear-groups test -x "$PWD/build/functions/hello"; then
+	die "other users cannot reach $PWD/build/functions/hello (a parent directory is closed to others): run make run as a regular user, or from a checkout others can read"
 fi
 rm -f "$SOCK"
 

@@ -13,6 +13,7 @@
 #include "cgi.h"
 #include "fcgi.h"
 #include "spawner.h"
+#include "spawner_stub.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -188,39 +189,8 @@ static int open_fds(void)
 
 static const struct sandbox_spec no_sandbox;
 
-/* ---- the spawner's table: one function, "fn", of generation 1 ------------- */
-
 static struct spawn_spec test_spec;
-
-static int table_load(void *ctx, uint32_t *generation, struct buf *functions, char *err,
-    size_t err_len)
-{
-	(void)ctx;
-	(void)functions;
-	(void)err;
-	(void)err_len;
-	*generation = 1;
-	return 0;
-}
-
-static const struct spawn_spec *table_find(void *ctx, uint32_t generation, const char *name,
-    size_t len)
-{
-	(void)ctx;
-	return generation == 1 && len == 2 && memcmp(name, "fn", 2) == 0 ? &test_spec : NULL;
-}
-
-static void table_release(void *ctx, uint32_t generation)
-{
-	(void)ctx;
-	(void)generation;
-}
-
-static const struct spawner_table_ops test_table = {
-	.load = table_load,
-	.find = table_find,
-	.release = table_release,
-};
+static const struct stub_function test_function = { "fn", &test_spec };
 
 /*
  * Starts path for the request, with fenv (or nothing) as the function's
@@ -240,7 +210,9 @@ static void run_cgi(const char *path, char *const *fenv, const uint8_t *req, siz
 	int fds_before = open_fds();
 	test_spec = (struct spawn_spec){ .argv = argv, .envp = fenv != NULL ? fenv : no_env,
 					 .sandbox = &no_sandbox, .takes_env = true };
-	struct spawner *spawner = spawner_start(&test_table, NULL, err, sizeof(err));
+	stub_functions = &test_function;
+	stub_function_count = 1;
+	struct spawner *spawner = spawner_start(&stub_table, NULL, err, sizeof(err));
 	ck_assert_msg(spawner != NULL, "spawner_start: %s", err);
 	spawner_attach(spawner, loop, NULL, NULL);
 	struct cgi_program program = { .spawner = spawner, .generation = 1, .function = "fn",

@@ -8,6 +8,7 @@
  */
 #include "spawner.h"
 #include "spawner_proto.h"
+#include "spawner_stub.h"
 
 #include <check.h>
 #include <errno.h>
@@ -179,42 +180,7 @@ static const struct spawn_spec specs[] = {
 	{ .argv = sleep_argv, .envp = no_env, .sandbox = &no_sandbox },
 };
 
-static int table_load(void *ctx, uint32_t *generation, struct buf *functions, char *err,
-    size_t err_len)
-{
-	struct spawner_function f = { .name = "exit3", .name_len = 5, .digest = 1 };
-	uint8_t *tail = buf_reserve(functions, spawner_function_size(&f));
-
-	(void)ctx;
-	(void)err;
-	(void)err_len;
-	functions->len += spawner_function_encode(&f, tail);
-	*generation = 1;
-	return 0;
-}
-
-static const struct spawn_spec *table_find(void *ctx, uint32_t generation, const char *name,
-    size_t len)
-{
-	(void)ctx;
-	if (generation != 1)
-		return NULL;
-	if (len == 5 && memcmp(name, "exit3", 5) == 0)
-		return &specs[0];
-	if (len == 5 && memcmp(name, "sleep", 5) == 0)
-		return &specs[1];
-	return NULL;
-}
-
-static void table_release(void *ctx, uint32_t generation)
-{
-	(void)ctx;
-	(void)generation;
-}
-
-static const struct spawner_table_ops table = {
-	.load = table_load, .find = table_find, .release = table_release,
-};
+static const struct stub_function functions[] = { { "exit3", &specs[0] }, { "sleep", &specs[1] } };
 
 struct exit_seen {
 	int count;
@@ -265,13 +231,13 @@ START_TEST(test_spawn_and_exit)
 	struct buf loaded = { 0 };
 	uint32_t generation;
 	char err[256];
-	struct spawner *s = spawner_start(&table, NULL, err, sizeof(err));
+	struct spawner *s = spawner_start(&stub_table, NULL, err, sizeof(err));
 
 	ck_assert_msg(s != NULL, "%s", err);
 	spawner_attach(s, EV_DEFAULT, NULL, NULL);
 	ck_assert_int_eq(spawner_load(s, &generation, &loaded, err, sizeof(err)), 0);
 	ck_assert_uint_eq(generation, 1);
-	ck_assert_uint_eq(buf_used(&loaded), 23);
+	ck_assert_uint_eq(buf_used(&loaded), 2 * 18 + 5 + 5);	/* two entries */
 	buf_free(&loaded);
 
 	ck_assert_int_eq(spawn(s, "exit3", &watch, &seen, &child, err, sizeof(err)), 0);
@@ -299,7 +265,7 @@ START_TEST(test_signal_own_children_only)
 	struct exit_seen seen = { 0 };
 	struct spawner_child child;
 	char err[256];
-	struct spawner *s = spawner_start(&table, NULL, err, sizeof(err));
+	struct spawner *s = spawner_start(&stub_table, NULL, err, sizeof(err));
 
 	ck_assert_msg(s != NULL, "%s", err);
 	spawner_attach(s, EV_DEFAULT, NULL, NULL);
@@ -340,7 +306,7 @@ START_TEST(test_garbage_ends_the_spawner)
 		sigemptyset(&chld);
 		sigaddset(&chld, SIGCHLD);
 		sigprocmask(SIG_BLOCK, &chld, NULL);
-		spawner_serve(req[1], evt[1], signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC), &table,
+		spawner_serve(req[1], evt[1], signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC), &stub_table,
 		    NULL);
 	}
 	static const uint8_t garbage[] = "GET / HTTP/1.1\r\n\r\n";
@@ -376,6 +342,8 @@ static Suite *spawner_suite(void)
 
 int main(void)
 {
+	stub_functions = functions;
+	stub_function_count = sizeof(functions) / sizeof(functions[0]);
 	SRunner *sr = srunner_create(spawner_suite());
 
 	srunner_run_all(sr, CK_NORMAL);

@@ -51,6 +51,7 @@
 #include "spawner.h"
 #include "syscall_filter.h"
 #include "worker_socket.h"
+#include "../spawner_stub.h"
 
 #define PROFILES 3
 #define WARMUP 5		/* untimed spawns per profile */
@@ -60,40 +61,9 @@
 
 static const char *const profile_names[PROFILES] = { "off", "default", "strict" };
 
-/* The spawner's table: one function per profile, named after it, generation 1. */
+/* The spawner's table: one function per profile, named after it. */
 static struct spawn_spec specs[PROFILES];
-
-static int table_load(void *ctx, uint32_t *generation, struct buf *functions, char *err,
-    size_t err_len)
-{
-	(void)ctx;
-	(void)functions;
-	(void)err;
-	(void)err_len;
-	*generation = 1;
-	return 0;
-}
-
-static const struct spawn_spec *table_find(void *ctx, uint32_t generation, const char *name,
-    size_t len)
-{
-	(void)ctx;
-	for (int p = 0; p < PROFILES && generation == 1; p++) {
-		if (strlen(profile_names[p]) == len && memcmp(profile_names[p], name, len) == 0)
-			return &specs[p];
-	}
-	return NULL;
-}
-
-static void table_release(void *ctx, uint32_t generation)
-{
-	(void)ctx;
-	(void)generation;
-}
-
-static const struct spawner_table_ops table_ops = {
-	.load = table_load, .find = table_find, .release = table_release,
-};
+static struct stub_function functions[PROFILES];
 
 /* A worker's exit, as the spawner reports it. */
 struct exit_seen {
@@ -395,8 +365,11 @@ int main(int argc, char **argv)
 		sandboxes[p].filter = filters[p];
 		specs[p] = (struct spawn_spec){ .argv = worker_argv, .envp = no_env,
 						.sandbox = &sandboxes[p] };
+		functions[p] = (struct stub_function){ profile_names[p], &specs[p] };
 	}
-	if ((sp = spawner_start(&table_ops, NULL, err, sizeof(err))) == NULL) {
+	stub_functions = functions;
+	stub_function_count = PROFILES;
+	if ((sp = spawner_start(&stub_table, NULL, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "spawn_time: %s\n", err);
 		failed = 2;
 		goto out;

@@ -66,12 +66,16 @@ stop_front_and_gatewayd() {
 # after the one check request. Leaves TMP/callgrind.N.out.
 callgrind_run() {
 	local n=$1 f
-	rm -f "$TMP"/callgrind.*.raw
+	mkdir -p -m 0755 "$TMP/raw"
+	rm -f "$TMP"/raw/callgrind.*.raw
 	GW_START_SECONDS=60 start_gatewayd "$GATEWAYD" "$HELLO" \
 		valgrind --tool=callgrind --trace-children=no \
-		--callgrind-out-file="$TMP/callgrind.%p.raw" ||
+		--callgrind-out-file="$TMP/raw/callgrind.%p.raw" ||
 		bench_die "gatewayd did not start under valgrind"
 	local pid=$GW_PID
+	# valgrind made the profile as root, at start; gatewayd writes it at exit
+	# as its own user.
+	chmod 0666 "$TMP/raw/callgrind.$pid.raw" 2>/dev/null || true
 	start_nginx "$PHP_SCRIPT"
 	check_path gw "http://127.0.0.1:$BENCH_PORT/gw/" "$TMP/gatewayd.log"
 	send "$n"
@@ -86,7 +90,7 @@ callgrind_run() {
 	done
 	pid_alive "$pid" && bench_log "gatewayd under valgrind did not exit 60 s after SIGTERM"
 	stop_gatewayd
-	f="$TMP/callgrind.$pid.raw"
+	f="$TMP/raw/callgrind.$pid.raw"
 	[ -s "$f" ] || { bench_tail "$TMP/gatewayd.log"; bench_die "callgrind wrote no profile for gatewayd (PID $pid)"; }
 	mv "$f" "$TMP/callgrind.$n.out"
 	cp "$TMP/gatewayd.log" "$TMP/gatewayd-callgrind-$n.log"

@@ -111,8 +111,9 @@ static void spawner_size_buffer(int fd)
 }
 
 /*
- * The spawner process: dies with the daemon, keeps only descriptors 0, 1, 2
- * and its sockets, leaves the terminal's signals to the daemon (which stops
+ * The spawner process: dies with the daemon, keeps only its sockets and
+ * descriptor 2 (0 and 1 become /dev/null: root holds no terminal it does
+ * not need), leaves the terminal's signals to the daemon (which stops
  * everything in order), and serves.
  */
 static void spawner_child_main(int req_fd, int evt_fd, const struct spawner_table_ops *ops,
@@ -123,6 +124,9 @@ static void spawner_child_main(int req_fd, int evt_fd, const struct spawner_tabl
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(SPAWNER_EXIT_SYSTEM);
 	prctl(PR_SET_NAME, SPAWNER_PROCESS_NAME);
+	int null = open("/dev/null", O_RDWR);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
+		_exit(SPAWNER_EXIT_SYSTEM);
 	int r = fcntl(req_fd, F_DUPFD_CLOEXEC, 10), e = fcntl(evt_fd, F_DUPFD_CLOEXEC, 10);
 	if (r < 0 || e < 0 || dup3(r, SPAWNER_REQ_FD, O_CLOEXEC) < 0 ||
 	    dup3(e, SPAWNER_EVT_FD, O_CLOEXEC) < 0)
@@ -381,7 +385,7 @@ static void spawner_on_event(struct ev_loop *loop, ev_io *io, int revents)
 		if (spawner_msg_decode(s->msg, (size_t)n, &m) == 0 && m.type == SPAWNER_EXITED)
 			spawner_report_exit(s, m.child, m.value);
 	}
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+	if (n == 0 || (errno != EAGAIN && errno != EINTR))
 		ev_io_stop(loop, io);	/* the spawner is going: its reaping says the rest */
 }
 

@@ -1,21 +1,25 @@
 /*
  * privileges.c: the daemon drops everything after start-up (see
  * privileges.h). Raw prctl(2) and capget(2): libcap would be a dependency
- * for a loop and a check.
+ * for a loop and a check; the daemon's small seccomp filter is libseccomp's.
  */
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <seccomp.h>
 
 #include "privileges.h"
 
 static int privileges_clear_bounding(void);
 static int privileges_none_left(void);
+static int privileges_filter(void);
 
 /*
  * The bounding set first (dropping from it needs CAP_SETPCAP, which the uid
@@ -51,11 +55,44 @@ int privileges_drop(const struct identity_policy *p, char *err, size_t err_len)
 	step = "prctl(PR_SET_NO_NEW_PRIVS)";
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		goto err;
+	step = "its own seccomp filter";
+	if (privileges_filter() < 0)
+		goto err;
 	return 0;
 
 err:
 	snprintf(err, err_len, "uid %u: %s: %s", (unsigned)p->daemon_uid, step, strerror(errno));
 	return -1;
+}
+
+/*
+ * What the daemon never does once started, refused (EPERM) so that a bug in
+ * its input parsing cannot do it either: run a program (execve, execveat:
+ * the spawner starts every child), or push keystrokes into the terminal it
+ * may have been started from and still holds as descriptors 0 to 2
+ * (TIOCSTI, TIOCLINUX: in the operator's session, and the operator's shell
+ * may be root's). Only the request's low 32 bits count, as for the kernel.
+ * 0, or -1 with errno.
+ */
+static int privileges_filter(void)
+{
+	static const unsigned long tty_requests[] = { TIOCSTI, TIOCLINUX };
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int rc = ctx == NULL ? -ENOMEM : 0;
+
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(execve), 0);
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(execveat), 0);
+	for (size_t i = 0; i < sizeof(tty_requests) / sizeof(tty_requests[0]) && rc == 0; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+		    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffU, tty_requests[i]));
+	if (rc == 0)
+		rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (rc < 0)
+		errno = -rc;
+	return rc < 0 ? -1 : 0;
 }
 
 /* Drops every capability the kernel knows from the bounding set. 0 / -1. */

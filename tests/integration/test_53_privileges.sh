@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What gatewayd holds and the files it trusts. Started as root without
 # [global] user, it still drops to a (dynamic) user of its own, with no
-# capability; the unix listen socket gets listen.owner, listen.group and
+# capability and a filter of its own (no exec, no TIOCSTI); the unix listen socket gets listen.owner, listen.group and
 # listen.mode; a symlink where the pid file or the journal goes is refused,
 # never followed; an existing journal is made 0600; `gatewayd -s` signals
 # only a gatewayd; an env_file must be root's and written by nobody else;
@@ -32,6 +32,8 @@ for set in CapPrm CapEff CapBnd; do
 	assert_eq 0000000000000000 "$(sed -n "s/^$set:[[:space:]]*//p" "/proc/$GW_PID/status")" \
 		"gatewayd's $set"
 done
+# Its own filter: it never runs a program nor types into a terminal.
+assert_eq 2 "$(sed -n 's/^Seccomp:[[:space:]]*//p' "/proc/$GW_PID/status")" "gatewayd's seccomp mode"
 w=$(gw_workers | head -n1)
 [ "$(status_ids "$w" Uid | cut -d' ' -f1)" != "$d" ] || fail "the worker runs as gatewayd's uid $d"
 

@@ -61,11 +61,10 @@ int async_start(struct gateway *gw, char *err, size_t err_len)
 	gw->async = a;
 	if (conf->async_journal == NULL)
 		return 0;
-	a->journal = journal_open(conf->async_journal, conf->async_fsync,
-	    conf->async_fsync_interval, err, err_len);
+	a->journal = journal_open(conf->async_journal, conf->async_fsync, err, err_len);
 	if (a->journal == NULL || async_replay(a, err, err_len) < 0)
 		return -1;
-	if (conf->async_fsync != ASYNC_FSYNC_OFF) {
+	if (conf->async_fsync != JOURNAL_FSYNC_OFF) {
 		ev_timer_init(&a->sync_timer, async_on_sync, conf->async_fsync_interval,
 		    conf->async_fsync_interval);
 		a->sync_timer.data = a;
@@ -103,9 +102,9 @@ bool async_prefer_respond_async(const uint8_t *prefer, size_t len)
 bool async_wanted(const struct function_conf *conf, const uint8_t *prefer, size_t prefer_len,
     const uint8_t *x_async, size_t x_async_len)
 {
-	if (conf->async == ASYNC_ONLY)
+	if (conf->async.mode == ASYNC_ONLY)
 		return true;
-	if (conf->async == ASYNC_OFF)
+	if (conf->async.mode == ASYNC_OFF)
 		return false;
 	if (prefer != NULL && async_prefer_respond_async(prefer, prefer_len))
 		return true;
@@ -181,7 +180,7 @@ static struct async_queue *async_queue_for(struct async *a, const char *name)
 		a->queues = q;
 	}
 	struct function *fn = async_function(a, name);
-	size_t want = fn != NULL ? fn->conf->async_queue_size : 1;
+	size_t want = fn != NULL ? fn->conf->async.queue_size : 1;
 	if (want < ring_count(&q->ring))
 		want = ring_count(&q->ring);
 	if (want != q->ring.capacity && async_ring_resize(&q->ring, want) < 0)
@@ -225,7 +224,7 @@ static void async_dispatch(struct async *a, struct async_queue *q)
 			async_attempt_failed(job, "the function is no longer configured");
 			continue;
 		}
-		if (!pool_has_room(fn->pool) && q->running >= fn->conf->async_max_concurrency)
+		if (!pool_has_room(fn->pool) && q->running >= fn->conf->async.max_concurrency)
 			return;
 		async_start_attempt(a, ring_pop(&q->ring), fn);
 	}
@@ -250,7 +249,7 @@ static void async_start_attempt(struct async *a, struct async_job *job, struct f
 	job->fn = fn;
 	function_ref(fn);
 	job->queue->running++;
-	job->result_max = fn->conf->async_result_max;
+	job->result_max = fn->conf->async.result_max;
 	buf_reset(&job->response);
 	job->truncated = false;
 	buf_reset(&job->forward);
@@ -352,11 +351,11 @@ static void async_attempt_failed(struct async_job *job, const char *why)
 	}
 	log_warn("async job %s (%s): attempt %u failed: %s", job->id_hex, job->function,
 	    job->attempts, why);
-	if (conf == NULL || job->attempts >= conf->async_max_attempts) {
+	if (conf == NULL || job->attempts >= conf->async.max_attempts) {
 		async_finish(job, false);
 		return;
 	}
-	double delay = conf->async_retry_delay;
+	double delay = conf->async.retry_delay;
 	for (unsigned i = 1; i < job->attempts && delay < ASYNC_RETRY_MAX; i++)
 		delay *= 2;
 	job->state = ASYNC_QUEUED;
@@ -454,7 +453,7 @@ static void async_on_expiry(struct ev_loop *loop, ev_timer *timer, int revents)
 	for (struct async_job *job = a->done_head, *next; job != NULL; job = next) {
 		next = job->done_next;
 		struct function *fn = async_function(a, job->function);
-		double ttl = fn != NULL ? fn->conf->async_result_ttl : ASYNC_DEFAULT_TTL;
+		double ttl = fn != NULL ? fn->conf->async.result_ttl : ASYNC_DEFAULT_TTL;
 		if ((double)(now - job->finished_ms) < ttl * 1000)
 			continue;
 		struct journal_record r = { .type = JOURNAL_FORGOTTEN, .time_ms = now };

@@ -6,10 +6,9 @@
  * lines inih would silently truncate, reports every malformed line (inih
  * reports only the first) and tracks section headers itself: inih never
  * tells the handler about a section without keys, and it truncates section
- * names at 49 bytes. The handler (config_keys.c) then applies one key to the
- * current section through a table of keys, one parser per key; when a
- * function section ends, config_pool.c, config_sandbox.c and config_async.c
- * check how its keys fit together.
+ * names at 49 bytes. config_keys.c then applies each key through the tables of
+ * its section, and runs each table's checks when a section ends and once
+ * every file is read (see config_internal.h for the layers).
  *
  * Nothing stops at the first error: each is written to the caller's buffer as
  * "file:line: message" and the load goes on, so `gatewayd -t` lists them all.
@@ -31,101 +30,6 @@
 
 #define CONFIG_INCLUDE_DEPTH_MAX 8	/* include = nested at most this deep */
 
-/*
- * Appends to the caller's buffer whatever fits of fmt, keeping it
- * NUL-terminated; a message that does not fit is cut, never overflowed.
- */
-static void err_vput(struct loader *ld, const char *fmt, va_list ap)
-{
-	size_t room = ld->err_len - ld->err_used;
-	int n;
-
-	if (room <= 1)
-		return;
-	n = vsnprintf(ld->err + ld->err_used, room, fmt, ap);
-	if (n > 0)
-		ld->err_used += (size_t)n < room ? (size_t)n : room - 1;
-}
-
-static void __attribute__((format(printf, 2, 3)))
-err_put(struct loader *ld, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	err_vput(ld, fmt, ap);
-	va_end(ap);
-}
-
-/*
- * Records one error as "file:line: [name = value: ]message\n" (no ":line"
- * when line is 0; no key part when name is NULL).
- */
-static void report(struct loader *ld, const char *file, unsigned line, const char *name,
-    const char *value, const char *fmt, va_list ap)
-{
-	ld->errors++;
-	if (line)
-		err_put(ld, "%s:%u: ", file, line);
-	else
-		err_put(ld, "%s: ", file);
-	if (name)
-		err_put(ld, "%s = %s: ", name, value);
-	err_vput(ld, fmt, ap);
-	err_put(ld, "\n");
-}
-
-static void __attribute__((format(printf, 4, 5)))
-conf_error(struct loader *ld, const char *file, unsigned line, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	report(ld, file, line, NULL, NULL, fmt, ap);
-	va_end(ap);
-}
-
-/* An error about the line of cf being read. */
-void __attribute__((format(printf, 2, 3)))
-config_file_error(struct conf_file *cf, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	report(cf->ld, cf->path, cf->lineno, NULL, NULL, fmt, ap);
-	va_end(ap);
-}
-
-/* An error about the value of key name on the line of cf being read. */
-void __attribute__((format(printf, 4, 5)))
-config_key_error(struct conf_file *cf, const char *name, const char *value,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	report(cf->ld, cf->path, cf->lineno, name, value, fmt, ap);
-	va_end(ap);
-}
-
-/* An error about line of file, which need not be the line being read (0: none). */
-void __attribute__((format(printf, 4, 5)))
-config_error_at(struct loader *ld, const char *file, unsigned line, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	report(ld, file, line, NULL, NULL, fmt, ap);
-	va_end(ap);
-}
-
-/* Reports "out of memory" at cf's current line and returns -1. */
-int config_out_of_memory(struct conf_file *cf)
-{
-	config_file_error(cf, "out of memory");
-	return -1;
-}
-
 /* A function name: [A-Za-z0-9_.-]+, not starting with '_' (gatewayd's own paths). */
 static bool function_name_valid(const char *s, size_t len)
 {
@@ -133,70 +37,40 @@ static bool function_name_valid(const char *s, size_t len)
 	    "abcdefghijklmnopqrstuvwxyz0123456789_.-") >= len;
 }
 
-/* Adds function (name, len) with its defaults, defined at cf's current line. 0 / -1. */
+/*
+ * Adds function (name, len), defined at cf's current line, with the
+ * defaults the tables give. 0 / -1.
+ */
 static int function_add(struct conf_file *cf, const char *name, size_t len)
 {
 	struct gateway_conf *conf = cf->ld->conf;
-	struct function_conf fn = {
-		.mode = FUNCTION_FASTCGI,
-		.pm = PM_STATIC,
-		.max_children = 4,
-		.min_spare = 1,
-		.max_spare = 3,
-		/* .start_servers is computed when the section ends (config_pool.c). */
-		.idle_timeout = 10,
-		.max_spawn_rate = 32,
-		.max_requests = 0,
-		.max_memory = 0,
-		.request_timeout = 60,
-		.spawn_timeout = 10,
-		.crash_limit = 5,
-		.crash_window = 10,
-		.queue_max = 512,
-		.queue_timeout = 30,
-		.max_body = 8 * CONFIG_SIZE_M,
-		.seccomp_kill = true,
-		.limits[CONF_LIMIT_CORE] = { .set = true, .value = 0 },	/* no core dumps */
-		.clear_env = true,
-		.async = ASYNC_OFF,
-		.async_queue_size = 1000,
-		.async_max_attempts = 3,
-		.async_max_body = CONFIG_SIZE_M,
-		.async_max_concurrency = 0,
-		.async_result_max = CONFIG_SIZE_M,
-		.async_result_ttl = 3600,
-		.async_retry_delay = 1,
-		.line = cf->lineno,
-	};
-	struct function_conf *grown;
+	struct function_conf *grown, *fn;
 
-	if (!(grown = reallocarray(conf->functions, conf->function_count + 1, sizeof(fn))))
+	if (!(grown = reallocarray(conf->functions, conf->function_count + 1, sizeof(*grown))))
 		return config_out_of_memory(cf);
 	conf->functions = grown;
-	fn.name = strndup(name, len);
-	fn.file = strdup(cf->path);
-	fn.seccomp = strdup("default");
-	if (!fn.name || !fn.file || !fn.seccomp) {
-		free(fn.name);
-		free(fn.file);
-		free(fn.seccomp);
+	fn = &grown[conf->function_count];
+	*fn = (struct function_conf){ .line = cf->lineno };
+	fn->name = strndup(name, len);
+	fn->file = strdup(cf->path);
+	if (!fn->name || !fn->file) {
+		free(fn->name);
+		free(fn->file);
 		return config_out_of_memory(cf);
 	}
-	grown[conf->function_count++] = fn;
+	conf->function_count++;
 	cf->section = SECTION_FUNCTION;
 	cf->fn_index = conf->function_count - 1;
-	memset(&cf->fn_marks, 0, sizeof(cf->fn_marks));
+	memset(cf->fn_marks, 0, sizeof(cf->fn_marks));
+	config_keys_defaults(cf, SECTION_FUNCTION, fn);
 	return 0;
 }
 
 /* Ends the section being read: a function's has checks that need all its lines. */
 static void file_leave_section(struct conf_file *cf)
 {
-	if (cf->section == SECTION_FUNCTION) {
-		config_pool_section_end(cf);
-		config_sandbox_section_end(cf);
-		config_async_section_end(cf);
-	}
+	if (cf->section == SECTION_FUNCTION)
+		config_keys_section_end(cf);
 	cf->section = SECTION_SKIP;
 }
 
@@ -313,6 +187,26 @@ static char *file_read_line(char *str, int num, void *stream)
 	return str;
 }
 
+/* inih's handler: one name = value line of cf, in the section the reader saw. */
+static int config_on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct conf_file *cf = user;
+
+	(void)section;	/* inih's copy is truncated at 49 bytes; the reader's is whole */
+	switch (cf->section) {
+	case SECTION_NONE:
+		config_key_error(cf, name, value, "key before any section");
+		break;
+	case SECTION_GLOBAL:
+	case SECTION_FUNCTION:
+		config_keys_apply(cf, name, value);
+		break;
+	case SECTION_SKIP:
+		break;
+	}
+	return 1;	/* errors are ours to report: inih's return is for syntax */
+}
+
 /*
  * Returns the absolute directory of path as named, malloc'd, or NULL with
  * errno set.
@@ -345,32 +239,32 @@ static int file_load(struct loader *ld, const struct conf_file *parent, const ch
 
 	cf.depth = parent ? parent->depth + 1 : 0;
 	if (!(cf.fp = fopen(path, "r"))) {
-		conf_error(ld, path, 0, "cannot open: %s", strerror(errno));
+		config_error_at(ld, path, 0, "cannot open: %s", strerror(errno));
 		return -1;
 	}
 	if (!(cf.real = realpath(path, NULL)) || !(cf.dir = file_dir(path))) {
-		conf_error(ld, path, 0, "cannot resolve: %s", strerror(errno));
+		config_error_at(ld, path, 0, "cannot resolve: %s", strerror(errno));
 		goto out;
 	}
 	for (p = parent; p; p = p->parent) {
 		if (strcmp(p->real, cf.real) == 0) {
-			conf_error(ld, parent->path, parent->lineno, "include = %s: include cycle: "
+			config_error_at(ld, parent->path, parent->lineno, "include = %s: include cycle: "
 			    "%s is already being read", via, path);
 			goto out;
 		}
 	}
 	if (cf.depth > CONFIG_INCLUDE_DEPTH_MAX) {
-		conf_error(ld, parent->path, parent->lineno, "include = %s: includes nested "
+		config_error_at(ld, parent->path, parent->lineno, "include = %s: includes nested "
 		    "deeper than %d", via, CONFIG_INCLUDE_DEPTH_MAX);
 		goto out;
 	}
 	rc = ini_parse_stream(file_read_line, &cf, config_on_key, &cf);
 	if (cf.read_errno) {
-		conf_error(ld, path, 0, "cannot read: %s", strerror(cf.read_errno));
+		config_error_at(ld, path, 0, "cannot read: %s", strerror(cf.read_errno));
 		goto out;
 	}
 	if (rc != 0)	/* the reader hides every bad line it knows; this is inih's word */
-		conf_error(ld, path, rc > 0 ? (unsigned)rc : 0, "syntax error");
+		config_error_at(ld, path, rc > 0 ? (unsigned)rc : 0, "syntax error");
 	ret = 0;
 out:
 	file_leave_section(&cf);
@@ -396,7 +290,7 @@ static int include_glob_error(const char *path, int error)
  * the path the operator typed. key names the directive in messages. 0 / -1:
  * -1 when a match could not be read at all or the glob failed.
  */
-int config_include(struct conf_file *cf, const char *key, const char *value)
+static int config_include(struct conf_file *cf, const char *key, const char *value)
 {
 	const char *slash = strrchr(cf->path, '/');
 	char *pattern;
@@ -432,13 +326,13 @@ static void conf_check(struct loader *ld, const char *path)
 	const struct gateway_conf *conf = ld->conf;
 	size_t i;
 
-	if (conf->listen_count == 0)
-		conf_error(ld, path, 0, "no listen in [global] (at least one is required)");
+	if (conf->listen.count == 0)
+		config_error_at(ld, path, 0, "no listen in [global] (at least one is required)");
 	if (conf->function_count == 0)
-		conf_error(ld, path, 0, "no function defined");
+		config_error_at(ld, path, 0, "no function defined");
 	for (i = 0; i < conf->function_count; i++)
-		if (!conf->functions[i].exec)
-			conf_error(ld, conf->functions[i].file, conf->functions[i].line,
+		if (!conf->functions[i].pool.exec.line)
+			config_error_at(ld, conf->functions[i].file, conf->functions[i].line,
 			    "missing exec in [%s]", conf->functions[i].name);
 }
 
@@ -447,35 +341,24 @@ static int config_load_as(const char *path, bool without_secrets, struct gateway
     char *err, size_t err_len)
 {
 	struct loader ld = { .err = err, .err_len = err ? err_len : 0,
-			     .without_secrets = without_secrets };
+			     .without_secrets = without_secrets, .include = config_include };
 	int rc;
 
 	*out = NULL;
 	if (ld.err_len > 0)
 		err[0] = '\0';
 	ld.conf = calloc(1, sizeof(*ld.conf));
-	if (!ld.conf || !(ld.conf->run_dir = strdup("/run/gatewayd"))) {
-		conf_error(&ld, path, 0, "out of memory");
-		config_free(ld.conf);
+	if (!ld.conf) {
+		config_error_at(&ld, path, 0, "out of memory");
 		return -1;
 	}
-	ld.conf->listen_mode = 0660;
-	ld.conf->dynamic_first = 61184;
-	ld.conf->dynamic_last = 65519;
-	ld.conf->listen_backlog = 511;
-	ld.conf->log_level = LOG_LEVEL_INFO;
-	ld.conf->max_connections = 1024;
-	ld.conf->max_params = 64 * CONFIG_SIZE_K;
-	ld.conf->shutdown_timeout = 30;
-	ld.conf->read_timeout = 60;
-	ld.conf->idle_timeout = 300;
-	ld.conf->async_fsync = ASYNC_FSYNC_BATCH;
-	ld.conf->async_fsync_interval = 0.01;
+	struct conf_file defaults = { .ld = &ld, .path = path, .dir = "/",
+				      .section = SECTION_GLOBAL };
+	config_keys_defaults(&defaults, SECTION_GLOBAL, ld.conf);
 	rc = file_load(&ld, NULL, path, NULL);
-	config_sandbox_global_end(&ld);
 	if (rc == 0)
 		conf_check(&ld, path);
-	config_async_load_end(&ld);
+	config_keys_load_end(&ld);
 	if (ld.errors > 0) {
 		config_free(ld.conf);
 		return -1;
@@ -495,59 +378,17 @@ int config_load_without_secrets(const char *path, struct gateway_conf **out, cha
 	return config_load_as(path, true, out, err, err_len);
 }
 
-static void pairs_free(struct conf_pair *pairs, size_t count)
-{
-	size_t i;
-
-	for (i = 0; i < count; i++) {
-		free(pairs[i].name);
-		free(pairs[i].value);
-	}
-	free(pairs);
-}
-
-static void function_free(struct function_conf *fn)
-{
-	size_t i;
-
-	free(fn->name);
-	free(fn->exec);
-	for (i = 0; fn->argv && fn->argv[i]; i++)
-		free(fn->argv[i]);
-	free(fn->argv);
-	free(fn->script);
-	free(fn->route);
-	pairs_free(fn->env, fn->env_count);
-	pairs_free(fn->params, fn->param_count);
-	free(fn->seccomp);
-	free(fn->seccomp_allow);
-	free(fn->seccomp_deny);
-	free(fn->identity.user);
-	free(fn->chdir);
-	free(fn->chroot);
-	free(fn->env_file);
-	free(fn->file);
-}
-
 void config_free(struct gateway_conf *conf)
 {
-	size_t i;
-
 	if (!conf)
 		return;
-	for (i = 0; i < conf->listen_count; i++)
-		free(conf->listen[i]);
-	free(conf->listen);
-	for (i = 0; i < conf->allowed_client_count; i++)
-		free(conf->allowed_clients[i]);
-	free(conf->allowed_clients);
-	free(conf->run_dir);
-	free(conf->pid_file);
-	free(conf->async_journal);
-	free(conf->identity.user);
-	for (i = 0; i < conf->function_count; i++)
-		function_free(&conf->functions[i]);
+	for (size_t i = 0; i < conf->function_count; i++) {
+		config_keys_free(SECTION_FUNCTION, &conf->functions[i]);
+		free(conf->functions[i].name);
+		free(conf->functions[i].file);
+	}
 	free(conf->functions);
+	config_keys_free(SECTION_GLOBAL, conf);
 	free(conf);
 }
 

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "journal.h"
 #include "log.h"
 
 /* How a function's pool is sized (PHP-FPM's meanings). */
@@ -38,6 +39,18 @@ struct conf_pair {
 	char *value;
 };
 
+/* The pairs of env[NAME] or param[NAME] lines, in file order. */
+struct conf_pairs {
+	struct conf_pair *items;
+	size_t count;
+};
+
+/* The values of a repeatable or list-valued key (listen, listen.allowed_clients). */
+struct conf_strings {
+	char **items;
+	size_t count;
+};
+
 /* Whether a function's requests may be queued and answered 202 (docs/async.md). */
 enum async_mode {
 	ASYNC_OFF,	/* async = off: always run synchronously (default) */
@@ -45,12 +58,6 @@ enum async_mode {
 	ASYNC_ONLY,	/* async = only: every request is queued */
 };
 
-/* When the async journal is flushed to disk. */
-enum async_fsync {
-	ASYNC_FSYNC_ALWAYS,	/* before each 202: no accepted job can be lost */
-	ASYNC_FSYNC_BATCH,	/* group commit every async.fsync_interval (default) */
-	ASYNC_FSYNC_OFF,	/* left to the kernel */
-};
 
 /* The resource limits a function may set (setrlimit in the worker). */
 enum conf_limit {
@@ -94,85 +101,124 @@ struct conf_id_value {
 	unsigned id;			/* the uid or gid */
 };
 
-/* One [function] section. */
-struct function_conf {
-	char *name;			/* the section name: [A-Za-z0-9_.-]+, not starting with '_' */
-	char *exec;			/* the exec line as written */
-	char **argv;			/* exec split on blanks, NULL-terminated; argv[0] absolute */
-	char *script;			/* script = path, sent as SCRIPT_FILENAME (php-cgi), or NULL */
-	char *route;			/* path prefix routed here, or NULL */
+/* What a reload does with a key whose value changed (its row's reload class). */
+enum config_reload {
+	CONFIG_RELOAD_LIVE,	/* applied at once, to the running function or daemon */
+	CONFIG_RELOAD_WORKERS,	/* the function gets new workers (a new pool) */
+	CONFIG_RELOAD_RESTART,	/* only at the next start: the running value is kept */
+};
+
+/*
+ * A function's settings, grouped by how long they live (the key table's
+ * reload class, config_keys.c): what its workers are built from (a change
+ * gives the function new workers), how they are confined (the same), and
+ * what each request or job reads (a reload applies a change at once, to the
+ * running function).
+ */
+
+/* exec = PROGRAM ARGS...: the line and its words. */
+struct conf_exec {
+	char *line;			/* as written */
+	char **argv;			/* split on blanks, NULL-terminated; argv[0] absolute */
+};
+
+/* How the pool runs: program, scaling, timeouts. A change needs new workers. */
+struct pool_settings {
+	struct conf_exec exec;
 	enum function_mode mode;	/* mode = fastcgi (default) | cgi */
 	enum pm_mode pm;
-	unsigned max_children;		/* pm.max_children, 1..4096, default 4 */
-	unsigned start_servers;		/* pm.start_servers (dynamic), default min + (max - min) / 2 spare */
-	unsigned min_spare;		/* pm.min_spare_servers (dynamic), default 1 */
-	unsigned max_spare;		/* pm.max_spare_servers (dynamic), default 3 */
-	double idle_timeout;		/* pm.process_idle_timeout seconds (dynamic above min spare, ondemand), default 10 */
-	unsigned max_spawn_rate;	/* pm.max_spawn_rate: workers started per second at most, default 32 */
-	unsigned long max_requests;	/* pm.max_requests, 0 = never recycle, default 0 */
+	unsigned max_children;		/* pm.max_children, 1..4096 */
+	unsigned start_servers;		/* pm.start_servers (dynamic); unset: min + (max - min) / 2 spare */
+	unsigned min_spare;		/* pm.min_spare_servers (dynamic) */
+	unsigned max_spare;		/* pm.max_spare_servers (dynamic) */
+	double idle_timeout;		/* pm.process_idle_timeout seconds (dynamic above min spare, ondemand) */
+	unsigned max_spawn_rate;	/* pm.max_spawn_rate: workers started per second at most */
+	unsigned long max_requests;	/* pm.max_requests, 0 = never recycle */
 	size_t max_memory;		/* pm.max_memory: recycle when a request leaves RSS above it; 0 = off */
-	double request_timeout;		/* request_timeout seconds, 0 = no limit, default 60 */
-	double spawn_timeout;		/* spawn_timeout: fork to exec, seconds, 0 = no limit, default 10 */
-	unsigned crash_limit;		/* crash_loop.count: quick deaths in a row that hold the function back, default 5 */
-	double crash_window;		/* crash_loop.window: a death this soon after start is quick, default 10 s */
-	unsigned queue_max;		/* queue.max: requests waiting for a worker, default 512 */
-	double queue_timeout;		/* queue.timeout seconds, 0 = no limit, default 30 */
-	size_t max_body;		/* request.max_body bytes, default 8M */
-	struct conf_pair *env;		/* env[NAME] = value, in file order */
-	size_t env_count;
-	struct conf_pair *params;	/* param[NAME] = value, in file order */
-	size_t param_count;
-	/* Sandbox (docs/sandbox.md). */
-	char *seccomp;			/* "default" (default), "strict", "off", or an absolute profile path */
+	double request_timeout;		/* request_timeout seconds, 0 = no limit */
+	double spawn_timeout;		/* spawn_timeout: fork to exec, seconds, 0 = no limit */
+	unsigned crash_limit;		/* crash_loop.count: quick deaths in a row that hold the function back */
+	double crash_window;		/* crash_loop.window: a death this soon after start is quick */
+	unsigned queue_max;		/* queue.max: requests waiting for a worker */
+	double queue_timeout;		/* queue.timeout seconds, 0 = no limit */
+};
+
+/* How each worker is confined (docs/sandbox.md). A change needs new workers. */
+struct sandbox_settings {
+	char *seccomp;			/* "default", "strict", "off", or an absolute profile path */
 	char *seccomp_allow;		/* seccomp.allow: names and @groups, or NULL */
 	char *seccomp_deny;		/* seccomp.deny: names and @groups, or NULL */
-	bool seccomp_kill;		/* seccomp.action: kill (default, true) or errno (false) */
+	bool seccomp_kill;		/* seccomp.action: kill (true) or errno (false) */
 	struct conf_rlimit limits[CONF_LIMIT_COUNT];
 	struct conf_identity identity;	/* user = / group =; unset: a dynamic user (runs_as) */
 	struct run_identity runs_as;	/* what the workers run as (identities_assign) */
 	bool allow_root;		/* allow_root = yes: workers may run as uid 0 */
 	char *chdir;			/* chdir = absolute path, or NULL (gatewayd's, "/" with chroot) */
 	char *chroot;			/* chroot = absolute path, or NULL */
-	bool clear_env;			/* clear_env = no inherits gatewayd's environment; default yes */
+	bool clear_env;			/* clear_env = no inherits gatewayd's environment */
 	char *env_file;			/* env_file = path (merged into env, file lines first), or NULL */
+	struct conf_pairs env;		/* env[NAME] = value (and env_file's), in file order */
 	bool network_none;		/* network = none: an empty network namespace */
-	/* Async mode (docs/async.md). */
-	enum async_mode async;		/* async = off (default) | on | only */
-	unsigned async_queue_size;	/* async.queue_size: jobs waiting, 1..1000000, default 1000 */
-	unsigned async_max_attempts;	/* async.max_attempts: 1..100, default 3 */
-	size_t async_max_body;		/* async.max_body: request body bytes, default 1M */
-	unsigned async_max_concurrency;	/* async.max_concurrency: workers reserved for jobs, default 0 */
-	size_t async_result_max;	/* async.result_max: response bytes kept, default 1M */
-	double async_result_ttl;	/* async.result_ttl: finished jobs kept, seconds, default 3600 */
-	double async_retry_delay;	/* async.retry_delay: first retry delay (doubling), default 1 s */
+};
+
+/* What gatewayd reads for each request it routes to the function: applied live. */
+struct request_settings {
+	char *route;			/* path prefix routed here, or NULL */
+	char *script;			/* script = path, sent as SCRIPT_FILENAME (php-cgi), or NULL */
+	size_t max_body;		/* request.max_body bytes */
+	struct conf_pairs params;	/* param[NAME] = value, in file order */
+};
+
+/* Async mode (docs/async.md): read for each job. Applied live. */
+struct async_settings {
+	enum async_mode mode;		/* async = off | on | only */
+	unsigned queue_size;		/* async.queue_size: jobs waiting */
+	unsigned max_attempts;		/* async.max_attempts */
+	size_t max_body;		/* async.max_body: request body bytes */
+	unsigned max_concurrency;	/* async.max_concurrency: workers reserved for jobs */
+	size_t result_max;		/* async.result_max: response bytes kept */
+	double result_ttl;		/* async.result_ttl: finished jobs kept, seconds */
+	double retry_delay;		/* async.retry_delay: first retry delay (doubling) */
+};
+
+/* One [function] section. */
+struct function_conf {
+	char *name;			/* the section name: [A-Za-z0-9_.-]+, not starting with '_' */
+	struct pool_settings pool;
+	struct sandbox_settings sandbox;
+	struct request_settings request;
+	struct async_settings async;
 	char *file;			/* where the section header stands */
 	unsigned line;
 };
 
-/* The whole configuration. */
+/* The uids (and gids) dynamic_users hands out. */
+struct conf_id_range {
+	uid_t first;
+	uid_t last;
+};
+
+/* The whole configuration: [global] and the functions. */
 struct gateway_conf {
-	char **listen;			/* "/abs/path.sock" or "host:port" ("[::1]:9000"); >= 1 */
-	size_t listen_count;
-	char **allowed_clients;		/* listen.allowed_clients: IP literals; none = any */
-	size_t allowed_client_count;
-	mode_t listen_mode;		/* listen.mode for unix sockets, default 0660 */
+	struct conf_strings listen;	/* "/abs/path.sock" or "host:port" ("[::1]:9000"); >= 1 */
+	struct conf_strings allowed_clients;	/* listen.allowed_clients: IP literals; none = any */
+	mode_t listen_mode;		/* listen.mode for unix sockets */
 	struct conf_id_value listen_owner;	/* listen.owner: unset = gatewayd's user */
 	struct conf_id_value listen_group;	/* listen.group: unset = gatewayd's group */
-	int listen_backlog;		/* listen.backlog, default 511 */
-	char *run_dir;			/* run_dir for worker sockets, default /run/gatewayd */
-	enum log_level log_level;	/* log_level, default info */
-	unsigned max_connections;	/* max_connections from web servers, default 1024 */
-	size_t max_params;		/* request.max_params bytes of PARAMS, default 64K */
+	int listen_backlog;		/* listen.backlog */
+	char *run_dir;			/* run_dir for worker sockets */
+	enum log_level log_level;	/* log_level */
+	unsigned max_connections;	/* max_connections from web servers */
+	size_t max_params;		/* request.max_params bytes of PARAMS */
 	struct conf_identity identity;	/* [global] user = / group =: dropped to after binding */
-	uid_t dynamic_first;		/* dynamic_users: uids (and gids) allocated to functions */
-	uid_t dynamic_last;		/* without user =, default 61184-65519 (systemd's) */
-	double shutdown_timeout;	/* shutdown_timeout: SIGTERM drain limit, seconds, default 30 */
-	double read_timeout;		/* front.read_timeout: silence allowed while a request arrives, default 60 s, 0 = none */
-	double idle_timeout;		/* front.idle_timeout: a connection with no request is closed, default 300 s, 0 = none */
+	struct conf_id_range dynamic_users;	/* dynamic_users: uids for functions without user = */
+	double shutdown_timeout;	/* shutdown_timeout: SIGTERM drain limit, seconds */
+	double read_timeout;		/* front.read_timeout: silence allowed while a request arrives, 0 = none */
+	double idle_timeout;		/* front.idle_timeout: a connection with no request is closed, 0 = none */
 	char *pid_file;			/* pid = path written at start (gatewayd -s reload reads it), or NULL */
 	char *async_journal;		/* async.journal = path; required when a function has async != off */
-	enum async_fsync async_fsync;	/* async.fsync = always | batch (default) | off */
-	double async_fsync_interval;	/* async.fsync_interval: batch window, seconds, default 0.01 */
+	enum journal_fsync async_fsync;	/* async.fsync = always | batch | off */
+	double async_fsync_interval;	/* async.fsync_interval: batch window, seconds */
 	struct function_conf *functions;
 	size_t function_count;
 };
@@ -192,6 +238,23 @@ int config_load(const char *path, struct gateway_conf **out, char *err, size_t e
  */
 int config_load_without_secrets(const char *path, struct gateway_conf **out, char *err,
     size_t err_len);
+
+/*
+ * A reload's view of function a (running) read anew as b: the highest
+ * reload class among the keys whose values differ (CONFIG_RELOAD_LIVE when
+ * none does, or only live ones), their names in changed, comma-separated
+ * ("" when none).
+ */
+enum config_reload config_function_compare(const struct function_conf *a,
+    const struct function_conf *b, char *changed, size_t len);
+
+/*
+ * The [global] keys of conf that only take effect at a restart and differ
+ * from old get old's value back; their names go to changed. Returns how many,
+ * or -1 when out of memory.
+ */
+int config_keep_restart_only(const struct gateway_conf *old, struct gateway_conf *conf,
+    char *changed, size_t len);
 
 /* Frees a configuration from config_load(). NULL is allowed. */
 void config_free(struct gateway_conf *conf);

@@ -21,6 +21,50 @@
 #include "config.h"
 #include "config_internal.h"
 
+static key_parser key_async_journal, key_async_fsync_interval;
+static void async_section_end(struct conf_file *cf);
+static void async_load_end(struct loader *ld);
+
+/* The words of async and async.fsync, in their enums' order. */
+static const char *const async_words[] = { "off", "on", "only", NULL };
+static const char *const fsync_words[] = { "always", "batch", "off", NULL };
+
+#define A(field) struct function_conf, async.field
+#define G(field) struct gateway_conf, field
+#define LIVE CONFIG_RELOAD_LIVE
+#define RESTART CONFIG_RELOAD_RESTART
+
+/* [global]: the journal is opened at start, so its keys take effect at the next one. */
+static const struct key_spec journal_keys[] = {
+	KEY("async.journal", key_async_journal, G(async_journal), KIND_STRING, RESTART, NULL),
+	WORD_KEY("async.fsync", G(async_fsync), RESTART, "batch", fsync_words),
+	NUMBER_KEY("async.fsync_interval", key_async_fsync_interval, G(async_fsync_interval),
+	    RESTART, "10ms", 0, 10),
+};
+
+const struct key_table config_journal_table = {
+	TABLE_JOURNAL, SECTION_GLOBAL, journal_keys, NAME_COUNT(journal_keys), NULL, async_load_end,
+};
+
+/* A function's: each job reads them, so a reload applies them at once. */
+static const struct key_spec async_keys[] = {
+	WORD_KEY("async", A(mode), LIVE, "off", async_words),
+	NUMBER_KEY("async.queue_size", config_key_whole, A(queue_size), LIVE, "1000", 1, 1000000),
+	NUMBER_KEY("async.max_attempts", config_key_whole, A(max_attempts), LIVE, "3", 1, 100),
+	NUMBER_KEY("async.max_body", config_key_size, A(max_body), LIVE, "1M", 0, CONFIG_SIZE_G),
+	NUMBER_KEY("async.max_concurrency", config_key_whole, A(max_concurrency), LIVE, "0",
+	    0, 4096),
+	NUMBER_KEY("async.result_max", config_key_size, A(result_max), LIVE, "1M",
+	    0, 64 * CONFIG_SIZE_M),
+	KEY("async.result_ttl", config_key_positive_duration, A(result_ttl), KIND_SCALAR, LIVE, "1h"),
+	KEY("async.retry_delay", config_key_positive_duration, A(retry_delay), KIND_SCALAR, LIVE,
+	    "1s"),
+};
+
+const struct key_table config_async_table = {
+	TABLE_ASYNC, SECTION_FUNCTION, async_keys, NAME_COUNT(async_keys), async_section_end, NULL,
+};
+
 
 /*
  * async.journal: the file accepted jobs are written to, relative to the file
@@ -28,7 +72,7 @@
  * (the directory may be run_dir, made at start-up); it must not be a
  * directory itself.
  */
-int config_key_async_journal(struct conf_file *cf, const struct key_spec *k, void *target,
+static int key_async_journal(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
 	struct gateway_conf *conf = target;
@@ -42,6 +86,7 @@ int config_key_async_journal(struct conf_file *cf, const struct key_spec *k, voi
 		free(path);
 		return -1;
 	}
+	free(conf->async_journal);
 	conf->async_journal = path;
 	return 0;
 }
@@ -51,7 +96,7 @@ int config_key_async_journal(struct conf_file *cf, const struct key_spec *k, voi
  * often a batch journal is synced, so how much of the latest accepted work a
  * machine crash may lose.
  */
-int config_key_async_fsync_interval(struct conf_file *cf, const struct key_spec *k,
+static int key_async_fsync_interval(struct conf_file *cf, const struct key_spec *k,
     void *target, const char *value)
 {
 	double seconds;
@@ -66,19 +111,8 @@ int config_key_async_fsync_interval(struct conf_file *cf, const struct key_spec 
 	return 0;
 }
 
-/* Where one function key stands in the section ending: line 0 when unset. */
-struct key_at {
-	unsigned line;
-	bool refused;
-};
-
-static struct key_at key_at(const struct conf_file *cf, const char *name)
-{
-	struct key_at at;
-
-	at.line = config_function_key_line(cf, name, &at.refused);
-	return at;
-}
+/* A key of this table, by its field in struct async_settings. */
+#define AT(cf, field) FN_AT(cf, config_async_table, async.field)
 
 /*
  * async.max_body against request.max_body: a job's body is a request's body,
@@ -87,14 +121,14 @@ static struct key_at key_at(const struct conf_file *cf, const char *name)
  */
 static void max_body_check(struct conf_file *cf, const struct function_conf *fn)
 {
-	struct key_at body = key_at(cf, "async.max_body");
+	struct key_at body = AT(cf, max_body);
 	char async_max[32], request_max[32];
 
-	if (body.refused || key_at(cf, "request.max_body").refused ||
-	    fn->async_max_body <= fn->max_body)
+	if (body.refused || FN_AT(cf, config_request_table, request.max_body).refused ||
+	    fn->async.max_body <= fn->request.max_body)
 		return;
-	config_size_text(fn->async_max_body, async_max, sizeof(async_max));
-	config_size_text(fn->max_body, request_max, sizeof(request_max));
+	config_size_text(fn->async.max_body, async_max, sizeof(async_max));
+	config_size_text(fn->request.max_body, request_max, sizeof(request_max));
 	if (body.line)
 		config_error_at(cf->ld, cf->path, body.line, "async.max_body = %s: must not be "
 		    "more than request.max_body (%s)", async_max, request_max);
@@ -106,15 +140,16 @@ static void max_body_check(struct conf_file *cf, const struct function_conf *fn)
 /* async.max_concurrency reserves workers out of pm.max_children: it cannot exceed it. */
 static void max_concurrency_check(struct conf_file *cf, const struct function_conf *fn)
 {
-	struct key_at concurrency = key_at(cf, "async.max_concurrency");
+	struct key_at concurrency = AT(cf, max_concurrency);
 
 	/* The default, 0, always fits: only a line written can be at fault. */
-	if (!concurrency.line || concurrency.refused || key_at(cf, "pm.max_children").refused ||
-	    fn->async_max_concurrency <= fn->max_children)
+	if (!concurrency.line || concurrency.refused ||
+	    FN_AT(cf, config_pool_table, pool.max_children).refused ||
+	    fn->async.max_concurrency <= fn->pool.max_children)
 		return;
 	config_error_at(cf->ld, cf->path, concurrency.line, "async.max_concurrency = %u: must "
-	    "not be more than pm.max_children (%u)", fn->async_max_concurrency,
-	    fn->max_children);
+	    "not be more than pm.max_children (%u)", fn->async.max_concurrency,
+	    fn->pool.max_children);
 }
 
 /* Records that cf's function has async = on | only, at line, for config_async_load_end(). */
@@ -134,25 +169,29 @@ static void async_use_add(struct conf_file *cf, unsigned line)
 	    .line = line };
 }
 
-void config_async_section_end(struct conf_file *cf)
+static void async_section_end(struct conf_file *cf)
 {
-	static const char *const async_keys[] = {
-		"async.queue_size", "async.max_attempts", "async.max_body",
-		"async.max_concurrency", "async.result_max", "async.result_ttl",
-		"async.retry_delay",
+	static const size_t async_only[] = {
+		offsetof(struct function_conf, async.queue_size),
+		offsetof(struct function_conf, async.max_attempts),
+		offsetof(struct function_conf, async.max_body),
+		offsetof(struct function_conf, async.max_concurrency),
+		offsetof(struct function_conf, async.result_max),
+		offsetof(struct function_conf, async.result_ttl),
+		offsetof(struct function_conf, async.retry_delay),
 	};
 	const struct function_conf *fn = &cf->ld->conf->functions[cf->fn_index];
-	struct key_at async = key_at(cf, "async");
-	unsigned line;
-	size_t i;
+	struct key_at async = AT(cf, mode);
 
 	if (async.refused)
 		return;	/* reported: whether its keys apply is anyone's guess */
-	if (fn->async == ASYNC_OFF) {
-		for (i = 0; i < NAME_COUNT(async_keys); i++)
-			if ((line = key_at(cf, async_keys[i]).line) != 0)
-				config_error_at(cf->ld, cf->path, line, "%s only applies with "
-				    "async = on or only", async_keys[i]);
+	if (fn->async.mode == ASYNC_OFF) {
+		for (size_t i = 0; i < NAME_COUNT(async_only); i++) {
+			struct key_at at = config_key_at(cf, &config_async_table, async_only[i]);
+			if (at.line != 0)
+				config_error_at(cf->ld, cf->path, at.line, "%s only applies with "
+				    "async = on or only", at.name);
+		}
 		return;
 	}
 	max_body_check(cf, fn);
@@ -160,19 +199,16 @@ void config_async_section_end(struct conf_file *cf)
 	async_use_add(cf, async.line);
 }
 
-void config_async_load_end(struct loader *ld)
+static void async_load_end(struct loader *ld)
 {
-	const struct function_conf *fn;
-	bool refused;
-	size_t i;
-
 	/* A journal refused is reported already: "needs a journal" would only echo it. */
-	config_global_key_line(ld, "async.journal", &refused);
-	for (i = 0; i < ld->async_use_count && !ld->conf->async_journal && !refused; i++) {
-		fn = &ld->conf->functions[ld->async_uses[i].fn_index];
+	bool refused = GLOBAL_AT(ld, config_journal_table, async_journal).refused;
+
+	for (size_t i = 0; i < ld->async_use_count && !ld->conf->async_journal && !refused; i++) {
+		const struct function_conf *fn = &ld->conf->functions[ld->async_uses[i].fn_index];
 		config_error_at(ld, fn->file, ld->async_uses[i].line, "async = %s needs [global] "
 		    "async.journal = PATH (accepted jobs must survive a restart)",
-		    config_async_words[fn->async]);
+		    async_words[fn->async.mode]);
 	}
 	free(ld->async_uses);
 	ld->async_uses = NULL;

@@ -1,9 +1,11 @@
 /*
- * config_sandbox.c: the parsers of a function's sandbox keys (seccomp,
- * limit.*, user / group, chdir / chroot, env_file, network), which
- * config_keys.c's table points to. The daemon applies them when it starts a
+ * config_sandbox.c: a function's sandbox keys (seccomp, limit.*, user /
+ * group, chdir / chroot, the environment: env_file, env[NAME], clear_env,
+ * network), and [global]'s identities (user, group, dynamic_users,
+ * listen.owner, listen.group). The spawner applies them when it starts a
  * worker (docs/sandbox.md); here they are only read and checked, so that
- * `gatewayd -t` finds a bad one before anything runs.
+ * `gatewayd -t` finds a bad one before anything runs. A change of a
+ * function's needs new workers; [global]'s take effect at the next start.
  *
  * Names are resolved at load time: an unknown user or group is an error
  * naming its line, not a worker that fails to start. Syscall names are not:
@@ -19,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,11 +33,73 @@
 #define NSS_BUF_MAX	(1 * CONFIG_SIZE_M)	/* getpwnam_r() / getgrnam_r() buffer cap */
 #define LIMIT_UNLIMITED	((unsigned long long)RLIM_INFINITY)
 
+static key_parser key_seccomp, key_seccomp_action, key_limit_size, key_limit_count,
+    key_limit_cpu, key_user, key_group, key_chdir, key_dir, key_env_file, key_env, key_network,
+    key_listen_owner, key_listen_group, key_dynamic_users;
+static void sandbox_section_end(struct conf_file *cf);
+static void chdir_check(struct conf_file *cf, const struct sandbox_settings *fn);
+static void identity_load_end(struct loader *ld);
+
+#define S(field) struct function_conf, sandbox.field
+#define WORKERS CONFIG_RELOAD_WORKERS
+#define RESTART CONFIG_RELOAD_RESTART
+/* A limit.* key: sandbox.limits[limit] of a function, within [min, max] (or unlimited). */
+#define LIMIT_KEY(name, parse, limit, def, min, max) \
+	{ name, parse, offsetof(struct function_conf, sandbox.limits) + \
+	  (limit) * sizeof(struct conf_rlimit), sizeof(struct conf_rlimit), KIND_LIMIT, WORKERS, \
+	  def, min, max, false, NULL }
+
+static const struct key_spec sandbox_keys[] = {
+	KEY("seccomp", key_seccomp, S(seccomp), KIND_STRING, WORKERS, "default"),
+	KEY("seccomp.allow", config_key_text, S(seccomp_allow), KIND_STRING, WORKERS, NULL),
+	KEY("seccomp.deny", config_key_text, S(seccomp_deny), KIND_STRING, WORKERS, NULL),
+	KEY("seccomp.action", key_seccomp_action, S(seccomp_kill), KIND_SCALAR, WORKERS, "kill"),
+	LIMIT_KEY("limit.memory", key_limit_size, CONF_LIMIT_MEMORY, NULL, CONFIG_SIZE_M, SIZE_MAX),
+	LIMIT_KEY("limit.cpu", key_limit_cpu, CONF_LIMIT_CPU, NULL, 1, UINT32_MAX),
+	LIMIT_KEY("limit.files", key_limit_count, CONF_LIMIT_FILES, NULL, 1, 1048576),
+	LIMIT_KEY("limit.procs", key_limit_count, CONF_LIMIT_PROCS, NULL, 1, 4194304),
+	/* No core dumps unless asked: a worker's memory holds secrets. */
+	LIMIT_KEY("limit.core", key_limit_size, CONF_LIMIT_CORE, "0", 0, SIZE_MAX),
+	LIMIT_KEY("limit.fsize", key_limit_size, CONF_LIMIT_FSIZE, NULL, 0, SIZE_MAX),
+	KEY("user", key_user, S(identity), KIND_IDENTITY, WORKERS, NULL),
+	KEY("group", key_group, S(identity), KIND_IDENTITY, WORKERS, NULL),
+	KEY("allow_root", config_key_bool, S(allow_root), KIND_SCALAR, WORKERS, "no"),
+	KEY("chdir", key_chdir, S(chdir), KIND_STRING, WORKERS, NULL),
+	KEY("chroot", key_dir, S(chroot), KIND_STRING, WORKERS, NULL),
+	KEY("clear_env", config_key_bool, S(clear_env), KIND_SCALAR, WORKERS, "yes"),
+	KEY("env_file", key_env_file, S(env_file), KIND_STRING, WORKERS, NULL),
+	{ "env[NAME]", key_env, offsetof(struct function_conf, sandbox.env),
+	  sizeof(struct conf_pairs), KIND_PAIRS, WORKERS, NULL, 0, 0, true, NULL },
+	KEY("network", key_network, S(network_none), KIND_SCALAR, WORKERS, "host"),
+};
+
+const struct key_table config_sandbox_table = {
+	TABLE_SANDBOX, SECTION_FUNCTION, sandbox_keys, NAME_COUNT(sandbox_keys),
+	sandbox_section_end, NULL,
+};
+
+#define G(field) struct gateway_conf, field
+
+/* [global]'s identities: gatewayd's own user, and the uids it hands out. */
+static const struct key_spec identity_keys[] = {
+	KEY("user", key_user, G(identity), KIND_IDENTITY, RESTART, NULL),
+	KEY("group", key_group, G(identity), KIND_IDENTITY, RESTART, NULL),
+	KEY("dynamic_users", key_dynamic_users, G(dynamic_users), KIND_SCALAR, RESTART,
+	    "61184-65519"),
+	KEY("listen.owner", key_listen_owner, G(listen_owner), KIND_ID, RESTART, NULL),
+	KEY("listen.group", key_listen_group, G(listen_group), KIND_ID, RESTART, NULL),
+};
+
+const struct key_table config_identity_table = {
+	TABLE_IDENTITY, SECTION_GLOBAL, identity_keys, NAME_COUNT(identity_keys), NULL,
+	identity_load_end,
+};
+
 /* seccomp: a built-in profile by name, or a profile file stored as its realpath(). */
-int config_key_seccomp(struct conf_file *cf, const struct key_spec *k, void *target,
+static int key_seccomp(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
-	struct function_conf *fn = target;
+	struct sandbox_settings *fn = &((struct function_conf *)target)->sandbox;
 	char *profile;
 
 	if (value[0] == '\0') {
@@ -48,16 +113,16 @@ int config_key_seccomp(struct conf_file *cf, const struct key_spec *k, void *tar
 	} else if (!(profile = config_path_resolve(cf, k, value, PATH_FILE))) {
 		return -1;
 	}
-	free(fn->seccomp);	/* the "default" that function_add() set */
+	free(fn->seccomp);	/* the default */
 	fn->seccomp = profile;
 	return 0;
 }
 
 /* seccomp.action: kill (SIGSYS, the default) or errno (the call fails with EPERM). */
-int config_key_seccomp_action(struct conf_file *cf, const struct key_spec *k, void *target,
+static int key_seccomp_action(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
-	struct function_conf *fn = target;
+	struct sandbox_settings *fn = &((struct function_conf *)target)->sandbox;
 
 	if (strcmp(value, "kill") == 0 || strcmp(value, "errno") == 0) {
 		fn->seccomp_kill = value[0] == 'k';
@@ -68,8 +133,6 @@ int config_key_seccomp_action(struct conf_file *cf, const struct key_spec *k, vo
 }
 
 /* The limit a LIMIT_KEY() entry points to. */
-static void chdir_check(struct conf_file *cf, const struct function_conf *fn);
-
 static struct conf_rlimit *limit_field(const struct key_spec *k, void *target)
 {
 	return (struct conf_rlimit *)((char *)target + k->offset);
@@ -85,7 +148,7 @@ static bool limit_unlimited(const struct key_spec *k, void *target, const char *
 }
 
 /* limit.memory, limit.core, limit.fsize: a size of at least k->min bytes. */
-int config_key_limit_size(struct conf_file *cf, const struct key_spec *k, void *target,
+static int key_limit_size(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
 	char min[32];
@@ -108,7 +171,7 @@ int config_key_limit_size(struct conf_file *cf, const struct key_spec *k, void *
 }
 
 /* limit.files, limit.procs: a whole number within [k->min, k->max]. */
-int config_key_limit_count(struct conf_file *cf, const struct key_spec *k, void *target,
+static int key_limit_count(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
 	unsigned long long v;
@@ -130,7 +193,7 @@ int config_key_limit_count(struct conf_file *cf, const struct key_spec *k, void 
  * counts seconds. The tolerance keeps "2000ms", computed as 2000 * 0.001,
  * from rounding up to 3.
  */
-int config_key_limit_cpu(struct conf_file *cf, const struct key_spec *k, void *target,
+static int key_limit_cpu(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
 	double seconds;
@@ -244,7 +307,7 @@ static int identity_line_note(struct conf_file *cf, char **file, unsigned *line)
 }
 
 /* user: a name or uid; gid becomes its primary group unless group = says otherwise. */
-int config_key_user(struct conf_file *cf, const struct key_spec *k, void *target,
+static int key_user(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
 	struct conf_identity *id = (struct conf_identity *)((char *)target + k->offset);
@@ -281,7 +344,7 @@ int config_key_user(struct conf_file *cf, const struct key_spec *k, void *target
 }
 
 /* group: a name or gid, which needs a user = in the same section. */
-int config_key_group(struct conf_file *cf, const struct key_spec *k, void *target,
+static int key_group(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
 	struct conf_identity *id = (struct conf_identity *)((char *)target + k->offset);
@@ -332,9 +395,9 @@ static void identity_check(struct loader *ld, struct identity_lines *lines,
 	*lines = (struct identity_lines){ 0 };
 }
 
-void config_sandbox_section_end(struct conf_file *cf)
+static void sandbox_section_end(struct conf_file *cf)
 {
-	struct function_conf *fn = &cf->ld->conf->functions[cf->fn_index];
+	struct sandbox_settings *fn = &cf->ld->conf->functions[cf->fn_index].sandbox;
 
 	identity_check(cf->ld, &cf->fn_identity, &fn->identity, &fn->allow_root);
 	chdir_check(cf, fn);
@@ -349,7 +412,7 @@ void config_sandbox_section_end(struct conf_file *cf)
  * is checked on the host here; a relative one was resolved and checked when
  * read.
  */
-static void chdir_check(struct conf_file *cf, const struct function_conf *fn)
+static void chdir_check(struct conf_file *cf, const struct sandbox_settings *fn)
 {
 	struct stat st;
 	char path[PATH_MAX];
@@ -373,10 +436,10 @@ static void chdir_check(struct conf_file *cf, const struct function_conf *fn)
  * ends (inside the chroot, if there is one); a relative one is resolved
  * against the file's directory and must exist now.
  */
-int config_key_chdir(struct conf_file *cf, const struct key_spec *k, void *target,
+static int key_chdir(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
-	struct function_conf *fn = target;
+	struct sandbox_settings *fn = &((struct function_conf *)target)->sandbox;
 
 	cf->chdir_line = cf->lineno;
 	cf->chdir_relative = value[0] != '/';
@@ -387,13 +450,13 @@ int config_key_chdir(struct conf_file *cf, const struct key_spec *k, void *targe
 	return 0;
 }
 
-void config_sandbox_global_end(struct loader *ld)
+static void identity_load_end(struct loader *ld)
 {
 	identity_check(ld, &ld->global_identity, &ld->conf->identity, NULL);
 }
 
 /* chroot: an existing directory, stored as its realpath(). */
-int config_key_dir(struct conf_file *cf, const struct key_spec *k, void *target,
+static int key_dir(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
 	char **field = (char **)((char *)target + k->offset);
@@ -407,7 +470,7 @@ int config_key_dir(struct conf_file *cf, const struct key_spec *k, void *target,
  * A bad line is reported at the env_file's own path:line. 0 / -1.
  */
 static int env_file_line(struct loader *ld, const char *path, unsigned lineno,
-    const char *line, size_t len, struct conf_pair **pairs, size_t *count)
+    const char *line, size_t len, struct conf_pairs *pairs)
 {
 	const char *first = line + strspn(line, " \t"), *eq;
 	char *value;
@@ -432,7 +495,7 @@ static int env_file_line(struct loader *ld, const char *path, unsigned lineno,
 		return -1;
 	}
 	if (!(value = strdup(eq + 1)) ||
-	    config_pair_set(pairs, count, line, (size_t)(eq - line), value) < 0) {
+	    config_pair_set(pairs, line, (size_t)(eq - line), value) < 0) {
 		config_error_at(ld, path, lineno, "out of memory");
 		return -1;
 	}
@@ -467,7 +530,7 @@ static bool env_file_unsafe(struct conf_file *cf, const char *path, const struct
  * line is reported. 0 / -1.
  */
 static int env_file_read(struct conf_file *cf, const struct key_spec *k, const char *value,
-    const char *path, struct conf_pair **pairs, size_t *count)
+    const char *path, struct conf_pairs *pairs)
 {
 	FILE *fp = fopen(path, "re");
 	char *buf = NULL;
@@ -496,7 +559,7 @@ static int env_file_read(struct conf_file *cf, const struct key_spec *k, const c
 		lineno++;
 		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 			buf[--n] = '\0';
-		if (env_file_line(cf->ld, path, lineno, buf, (size_t)n, pairs, count) < 0)
+		if (env_file_line(cf->ld, path, lineno, buf, (size_t)n, pairs) < 0)
 			ret = -1;
 	}
 	if (ferror(fp)) {
@@ -509,27 +572,25 @@ static int env_file_read(struct conf_file *cf, const struct key_spec *k, const c
 }
 
 /*
- * Makes (pairs, count), read from the env_file, fn's env: the file's pairs
+ * Makes pairs, read from the env_file, fn's env: the file's pairs
  * first, then the env[NAME] lines read so far over them, so that env[NAME]
  * wins wherever it stands in the section (one read later goes through
  * config_pair_set() onto this array, with the same result). 0 / -1.
  */
-static int env_merge(struct function_conf *fn, struct conf_pair *pairs, size_t count)
+static int env_merge(struct sandbox_settings *fn, struct conf_pairs *pairs)
 {
-	size_t i;
 	int ret = 0;
 
-	for (i = 0; i < fn->env_count; i++) {
-		if (ret == 0 && config_pair_set(&pairs, &count, fn->env[i].name,
-		    strlen(fn->env[i].name), fn->env[i].value) < 0)
+	for (size_t i = 0; i < fn->env.count; i++) {
+		struct conf_pair *p = &fn->env.items[i];
+		if (ret == 0 && config_pair_set(pairs, p->name, strlen(p->name), p->value) < 0)
 			ret = -1;	/* the value is freed; free the rest below */
 		else if (ret < 0)
-			free(fn->env[i].value);
-		free(fn->env[i].name);
+			free(p->value);
+		free(p->name);
 	}
-	free(fn->env);
-	fn->env = pairs;
-	fn->env_count = count;
+	free(fn->env.items);
+	fn->env = *pairs;
 	return ret;
 }
 
@@ -537,29 +598,28 @@ static int env_merge(struct function_conf *fn, struct conf_pair *pairs, size_t c
  * env_file: KEY=VALUE lines merged into env, stored as the file's
  * realpath(). Read without secrets (the daemon), only its path is kept.
  */
-int config_key_env_file(struct conf_file *cf, const struct key_spec *k, void *target,
+static int key_env_file(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
-	struct function_conf *fn = target;
-	struct conf_pair *pairs = NULL;
-	size_t count = 0;
+	struct sandbox_settings *fn = &((struct function_conf *)target)->sandbox;
+	struct conf_pairs pairs = { 0 };
 	int ret;
 
 	if (cf->ld->without_secrets)
 		return (fn->env_file = config_path_absolute(cf, value)) ? 0 : config_out_of_memory(cf);
 	if (!(fn->env_file = config_path_resolve(cf, k, value, PATH_FILE)))
 		return -1;
-	ret = env_file_read(cf, k, value, fn->env_file, &pairs, &count);
-	if (env_merge(fn, pairs, count) < 0)
+	ret = env_file_read(cf, k, value, fn->env_file, &pairs);
+	if (env_merge(fn, &pairs) < 0)
 		return config_out_of_memory(cf);
 	return ret;
 }
 
 /* network: host (gatewayd's network) or none (an empty network namespace). */
-int config_key_network(struct conf_file *cf, const struct key_spec *k, void *target,
+static int key_network(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
-	struct function_conf *fn = target;
+	struct sandbox_settings *fn = &((struct function_conf *)target)->sandbox;
 
 	if (strcmp(value, "none") == 0 || strcmp(value, "host") == 0) {
 		fn->network_none = value[0] == 'n';
@@ -570,7 +630,7 @@ int config_key_network(struct conf_file *cf, const struct key_spec *k, void *tar
 }
 
 /* listen.owner: a user name or uid, for the unix listen sockets (as PHP-FPM's). */
-int config_key_listen_owner(struct conf_file *cf, const struct key_spec *k, void *target,
+static int key_listen_owner(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
 	struct conf_id_value *id = (struct conf_id_value *)((char *)target + k->offset);
@@ -594,7 +654,7 @@ int config_key_listen_owner(struct conf_file *cf, const struct key_spec *k, void
 }
 
 /* listen.group: a group name or gid, for the unix listen sockets. */
-int config_key_listen_group(struct conf_file *cf, const struct key_spec *k, void *target,
+static int key_listen_group(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
 	struct conf_id_value *id = (struct conf_id_value *)((char *)target + k->offset);
@@ -619,7 +679,7 @@ int config_key_listen_group(struct conf_file *cf, const struct key_spec *k, void
  * itself without [global] user. Ids with a passwd or group entry are
  * skipped, so the range may overlap existing accounts, but not uid 0.
  */
-int config_key_dynamic_users(struct conf_file *cf, const struct key_spec *k, void *target,
+static int key_dynamic_users(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
 	struct gateway_conf *conf = target;
@@ -633,7 +693,13 @@ int config_key_dynamic_users(struct conf_file *cf, const struct key_spec *k, voi
 		    "0 < FIRST <= LAST < %u (systemd uses 61184-65519)", (unsigned)(uid_t)-1);
 		return -1;
 	}
-	conf->dynamic_first = (uid_t)first;
-	conf->dynamic_last = (uid_t)last;
+	conf->dynamic_users = (struct conf_id_range){ (uid_t)first, (uid_t)last };
 	return 0;
+}
+
+/* env[NAME] = value: one variable of the workers' environment (wins over env_file's). */
+static int key_env(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	return config_pair_line(cf, k, &((struct function_conf *)target)->sandbox.env, value, true);
 }

@@ -15,8 +15,9 @@
 #include "record.h"
 #include "async.h"
 
-static int function_build_params(struct function *fn);
-static int function_add_param(struct function *fn, const char *name, const char *value);
+static int function_params_build(struct function_params *p, const struct function_conf *conf);
+static int function_params_add(struct function_params *p, const char *name, const char *value);
+static void function_params_free(struct function_params *p);
 static void function_on_spawned(struct pool *pool, pid_t pid);
 static void function_on_exited(struct pool *pool, pid_t pid, int status, unsigned long served);
 static void function_on_spawn_failed(struct pool *pool, const char *message);
@@ -37,34 +38,34 @@ int function_init(struct function *fn, struct ev_loop *loop, const struct functi
 {
 	memset(fn, 0, sizeof(*fn));
 	fn->conf = conf;
-	if (function_build_params(fn) < 0) {
+	if (function_params_build(&fn->params, conf) < 0) {
 		snprintf(err, err_len, "out of memory");
 		return -1;
 	}
 	struct pool_config pc = {
 		.name = conf->name,
 		.serial = serial,
-		.program = conf->argv[0],
+		.program = conf->pool.exec.argv[0],
 		.spawner = spawner,
 		.generation = generation,
 		.run_dir = run_dir,
-		.cgi = conf->mode == FUNCTION_CGI,
-		.scaling = conf->pm == PM_DYNAMIC ? POOL_DYNAMIC
-			 : conf->pm == PM_ONDEMAND ? POOL_ONDEMAND : POOL_STATIC,
-		.max_children = conf->max_children,
-		.start_servers = conf->start_servers,
-		.min_spare = conf->min_spare,
-		.max_spare = conf->max_spare,
-		.idle_timeout = conf->idle_timeout,
-		.max_spawn_rate = conf->max_spawn_rate,
-		.max_requests = conf->max_requests,
-		.max_memory = conf->max_memory,
-		.queue_max = conf->queue_max,
-		.queue_timeout = conf->queue_timeout,
-		.request_timeout = conf->request_timeout,
-		.spawn_timeout = conf->spawn_timeout,
-		.crash_limit = conf->crash_limit,
-		.crash_window = conf->crash_window,
+		.cgi = conf->pool.mode == FUNCTION_CGI,
+		.scaling = conf->pool.pm == PM_DYNAMIC ? POOL_DYNAMIC
+			 : conf->pool.pm == PM_ONDEMAND ? POOL_ONDEMAND : POOL_STATIC,
+		.max_children = conf->pool.max_children,
+		.start_servers = conf->pool.start_servers,
+		.min_spare = conf->pool.min_spare,
+		.max_spare = conf->pool.max_spare,
+		.idle_timeout = conf->pool.idle_timeout,
+		.max_spawn_rate = conf->pool.max_spawn_rate,
+		.max_requests = conf->pool.max_requests,
+		.max_memory = conf->pool.max_memory,
+		.queue_max = conf->pool.queue_max,
+		.queue_timeout = conf->pool.queue_timeout,
+		.request_timeout = conf->pool.request_timeout,
+		.spawn_timeout = conf->pool.spawn_timeout,
+		.crash_limit = conf->pool.crash_limit,
+		.crash_window = conf->pool.crash_window,
 	};
 	fn->pool = pool_create(loop, &pc, &function_pool_events, fn, err, err_len);
 	return fn->pool != NULL ? 0 : -1;
@@ -75,43 +76,66 @@ int function_start(struct function *fn, char *err, size_t err_len)
 	return pool_start(fn->pool, err, err_len);
 }
 
+int function_use_conf(struct function *fn, const struct function_conf *conf)
+{
+	struct function_params params = { 0 };
+
+	if (function_params_build(&params, conf) < 0) {
+		function_params_free(&params);
+		return -1;
+	}
+	function_params_free(&fn->params);
+	fn->params = params;
+	fn->conf = conf;
+	return 0;
+}
+
 /*
  * GATEWAY_FUNCTION tells the worker which function it serves; script sets
- * SCRIPT_FILENAME (what php-cgi runs); param[] lines come last.
+ * SCRIPT_FILENAME (what php-cgi runs); param[] lines come last. The names
+ * point into conf. 0 / -1 (out of memory).
  */
-static int function_build_params(struct function *fn)
+static int function_params_build(struct function_params *p, const struct function_conf *conf)
 {
-	const struct function_conf *conf = fn->conf;
+	const struct conf_pairs *params = &conf->request.params;
 
-	fn->replaced = calloc(conf->param_count + 2, sizeof(*fn->replaced));
-	if (fn->replaced == NULL)
+	p->replaced = calloc(params->count + 2, sizeof(*p->replaced));
+	if (p->replaced == NULL)
 		return -1;
-	if (function_add_param(fn, "GATEWAY_FUNCTION", conf->name) < 0)
+	if (function_params_add(p, "GATEWAY_FUNCTION", conf->name) < 0)
 		return -1;
-	if (conf->script != NULL && function_add_param(fn, "SCRIPT_FILENAME", conf->script) < 0)
+	if (conf->request.script != NULL &&
+	    function_params_add(p, "SCRIPT_FILENAME", conf->request.script) < 0)
 		return -1;
-	for (size_t i = 0; i < conf->param_count; i++) {
-		if (function_add_param(fn, conf->params[i].name, conf->params[i].value) < 0)
+	for (size_t i = 0; i < params->count; i++) {
+		if (function_params_add(p, params->items[i].name, params->items[i].value) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static int function_add_param(struct function *fn, const char *name, const char *value)
+static int function_params_add(struct function_params *p, const char *name, const char *value)
 {
 	size_t nlen = strlen(name), vlen = strlen(value);
 	size_t need = fcgi_nv_encoded_size(nlen, vlen);
-	uint8_t *tail = buf_reserve(&fn->added_params, need);
+	uint8_t *tail = buf_reserve(&p->added, need);
 
 	if (tail == NULL)
 		return -1;
-	fn->added_params.len += fcgi_nv_encode(tail, need, name, nlen, value, vlen);
-	for (size_t i = 0; i < fn->replaced_count; i++) {
-		if (strcmp(fn->replaced[i].name, name) == 0)
+	p->added.len += fcgi_nv_encode(tail, need, name, nlen, value, vlen);
+	for (size_t i = 0; i < p->count; i++) {
+		if (strcmp(p->replaced[i].name, name) == 0)
 			return 0;
 	}
-	fn->replaced[fn->replaced_count++] = (struct fcgi_param){ .name = name, .name_len = nlen };
+	p->replaced[p->count++] = (struct fcgi_param){ .name = name, .name_len = nlen };
 	return 0;
+}
+
+static void function_params_free(struct function_params *p)
+{
+	buf_free(&p->added);
+	free(p->replaced);
+	*p = (struct function_params){ 0 };
 }
 
 int function_rewrite_params(const struct function *fn, struct buf *params)
@@ -125,9 +149,9 @@ int function_rewrite_params(const struct function *fn, struct buf *params)
 		if (n <= 0)
 			return -1;
 		bool replaced = false;
-		for (size_t i = 0; i < fn->replaced_count && !replaced; i++) {
-			replaced = nv.name_len == fn->replaced[i].name_len &&
-			    memcmp(nv.name, fn->replaced[i].name, nv.name_len) == 0;
+		for (size_t i = 0; i < fn->params.count && !replaced; i++) {
+			replaced = nv.name_len == fn->params.replaced[i].name_len &&
+			    memcmp(nv.name, fn->params.replaced[i].name, nv.name_len) == 0;
 		}
 		if (!replaced) {
 			memmove(p + kept, p + off, (size_t)n);
@@ -136,7 +160,7 @@ int function_rewrite_params(const struct function *fn, struct buf *params)
 		off += (size_t)n;
 	}
 	params->len = params->off + kept;
-	return buf_append(params, fn->added_params.data, fn->added_params.len);
+	return buf_append(params, fn->params.added.data, fn->params.added.len);
 }
 
 int function_encode_job(const struct function *fn, const uint8_t *params, size_t params_len,
@@ -177,8 +201,7 @@ out:
 void function_destroy(struct function *fn)
 {
 	pool_free(fn->pool);
-	free(fn->replaced);
-	buf_free(&fn->added_params);
+	function_params_free(&fn->params);
 	memset(fn, 0, sizeof(*fn));
 }
 
@@ -221,6 +244,6 @@ static void function_on_idle(struct pool *pool)
 {
 	struct function *fn = pool_owner(pool);
 
-	if (fn->gw != NULL && fn->conf->async != ASYNC_OFF)
+	if (fn->gw != NULL && fn->conf->async.mode != ASYNC_OFF)
 		async_wake(fn->gw, fn);
 }

@@ -17,18 +17,26 @@
 struct conf_generation;
 struct gateway;
 
+/* The params gatewayd sets on every request it forwards to a function. */
+struct function_params {
+	struct buf added;		/* encoded pairs appended to every request */
+	struct fcgi_param *replaced;	/* param names dropped from the web server's */
+	size_t count;			/* of replaced */
+};
+
 struct function {
-	const struct function_conf *conf;
+	const struct function_conf *conf;	/* the live settings: the newest reading */
 	struct conf_generation *generation;	/* the loaded configuration conf belongs to */
+	/* The configuration the pool was built from (its strings are the pool's):
+	 * generation, or an older one when reloads changed only live keys. */
+	struct conf_generation *pool_generation;
 	struct gateway *gw;			/* for async jobs waiting on this function */
 	unsigned refs;			/* requests that chose this function and are not over */
 	bool retired;			/* replaced or removed by a reload: draining */
 	bool stopped;			/* retired, no request left: its pool was stopped */
 	struct function *next_retired;
 	struct pool *pool;
-	struct buf added_params;	/* encoded pairs appended to every request */
-	struct fcgi_param *replaced;	/* param names dropped from the web server's */
-	size_t replaced_count;
+	struct function_params params;	/* from conf */
 	unsigned long seccomp_kills;	/* workers killed by SIGSYS so far */
 };
 
@@ -41,6 +49,14 @@ struct function {
 int function_init(struct function *fn, struct ev_loop *loop, const struct function_conf *conf,
     const char *run_dir, struct spawner *spawner, uint32_t generation, unsigned serial,
     char *err, size_t err_len);
+
+/*
+ * A reload read fn anew as conf, changing only keys a running function
+ * applies at once (route, script, params, body limits, async.*): from now
+ * on fn reads conf. Returns 0, or -1 when out of memory (fn keeps its
+ * settings).
+ */
+int function_use_conf(struct function *fn, const struct function_conf *conf);
 
 /* Forks the function's workers. Returns 0, or -1 with err filled. */
 int function_start(struct function *fn, char *err, size_t err_len);

@@ -84,19 +84,33 @@ struct function *function_set_create(struct gateway *gw, struct conf_generation 
 		free(fn);
 		return NULL;
 	}
-	fn->generation = generation;
+	fn->generation = fn->pool_generation = generation;
 	fn->gw = gw;
-	generation->refs++;
+	generation->refs++;	/* one reference for both while they are one */
 	return fn;
+}
+
+int function_set_update(struct function *fn, struct conf_generation *generation,
+    const struct function_conf *conf)
+{
+	if (function_use_conf(fn, conf) < 0)
+		return -1;
+	generation->refs++;
+	if (fn->generation != fn->pool_generation)
+		generation_unref(fn->generation);
+	fn->generation = generation;
+	return 0;
 }
 
 void function_set_destroy(struct function *fn)
 {
-	struct conf_generation *generation = fn->generation;
+	struct conf_generation *generation = fn->generation, *pool_generation = fn->pool_generation;
 
 	function_destroy(fn);
 	free(fn);
-	generation_unref(generation);
+	if (generation != pool_generation)
+		generation_unref(generation);
+	generation_unref(pool_generation);
 }
 
 void function_ref(struct function *fn)

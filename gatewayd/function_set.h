@@ -33,6 +33,14 @@ void generation_unref(struct conf_generation *generation);
 struct function *function_set_create(struct gateway *gw, struct conf_generation *generation,
     const struct function_conf *conf, char *err, size_t err_len);
 
+/*
+ * A reload read fn anew as conf, a function of generation, and only keys
+ * applied live changed: fn reads conf from now on (its pool stays the one it
+ * was built with). Returns 0, or -1 when out of memory (fn is unchanged).
+ */
+int function_set_update(struct function *fn, struct conf_generation *generation,
+    const struct function_conf *conf);
+
 /* Frees a function whose pool is stopped and reaped (or never started). */
 void function_set_destroy(struct function *fn);
 

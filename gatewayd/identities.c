@@ -63,8 +63,8 @@ static bool identity_system_taken(void *ctx, uid_t id)
 int identity_policy_init(struct identity_policy *p, const struct gateway_conf *conf,
     bool as_root, char *err, size_t err_len)
 {
-	*p = (struct identity_policy){ .separate = as_root, .first = conf->dynamic_first,
-				       .last = conf->dynamic_last };
+	*p = (struct identity_policy){ .separate = as_root, .first = conf->dynamic_users.first,
+				       .last = conf->dynamic_users.last };
 	if (!as_root) {
 		p->daemon_uid = geteuid();
 		p->daemon_gid = getegid();
@@ -106,8 +106,8 @@ static bool identity_taken(void *ctx, uid_t id)
 		return true;
 	for (size_t i = 0; i < a->conf->function_count; i++) {
 		const struct function_conf *fn = &a->conf->functions[i];
-		if ((fn->identity.set && (fn->identity.uid == id || fn->identity.gid == id)) ||
-		    (fn->runs_as.dynamic && fn->runs_as.uid == id))
+		if ((fn->sandbox.identity.set && (fn->sandbox.identity.uid == id || fn->sandbox.identity.gid == id)) ||
+		    (fn->sandbox.runs_as.dynamic && fn->sandbox.runs_as.uid == id))
 			return true;
 	}
 	return false;
@@ -163,21 +163,21 @@ unsigned identities_assign(struct gateway_conf *conf, const struct identity_poli
 	}
 	for (size_t i = 0; i < conf->function_count; i++) {
 		struct function_conf *fn = &conf->functions[i];
-		fn->runs_as = (struct run_identity){ .uid = p->daemon_uid, .gid = p->daemon_gid };
-		if (!fn->identity.set) {
+		fn->sandbox.runs_as = (struct run_identity){ .uid = p->daemon_uid, .gid = p->daemon_gid };
+		if (!fn->sandbox.identity.set) {
 			order[dynamic++] = fn;
 			continue;
 		}
-		fn->runs_as = (struct run_identity){ .uid = fn->identity.uid, .gid = fn->identity.gid };
+		fn->sandbox.runs_as = (struct run_identity){ .uid = fn->sandbox.identity.uid, .gid = fn->sandbox.identity.gid };
 		if (!p->separate) {
 			identity_problem(err, err_len, fn, "user = %s: gatewayd was not started as "
-			    "root, so it cannot start workers as another user", fn->identity.user);
+			    "root, so it cannot start workers as another user", fn->sandbox.identity.user);
 			problems++;
-		} else if (fn->identity.uid == p->daemon_uid) {
+		} else if (fn->sandbox.identity.uid == p->daemon_uid) {
 			identity_problem(err, err_len, fn, "user = %s is gatewayd's own user: a "
 			    "worker would be able to signal gatewayd and read its files; give the "
 			    "function a user of its own, or leave user out for a dynamic one",
-			    fn->identity.user);
+			    fn->sandbox.identity.user);
 			problems++;
 		}
 	}
@@ -191,7 +191,7 @@ unsigned identities_assign(struct gateway_conf *conf, const struct identity_poli
 			problems++;
 			continue;
 		}
-		fn->runs_as = (struct run_identity){ .uid = id, .gid = (gid_t)id, .dynamic = true };
+		fn->sandbox.runs_as = (struct run_identity){ .uid = id, .gid = (gid_t)id, .dynamic = true };
 	}
 	free(order);
 	return problems;

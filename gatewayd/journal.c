@@ -29,14 +29,14 @@
 struct journal {
 	int fd;			/* O_WRONLY | O_APPEND */
 	char *path;
-	enum async_fsync policy;
+	enum journal_fsync policy;
 	uint64_t size;		/* bytes in the file */
 	bool dirty;		/* appended since the last fdatasync() */
 	uint8_t *buf;		/* the encoding buffer, reused between appends */
 	size_t buf_cap;
 };
 
-static struct journal	*journal_create(const char *, int, enum async_fsync, char *, size_t);
+static struct journal	*journal_create(const char *, int, enum journal_fsync, char *, size_t);
 static void	journal_free(struct journal *);
 static int	sync_dir(const char *);
 static int	replay_map(struct journal *, const uint8_t *, size_t,
@@ -54,7 +54,7 @@ static int	journal_write(struct journal *, const struct journal_record *, bool);
  * made 0600 whatever it was. Returns the journal, or NULL with err.
  */
 static struct journal *
-journal_create(const char *path, int extra_flags, enum async_fsync policy, char *err,
+journal_create(const char *path, int extra_flags, enum journal_fsync policy, char *err,
     size_t err_len)
 {
 	struct journal *j;
@@ -129,19 +129,16 @@ sync_dir(const char *path)
 }
 
 /*
- * The batch window (interval) is not used here: the event loop owns the
- * timer that calls journal_sync(), and asks journal_sync_pending() whether
- * it needs arming. The directory is synced because the file may have just
- * been created, and policy always promises durability from the first
- * append on.
+ * The event loop owns the batch timer that calls journal_sync(), and asks
+ * journal_sync_pending() whether it needs arming. The directory is synced
+ * because the file may have just been created, and policy always promises
+ * durability from the first append on.
  */
 struct journal *
-journal_open(const char *path, enum async_fsync policy, double interval, char *err,
-    size_t err_len)
+journal_open(const char *path, enum journal_fsync policy, char *err, size_t err_len)
 {
 	struct journal *j;
 
-	(void)interval;
 	if ((j = journal_create(path, 0, policy, err, err_len)) == NULL)
 		return NULL;
 	if (sync_dir(path) < 0) {
@@ -296,7 +293,7 @@ cut_partial(struct journal *j)
 int
 journal_append(struct journal *j, const struct journal_record *r)
 {
-	return journal_write(j, r, j->policy == ASYNC_FSYNC_ALWAYS);
+	return journal_write(j, r, j->policy == JOURNAL_FSYNC_ALWAYS);
 }
 
 int
@@ -356,7 +353,7 @@ journal_sync(struct journal *j)
 bool
 journal_sync_pending(const struct journal *j)
 {
-	return j->policy == ASYNC_FSYNC_BATCH && j->dirty;
+	return j->policy == JOURNAL_FSYNC_BATCH && j->dirty;
 }
 
 uint64_t
@@ -389,7 +386,7 @@ journal_compact(struct journal *j, int (*write_live)(void *ctx, struct journal *
 		goto done;
 	}
 	unlink(tmp);
-	if ((out = journal_create(tmp, O_EXCL, ASYNC_FSYNC_OFF, err, err_len)) == NULL)
+	if ((out = journal_create(tmp, O_EXCL, JOURNAL_FSYNC_OFF, err, err_len)) == NULL)
 		goto done;
 	if (write_live(ctx, out) < 0) {
 		snprintf(err, err_len, "journal_compact: %s: writing the live records failed",

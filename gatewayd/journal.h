@@ -17,9 +17,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "config.h"
-
 #define JOURNAL_ID_LEN 16
+
+/* When appended records are flushed to disk ([global] async.fsync). */
+enum journal_fsync {
+	JOURNAL_FSYNC_ALWAYS,	/* before each 202: no accepted job can be lost */
+	JOURNAL_FSYNC_BATCH,	/* group commit every async.fsync_interval (default) */
+	JOURNAL_FSYNC_OFF,	/* left to the kernel */
+};
 
 enum journal_type {
 	JOURNAL_ACCEPTED = 1,	/* a job was accepted: function, params, body */
@@ -70,10 +75,11 @@ struct journal;
 
 /*
  * Opens (creating, 0600) the journal at path for appending, with the fsync
- * policy (interval: the batch window). Returns it, or NULL with err.
+ * policy; under batch, the caller's timer calls journal_sync(). Returns it,
+ * or NULL with err.
  */
-struct journal *journal_open(const char *path, enum async_fsync policy, double interval,
-    char *err, size_t err_len);
+struct journal *journal_open(const char *path, enum journal_fsync policy, char *err,
+    size_t err_len);
 
 /* Receives replayed records, and the byte ranges replay had to skip. */
 struct journal_replay_ops {

@@ -66,7 +66,7 @@ int listener_start(struct gateway *gw, char *err, size_t err_len)
 int listener_reload(struct gateway *gw, const struct gateway_conf *conf, char *err,
     size_t err_len)
 {
-	size_t n = conf->listen_count;
+	size_t n = conf->listen.count;
 	struct front_listener *set = calloc(n, sizeof(*set));
 	int *fds = calloc(n, sizeof(*fds));
 	bool *kept = calloc(gw->listener_count + 1, sizeof(*kept));
@@ -76,18 +76,18 @@ int listener_reload(struct gateway *gw, const struct gateway_conf *conf, char *e
 		snprintf(err, err_len, "out of memory");
 		goto err;
 	}
-	if (conf->allowed_client_count > 0 &&
+	if (conf->allowed_clients.count > 0 &&
 	    (clients = listener_parse_clients(conf, err, err_len)) == NULL)
 		goto err;
 	for (size_t i = 0; i < n; i++) {
 		fds[i] = -1;
 		for (size_t j = 0; j < gw->listener_count && fds[i] < 0; j++) {
-			if (!kept[j] && strcmp(gw->listeners[j].address, conf->listen[i]) == 0) {
+			if (!kept[j] && strcmp(gw->listeners[j].address, conf->listen.items[i]) == 0) {
 				kept[j] = true;
 				fds[i] = gw->listeners[j].watcher.fd;
 			}
 		}
-		if (fds[i] < 0 && (fds[i] = listener_open(gw, conf->listen[i], conf, err, err_len)) < 0)
+		if (fds[i] < 0 && (fds[i] = listener_open(gw, conf->listen.items[i], conf, err, err_len)) < 0)
 			goto err_opened;
 	}
 	for (size_t j = 0; j < gw->listener_count; j++) {
@@ -104,9 +104,9 @@ int listener_reload(struct gateway *gw, const struct gateway_conf *conf, char *e
 	gw->listeners = set;
 	gw->listener_count = n;
 	gw->allowed_clients = clients;
-	gw->allowed_client_count = conf->allowed_client_count;
+	gw->allowed_client_count = conf->allowed_clients.count;
 	for (size_t i = 0; i < n; i++)
-		listener_watch(gw, &set[i], conf->listen[i], fds[i]);
+		listener_watch(gw, &set[i], conf->listen.items[i], fds[i]);
 	free(fds);
 	free(kept);
 	listener_update_accepting(gw);
@@ -132,15 +132,15 @@ err:
 static struct front_client *listener_parse_clients(const struct gateway_conf *conf, char *err,
     size_t err_len)
 {
-	struct front_client *clients = calloc(conf->allowed_client_count, sizeof(*clients));
+	struct front_client *clients = calloc(conf->allowed_clients.count, sizeof(*clients));
 
 	if (clients == NULL) {
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
-	for (size_t i = 0; i < conf->allowed_client_count; i++) {
+	for (size_t i = 0; i < conf->allowed_clients.count; i++) {
 		struct front_client *fc = &clients[i];
-		const char *s = conf->allowed_clients[i];
+		const char *s = conf->allowed_clients.items[i];
 		fc->family = strchr(s, ':') != NULL ? AF_INET6 : AF_INET;
 		if (inet_pton(fc->family, s, fc->addr) != 1) {
 			snprintf(err, err_len, "listen.allowed_clients: bad address %s", s);

@@ -187,8 +187,8 @@ static int check_config(const char *config_path)
 			bad = 1;
 		} else {
 			printf("function %s runs as uid %u gid %u%s\n", fc->name,
-			    (unsigned)fc->runs_as.uid, (unsigned)fc->runs_as.gid,
-			    fc->runs_as.dynamic ? " (a dynamic user of its own)" : "");
+			    (unsigned)fc->sandbox.runs_as.uid, (unsigned)fc->sandbox.runs_as.gid,
+			    fc->sandbox.runs_as.dynamic ? " (a dynamic user of its own)" : "");
 		}
 		worker_spec_free(&ws);
 	}
@@ -318,10 +318,10 @@ static int start_functions(struct gateway *gw, char *err, size_t err_len)
 			return -1;
 		}
 		log_info("function %s: %s, up to %u workers of %s, as uid %u gid %u%s", fc->name,
-		    fc->mode == FUNCTION_CGI ? "cgi" : fc->pm == PM_DYNAMIC ? "pm dynamic"
-		    : fc->pm == PM_ONDEMAND ? "pm ondemand" : "pm static", fc->max_children,
-		    fc->argv[0], (unsigned)gf->uid, (unsigned)gf->gid,
-		    fc->identity.set ? "" : gw->identity.separate ? " (a dynamic user of its own)" :
+		    fc->pool.mode == FUNCTION_CGI ? "cgi" : fc->pool.pm == PM_DYNAMIC ? "pm dynamic"
+		    : fc->pool.pm == PM_ONDEMAND ? "pm ondemand" : "pm static",
+		    fc->pool.max_children, fc->pool.exec.argv[0], (unsigned)gf->uid, (unsigned)gf->gid,
+		    fc->sandbox.identity.set ? "" : gw->identity.separate ? " (a dynamic user of its own)" :
 		    " (gatewayd's own)");
 	}
 	return 0;

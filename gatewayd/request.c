@@ -179,7 +179,7 @@ static size_t request_max_body(const struct request *req)
 {
 	const struct function_conf *conf = req->function->conf;
 
-	return req->async ? conf->async_max_body : conf->max_body;
+	return req->async ? conf->async.max_body : conf->request.max_body;
 }
 
 int request_on_stdin(struct request *req, const uint8_t *content, size_t len)
@@ -254,7 +254,7 @@ static int request_accept_async(struct request *req)
 	switch (async_accept(req->conn->gw, req->function, &req->params, &req->body, id)) {
 	case ASYNC_QUEUE_FULL:
 		log_warn("function %s: async queue full (async.queue_size %u), answering 503",
-		    req->function->conf->name, req->function->conf->async_queue_size);
+		    req->function->conf->name, req->function->conf->async.queue_size);
 		request_respond(req, 503, "the function's async queue is full");
 		return 0;
 	case ASYNC_NOT_RECORDED:
@@ -354,7 +354,7 @@ static void request_on_fail(struct pool_job *job, enum pool_error error)
 	switch (error) {
 	case POOL_ERR_QUEUE_FULL:
 		log_warn("function %s: queue full (queue.max %u), answering 503", name,
-		    req->function->conf->queue_max);
+		    req->function->conf->pool.queue_max);
 		request_respond(req, 503, "all workers are busy and the queue is full");
 		return;
 	case POOL_ERR_QUEUE_TIMEOUT:
@@ -369,7 +369,7 @@ static void request_on_fail(struct pool_job *job, enum pool_error error)
 		return;
 	case POOL_ERR_TIMEOUT:
 		log_warn("function %s: request from %s ran past request_timeout (%.0f s): worker "
-		    "killed%s", name, req->conn->peer, req->function->conf->request_timeout,
+		    "killed%s", name, req->conn->peer, req->function->conf->pool.request_timeout,
 		    job->output_started ? ", response cut short" : ", answering 504");
 		if (job->output_started)
 			front_abort(req->conn);

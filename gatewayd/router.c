@@ -61,9 +61,9 @@ const struct function_conf *router_match_path(const struct gateway_conf *conf,
 	size_t best_len = 0;
 	for (size_t i = 0; i < conf->function_count; i++) {
 		const struct function_conf *fn = &conf->functions[i];
-		if (fn->route == NULL)
+		if (fn->request.route == NULL)
 			continue;
-		size_t n = router_route_prefix_matches(fn->route, path, path_len);
+		size_t n = router_route_prefix_matches(fn->request.route, path, path_len);
 		if (n > best_len) {
 			best = fn;
 			best_len = n;

@@ -130,8 +130,8 @@ static int table_describe(const struct table_generation *g, struct buf *function
 	for (size_t i = 0; i < g->conf->function_count; i++) {
 		const struct function_conf *fc = &g->conf->functions[i];
 		struct spawner_function f = { .name = fc->name, .name_len = strlen(fc->name),
-					      .digest = g->specs[i].digest, .uid = fc->runs_as.uid,
-					      .gid = fc->runs_as.gid };
+					      .digest = g->specs[i].digest, .uid = fc->sandbox.runs_as.uid,
+					      .gid = fc->sandbox.runs_as.gid };
 		uint8_t *tail = buf_reserve(functions, spawner_function_size(&f));
 		if (tail == NULL)
 			return -1;

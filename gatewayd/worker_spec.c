@@ -29,21 +29,21 @@ int worker_spec_build(struct worker_spec *ws, const struct function_conf *conf, 
 	size_t argc = 0;
 
 	memset(ws, 0, sizeof(*ws));
-	while (conf->argv[argc] != NULL)
+	while (conf->pool.exec.argv[argc] != NULL)
 		argc++;
 	ws->argv = calloc(argc + 1, sizeof(*ws->argv));
 	if (ws->argv == NULL || worker_spec_env(ws, conf) < 0 ||
-	    worker_spec_exec_page(ws, conf->argv[0]) < 0) {
+	    worker_spec_exec_page(ws, conf->pool.exec.argv[0]) < 0) {
 		snprintf(err, err_len, "out of memory");
 		return -1;
 	}
 	for (size_t i = 1; i < argc; i++)
-		ws->argv[i] = conf->argv[i];
+		ws->argv[i] = conf->pool.exec.argv[i];
 	struct syscall_policy policy = {
-		.profile = conf->seccomp != NULL ? conf->seccomp : "default",
-		.allow = conf->seccomp_allow,
-		.deny = conf->seccomp_deny,
-		.action = conf->seccomp_kill ? SYSCALL_FILTER_KILL : SYSCALL_FILTER_ERRNO,
+		.profile = conf->sandbox.seccomp != NULL ? conf->sandbox.seccomp : "default",
+		.allow = conf->sandbox.seccomp_allow,
+		.deny = conf->sandbox.seccomp_deny,
+		.action = conf->sandbox.seccomp_kill ? SYSCALL_FILTER_KILL : SYSCALL_FILTER_ERRNO,
 		.exec_path = ws->argv[0],
 	};
 	if (syscall_filter_build(&policy, &ws->filter, err, err_len) < 0)
@@ -51,7 +51,7 @@ int worker_spec_build(struct worker_spec *ws, const struct function_conf *conf, 
 	worker_spec_sandbox(ws, conf);
 	ws->spawn = (struct spawn_spec){ .argv = ws->argv, .envp = ws->envp,
 					 .sandbox = &ws->sandbox,
-					 .takes_env = conf->mode == FUNCTION_CGI };
+					 .takes_env = conf->pool.mode == FUNCTION_CGI };
 	ws->digest = worker_spec_digest(ws, conf);
 	return 0;
 }
@@ -65,26 +65,26 @@ static int worker_spec_env(struct worker_spec *ws, const struct function_conf *c
 {
 	size_t inherited = 0, n = 0;
 
-	if (!conf->clear_env) {
+	if (!conf->sandbox.clear_env) {
 		while (environ[inherited] != NULL)
 			inherited++;
 	}
-	ws->envp = calloc(inherited + conf->env_count + 1, sizeof(*ws->envp));
+	ws->envp = calloc(inherited + conf->sandbox.env.count + 1, sizeof(*ws->envp));
 	if (ws->envp == NULL)
 		return -1;
 	for (size_t i = 0; i < inherited; i++) {
 		const char *eq = strchr(environ[i], '=');
 		size_t name_len = eq != NULL ? (size_t)(eq - environ[i]) : strlen(environ[i]);
 		bool overridden = false;
-		for (size_t j = 0; j < conf->env_count && !overridden; j++) {
-			overridden = strlen(conf->env[j].name) == name_len &&
-			    memcmp(conf->env[j].name, environ[i], name_len) == 0;
+		for (size_t j = 0; j < conf->sandbox.env.count && !overridden; j++) {
+			overridden = strlen(conf->sandbox.env.items[j].name) == name_len &&
+			    memcmp(conf->sandbox.env.items[j].name, environ[i], name_len) == 0;
 		}
 		if (!overridden && (ws->envp[n++] = strdup(environ[i])) == NULL)
 			return -1;
 	}
-	for (size_t i = 0; i < conf->env_count; i++) {
-		if (asprintf(&ws->envp[n], "%s=%s", conf->env[i].name, conf->env[i].value) < 0) {
+	for (size_t i = 0; i < conf->sandbox.env.count; i++) {
+		if (asprintf(&ws->envp[n], "%s=%s", conf->sandbox.env.items[i].name, conf->sandbox.env.items[i].value) < 0) {
 			ws->envp[n] = NULL;
 			return -1;
 		}
@@ -139,19 +139,19 @@ static void worker_spec_sandbox(struct worker_spec *ws, const struct function_co
 	struct sandbox_spec *sb = &ws->sandbox;
 
 	sb->filter = ws->filter;
-	sb->new_network = conf->network_none;
-	sb->chroot = conf->chroot;
-	sb->chdir = conf->chdir;
+	sb->new_network = conf->sandbox.network_none;
+	sb->chroot = conf->sandbox.chroot;
+	sb->chdir = conf->sandbox.chdir;
 	for (int i = 0; i < CONF_LIMIT_COUNT; i++) {
-		if (conf->limits[i].set)
+		if (conf->sandbox.limits[i].set)
 			sb->limits[sb->limit_count++] = (struct sandbox_limit){
-				.resource = resources[i], .value = (rlim_t)conf->limits[i].value };
+				.resource = resources[i], .value = (rlim_t)conf->sandbox.limits[i].value };
 	}
 	/* Not separating (gatewayd is not root): the workers stay gatewayd's user. */
-	sb->set_identity = geteuid() == 0 || conf->runs_as.uid != geteuid() ||
-	    conf->runs_as.gid != getegid();
-	sb->uid = conf->runs_as.uid;
-	sb->gid = conf->runs_as.gid;
+	sb->set_identity = geteuid() == 0 || conf->sandbox.runs_as.uid != geteuid() ||
+	    conf->sandbox.runs_as.gid != getegid();
+	sb->uid = conf->sandbox.runs_as.uid;
+	sb->gid = conf->sandbox.runs_as.gid;
 }
 
 /* FNV-1a over a byte string, its length first (so "ab","c" differs from "a","bc"). */
@@ -185,16 +185,16 @@ static uint64_t worker_spec_digest(const struct worker_spec *ws, const struct fu
 	const struct sandbox_spec *sb = &ws->sandbox;
 	uint64_t h = 0xcbf29ce484222325ULL;
 
-	for (size_t i = 0; conf->argv[i] != NULL; i++)
-		h = digest_str(h, conf->argv[i]);
+	for (size_t i = 0; conf->pool.exec.argv[i] != NULL; i++)
+		h = digest_str(h, conf->pool.exec.argv[i]);
 	for (size_t i = 0; ws->envp[i] != NULL; i++)
 		h = digest_str(h, ws->envp[i]);
-	h = digest_str(h, conf->seccomp);
-	h = digest_str(h, conf->seccomp_allow);
-	h = digest_str(h, conf->seccomp_deny);
+	h = digest_str(h, conf->sandbox.seccomp);
+	h = digest_str(h, conf->sandbox.seccomp_allow);
+	h = digest_str(h, conf->sandbox.seccomp_deny);
 	h = digest_str(h, sb->chroot);
 	h = digest_str(h, sb->chdir);
-	unsigned long long fields[] = { conf->seccomp_kill, sb->new_network, sb->set_identity,
+	unsigned long long fields[] = { conf->sandbox.seccomp_kill, sb->new_network, sb->set_identity,
 					sb->uid, sb->gid, ws->spawn.takes_env, sb->limit_count };
 	h = digest_add(h, fields, sizeof(fields));
 	for (size_t i = 0; i < sb->limit_count; i++) {

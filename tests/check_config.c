@@ -20,9 +20,9 @@ START_TEST(test_minimal_defaults)
 	const struct function_conf *fn;
 	char abs[PATH_MAX];
 
-	ck_assert_uint_eq(conf->listen_count, 1);
-	ck_assert_str_eq(conf->listen[0], "127.0.0.1:9000");
-	ck_assert_uint_eq(conf->allowed_client_count, 0);
+	ck_assert_uint_eq(conf->listen.count, 1);
+	ck_assert_str_eq(conf->listen.items[0], "127.0.0.1:9000");
+	ck_assert_uint_eq(conf->allowed_clients.count, 0);
 	ck_assert_uint_eq(conf->listen_mode, 0660);
 	ck_assert_int_eq(conf->listen_backlog, 511);
 	ck_assert_str_eq(conf->run_dir, "/run/gatewayd");
@@ -32,19 +32,19 @@ START_TEST(test_minimal_defaults)
 	ck_assert_uint_eq(conf->function_count, 1);
 	fn = &conf->functions[0];
 	ck_assert_str_eq(fn->name, "echo");
-	ck_assert_str_eq(fn->exec, "bin/handler");
-	ck_assert_str_eq(fn->argv[0], fixture_abs("bin/handler", abs));
-	ck_assert_ptr_null(fn->argv[1]);
-	ck_assert_ptr_null(fn->script);
-	ck_assert_ptr_null(fn->route);
-	ck_assert_int_eq(fn->pm, PM_STATIC);
-	ck_assert_uint_eq(fn->max_children, 4);
-	ck_assert_uint_eq(fn->max_requests, 0);
-	ck_assert_uint_eq(fn->queue_max, 512);
-	ck_assert_double_eq(fn->queue_timeout, 30);
-	ck_assert_uint_eq(fn->max_body, 8 * 1024 * 1024);
-	ck_assert_uint_eq(fn->env_count, 0);
-	ck_assert_uint_eq(fn->param_count, 0);
+	ck_assert_str_eq(fn->pool.exec.line, "bin/handler");
+	ck_assert_str_eq(fn->pool.exec.argv[0], fixture_abs("bin/handler", abs));
+	ck_assert_ptr_null(fn->pool.exec.argv[1]);
+	ck_assert_ptr_null(fn->request.script);
+	ck_assert_ptr_null(fn->request.route);
+	ck_assert_int_eq(fn->pool.pm, PM_STATIC);
+	ck_assert_uint_eq(fn->pool.max_children, 4);
+	ck_assert_uint_eq(fn->pool.max_requests, 0);
+	ck_assert_uint_eq(fn->pool.queue_max, 512);
+	ck_assert_double_eq(fn->pool.queue_timeout, 30);
+	ck_assert_uint_eq(fn->request.max_body, 8 * 1024 * 1024);
+	ck_assert_uint_eq(fn->sandbox.env.count, 0);
+	ck_assert_uint_eq(fn->request.params.count, 0);
 	ck_assert_str_eq(fn->file, FIXTURES "good_minimal.ini");
 	ck_assert_uint_eq(fn->line, 5);
 	config_free(conf);
@@ -56,16 +56,16 @@ START_TEST(test_full_global)
 	struct gateway_conf *conf = load_ok(FIXTURES "good_full.ini");
 	char abs[PATH_MAX];
 
-	ck_assert_uint_eq(conf->listen_count, 5);
-	ck_assert_str_eq(conf->listen[0], fixture_abs("gatewayd.sock", abs));
-	ck_assert_str_eq(conf->listen[1], "/run/gatewayd/gw.sock");
-	ck_assert_str_eq(conf->listen[2], "127.0.0.1:9000");
-	ck_assert_str_eq(conf->listen[3], "[::1]:9001");
-	ck_assert_str_eq(conf->listen[4], "localhost:9002");
-	ck_assert_uint_eq(conf->allowed_client_count, 3);
-	ck_assert_str_eq(conf->allowed_clients[0], "127.0.0.1");
-	ck_assert_str_eq(conf->allowed_clients[1], "::1");
-	ck_assert_str_eq(conf->allowed_clients[2], "10.0.0.2");
+	ck_assert_uint_eq(conf->listen.count, 5);
+	ck_assert_str_eq(conf->listen.items[0], fixture_abs("gatewayd.sock", abs));
+	ck_assert_str_eq(conf->listen.items[1], "/run/gatewayd/gw.sock");
+	ck_assert_str_eq(conf->listen.items[2], "127.0.0.1:9000");
+	ck_assert_str_eq(conf->listen.items[3], "[::1]:9001");
+	ck_assert_str_eq(conf->listen.items[4], "localhost:9002");
+	ck_assert_uint_eq(conf->allowed_clients.count, 3);
+	ck_assert_str_eq(conf->allowed_clients.items[0], "127.0.0.1");
+	ck_assert_str_eq(conf->allowed_clients.items[1], "::1");
+	ck_assert_str_eq(conf->allowed_clients.items[2], "10.0.0.2");
 	ck_assert_uint_eq(conf->listen_mode, 0600);
 	ck_assert_int_eq(conf->listen_backlog, 128);
 	ck_assert_str_eq(conf->run_dir, fixture_abs("run", abs));
@@ -84,38 +84,38 @@ START_TEST(test_full_function)
 
 	ck_assert_uint_eq(conf->function_count, 2);
 	fn = &conf->functions[0];
-	ck_assert_str_eq(fn->exec, "./bin/handler --flag\tvalue");
-	ck_assert_str_eq(fn->argv[0], fixture_abs("bin/handler", abs));
-	ck_assert_str_eq(fn->argv[1], "--flag");
-	ck_assert_str_eq(fn->argv[2], "value");
-	ck_assert_ptr_null(fn->argv[3]);
-	ck_assert_str_eq(fn->script, fixture_abs("bin/app.php", abs));
-	ck_assert_str_eq(fn->route, "/api/echo");
-	ck_assert_int_eq(fn->pm, PM_STATIC);
-	ck_assert_uint_eq(fn->max_children, 8);
-	ck_assert_uint_eq(fn->max_requests, 10000);
-	ck_assert_uint_eq(fn->queue_max, 0);
-	ck_assert_double_eq_tol(fn->queue_timeout, 0.5, 1e-9);
-	ck_assert_uint_eq(fn->max_body, 1024 * 1024);
-	ck_assert_uint_eq(fn->env_count, 3);
-	ck_assert_str_eq(fn->env[0].name, "DB_HOST");
-	ck_assert_str_eq(fn->env[0].value, "127.0.0.1");
-	ck_assert_str_eq(fn->env[1].name, "_X1");
-	ck_assert_str_eq(fn->env[1].value, "second");
-	ck_assert_str_eq(fn->env[2].name, "EQ");
-	ck_assert_str_eq(fn->env[2].value, "a=b;c");
-	ck_assert_uint_eq(fn->param_count, 2);
-	ck_assert_str_eq(fn->params[0].name, "HTTP X");
-	ck_assert_str_eq(fn->params[0].value, "a b c");
-	ck_assert_str_eq(fn->params[1].name, "EMPTY");
-	ck_assert_str_eq(fn->params[1].value, "");
+	ck_assert_str_eq(fn->pool.exec.line, "./bin/handler --flag\tvalue");
+	ck_assert_str_eq(fn->pool.exec.argv[0], fixture_abs("bin/handler", abs));
+	ck_assert_str_eq(fn->pool.exec.argv[1], "--flag");
+	ck_assert_str_eq(fn->pool.exec.argv[2], "value");
+	ck_assert_ptr_null(fn->pool.exec.argv[3]);
+	ck_assert_str_eq(fn->request.script, fixture_abs("bin/app.php", abs));
+	ck_assert_str_eq(fn->request.route, "/api/echo");
+	ck_assert_int_eq(fn->pool.pm, PM_STATIC);
+	ck_assert_uint_eq(fn->pool.max_children, 8);
+	ck_assert_uint_eq(fn->pool.max_requests, 10000);
+	ck_assert_uint_eq(fn->pool.queue_max, 0);
+	ck_assert_double_eq_tol(fn->pool.queue_timeout, 0.5, 1e-9);
+	ck_assert_uint_eq(fn->request.max_body, 1024 * 1024);
+	ck_assert_uint_eq(fn->sandbox.env.count, 3);
+	ck_assert_str_eq(fn->sandbox.env.items[0].name, "DB_HOST");
+	ck_assert_str_eq(fn->sandbox.env.items[0].value, "127.0.0.1");
+	ck_assert_str_eq(fn->sandbox.env.items[1].name, "_X1");
+	ck_assert_str_eq(fn->sandbox.env.items[1].value, "second");
+	ck_assert_str_eq(fn->sandbox.env.items[2].name, "EQ");
+	ck_assert_str_eq(fn->sandbox.env.items[2].value, "a=b;c");
+	ck_assert_uint_eq(fn->request.params.count, 2);
+	ck_assert_str_eq(fn->request.params.items[0].name, "HTTP X");
+	ck_assert_str_eq(fn->request.params.items[0].value, "a b c");
+	ck_assert_str_eq(fn->request.params.items[1].name, "EMPTY");
+	ck_assert_str_eq(fn->request.params.items[1].value, "");
 	ck_assert_uint_eq(fn->line, 16);
 
 	fn = &conf->functions[1];
 	ck_assert_str_eq(fn->name, "root.fn-2");
-	ck_assert_str_eq(fn->argv[0], "/bin/true");
-	ck_assert_str_eq(fn->route, "/");
-	ck_assert_double_eq(fn->queue_timeout, 0);
+	ck_assert_str_eq(fn->pool.exec.argv[0], "/bin/true");
+	ck_assert_str_eq(fn->request.route, "/");
+	ck_assert_double_eq(fn->pool.queue_timeout, 0);
 	config_free(conf);
 }
 END_TEST
@@ -150,14 +150,14 @@ START_TEST(test_include_glob_order)
 	ck_assert_str_eq(conf->functions[1].file, FIXTURES "inc.d/sub/c.conf");
 	ck_assert_uint_eq(conf->functions[2].line, 1);
 	/* relative to the file each is written in */
-	ck_assert_str_eq(conf->functions[1].argv[0],
+	ck_assert_str_eq(conf->functions[1].pool.exec.argv[0],
 	    fixture_abs("inc.d/sub/../../bin/handler", abs));
-	ck_assert_str_eq(conf->functions[1].script, fixture_abs("bin/app.php", abs));
-	ck_assert_str_eq(conf->functions[2].argv[0], fixture_abs("inc.d/../bin/handler", abs));
+	ck_assert_str_eq(conf->functions[1].request.script, fixture_abs("bin/app.php", abs));
+	ck_assert_str_eq(conf->functions[2].pool.exec.argv[0], fixture_abs("inc.d/../bin/handler", abs));
 	/* [global] merged from an included file */
 	ck_assert_uint_eq(conf->max_connections, 10);
 	ck_assert_int_eq(conf->log_level, LOG_LEVEL_WARN);
-	ck_assert_str_eq(conf->listen[0], "/tmp/gatewayd-check.sock");
+	ck_assert_str_eq(conf->listen.items[0], "/tmp/gatewayd-check.sock");
 	ck_assert_ptr_nonnull(config_find_function(conf, "b_fn", 4));
 	config_free(conf);
 }
@@ -408,8 +408,8 @@ START_TEST(test_bom_crlf)
 
 	ck_assert_msg(load_text(text, sizeof(text) - 1, err, sizeof(err), &conf, path) == 0,
 	    "%s", err);
-	ck_assert_str_eq(conf->listen[0], "127.0.0.1:9000");
-	ck_assert_str_eq(conf->functions[0].route, "/fn");
+	ck_assert_str_eq(conf->listen.items[0], "127.0.0.1:9000");
+	ck_assert_str_eq(conf->functions[0].request.route, "/fn");
 	config_free(conf);
 }
 END_TEST

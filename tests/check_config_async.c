@@ -33,16 +33,16 @@ START_TEST(test_async_defaults)
 	const struct function_conf *fn = &conf->functions[0];
 
 	ck_assert_ptr_null(conf->async_journal);
-	ck_assert_int_eq(conf->async_fsync, ASYNC_FSYNC_BATCH);
+	ck_assert_int_eq(conf->async_fsync, JOURNAL_FSYNC_BATCH);
 	ck_assert_double_eq_tol(conf->async_fsync_interval, 0.01, 1e-12);
-	ck_assert_int_eq(fn->async, ASYNC_OFF);
-	ck_assert_uint_eq(fn->async_queue_size, 1000);
-	ck_assert_uint_eq(fn->async_max_attempts, 3);
-	ck_assert_uint_eq(fn->async_max_body, 1024 * 1024);
-	ck_assert_uint_eq(fn->async_max_concurrency, 0);
-	ck_assert_uint_eq(fn->async_result_max, 1024 * 1024);
-	ck_assert_double_eq(fn->async_result_ttl, 3600);
-	ck_assert_double_eq(fn->async_retry_delay, 1);
+	ck_assert_int_eq(fn->async.mode, ASYNC_OFF);
+	ck_assert_uint_eq(fn->async.queue_size, 1000);
+	ck_assert_uint_eq(fn->async.max_attempts, 3);
+	ck_assert_uint_eq(fn->async.max_body, 1024 * 1024);
+	ck_assert_uint_eq(fn->async.max_concurrency, 0);
+	ck_assert_uint_eq(fn->async.result_max, 1024 * 1024);
+	ck_assert_double_eq(fn->async.result_ttl, 3600);
+	ck_assert_double_eq(fn->async.retry_delay, 1);
 	config_free(conf);
 }
 END_TEST
@@ -55,42 +55,42 @@ START_TEST(test_async_keys)
 	char abs[PATH_MAX];
 
 	ck_assert_str_eq(conf->async_journal, fixture_abs("gatewayd.journal", abs));
-	ck_assert_int_eq(conf->async_fsync, ASYNC_FSYNC_ALWAYS);
+	ck_assert_int_eq(conf->async_fsync, JOURNAL_FSYNC_ALWAYS);
 	ck_assert_double_eq(conf->async_fsync_interval, 10);
 	ck_assert_uint_eq(conf->function_count, 4);
 
 	fn = &conf->functions[0];
 	ck_assert_str_eq(fn->name, "full");
-	ck_assert_int_eq(fn->async, ASYNC_ON);
-	ck_assert_uint_eq(fn->async_queue_size, 1000000);
-	ck_assert_uint_eq(fn->async_max_attempts, 100);
-	ck_assert_uint_eq(fn->async_max_body, 16 * 1024 * 1024);
-	ck_assert_uint_eq(fn->async_max_concurrency, 8);
-	ck_assert_uint_eq(fn->async_result_max, 64 * 1024 * 1024);
-	ck_assert_double_eq(fn->async_result_ttl, 1800);
-	ck_assert_double_eq_tol(fn->async_retry_delay, 0.5, 1e-12);
+	ck_assert_int_eq(fn->async.mode, ASYNC_ON);
+	ck_assert_uint_eq(fn->async.queue_size, 1000000);
+	ck_assert_uint_eq(fn->async.max_attempts, 100);
+	ck_assert_uint_eq(fn->async.max_body, 16 * 1024 * 1024);
+	ck_assert_uint_eq(fn->async.max_concurrency, 8);
+	ck_assert_uint_eq(fn->async.result_max, 64 * 1024 * 1024);
+	ck_assert_double_eq(fn->async.result_ttl, 1800);
+	ck_assert_double_eq_tol(fn->async.retry_delay, 0.5, 1e-12);
 
 	fn = &conf->functions[1];
 	ck_assert_str_eq(fn->name, "only");
-	ck_assert_int_eq(fn->async, ASYNC_ONLY);
-	ck_assert_uint_eq(fn->async_queue_size, 1000);
-	ck_assert_uint_eq(fn->async_max_attempts, 3);
-	ck_assert_uint_eq(fn->async_max_body, 1024 * 1024);
-	ck_assert_uint_eq(fn->async_max_concurrency, 0);
-	ck_assert_uint_eq(fn->async_result_max, 1024 * 1024);
-	ck_assert_double_eq(fn->async_result_ttl, 3600);
-	ck_assert_double_eq(fn->async_retry_delay, 1);
+	ck_assert_int_eq(fn->async.mode, ASYNC_ONLY);
+	ck_assert_uint_eq(fn->async.queue_size, 1000);
+	ck_assert_uint_eq(fn->async.max_attempts, 3);
+	ck_assert_uint_eq(fn->async.max_body, 1024 * 1024);
+	ck_assert_uint_eq(fn->async.max_concurrency, 0);
+	ck_assert_uint_eq(fn->async.result_max, 1024 * 1024);
+	ck_assert_double_eq(fn->async.result_ttl, 3600);
+	ck_assert_double_eq(fn->async.retry_delay, 1);
 
 	fn = &conf->functions[2];
 	ck_assert_str_eq(fn->name, "cgi");
-	ck_assert_int_eq(fn->mode, FUNCTION_CGI);
-	ck_assert_int_eq(fn->async, ASYNC_ON);
-	ck_assert_uint_eq(fn->async_result_max, 0);
-	ck_assert_uint_eq(fn->async_max_body, 0);
+	ck_assert_int_eq(fn->pool.mode, FUNCTION_CGI);
+	ck_assert_int_eq(fn->async.mode, ASYNC_ON);
+	ck_assert_uint_eq(fn->async.result_max, 0);
+	ck_assert_uint_eq(fn->async.max_body, 0);
 
 	fn = &conf->functions[3];
 	ck_assert_str_eq(fn->name, "sync");
-	ck_assert_int_eq(fn->async, ASYNC_OFF);
+	ck_assert_int_eq(fn->async.mode, ASYNC_OFF);
 	config_free(conf);
 }
 END_TEST
@@ -100,16 +100,16 @@ START_TEST(test_async_fsync)
 {
 	static const struct {
 		const char *line;
-		enum async_fsync fsync;
+		enum journal_fsync fsync;
 		double interval;
 	} good[] = {
-		{ "async.fsync = always\n", ASYNC_FSYNC_ALWAYS, 0.01 },
-		{ "async.fsync = batch\n", ASYNC_FSYNC_BATCH, 0.01 },
-		{ "async.fsync = off\n", ASYNC_FSYNC_OFF, 0.01 },
-		{ "async.fsync_interval = 10ms\n", ASYNC_FSYNC_BATCH, 0.01 },
-		{ "async.fsync_interval = 1ms\n", ASYNC_FSYNC_BATCH, 0.001 },
-		{ "async.fsync_interval = 0.25\n", ASYNC_FSYNC_BATCH, 0.25 },
-		{ "async.fsync_interval = 10000ms\n", ASYNC_FSYNC_BATCH, 10 },
+		{ "async.fsync = always\n", JOURNAL_FSYNC_ALWAYS, 0.01 },
+		{ "async.fsync = batch\n", JOURNAL_FSYNC_BATCH, 0.01 },
+		{ "async.fsync = off\n", JOURNAL_FSYNC_OFF, 0.01 },
+		{ "async.fsync_interval = 10ms\n", JOURNAL_FSYNC_BATCH, 0.01 },
+		{ "async.fsync_interval = 1ms\n", JOURNAL_FSYNC_BATCH, 0.001 },
+		{ "async.fsync_interval = 0.25\n", JOURNAL_FSYNC_BATCH, 0.25 },
+		{ "async.fsync_interval = 10000ms\n", JOURNAL_FSYNC_BATCH, 10 },
 	};
 	struct gateway_conf *conf;
 	char text[512], err[1024], dir[PATH_MAX], path[PATH_MAX];
@@ -136,7 +136,7 @@ START_TEST(test_async_journal_path)
 	    "async = on\n", err, sizeof(err), &conf, dir, path) == 0, "%s", err);
 	format(expected, sizeof(expected), "%s/async.journal", dir);	/* /tmp is no symlink here */
 	ck_assert_str_eq(conf->async_journal, expected);
-	ck_assert_int_eq(conf->functions[0].async, ASYNC_ON);
+	ck_assert_int_eq(conf->functions[0].async.mode, ASYNC_ON);
 	config_free(conf);
 
 	ck_assert_msg(load_async(HEAD "async.journal = /gatewayd.journal\n[fn]\nexec = /bin/true\n"

@@ -20,18 +20,18 @@ START_TEST(test_pool_defaults)
 	ck_assert_double_eq(conf->read_timeout, 60);
 	ck_assert_double_eq(conf->idle_timeout, 300);
 	ck_assert_ptr_null(conf->pid_file);
-	ck_assert_int_eq(fn->mode, FUNCTION_FASTCGI);
-	ck_assert_int_eq(fn->pm, PM_STATIC);
-	ck_assert_uint_eq(fn->min_spare, 1);
-	ck_assert_uint_eq(fn->max_spare, 3);
-	ck_assert_uint_eq(fn->start_servers, 2);	/* 1 + (3 - 1) / 2, as PHP-FPM */
-	ck_assert_double_eq(fn->idle_timeout, 10);
-	ck_assert_uint_eq(fn->max_spawn_rate, 32);
-	ck_assert_uint_eq(fn->max_memory, 0);
-	ck_assert_double_eq(fn->request_timeout, 60);
-	ck_assert_double_eq(fn->spawn_timeout, 10);
-	ck_assert_uint_eq(fn->crash_limit, 5);
-	ck_assert_double_eq(fn->crash_window, 10);
+	ck_assert_int_eq(fn->pool.mode, FUNCTION_FASTCGI);
+	ck_assert_int_eq(fn->pool.pm, PM_STATIC);
+	ck_assert_uint_eq(fn->pool.min_spare, 1);
+	ck_assert_uint_eq(fn->pool.max_spare, 3);
+	ck_assert_uint_eq(fn->pool.start_servers, 2);	/* 1 + (3 - 1) / 2, as PHP-FPM */
+	ck_assert_double_eq(fn->pool.idle_timeout, 10);
+	ck_assert_uint_eq(fn->pool.max_spawn_rate, 32);
+	ck_assert_uint_eq(fn->pool.max_memory, 0);
+	ck_assert_double_eq(fn->pool.request_timeout, 60);
+	ck_assert_double_eq(fn->pool.spawn_timeout, 10);
+	ck_assert_uint_eq(fn->pool.crash_limit, 5);
+	ck_assert_double_eq(fn->pool.crash_window, 10);
 	config_free(conf);
 }
 END_TEST
@@ -56,34 +56,34 @@ START_TEST(test_pool_dynamic)
 	const struct function_conf *fn = &conf->functions[0];
 
 	ck_assert_str_eq(fn->name, "dyn");
-	ck_assert_int_eq(fn->mode, FUNCTION_FASTCGI);
-	ck_assert_int_eq(fn->pm, PM_DYNAMIC);
-	ck_assert_uint_eq(fn->max_children, 20);
-	ck_assert_uint_eq(fn->start_servers, 4);
-	ck_assert_uint_eq(fn->min_spare, 2);
-	ck_assert_uint_eq(fn->max_spare, 8);
-	ck_assert_double_eq(fn->idle_timeout, 30);
-	ck_assert_uint_eq(fn->max_spawn_rate, 8);
-	ck_assert_uint_eq(fn->max_requests, 500);
-	ck_assert_uint_eq(fn->max_memory, 256 * 1024 * 1024);
-	ck_assert_double_eq(fn->request_timeout, 120);
-	ck_assert_double_eq_tol(fn->spawn_timeout, 0.5, 1e-12);
-	ck_assert_uint_eq(fn->crash_limit, 3);
-	ck_assert_double_eq(fn->crash_window, 60);
+	ck_assert_int_eq(fn->pool.mode, FUNCTION_FASTCGI);
+	ck_assert_int_eq(fn->pool.pm, PM_DYNAMIC);
+	ck_assert_uint_eq(fn->pool.max_children, 20);
+	ck_assert_uint_eq(fn->pool.start_servers, 4);
+	ck_assert_uint_eq(fn->pool.min_spare, 2);
+	ck_assert_uint_eq(fn->pool.max_spare, 8);
+	ck_assert_double_eq(fn->pool.idle_timeout, 30);
+	ck_assert_uint_eq(fn->pool.max_spawn_rate, 8);
+	ck_assert_uint_eq(fn->pool.max_requests, 500);
+	ck_assert_uint_eq(fn->pool.max_memory, 256 * 1024 * 1024);
+	ck_assert_double_eq(fn->pool.request_timeout, 120);
+	ck_assert_double_eq_tol(fn->pool.spawn_timeout, 0.5, 1e-12);
+	ck_assert_uint_eq(fn->pool.crash_limit, 3);
+	ck_assert_double_eq(fn->pool.crash_window, 60);
 
 	fn = &conf->functions[1];
 	ck_assert_str_eq(fn->name, "dyn-defaults");
-	ck_assert_int_eq(fn->pm, PM_DYNAMIC);
-	ck_assert_uint_eq(fn->max_children, 4);
-	ck_assert_uint_eq(fn->min_spare, 1);
-	ck_assert_uint_eq(fn->max_spare, 3);
-	ck_assert_uint_eq(fn->start_servers, 2);
+	ck_assert_int_eq(fn->pool.pm, PM_DYNAMIC);
+	ck_assert_uint_eq(fn->pool.max_children, 4);
+	ck_assert_uint_eq(fn->pool.min_spare, 1);
+	ck_assert_uint_eq(fn->pool.max_spare, 3);
+	ck_assert_uint_eq(fn->pool.start_servers, 2);
 
 	fn = &conf->functions[2];
 	ck_assert_str_eq(fn->name, "dyn-computed");
-	ck_assert_uint_eq(fn->min_spare, 2);
-	ck_assert_uint_eq(fn->max_spare, 7);
-	ck_assert_uint_eq(fn->start_servers, 4);
+	ck_assert_uint_eq(fn->pool.min_spare, 2);
+	ck_assert_uint_eq(fn->pool.max_spare, 7);
+	ck_assert_uint_eq(fn->pool.start_servers, 4);
 	config_free(conf);
 }
 END_TEST
@@ -94,12 +94,12 @@ START_TEST(test_pool_ondemand)
 	const struct function_conf *fn = &conf->functions[3];
 
 	ck_assert_str_eq(fn->name, "lazy");
-	ck_assert_int_eq(fn->pm, PM_ONDEMAND);
-	ck_assert_uint_eq(fn->max_children, 50);
-	ck_assert_double_eq_tol(fn->idle_timeout, 2.5, 1e-12);
-	ck_assert_uint_eq(fn->max_spawn_rate, 1024);
-	ck_assert_double_eq(fn->request_timeout, 0);	/* no limit */
-	ck_assert_double_eq(fn->spawn_timeout, 0);
+	ck_assert_int_eq(fn->pool.pm, PM_ONDEMAND);
+	ck_assert_uint_eq(fn->pool.max_children, 50);
+	ck_assert_double_eq_tol(fn->pool.idle_timeout, 2.5, 1e-12);
+	ck_assert_uint_eq(fn->pool.max_spawn_rate, 1024);
+	ck_assert_double_eq(fn->pool.request_timeout, 0);	/* no limit */
+	ck_assert_double_eq(fn->pool.spawn_timeout, 0);
 	config_free(conf);
 }
 END_TEST
@@ -111,15 +111,15 @@ START_TEST(test_pool_cgi)
 	const struct function_conf *fn = &conf->functions[4];
 
 	ck_assert_str_eq(fn->name, "cgi");
-	ck_assert_int_eq(fn->mode, FUNCTION_CGI);
-	ck_assert_int_eq(fn->pm, PM_STATIC);
-	ck_assert_uint_eq(fn->max_children, 16);
-	ck_assert_double_eq(fn->request_timeout, 5);
+	ck_assert_int_eq(fn->pool.mode, FUNCTION_CGI);
+	ck_assert_int_eq(fn->pool.pm, PM_STATIC);
+	ck_assert_uint_eq(fn->pool.max_children, 16);
+	ck_assert_double_eq(fn->pool.request_timeout, 5);
 	fn = &conf->functions[5];
 	ck_assert_str_eq(fn->name, "cgi-bare");
-	ck_assert_int_eq(fn->mode, FUNCTION_CGI);
-	ck_assert_int_eq(fn->pm, PM_STATIC);
-	ck_assert_uint_eq(fn->max_children, 4);
+	ck_assert_int_eq(fn->pool.mode, FUNCTION_CGI);
+	ck_assert_int_eq(fn->pool.pm, PM_STATIC);
+	ck_assert_uint_eq(fn->pool.max_children, 4);
 	config_free(conf);
 }
 END_TEST

@@ -18,21 +18,21 @@ START_TEST(test_sandbox_defaults)
 	const struct function_conf *fn = &conf->functions[0];
 	int i;
 
-	ck_assert_str_eq(fn->seccomp, "default");
-	ck_assert_ptr_null(fn->seccomp_allow);
-	ck_assert_ptr_null(fn->seccomp_deny);
-	ck_assert(fn->seccomp_kill);
+	ck_assert_str_eq(fn->sandbox.seccomp, "default");
+	ck_assert_ptr_null(fn->sandbox.seccomp_allow);
+	ck_assert_ptr_null(fn->sandbox.seccomp_deny);
+	ck_assert(fn->sandbox.seccomp_kill);
 	for (i = 0; i < CONF_LIMIT_COUNT; i++)
-		ck_assert_int_eq(fn->limits[i].set, i == CONF_LIMIT_CORE);
-	ck_assert_uint_eq(fn->limits[CONF_LIMIT_CORE].value, 0);
-	ck_assert(!fn->identity.set);
-	ck_assert_ptr_null(fn->identity.user);
-	ck_assert(!fn->allow_root);
-	ck_assert_ptr_null(fn->chdir);
-	ck_assert_ptr_null(fn->chroot);
-	ck_assert(fn->clear_env);
-	ck_assert_ptr_null(fn->env_file);
-	ck_assert(!fn->network_none);
+		ck_assert_int_eq(fn->sandbox.limits[i].set, i == CONF_LIMIT_CORE);
+	ck_assert_uint_eq(fn->sandbox.limits[CONF_LIMIT_CORE].value, 0);
+	ck_assert(!fn->sandbox.identity.set);
+	ck_assert_ptr_null(fn->sandbox.identity.user);
+	ck_assert(!fn->sandbox.allow_root);
+	ck_assert_ptr_null(fn->sandbox.chdir);
+	ck_assert_ptr_null(fn->sandbox.chroot);
+	ck_assert(fn->sandbox.clear_env);
+	ck_assert_ptr_null(fn->sandbox.env_file);
+	ck_assert(!fn->sandbox.network_none);
 	ck_assert(!conf->identity.set);
 	ck_assert_ptr_null(conf->identity.user);
 	config_free(conf);
@@ -51,41 +51,41 @@ START_TEST(test_sandbox_full)
 	ck_assert_uint_eq(conf->identity.gid, 65534);
 
 	ck_assert_str_eq(fn->name, "boxed");
-	ck_assert_str_eq(fn->seccomp, fixture_abs("profile.seccomp", abs));
-	ck_assert_str_eq(fn->seccomp_allow, "@network-io, sendfile");
-	ck_assert_str_eq(fn->seccomp_deny, "ptrace  @mount");
-	ck_assert(!fn->seccomp_kill);
-	ck_assert(fn->limits[CONF_LIMIT_MEMORY].set);
-	ck_assert_uint_eq(fn->limits[CONF_LIMIT_MEMORY].value, 256ULL << 20);
-	ck_assert(fn->limits[CONF_LIMIT_CPU].set);
-	ck_assert_uint_eq(fn->limits[CONF_LIMIT_CPU].value, 2);	/* 1.5 s rounded up */
-	ck_assert(fn->limits[CONF_LIMIT_FILES].set);
-	ck_assert_uint_eq(fn->limits[CONF_LIMIT_FILES].value, 1024);
-	ck_assert(fn->limits[CONF_LIMIT_PROCS].set);
-	ck_assert_uint_eq(fn->limits[CONF_LIMIT_PROCS].value, 64);
-	ck_assert(fn->limits[CONF_LIMIT_CORE].set);
-	ck_assert_uint_eq(fn->limits[CONF_LIMIT_CORE].value, 1ULL << 20);
-	ck_assert(fn->limits[CONF_LIMIT_FSIZE].set);
-	ck_assert_uint_eq(fn->limits[CONF_LIMIT_FSIZE].value, 10ULL << 20);
-	ck_assert(fn->identity.set);
-	ck_assert_str_eq(fn->identity.user, "nobody");
-	ck_assert_uint_eq(fn->identity.uid, 65534);
-	ck_assert_uint_eq(fn->identity.gid, 65534);
-	ck_assert(!fn->allow_root);
+	ck_assert_str_eq(fn->sandbox.seccomp, fixture_abs("profile.seccomp", abs));
+	ck_assert_str_eq(fn->sandbox.seccomp_allow, "@network-io, sendfile");
+	ck_assert_str_eq(fn->sandbox.seccomp_deny, "ptrace  @mount");
+	ck_assert(!fn->sandbox.seccomp_kill);
+	ck_assert(fn->sandbox.limits[CONF_LIMIT_MEMORY].set);
+	ck_assert_uint_eq(fn->sandbox.limits[CONF_LIMIT_MEMORY].value, 256ULL << 20);
+	ck_assert(fn->sandbox.limits[CONF_LIMIT_CPU].set);
+	ck_assert_uint_eq(fn->sandbox.limits[CONF_LIMIT_CPU].value, 2);	/* 1.5 s rounded up */
+	ck_assert(fn->sandbox.limits[CONF_LIMIT_FILES].set);
+	ck_assert_uint_eq(fn->sandbox.limits[CONF_LIMIT_FILES].value, 1024);
+	ck_assert(fn->sandbox.limits[CONF_LIMIT_PROCS].set);
+	ck_assert_uint_eq(fn->sandbox.limits[CONF_LIMIT_PROCS].value, 64);
+	ck_assert(fn->sandbox.limits[CONF_LIMIT_CORE].set);
+	ck_assert_uint_eq(fn->sandbox.limits[CONF_LIMIT_CORE].value, 1ULL << 20);
+	ck_assert(fn->sandbox.limits[CONF_LIMIT_FSIZE].set);
+	ck_assert_uint_eq(fn->sandbox.limits[CONF_LIMIT_FSIZE].value, 10ULL << 20);
+	ck_assert(fn->sandbox.identity.set);
+	ck_assert_str_eq(fn->sandbox.identity.user, "nobody");
+	ck_assert_uint_eq(fn->sandbox.identity.uid, 65534);
+	ck_assert_uint_eq(fn->sandbox.identity.gid, 65534);
+	ck_assert(!fn->sandbox.allow_root);
 	/* Under chroot, chdir is a path inside the jail, kept as written. */
-	ck_assert_str_eq(fn->chdir, "/sub");
-	ck_assert_str_eq(fn->chroot, fixture_abs("inc.d", abs));
-	ck_assert(!fn->clear_env);
-	ck_assert(fn->network_none);
+	ck_assert_str_eq(fn->sandbox.chdir, "/sub");
+	ck_assert_str_eq(fn->sandbox.chroot, fixture_abs("inc.d", abs));
+	ck_assert(!fn->sandbox.clear_env);
+	ck_assert(fn->sandbox.network_none);
 
 	/* group = before user = and allow_root = after it: order does not matter. */
 	fn = &conf->functions[2];
 	ck_assert_str_eq(fn->name, "rooted");
-	ck_assert_str_eq(fn->seccomp, "off");
-	ck_assert_uint_eq(fn->identity.uid, 0);
-	ck_assert_uint_eq(fn->identity.gid, 65534);
-	ck_assert(fn->allow_root);
-	ck_assert_uint_eq(fn->limits[CONF_LIMIT_CPU].value, 120);
+	ck_assert_str_eq(fn->sandbox.seccomp, "off");
+	ck_assert_uint_eq(fn->sandbox.identity.uid, 0);
+	ck_assert_uint_eq(fn->sandbox.identity.gid, 65534);
+	ck_assert(fn->sandbox.allow_root);
+	ck_assert_uint_eq(fn->sandbox.limits[CONF_LIMIT_CPU].value, 120);
 	config_free(conf);
 }
 END_TEST
@@ -98,19 +98,19 @@ START_TEST(test_sandbox_unlimited)
 	int i;
 
 	ck_assert_str_eq(fn->name, "open");
-	ck_assert_str_eq(fn->seccomp, "strict");
-	ck_assert(fn->seccomp_kill);
+	ck_assert_str_eq(fn->sandbox.seccomp, "strict");
+	ck_assert(fn->sandbox.seccomp_kill);
 	for (i = 0; i < CONF_LIMIT_COUNT; i++) {
-		ck_assert(fn->limits[i].set);
-		ck_assert_uint_eq(fn->limits[i].value, (unsigned long long)RLIM_INFINITY);
+		ck_assert(fn->sandbox.limits[i].set);
+		ck_assert_uint_eq(fn->sandbox.limits[i].value, (unsigned long long)RLIM_INFINITY);
 	}
-	ck_assert(fn->identity.set);
-	ck_assert_str_eq(fn->identity.user, "65534");
-	ck_assert_uint_eq(fn->identity.uid, 65534);
-	ck_assert_uint_eq(fn->identity.gid, 65534);
-	ck_assert(fn->allow_root);
-	ck_assert(fn->clear_env);
-	ck_assert(!fn->network_none);
+	ck_assert(fn->sandbox.identity.set);
+	ck_assert_str_eq(fn->sandbox.identity.user, "65534");
+	ck_assert_uint_eq(fn->sandbox.identity.uid, 65534);
+	ck_assert_uint_eq(fn->sandbox.identity.gid, 65534);
+	ck_assert(fn->sandbox.allow_root);
+	ck_assert(fn->sandbox.clear_env);
+	ck_assert(!fn->sandbox.network_none);
 	config_free(conf);
 }
 END_TEST
@@ -128,7 +128,7 @@ START_TEST(test_global_root)
 	ck_assert(conf->identity.set);
 	ck_assert_uint_eq(conf->identity.uid, 0);
 	ck_assert_uint_eq(conf->identity.gid, 0);
-	ck_assert(!conf->functions[0].identity.set);
+	ck_assert(!conf->functions[0].sandbox.identity.set);
 	config_free(conf);
 }
 END_TEST
@@ -175,18 +175,18 @@ START_TEST(test_env_file_merge)
 	    0640);
 	conf = load_ok(d.main);
 	fn = &conf->functions[0];
-	ck_assert_str_eq(fn->env_file, d.env);
-	ck_assert_uint_eq(fn->env_count, 5);
-	ck_assert_str_eq(fn->env[0].name, "A");
-	ck_assert_str_eq(fn->env[0].value, "ini-wins");
-	ck_assert_str_eq(fn->env[1].name, "B");
-	ck_assert_str_eq(fn->env[1].value, "from-ini");
-	ck_assert_str_eq(fn->env[2].name, "D");
-	ck_assert_str_eq(fn->env[2].value, "x=y ");
-	ck_assert_str_eq(fn->env[3].name, "E");
-	ck_assert_str_eq(fn->env[3].value, "");
-	ck_assert_str_eq(fn->env[4].name, "C");
-	ck_assert_str_eq(fn->env[4].value, "ini-only");
+	ck_assert_str_eq(fn->sandbox.env_file, d.env);
+	ck_assert_uint_eq(fn->sandbox.env.count, 5);
+	ck_assert_str_eq(fn->sandbox.env.items[0].name, "A");
+	ck_assert_str_eq(fn->sandbox.env.items[0].value, "ini-wins");
+	ck_assert_str_eq(fn->sandbox.env.items[1].name, "B");
+	ck_assert_str_eq(fn->sandbox.env.items[1].value, "from-ini");
+	ck_assert_str_eq(fn->sandbox.env.items[2].name, "D");
+	ck_assert_str_eq(fn->sandbox.env.items[2].value, "x=y ");
+	ck_assert_str_eq(fn->sandbox.env.items[3].name, "E");
+	ck_assert_str_eq(fn->sandbox.env.items[3].value, "");
+	ck_assert_str_eq(fn->sandbox.env.items[4].name, "C");
+	ck_assert_str_eq(fn->sandbox.env.items[4].value, "ini-only");
 	config_free(conf);
 	env_dir_remove(&d);
 }

@@ -32,8 +32,8 @@ static void fixture_init(struct fixture *f, const char *const *names, size_t cou
 	memset(f, 0, sizeof(*f));
 	f->conf.functions = f->functions;
 	f->conf.function_count = count;
-	f->conf.dynamic_first = FIRST;
-	f->conf.dynamic_last = LAST;
+	f->conf.dynamic_users.first = FIRST;
+	f->conf.dynamic_users.last = LAST;
 	for (size_t i = 0; i < count; i++) {
 		snprintf(f->names[i], sizeof(f->names[i]), "%s", names[i]);
 		f->functions[i].name = f->names[i];
@@ -45,7 +45,7 @@ static void fixture_init(struct fixture *f, const char *const *names, size_t cou
 /* Gives function i the user uid (gid the same), as user = would. */
 static void fixture_user(struct fixture *f, size_t i, uid_t uid)
 {
-	f->functions[i].identity = (struct conf_identity){ .set = true, .user = "someone",
+	f->functions[i].sandbox.identity = (struct conf_identity){ .set = true, .user = "someone",
 							   .uid = uid, .gid = uid };
 }
 
@@ -116,16 +116,16 @@ START_TEST(test_assign_distinct_and_order_free)
 	ck_assert_uint_eq(identities_assign(&f.conf, &p, err, sizeof(err)), 0);
 	ck_assert_uint_eq(identities_assign(&g.conf, &p, err, sizeof(err)), 0);
 	for (size_t i = 0; i < 5; i++) {
-		const struct run_identity *r = &f.functions[i].runs_as;
+		const struct run_identity *r = &f.functions[i].sandbox.runs_as;
 		ck_assert(r->dynamic);
 		ck_assert_uint_eq(r->gid, r->uid);
 		ck_assert_uint_ne(r->uid, p.daemon_uid);
 		ck_assert_uint_ge(r->uid, FIRST);
 		ck_assert_uint_le(r->uid, LAST);
 		for (size_t j = 0; j < i; j++)
-			ck_assert_uint_ne(r->uid, f.functions[j].runs_as.uid);
+			ck_assert_uint_ne(r->uid, f.functions[j].sandbox.runs_as.uid);
 		/* The same name gets the same uid whatever the order of the sections. */
-		ck_assert_uint_eq(r->uid, g.functions[4 - i].runs_as.uid);
+		ck_assert_uint_eq(r->uid, g.functions[4 - i].sandbox.runs_as.uid);
 	}
 }
 END_TEST
@@ -138,25 +138,25 @@ START_TEST(test_assign_collision_by_name)
 	char err[512] = "";
 
 	fixture_init(&f, names, 2);
-	f.conf.dynamic_first = FIRST;
-	f.conf.dynamic_last = FIRST + 2;	/* daemon, a, b: one id each */
+	f.conf.dynamic_users.first = FIRST;
+	f.conf.dynamic_users.last = FIRST + 2;	/* daemon, a, b: one id each */
 	struct identity_policy p = root_policy(&f);
 	ck_assert_uint_eq(identities_assign(&f.conf, &p, err, sizeof(err)), 0);
-	uid_t a = f.functions[1].runs_as.uid, b = f.functions[0].runs_as.uid;
+	uid_t a = f.functions[1].sandbox.runs_as.uid, b = f.functions[0].sandbox.runs_as.uid;
 	ck_assert_uint_ne(a, b);
 	ck_assert_uint_ne(a, p.daemon_uid);
 	ck_assert_uint_ne(b, p.daemon_uid);
 	const char *swapped[] = { "a", "b" };
 	struct fixture g;
 	fixture_init(&g, swapped, 2);
-	g.conf.dynamic_last = FIRST + 2;
+	g.conf.dynamic_users.last = FIRST + 2;
 	ck_assert_uint_eq(identities_assign(&g.conf, &p, err, sizeof(err)), 0);
-	ck_assert_uint_eq(g.functions[0].runs_as.uid, a);
-	ck_assert_uint_eq(g.functions[1].runs_as.uid, b);
+	ck_assert_uint_eq(g.functions[0].sandbox.runs_as.uid, a);
+	ck_assert_uint_eq(g.functions[1].sandbox.runs_as.uid, b);
 	/* Full: a third function finds no id. */
 	const char *three[] = { "a", "b", "c" };
 	fixture_init(&f, three, 3);
-	f.conf.dynamic_last = FIRST + 2;
+	f.conf.dynamic_users.last = FIRST + 2;
 	p = root_policy(&f);
 	ck_assert_uint_eq(identities_assign(&f.conf, &p, err, sizeof(err)), 1);
 	ck_assert_msg(strstr(err, "no uid left") != NULL, "%s", err);
@@ -173,10 +173,10 @@ START_TEST(test_assign_explicit_users)
 	fixture_user(&f, 0, FIRST + 7);
 	struct identity_policy p = root_policy(&f);
 	ck_assert_uint_eq(identities_assign(&f.conf, &p, err, sizeof(err)), 0);
-	ck_assert_uint_eq(f.functions[0].runs_as.uid, FIRST + 7);
-	ck_assert(!f.functions[0].runs_as.dynamic);
+	ck_assert_uint_eq(f.functions[0].sandbox.runs_as.uid, FIRST + 7);
+	ck_assert(!f.functions[0].sandbox.runs_as.dynamic);
 	/* A numeric user = inside the range is taken: no dynamic one gets it. */
-	ck_assert_uint_ne(f.functions[1].runs_as.uid, FIRST + 7);
+	ck_assert_uint_ne(f.functions[1].sandbox.runs_as.uid, FIRST + 7);
 }
 END_TEST
 
@@ -211,8 +211,8 @@ START_TEST(test_not_root)
 	ck_assert(!p.separate);
 	ck_assert_uint_eq(p.daemon_uid, geteuid());
 	ck_assert_uint_eq(identities_assign(&f.conf, &p, err, sizeof(err)), 0);
-	ck_assert_uint_eq(f.functions[0].runs_as.uid, geteuid());
-	ck_assert(!f.functions[0].runs_as.dynamic);
+	ck_assert_uint_eq(f.functions[0].sandbox.runs_as.uid, geteuid());
+	ck_assert(!f.functions[0].sandbox.runs_as.dynamic);
 	fixture_user(&f, 1, FIRST + 1);
 	ck_assert_uint_eq(identities_assign(&f.conf, &p, err, sizeof(err)), 1);
 	ck_assert_msg(strstr(err, "not started as root") != NULL, "%s", err);
@@ -242,7 +242,7 @@ START_TEST(test_accounts_skipped)
 
 	ck_assert_ptr_nonnull(pw);
 	fixture_init(&f, NULL, 0);
-	f.conf.dynamic_first = f.conf.dynamic_last = pw->pw_uid;
+	f.conf.dynamic_users.first = f.conf.dynamic_users.last = pw->pw_uid;
 	ck_assert_int_eq(identity_policy_init(&p, &f.conf, true, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "no uid left for gatewayd") != NULL, "%s", err);
 }

@@ -534,10 +534,10 @@ log_skipped(void *ctx, uint64_t offset, uint64_t len)
 static const struct journal_replay_ops log_ops = { log_record, log_skipped };
 
 static struct journal *
-open_journal(enum async_fsync policy)
+open_journal(enum journal_fsync policy)
 {
 	char err[256] = "";
-	struct journal *j = journal_open(path, policy, 0.01, err, sizeof(err));
+	struct journal *j = journal_open(path, policy, err, sizeof(err));
 
 	ck_assert_msg(j != NULL, "%s", err);
 	return j;
@@ -548,7 +548,7 @@ static struct journal *
 reopen_and_replay(struct replay_log *log)
 {
 	char err[256] = "";
-	struct journal *j = open_journal(ASYNC_FSYNC_OFF);
+	struct journal *j = open_journal(JOURNAL_FSYNC_OFF);
 
 	memset(log, 0, sizeof(*log));
 	ck_assert_msg(journal_replay(j, &log_ops, log, err, sizeof(err)) == 0, "%s", err);
@@ -610,7 +610,7 @@ append_raw(const void *data, size_t len)
 
 START_TEST(test_open_creates_0600)
 {
-	struct journal *j = open_journal(ASYNC_FSYNC_ALWAYS);
+	struct journal *j = open_journal(JOURNAL_FSYNC_ALWAYS);
 	struct stat st;
 	struct replay_log log;
 
@@ -628,14 +628,14 @@ START_TEST(test_open_creates_0600)
 	char err[256] = "";
 	char bad[200];
 	snprintf(bad, sizeof(bad), "%s/no/such/dir/j", dir);
-	ck_assert_ptr_null(journal_open(bad, ASYNC_FSYNC_BATCH, 0.01, err, sizeof(err)));
+	ck_assert_ptr_null(journal_open(bad, JOURNAL_FSYNC_BATCH, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, bad));
 }
 END_TEST
 
 START_TEST(test_append_replay_in_order)
 {
-	struct journal *j = open_journal(ASYNC_FSYNC_BATCH);
+	struct journal *j = open_journal(JOURNAL_FSYNC_BATCH);
 	struct replay_log log;
 	uint64_t bytes = append_seq(j, 0, 50);
 
@@ -664,7 +664,7 @@ END_TEST
 
 START_TEST(test_large_records)
 {
-	struct journal *j = open_journal(ASYNC_FSYNC_OFF);
+	struct journal *j = open_journal(JOURNAL_FSYNC_OFF);
 	struct journal_record big = make_record(JOURNAL_ACCEPTED, 1), small;
 	struct replay_log log;
 
@@ -689,7 +689,7 @@ END_TEST
 
 START_TEST(test_append_refuses_unencodable)
 {
-	struct journal *j = open_journal(ASYNC_FSYNC_OFF);
+	struct journal *j = open_journal(JOURNAL_FSYNC_OFF);
 	struct journal_record r = make_record(JOURNAL_ACCEPTED, 1);
 
 	r.function_len = UINT16_MAX + 1;
@@ -711,7 +711,7 @@ END_TEST
 static void
 check_torn_tail(size_t cut)
 {
-	struct journal *j = open_journal(ASYNC_FSYNC_OFF);
+	struct journal *j = open_journal(JOURNAL_FSYNC_OFF);
 	struct replay_log log;
 	uint64_t whole = append_seq(j, 0, 4);
 	struct journal_record last = nth_record(4), next = nth_record(9);
@@ -754,7 +754,7 @@ END_TEST
 
 START_TEST(test_garbage_appended)
 {
-	struct journal *j = open_journal(ASYNC_FSYNC_OFF);
+	struct journal *j = open_journal(JOURNAL_FSYNC_OFF);
 	struct replay_log log;
 	uint64_t before = append_seq(j, 0, 3);
 	/* Junk with a false start: the magic and a length that lies. */
@@ -765,7 +765,7 @@ START_TEST(test_garbage_appended)
 	append_raw(junk, sizeof(junk));
 	/* This journal still believes the file ends where it wrote last. */
 	journal_close(j);
-	j = open_journal(ASYNC_FSYNC_OFF);
+	j = open_journal(JOURNAL_FSYNC_OFF);
 	uint64_t later = append_seq(j, 3, 2);
 	journal_close(j);
 
@@ -788,7 +788,7 @@ END_TEST
 
 START_TEST(test_garbage_at_end_cut)
 {
-	struct journal *j = open_journal(ASYNC_FSYNC_OFF);
+	struct journal *j = open_journal(JOURNAL_FSYNC_OFF);
 	struct replay_log log;
 	uint64_t before = append_seq(j, 0, 2);
 
@@ -807,7 +807,7 @@ END_TEST
 
 START_TEST(test_garbage_between_records)
 {
-	struct journal *j = open_journal(ASYNC_FSYNC_OFF);
+	struct journal *j = open_journal(JOURNAL_FSYNC_OFF);
 	struct journal_record a = nth_record(1), b = nth_record(2);
 	struct replay_log log;
 	size_t na = journal_record_size(&a);
@@ -819,7 +819,7 @@ START_TEST(test_garbage_between_records)
 	enc2[ng / 2] ^= 1;
 	append_raw(enc2, ng);
 	append_raw("GW", 2);
-	j = open_journal(ASYNC_FSYNC_OFF);
+	j = open_journal(JOURNAL_FSYNC_OFF);
 	ck_assert_int_eq(journal_append(j, &b), 0);
 	journal_close(j);
 
@@ -837,7 +837,7 @@ END_TEST
 
 START_TEST(test_damaged_length_mid_file)
 {
-	struct journal *j = open_journal(ASYNC_FSYNC_OFF);
+	struct journal *j = open_journal(JOURNAL_FSYNC_OFF);
 	struct replay_log log;
 	uint64_t first = append_seq(j, 0, 2);
 	struct journal_record mid = nth_record(2);
@@ -895,7 +895,7 @@ write_one_then_fail(void *ctx, struct journal *out)
 
 START_TEST(test_compact_keeps_live)
 {
-	struct journal *j = open_journal(ASYNC_FSYNC_ALWAYS);
+	struct journal *j = open_journal(JOURNAL_FSYNC_ALWAYS);
 	struct replay_log log;
 	const int live[] = { 5, 9, 10, -1 };
 	char err[256] = "";
@@ -932,7 +932,7 @@ START_TEST(test_compact_keeps_live)
 
 	/* Compacting to nothing leaves an empty journal. */
 	const int none[] = { -1 };
-	j = open_journal(ASYNC_FSYNC_BATCH);
+	j = open_journal(JOURNAL_FSYNC_BATCH);
 	ck_assert_int_eq(journal_compact(j, write_some, (void *)none, err, sizeof(err)), 0);
 	ck_assert_uint_eq(journal_size(j), 0);
 	ck_assert_uint_eq(file_size(path), 0);
@@ -942,7 +942,7 @@ END_TEST
 
 START_TEST(test_compact_failure_keeps_old)
 {
-	struct journal *j = open_journal(ASYNC_FSYNC_OFF);
+	struct journal *j = open_journal(JOURNAL_FSYNC_OFF);
 	struct replay_log log;
 	char err[256] = "";
 	uint64_t before = append_seq(j, 0, 6);
@@ -966,7 +966,7 @@ START_TEST(test_compact_failure_keeps_old)
 	if (geteuid() == 0)
 		return;
 	const int live[] = { 1, -1 };
-	j = open_journal(ASYNC_FSYNC_OFF);
+	j = open_journal(JOURNAL_FSYNC_OFF);
 	ck_assert_int_eq(chmod(dir, 0500), 0);
 	ck_assert_int_eq(journal_compact(j, write_some, (void *)live, err, sizeof(err)), -1);
 	ck_assert_int_eq(chmod(dir, 0700), 0);
@@ -977,7 +977,7 @@ END_TEST
 
 START_TEST(test_policy_always)
 {
-	struct journal *j = open_journal(ASYNC_FSYNC_ALWAYS);
+	struct journal *j = open_journal(JOURNAL_FSYNC_ALWAYS);
 
 	append_seq(j, 0, 3);
 	ck_assert(!journal_sync_pending(j));
@@ -988,7 +988,7 @@ END_TEST
 
 START_TEST(test_policy_batch)
 {
-	struct journal *j = open_journal(ASYNC_FSYNC_BATCH);
+	struct journal *j = open_journal(JOURNAL_FSYNC_BATCH);
 
 	ck_assert(!journal_sync_pending(j));
 	ck_assert_int_eq(journal_sync(j), 0);
@@ -1014,7 +1014,7 @@ END_TEST
 
 START_TEST(test_policy_off)
 {
-	struct journal *j = open_journal(ASYNC_FSYNC_OFF);
+	struct journal *j = open_journal(JOURNAL_FSYNC_OFF);
 
 	append_seq(j, 0, 3);
 	ck_assert(!journal_sync_pending(j));

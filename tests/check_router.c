@@ -12,10 +12,10 @@
 
 static struct function_conf functions[] = {
 	{ .name = "hello" },
-	{ .name = "track", .route = "/api/v1/track" },
-	{ .name = "track-detail", .route = "/api/v1/track/detail" },
+	{ .name = "track", .request.route = "/api/v1/track" },
+	{ .name = "track-detail", .request.route = "/api/v1/track/detail" },
 	{ .name = "echo" },
-	{ .name = "root", .route = NULL },
+	{ .name = "root", .request.route = NULL },
 };
 static struct gateway_conf conf = {
 	.functions = functions,
@@ -93,12 +93,12 @@ END_TEST
 
 START_TEST(slash_route_matches_everything)
 {
-	functions[4].route = "/";
+	functions[4].request.route = "/";
 	ck_assert_str_eq(by_path("/anything/at/all"), "root");
 	ck_assert_str_eq(by_path("/api/v1/track/1"), "track");
 	/* A route beats /function/<name>: the operator asked for it. */
 	ck_assert_str_eq(by_path("/function/hello"), "root");
-	functions[4].route = NULL;
+	functions[4].request.route = NULL;
 }
 END_TEST
 

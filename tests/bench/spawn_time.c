@@ -30,7 +30,7 @@
  *
  * Sockets live in a mkdtemp directory under $TMPDIR (or /tmp), removed at
  * the end. Built by hand for now (see docs/bench.md):
- *   cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Igatewayd -Ifcgi-pool \
+ *   cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Icommon -Ifcgi-pool \
  *      tests/bench/spawn_time.c build/libgatewayd.a -lev -linih -lseccomp -lm -o build/spawn_time
  */
 #include <errno.h>

@@ -9,9 +9,6 @@
 
 #include "buf.h"
 
-/* The request id gatewayd uses on every worker connection (one request at a time). */
-#define RECORD_WORKER_ID 1
-
 /*
  * Appends content as records of the given type and request id, each at most
  * FCGI_MAX_LENGTH bytes of content; len 0 appends one empty record (the

@@ -245,8 +245,9 @@ static void worker_process_input(struct worker *w)
 }
 
 /*
- * Acts on one record from the worker. Our requests always use id 1;
- * management records (id 0) are ignored. Returns -1 on a protocol error.
+ * Acts on one record from the worker. Our requests always use
+ * POOL_REQUEST_ID; management records (id 0) are ignored. Returns -1 on a
+ * protocol error.
  */
 static int worker_handle_record(struct worker *w, const struct fcgi_record *rec)
 {
@@ -254,7 +255,7 @@ static int worker_handle_record(struct worker *w, const struct fcgi_record *rec)
 
 	if (rec->header.request_id == FCGI_NULL_REQUEST_ID)
 		return 0;
-	if (rec->header.request_id != 1 || w->state != WORKER_BUSY)
+	if (rec->header.request_id != POOL_REQUEST_ID || w->state != WORKER_BUSY)
 		return -1;
 	switch (rec->header.type) {
 	case FCGI_STDOUT:

@@ -33,7 +33,7 @@
 
 struct pool;
 struct pool_job;
-struct worker;
+struct slot;
 
 /* Why a job ended without a response from a worker. */
 enum pool_error {
@@ -74,7 +74,7 @@ struct pool_job {
 	size_t request_len;
 	/* Private to the pool. */
 	struct pool *pool;
-	struct worker *worker;		/* running on, or NULL while queued */
+	struct slot *slot;		/* running on, or NULL while queued */
 	struct pool_job *prev, *next;	/* wait queue links */
 	ev_timer queue_timer;
 	unsigned resends;		/* times resent after a worker exited without reading it */

@@ -18,14 +18,21 @@ CORE_LIBS   := -lev $(INIH_LIBS) $(shell pkg-config --libs libseccomp 2>/dev/nul
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wstrict-prototypes \
-           -Wmissing-prototypes -Wshadow -Igatewayd -Ifcgi-pool $(INIH_CFLAGS) -MMD -MP
+           -Wmissing-prototypes -Wshadow $(INIH_CFLAGS) -MMD -MP
+# Each directory sees only the headers of the ones below it, so the compiler
+# holds the layers: common/ (codec, buffer) knows nothing else, fcgi-pool/
+# never sees the daemon's headers, gatewayd/ and the tests see all three.
+COMMON_INC := -Icommon
+POOL_INC   := $(COMMON_INC) -Ifcgi-pool
+DAEMON_INC := $(POOL_INC) -Igatewayd
 # The sanitizers instrument gatewayd and its tests. The example functions
 # stay plain: they run under seccomp, which refuses what LeakSanitizer
 # needs at exit (ptrace), and SAN=1 is about gatewayd's memory, not theirs.
 GW_CFLAGS  = $(CFLAGS) $(SANFLAGS)
 GW_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
-CORE_SRC  := $(filter-out gatewayd/main.c,$(wildcard gatewayd/*.c)) $(wildcard fcgi-pool/*.c)
+CORE_SRC  := $(wildcard common/*.c) $(wildcard fcgi-pool/*.c) \
+             $(filter-out gatewayd/main.c,$(wildcard gatewayd/*.c))
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CORE_LIB  := $(BUILD)/libgatewayd.a
 DAEMON    := $(BUILD)/gatewayd
@@ -69,16 +76,16 @@ fuzz: deps
 	        { cat $(BUILD)/fuzz/$$f.log; exit 1; }; \
 	    echo "fuzz_$$f:"; tail -n 7 $(BUILD)/fuzz/$$f.log; done
 
-FUZZ_FLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -Igatewayd -fsanitize=fuzzer,address,undefined
+FUZZ_FLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
 
-$(BUILD)/fuzz/fuzz_fcgi: tests/fuzz/fuzz_fcgi.c gatewayd/fcgi.c
-	clang $(FUZZ_FLAGS) $^ -o $@
+$(BUILD)/fuzz/fuzz_fcgi: tests/fuzz/fuzz_fcgi.c common/fcgi.c
+	clang $(FUZZ_FLAGS) $(COMMON_INC) $^ -o $@
 
 $(BUILD)/fuzz/fuzz_journal: tests/fuzz/fuzz_journal.c gatewayd/journal_codec.c
-	clang $(FUZZ_FLAGS) $^ -o $@
+	clang $(FUZZ_FLAGS) $(DAEMON_INC) $^ -o $@
 
 $(BUILD)/fuzz/fuzz_spawner: tests/fuzz/fuzz_spawner.c fcgi-pool/spawner_proto.c
-	clang $(FUZZ_FLAGS) -Ifcgi-pool $^ -o $@
+	clang $(FUZZ_FLAGS) $(POOL_INC) $^ -o $@
 
 $(CORE_LIB): $(CORE_OBJ)
 	rm -f $@
@@ -96,14 +103,17 @@ $(BUILD)/tests/%: tests/functions/%.c
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lfcgi
 
 $(BUILD)/spawn_time: tests/bench/spawn_time.c $(CORE_LIB)
-	$(CC) $(GW_CFLAGS) $(GW_LDFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS)
+	$(CC) $(GW_CFLAGS) $(POOL_INC) $(GW_LDFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS)
 
 $(BUILD)/check_%: tests/check_%.c $(CORE_LIB)
-	$(CC) $(GW_CFLAGS) $(GW_LDFLAGS) -o $@ $< $(CORE_LIB) $(CHECK_LIBS) $(CORE_LIBS)
+	$(CC) $(GW_CFLAGS) $(DAEMON_INC) $(GW_LDFLAGS) -o $@ $< $(CORE_LIB) $(CHECK_LIBS) $(CORE_LIBS)
 
+$(BUILD)/obj/common/%.o:    INC = $(COMMON_INC)
+$(BUILD)/obj/fcgi-pool/%.o: INC = $(POOL_INC)
+$(BUILD)/obj/gatewayd/%.o:  INC = $(DAEMON_INC)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(GW_CFLAGS) -c -o $@ $<
+	$(CC) $(GW_CFLAGS) $(INC) -c -o $@ $<
 
 clean:
 	rm -rf build build-san

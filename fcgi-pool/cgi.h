@@ -49,9 +49,9 @@ struct cgi_program {
 /*
  * Starts program for one request. request is what gatewayd sends a FastCGI
  * worker (BEGIN_REQUEST, PARAMS records, empty PARAMS, STDIN records, empty
- * STDIN, request id 1): its params become the environment (HTTP_PROXY is
- * dropped: "httpoxy"), before the function's own; its STDIN content is written to
- * the program's stdin, which is then closed. The request bytes are copied:
+ * STDIN, all with POOL_REQUEST_ID): its params become the environment
+ * (HTTP_PROXY is dropped: "httpoxy"), before the function's own; its STDIN
+ * content is written to the program's stdin, which is then closed. The request bytes are copied:
  * the caller may free them at once. Returns the run, or NULL with err
  * filled (nothing was started, no event will come).
  */

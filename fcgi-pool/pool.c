@@ -1,7 +1,9 @@
 /*
  * pool.c: a function's pool: the idle stack, the bounded wait queue, and
- * what happens to a job whose worker died (see pool.h). How many workers run
- * is scaling.c's; one worker's mechanics are worker.c's.
+ * what happens to a job whose worker died (see pool.h). It never branches on
+ * the protocol: its slots are run through the slot_ops chosen at creation
+ * (worker.c for FastCGI, cgi_slot.c for CGI) and report through
+ * pool_slot_events. How many slots are up is scaling.c's.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -12,12 +14,30 @@
 #include "cgi_slot.h"
 #include "pool_internal.h"
 #include "scaling.h"
+#include "worker.h"
 
+static void pool_slot_set_state(struct slot *s, enum slot_state state);
+static void pool_slot_ready(struct slot *s);
+static void pool_slot_served(struct slot *s);
+static void pool_slot_reaped(struct slot *s, int status, struct pool_job *job);
+static void pool_held_back(struct pool *pool);
 static void pool_on_queue_timeout(struct ev_loop *loop, ev_timer *timer, int revents);
 static void pool_enqueue(struct pool *pool, struct pool_job *job, bool at_head);
 static void pool_dequeue(struct pool *pool, struct pool_job *job);
+static void pool_fail_waiting(struct pool *pool, enum pool_error error);
 static void pool_dispatch(struct pool *pool);
-static void pool_worker_unidle(struct pool *pool, struct worker *w);
+static void pool_unidle(struct pool *pool, struct slot *s);
+
+static const struct slot_events pool_slot_events = {
+	.set_state = pool_slot_set_state,
+	.ready = pool_slot_ready,
+	.served = pool_slot_served,
+	.reaped = pool_slot_reaped,
+};
+
+static const struct scaling_events pool_scaling_events = {
+	.held_back = pool_held_back,
+};
 
 struct pool *pool_create(struct ev_loop *loop, const struct pool_config *config,
     const struct pool_events *events, void *owner, char *err, size_t err_len)
@@ -31,27 +51,33 @@ struct pool *pool_create(struct ev_loop *loop, const struct pool_config *config,
 	pool->config = *config;
 	pool->events = events;
 	pool->owner = owner;
-	pool->workers = calloc(config->max_children, sizeof(*pool->workers));
+	pool->slot_ops = config->cgi ? &cgi_slot_ops : &worker_slot_ops;
+	pool->slots = calloc(config->max_children, sizeof(*pool->slots));
 	pool->idle = calloc(config->max_children, sizeof(*pool->idle));
-	if (pool->workers == NULL || pool->idle == NULL)
+	scaling_init(pool, &pool_scaling_events);
+	if (pool->slots == NULL || pool->idle == NULL)
 		goto fail;
-	for (unsigned i = 0; i < config->max_children; i++)
-		worker_init(&pool->workers[i], pool, i);
+	for (unsigned i = 0; i < config->max_children; i++) {
+		struct slot *s = pool->slot_ops->create();
+		if (s == NULL)
+			goto fail;
+		s->pool = pool;
+		s->loop = loop;
+		s->config = &pool->config;
+		s->pool_events = events;
+		s->events = &pool_slot_events;
+		s->index = i;
+		pool->slots[i] = s;
+	}
 	return pool;
 
 fail:
-	free(pool->workers);
-	free(pool->idle);
-	free(pool);
+	pool_free(pool);
 	return NULL;
 }
 
 int pool_start(struct pool *pool, char *err, size_t err_len)
 {
-	if (pool->config.cgi) {
-		cgi_slot_start(pool);
-		return 0;
-	}
 	return scaling_start(pool, err, err_len);
 }
 
@@ -68,7 +94,7 @@ const char *pool_name(const struct pool *pool)
 int pool_submit(struct pool *pool, struct pool_job *job, enum pool_error *error)
 {
 	job->pool = pool;
-	job->worker = NULL;
+	job->slot = NULL;
 	job->output_started = 0;
 	job->resends = 0;
 	job->queued = 0;
@@ -81,7 +107,7 @@ int pool_submit(struct pool *pool, struct pool_job *job, enum pool_error *error)
 		return -1;
 	}
 	if (pool->idle_count > 0) {
-		worker_run(pool->idle[pool->idle_count - 1], job);
+		pool->slot_ops->run(pool->idle[pool->idle_count - 1], job);
 		return 0;
 	}
 	if (pool->queue_len >= pool->config.queue_max) {
@@ -93,13 +119,13 @@ int pool_submit(struct pool *pool, struct pool_job *job, enum pool_error *error)
 	return 0;
 }
 
-/* Gives queued jobs to idle workers, oldest job to the warmest worker. */
+/* Gives queued jobs to idle slots, oldest job to the warmest worker. */
 static void pool_dispatch(struct pool *pool)
 {
 	while (pool->idle_count > 0 && pool->queue_head != NULL) {
 		struct pool_job *job = pool->queue_head;
 		pool_dequeue(pool, job);
-		worker_run(pool->idle[pool->idle_count - 1], job);
+		pool->slot_ops->run(pool->idle[pool->idle_count - 1], job);
 	}
 }
 
@@ -110,7 +136,7 @@ static void pool_dispatch(struct pool *pool)
 static void pool_enqueue(struct pool *pool, struct pool_job *job, bool at_head)
 {
 	job->queued = 1;
-	job->worker = NULL;
+	job->slot = NULL;
 	if (at_head) {
 		job->prev = NULL;
 		job->next = pool->queue_head;
@@ -152,11 +178,19 @@ static void pool_dequeue(struct pool *pool, struct pool_job *job)
 	ev_timer_stop(pool->loop, &job->queue_timer);
 }
 
-/* Takes a job out of the queue and fails it. */
-void pool_fail_queued(struct pool *pool, struct pool_job *job, enum pool_error error)
+/* Fails every waiting job with error. */
+static void pool_fail_waiting(struct pool *pool, enum pool_error error)
 {
-	pool_dequeue(pool, job);
-	job->ops->fail(job, error);
+	while (pool->queue_head != NULL) {
+		struct pool_job *job = pool->queue_head;
+		pool_dequeue(pool, job);
+		job->ops->fail(job, error);
+	}
+}
+
+static void pool_held_back(struct pool *pool)
+{
+	pool_fail_waiting(pool, POOL_ERR_HELD_BACK);
 }
 
 static void pool_on_queue_timeout(struct ev_loop *loop, ev_timer *timer, int revents)
@@ -165,65 +199,72 @@ static void pool_on_queue_timeout(struct ev_loop *loop, ev_timer *timer, int rev
 	(void)loop;
 	(void)revents;
 
-	pool_fail_queued(job->pool, job, POOL_ERR_QUEUE_TIMEOUT);
+	pool_dequeue(job->pool, job);
+	job->ops->fail(job, POOL_ERR_QUEUE_TIMEOUT);
 }
 
 void pool_job_cancel(struct pool_job *job)
 {
 	if (job->queued)
 		pool_dequeue(job->pool, job);
-	else if (job->worker != NULL)
-		worker_cancel_job(job->worker, job);
+	else if (job->slot != NULL)
+		job->pool->slot_ops->cancel(job->slot, job);
 }
 
 void pool_job_pause(struct pool_job *job)
 {
-	if (job->worker != NULL && job->worker->job == job)
-		worker_pause(job->worker);
+	if (job->slot != NULL && job->slot->job == job)
+		job->pool->slot_ops->pause(job->slot);
 }
 
 void pool_job_resume(struct pool_job *job)
 {
-	if (job->worker != NULL && job->worker->job == job)
-		worker_resume(job->worker);
+	if (job->slot != NULL && job->slot->job == job)
+		job->pool->slot_ops->resume(job->slot);
 }
 
 /*
- * A worker just became IDLE: give it the oldest waiting job, if any; if it
+ * A slot just became IDLE: give it the oldest waiting job, if any; if it
  * is still idle, tell the owner (who may have jobs of its own to run).
  */
-void pool_worker_ready(struct pool *pool, struct worker *w)
+static void pool_slot_ready(struct slot *s)
 {
-	(void)w;
+	struct pool *pool = s->pool;
+
 	pool_dispatch(pool);
 	if (pool->idle_count > 0 && !pool->stopping && pool->events->idle)
 		pool->events->idle(pool);
 }
 
 /*
- * Keeps the counters and the idle stack in step with worker states (called
- * by worker_set_state() only).
+ * The only place a slot's state changes: the counters and the idle stack
+ * follow.
  */
-void pool_worker_state_changed(struct pool *pool, struct worker *w, enum worker_state from,
-    enum worker_state to)
+static void pool_slot_set_state(struct slot *s, enum slot_state to)
 {
-	if (from == WORKER_IDLE)
-		pool_worker_unidle(pool, w);
-	if (to == WORKER_IDLE) {
-		pool->idle[pool->idle_count++] = w;
-		w->idle_since = ev_now(pool->loop);
+	struct pool *pool = s->pool;
+	enum slot_state from = s->state;
+
+	if (from == to)
+		return;
+	s->state = to;
+	if (from == SLOT_IDLE)
+		pool_unidle(pool, s);
+	if (to == SLOT_IDLE) {
+		pool->idle[pool->idle_count++] = s;
+		s->idle_since = ev_now(pool->loop);
 	}
-	if (from == WORKER_DOWN)
+	if (from == SLOT_DOWN)
 		pool->running++;
-	if (to == WORKER_DOWN)
+	if (to == SLOT_DOWN)
 		pool->running--;
 }
 
-/* Removes w from the idle stack (it is usually on top). */
-static void pool_worker_unidle(struct pool *pool, struct worker *w)
+/* Removes s from the idle stack (it is usually on top). */
+static void pool_unidle(struct pool *pool, struct slot *s)
 {
 	for (unsigned i = pool->idle_count; i-- > 0;) {
-		if (pool->idle[i] == w) {
+		if (pool->idle[i] == s) {
 			memmove(&pool->idle[i], &pool->idle[i + 1],
 			    (pool->idle_count - i - 1) * sizeof(pool->idle[0]));
 			pool->idle_count--;
@@ -232,8 +273,14 @@ static void pool_worker_unidle(struct pool *pool, struct worker *w)
 	}
 }
 
+/* A job got its END_REQUEST: the function works, whatever came before. */
+static void pool_slot_served(struct slot *s)
+{
+	scaling_request_done(s->pool);
+}
+
 /*
- * A worker's process was reaped. The job it held is resent when the worker
+ * A slot's process was reaped. The job it held is resent when the worker
  * exited cleanly before writing any output: php-cgi ends itself after
  * PHP_FCGI_MAX_REQUESTS and may leave a request unread, and that request
  * never ran. Workers of one pool tend to reach that limit together, so a job
@@ -244,9 +291,9 @@ static void pool_worker_unidle(struct pool *pool, struct worker *w)
  * in order (exit 0 or SIGTERM): crashes, kills (seccomp, rlimits, kill -9)
  * and workers that never served feed the backoff and the crash-loop count.
  */
-void pool_worker_reaped(struct pool *pool, struct worker *w, int status,
-    struct pool_job *job)
+static void pool_slot_reaped(struct slot *s, int status, struct pool_job *job)
 {
+	struct pool *pool = s->pool;
 	bool clean_exit = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 
 	if (job != NULL) {
@@ -259,44 +306,34 @@ void pool_worker_reaped(struct pool *pool, struct worker *w, int status,
 			job->ops->fail(job, POOL_ERR_WORKER_DIED);
 		}
 	}
-	bool orderly = w->retiring || (w->requests_served > 0 &&
+	bool orderly = s->retiring || (s->requests_served > 0 &&
 	    (clean_exit || (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)));
-	scaling_worker_exited(pool, w, !orderly);
+	scaling_worker_exited(pool, !orderly);
 }
 
 unsigned pool_stop(struct pool *pool)
 {
 	pool->stopping = true;
 	scaling_stop(pool);
-	while (pool->queue_head != NULL)
-		pool_fail_queued(pool, pool->queue_head, POOL_ERR_STOPPED);
-	if (pool->config.cgi) {
-		cgi_slot_signal_all(pool, SIGTERM);
-		return pool->live;
-	}
-	/* Closing first: a worker blocked reading its kept connection may not
-	 * act on SIGTERM until that read returns. */
-	for (unsigned i = 0; i < pool->config.max_children; i++) {
-		struct worker *w = &pool->workers[i];
-		worker_close_connection(w);
-		worker_signal(w, SIGTERM);
-	}
-	return pool->live;
+	pool_fail_waiting(pool, POOL_ERR_STOPPED);
+	for (unsigned i = 0; i < pool->config.max_children; i++)
+		pool->slot_ops->stop(pool->slots[i]);
+	return pool_live_workers(pool);
 }
 
 void pool_kill(struct pool *pool)
 {
-	if (pool->config.cgi) {
-		cgi_slot_signal_all(pool, SIGKILL);
-		return;
-	}
 	for (unsigned i = 0; i < pool->config.max_children; i++)
-		worker_signal(&pool->workers[i], SIGKILL);
+		pool->slot_ops->kill(pool->slots[i]);
 }
 
 unsigned pool_live_workers(const struct pool *pool)
 {
-	return pool->live;
+	unsigned live = 0;
+
+	for (unsigned i = 0; i < pool->config.max_children; i++)
+		live += pool->slots[i]->live;
+	return live;
 }
 
 bool pool_has_room(const struct pool *pool)
@@ -304,19 +341,20 @@ bool pool_has_room(const struct pool *pool)
 	if (pool->stopping || pool->queue_len > 0 || scaling_held_back(pool))
 		return false;
 	return pool->idle_count > 0 ||
-	    (pool->config.scaling != POOL_STATIC && !pool->config.cgi &&
-		pool->running < pool->config.max_children);
+	    (pool->config.scaling != POOL_STATIC && pool->running < pool->config.max_children);
 }
 
+/* Also frees a pool that pool_create() could not finish. */
 void pool_free(struct pool *pool)
 {
 	if (pool == NULL)
 		return;
-	cgi_slot_free_all(pool);
 	scaling_stop(pool);
-	for (unsigned i = 0; i < pool->config.max_children; i++)
-		worker_forget(&pool->workers[i]);
-	free(pool->workers);
+	for (unsigned i = 0; pool->slots != NULL && i < pool->config.max_children; i++) {
+		if (pool->slots[i] != NULL)
+			pool->slot_ops->destroy(pool->slots[i]);
+	}
+	free(pool->slots);
 	free(pool->idle);
 	free(pool);
 }

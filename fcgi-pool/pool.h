@@ -22,9 +22,18 @@
 
 #include "spawner.h"
 
+/*
+ * The request id every job must be encoded with, and the only one a worker
+ * may answer on. The pool sends one request at a time on each connection it
+ * keeps (FCGI_KEEP_CONN, FastCGI spec 5.1) and never multiplexes, so one id
+ * is all it needs: request ids tell apart requests that share a connection
+ * at the same time (spec 3.3).
+ */
+#define POOL_REQUEST_ID 1
+
 struct pool;
 struct pool_job;
-struct worker;
+struct slot;
 
 /* Why a job ended without a response from a worker. */
 enum pool_error {
@@ -56,7 +65,7 @@ struct pool_job_ops {
 };
 
 /*
- * A job: one FastCGI request, encoded with request id 1 and FCGI_KEEP_CONN,
+ * A job: one FastCGI request, encoded with POOL_REQUEST_ID and FCGI_KEEP_CONN,
  * owned by the caller, usually embedded in its request structure.
  */
 struct pool_job {
@@ -65,7 +74,7 @@ struct pool_job {
 	size_t request_len;
 	/* Private to the pool. */
 	struct pool *pool;
-	struct worker *worker;		/* running on, or NULL while queued */
+	struct slot *slot;		/* running on, or NULL while queued */
 	struct pool_job *prev, *next;	/* wait queue links */
 	ev_timer queue_timer;
 	unsigned resends;		/* times resent after a worker exited without reading it */

@@ -2,10 +2,9 @@
  * scaling.c: the number of workers and when they are forked (see
  * scaling.h). All modes go through scaling_adjust(): it computes how many
  * forks the pool wants now and does them, within max_children, the spawn
- * rate and the backoff; a timer retries what was deferred.
+ * rate and the backoff; a timer retries what was deferred. Slots come up
+ * and go through the pool's slot_ops, whatever they run.
  */
-#include <signal.h>
-
 #include "pool_internal.h"
 #include "scaling.h"
 
@@ -22,17 +21,22 @@ static void scaling_on_tick(struct ev_loop *loop, ev_timer *timer, int revents);
 static void scaling_on_retry(struct ev_loop *loop, ev_timer *timer, int revents);
 static void scaling_retire_idle(struct pool *pool, ev_tstamp now);
 
+void scaling_init(struct pool *pool, const struct scaling_events *events)
+{
+	pool->scaling_events = events;
+	ev_timer_init(&pool->maintenance, scaling_on_tick, SCALING_TICK, SCALING_TICK);
+	pool->maintenance.data = pool;
+	ev_init(&pool->retry_timer, scaling_on_retry);
+	pool->retry_timer.data = pool;
+}
+
 int scaling_start(struct pool *pool, char *err, size_t err_len)
 {
 	const struct pool_config *c = &pool->config;
 	unsigned initial = c->scaling == POOL_STATIC ? c->max_children
 			 : c->scaling == POOL_DYNAMIC ? c->start_servers : 0;
 
-	ev_timer_init(&pool->maintenance, scaling_on_tick, SCALING_TICK, SCALING_TICK);
-	pool->maintenance.data = pool;
 	ev_timer_start(pool->loop, &pool->maintenance);
-	ev_init(&pool->retry_timer, scaling_on_retry);
-	pool->retry_timer.data = pool;
 	for (unsigned i = 0; i < initial; i++) {
 		if (scaling_fork_one(pool, err, err_len) < 0)
 			return -1;
@@ -86,7 +90,7 @@ void scaling_adjust(struct pool *pool)
 		if (scaling_fork_one(pool, err, sizeof(err)) < 0) {
 			if (pool->events->spawn_failed)
 				pool->events->spawn_failed(pool, err);
-			scaling_worker_exited(pool, NULL, true);
+			scaling_worker_exited(pool, true);
 			return;
 		}
 	}
@@ -118,20 +122,19 @@ static bool scaling_may_fork(struct pool *pool, ev_tstamp now, ev_tstamp *retry_
 	return true;
 }
 
-/* Forks a worker into the first free slot. */
+/* Brings the first DOWN slot up. */
 static int scaling_fork_one(struct pool *pool, char *err, size_t err_len)
 {
 	for (unsigned i = 0; i < pool->config.max_children; i++) {
-		struct worker *w = &pool->workers[i];
-		if (w->state == WORKER_DOWN)
-			return worker_spawn(w, err, err_len);
+		struct slot *s = pool->slots[i];
+		if (s->state == SLOT_DOWN)
+			return pool->slot_ops->spawn(s, err, err_len);
 	}
 	return 0;
 }
 
-void scaling_worker_exited(struct pool *pool, struct worker *w, bool failed)
+void scaling_worker_exited(struct pool *pool, bool failed)
 {
-	(void)w;
 	if (pool->stopping)
 		return;
 	if (failed) {
@@ -141,10 +144,8 @@ void scaling_worker_exited(struct pool *pool, struct worker *w, bool failed)
 		pool->fail_streak++;
 		pool->fork_blocked_until = ev_now(pool->loop) +
 		    (delay < SCALING_BACKOFF_MAX ? delay : SCALING_BACKOFF_MAX);
-		if (scaling_held_back(pool)) {
-			while (pool->queue_head != NULL)
-				pool_fail_queued(pool, pool->queue_head, POOL_ERR_HELD_BACK);
-		}
+		if (scaling_held_back(pool))
+			pool->scaling_events->held_back(pool);
 	}
 	scaling_adjust(pool);
 }
@@ -179,9 +180,9 @@ static void scaling_on_tick(struct ev_loop *loop, ev_timer *timer, int revents)
 	(void)revents;
 
 	for (unsigned i = 0; i < pool->config.max_children && pool->fail_streak > 0; i++) {
-		const struct worker *w = &pool->workers[i];
-		if ((w->state == WORKER_IDLE || w->state == WORKER_BUSY) &&
-		    now - w->spawned_at >= pool->config.crash_window)
+		const struct slot *s = pool->slots[i];
+		if ((s->state == SLOT_IDLE || s->state == SLOT_BUSY) &&
+		    now - s->spawned_at >= pool->config.crash_window)
 			scaling_request_done(pool);
 	}
 	scaling_retire_idle(pool, now);
@@ -201,15 +202,15 @@ static void scaling_retire_idle(struct pool *pool, ev_tstamp now)
 	if (c->scaling == POOL_DYNAMIC) {
 		if (pool->idle_count > c->max_spare || (pool->idle_count > c->min_spare &&
 		    now - pool->idle[0]->idle_since >= c->idle_timeout))
-			worker_retire(pool->idle[0]);
+			pool->slot_ops->retire(pool->idle[0]);
 		return;
 	}
 	if (c->scaling != POOL_ONDEMAND)
 		return;
 	for (unsigned i = 0; i < pool->idle_count;) {
-		struct worker *w = pool->idle[i];
-		if (now - w->idle_since >= c->idle_timeout)
-			worker_retire(w);	/* leaves the stack: i now names the next */
+		struct slot *s = pool->idle[i];
+		if (now - s->idle_since >= c->idle_timeout)
+			pool->slot_ops->retire(s);	/* leaves the stack: i now names the next */
 		else
 			i++;
 	}

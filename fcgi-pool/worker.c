@@ -1,6 +1,7 @@
 /*
- * worker.c: one FastCGI worker: its process, its keep-conn connection, the
- * job it runs, its stderr. Policy (idle stack, queue, respawn) is pool.c's.
+ * worker.c: a slot filled by one FastCGI worker (see worker.h): its process,
+ * its keep-conn connection, the job it runs, its stderr. Policy (idle
+ * stack, queue, respawn) is the pool's, told through the slot's events.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -8,19 +9,53 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgi_slot.h"
+#include "buf.h"
 #include "fcgi.h"
-#include "pool_internal.h"
-#include "scaling.h"
+#include "spawner.h"
+#include "worker.h"
 #include "worker_socket.h"
 
 /* Seconds a worker whose connection ended gets to exit before SIGKILL. */
 #define WORKER_KILL_GRACE 2.0
 
+/* A FastCGI worker: the pool's part, then its process and connection. */
+struct worker {
+	struct slot slot;		/* first: struct slot * and struct worker * convert */
+	pid_t pid;			/* 0 when no process */
+	uint64_t child;			/* the spawner's id for the process, 0 when none */
+	int fd;				/* connection to the worker, -1 until its first job */
+	char sock_path[108];		/* the worker's socket until we connect (sun_path size) */
+	struct buf in;			/* records read from the worker */
+	struct buf out;			/* request bytes the socket did not take yet */
+	struct pool_job *dying_job;	/* job whose fate waits for the process to be reaped */
+	bool paused;			/* the job's owner asked us to stop reading */
+	ev_io read_watcher;
+	ev_io write_watcher;
+	ev_io stderr_watcher;
+	ev_io exec_error_watcher;
+	struct spawner_watch exit_watch;	/* the spawner reports its process's exit */
+	ev_timer timer;			/* kill grace when EXITING */
+	ev_timer resume_timer;		/* 0 s: hands over records read before a pause */
+	ev_timer request_timer;		/* request_timeout of the running job */
+	ev_timer spawn_timer;		/* spawn_timeout: fork to exec */
+	size_t stderr_len;
+	char stderr_line[1024];
+};
+
+static struct slot *worker_create(void);
+static int worker_spawn(struct slot *s, char *err, size_t err_len);
+static void worker_run(struct slot *s, struct pool_job *job);
+static void worker_cancel(struct slot *s, struct pool_job *job);
+static void worker_pause(struct slot *s);
+static void worker_resume(struct slot *s);
+static void worker_retire(struct slot *s);
+static void worker_stop(struct slot *s);
+static void worker_kill(struct slot *s);
+static void worker_destroy(struct slot *s);
 static void worker_on_readable(struct ev_loop *loop, ev_io *io, int revents);
 static void worker_on_writable(struct ev_loop *loop, ev_io *io, int revents);
 static void worker_on_stderr(struct ev_loop *loop, ev_io *io, int revents);
@@ -37,13 +72,34 @@ static int worker_handle_record(struct worker *w, const struct fcgi_record *rec)
 static void worker_end_job(struct worker *w, const struct fcgi_record *rec);
 static void worker_fail_protocol(struct worker *w);
 static void worker_read_stderr(struct worker *w);
+static void worker_close_connection(struct worker *w);
+static void worker_signal(struct worker *w, int sig);
 
-void worker_init(struct worker *w, struct pool *pool, unsigned index)
+const struct slot_ops worker_slot_ops = {
+	.create = worker_create,
+	.spawn = worker_spawn,
+	.run = worker_run,
+	.cancel = worker_cancel,
+	.pause = worker_pause,
+	.resume = worker_resume,
+	.retire = worker_retire,
+	.stop = worker_stop,
+	.kill = worker_kill,
+	.destroy = worker_destroy,
+};
+
+/* The slot is the worker's first member. */
+static struct worker *worker_of(struct slot *s)
 {
-	memset(w, 0, sizeof(*w));
-	w->pool = pool;
-	w->index = index;
-	w->state = WORKER_DOWN;
+	return (struct worker *)s;
+}
+
+static struct slot *worker_create(void)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return NULL;
 	w->fd = -1;
 	ev_init(&w->timer, worker_on_grace_expired);
 	w->timer.data = w;
@@ -53,6 +109,7 @@ void worker_init(struct worker *w, struct pool *pool, unsigned index)
 	w->request_timer.data = w;
 	ev_init(&w->spawn_timer, worker_on_spawn_timeout);
 	w->spawn_timer.data = w;
+	return &w->slot;
 }
 
 /*
@@ -62,33 +119,34 @@ void worker_init(struct worker *w, struct pool *pool, unsigned index)
  * drops a unix connection that stays silent for 2 s after accept().
  * Returns 0, or -1 with err filled.
  */
-int worker_spawn(struct worker *w, char *err, size_t err_len)
+static int worker_spawn(struct slot *s, char *err, size_t err_len)
 {
-	struct pool *pool = w->pool;
+	struct worker *w = worker_of(s);
+	const struct pool_config *config = s->config;
 	struct worker_start r;
 
 	/* The pool's serial keeps the paths of a function's old and new pools
 	 * apart during a reload, and gives nothing of our memory away. */
 	int n = snprintf(w->sock_path, sizeof(w->sock_path), "%s/%s.%u.%u.sock",
-	    pool->config.run_dir, pool->config.name, pool->config.serial, w->index);
+	    config->run_dir, config->name, config->serial, s->index);
 	if (n < 0 || (size_t)n >= sizeof(w->sock_path)) {
 		snprintf(err, err_len, "worker socket path too long in run_dir %s",
-		    pool->config.run_dir);
+		    config->run_dir);
 		return -1;
 	}
-	if (worker_socket_start(w->sock_path, pool->config.spawner, pool->config.generation,
-		pool->config.name, &r, err, err_len) < 0)
+	if (worker_socket_start(w->sock_path, config->spawner, config->generation,
+		config->name, &r, err, err_len) < 0)
 		return -1;
 
 	w->pid = r.child.pid;
 	w->child = r.child.id;
 	w->fd = -1;
-	w->requests_served = 0;
-	w->retiring = false;
-	w->spawned_at = ev_now(pool->loop);
-	if (pool->config.spawn_timeout > 0) {
-		ev_timer_set(&w->spawn_timer, pool->config.spawn_timeout, 0.);
-		ev_timer_start(pool->loop, &w->spawn_timer);
+	s->requests_served = 0;
+	s->retiring = false;
+	s->spawned_at = ev_now(s->loop);
+	if (config->spawn_timeout > 0) {
+		ev_timer_set(&w->spawn_timer, config->spawn_timeout, 0.);
+		ev_timer_start(s->loop, &w->spawn_timer);
 	}
 	w->paused = false;
 	w->stderr_len = 0;
@@ -100,47 +158,31 @@ int worker_spawn(struct worker *w, char *err, size_t err_len)
 	ev_io_init(&w->exec_error_watcher, worker_on_exec_error, r.exec_error_fd, EV_READ);
 	w->exit_watch.data = w->read_watcher.data = w->write_watcher.data = w;
 	w->stderr_watcher.data = w->exec_error_watcher.data = w;
-	spawner_watch(pool->config.spawner, &w->exit_watch, r.child.id, worker_on_exit);
-	ev_io_start(pool->loop, &w->stderr_watcher);
-	ev_io_start(pool->loop, &w->exec_error_watcher);
-	pool->live++;
-	if (pool->events->spawned)
-		pool->events->spawned(pool, r.child.pid);
-	worker_set_state(w, WORKER_IDLE);
-	pool_worker_ready(pool, w);
+	spawner_watch(config->spawner, &w->exit_watch, r.child.id, worker_on_exit);
+	ev_io_start(s->loop, &w->stderr_watcher);
+	ev_io_start(s->loop, &w->exec_error_watcher);
+	s->live = true;
+	if (s->pool_events->spawned)
+		s->pool_events->spawned(s->pool, r.child.pid);
+	slot_set_state(s, SLOT_IDLE);
+	s->events->ready(s);
 	return 0;
-}
-
-/*
- * The only place a worker's state changes: the pool keeps its counters and
- * idle stack in step.
- */
-void worker_set_state(struct worker *w, enum worker_state state)
-{
-	enum worker_state from = w->state;
-
-	if (from == state)
-		return;
-	w->state = state;
-	pool_worker_state_changed(w->pool, w, from, state);
 }
 
 /*
  * Sends job's request to an IDLE worker. What the socket does not take at
  * once is copied, so the owner may cancel and free the job at any time.
  */
-void worker_run(struct worker *w, struct pool_job *job)
+static void worker_run(struct slot *s, struct pool_job *job)
 {
-	if (w->pool->config.cgi) {
-		cgi_slot_run(w, job);
-		return;
-	}
-	worker_set_state(w, WORKER_BUSY);
-	w->job = job;
-	job->worker = w;
-	if (w->pool->config.request_timeout > 0) {
-		ev_timer_set(&w->request_timer, w->pool->config.request_timeout, 0.);
-		ev_timer_start(w->pool->loop, &w->request_timer);
+	struct worker *w = worker_of(s);
+
+	slot_set_state(s, SLOT_BUSY);
+	s->job = job;
+	job->slot = s;
+	if (s->config->request_timeout > 0) {
+		ev_timer_set(&w->request_timer, s->config->request_timeout, 0.);
+		ev_timer_start(s->loop, &w->request_timer);
 	}
 	if (w->fd < 0 && worker_connect(w) < 0) {
 		worker_close_connection(w);
@@ -161,7 +203,7 @@ void worker_run(struct worker *w, struct pool_job *job)
 			worker_close_connection(w);
 			return;
 		}
-		ev_io_start(w->pool->loop, &w->write_watcher);
+		ev_io_start(s->loop, &w->write_watcher);
 	}
 }
 
@@ -178,7 +220,7 @@ static int worker_connect(struct worker *w)
 		return -1;
 	ev_io_set(&w->read_watcher, w->fd, EV_READ);
 	ev_io_set(&w->write_watcher, w->fd, EV_WRITE);
-	ev_io_start(w->pool->loop, &w->read_watcher);
+	ev_io_start(w->slot.loop, &w->read_watcher);
 	return 0;
 }
 
@@ -245,16 +287,17 @@ static void worker_process_input(struct worker *w)
 }
 
 /*
- * Acts on one record from the worker. Our requests always use id 1;
- * management records (id 0) are ignored. Returns -1 on a protocol error.
+ * Acts on one record from the worker. Our requests always use
+ * POOL_REQUEST_ID; management records (id 0) are ignored. Returns -1 on a
+ * protocol error.
  */
 static int worker_handle_record(struct worker *w, const struct fcgi_record *rec)
 {
-	struct pool_job *job = w->job;
+	struct pool_job *job = w->slot.job;
 
 	if (rec->header.request_id == FCGI_NULL_REQUEST_ID)
 		return 0;
-	if (rec->header.request_id != 1 || w->state != WORKER_BUSY)
+	if (rec->header.request_id != POOL_REQUEST_ID || w->slot.state != SLOT_BUSY)
 		return -1;
 	switch (rec->header.type) {
 	case FCGI_STDOUT:
@@ -282,32 +325,32 @@ static int worker_handle_record(struct worker *w, const struct fcgi_record *rec)
  */
 static void worker_end_job(struct worker *w, const struct fcgi_record *rec)
 {
-	struct pool *pool = w->pool;
-	struct pool_job *job = w->job;
+	struct slot *s = &w->slot;
+	struct pool_job *job = s->job;
 	uint32_t app_status;
 	uint8_t protocol_status;
 
 	fcgi_end_request_decode(rec->content, rec->header.content_length, &app_status,
 	    &protocol_status);
-	w->job = NULL;
+	s->job = NULL;
 	w->paused = false;
-	w->requests_served++;
-	ev_timer_stop(pool->loop, &w->request_timer);
-	scaling_request_done(pool);
+	s->requests_served++;
+	ev_timer_stop(s->loop, &w->request_timer);
+	s->events->served(s);
 	if (job != NULL) {
-		job->worker = NULL;
+		job->slot = NULL;
 		job->ops->end(job, app_status, protocol_status);
 	}
-	if (w->state != WORKER_BUSY)
+	if (s->state != SLOT_BUSY)
 		return;		/* the owner's callback stopped the pool */
-	if ((pool->config.max_requests > 0 && w->requests_served >= pool->config.max_requests) ||
+	if ((s->config->max_requests > 0 && s->requests_served >= s->config->max_requests) ||
 	    worker_over_memory(w)) {
-		worker_retire(w);
+		worker_retire(s);
 		return;
 	}
-	ev_io_start(pool->loop, &w->read_watcher);
-	worker_set_state(w, WORKER_IDLE);
-	pool_worker_ready(pool, w);
+	ev_io_start(s->loop, &w->read_watcher);
+	slot_set_state(s, SLOT_IDLE);
+	s->events->ready(s);
 }
 
 /*
@@ -319,7 +362,7 @@ static bool worker_over_memory(const struct worker *w)
 	char path[64], text[128];
 	unsigned long size_pages, resident_pages;
 
-	if (w->pool->config.max_memory == 0)
+	if (w->slot.config->max_memory == 0)
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/statm", (int)w->pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -332,18 +375,34 @@ static bool worker_over_memory(const struct worker *w)
 	text[n] = '\0';
 	if (sscanf(text, "%lu %lu", &size_pages, &resident_pages) != 2)
 		return false;
-	return (size_t)resident_pages * (size_t)sysconf(_SC_PAGESIZE) > w->pool->config.max_memory;
+	return (size_t)resident_pages * (size_t)sysconf(_SC_PAGESIZE) > w->slot.config->max_memory;
 }
 
 /*
- * The pool asks the worker to go (recycling, scaling down): it is closed
- * and sent SIGTERM; its exit is not a failure.
+ * The worker is asked to go (recycling, scaling down): it is stopped; its
+ * exit is not a failure.
  */
-void worker_retire(struct worker *w)
+static void worker_retire(struct slot *s)
 {
-	w->retiring = true;
+	s->retiring = true;
+	worker_stop(s);
+}
+
+/*
+ * Closed, then sent SIGTERM. Closing first: a worker blocked reading its
+ * kept connection may not act on SIGTERM until that read returns.
+ */
+static void worker_stop(struct slot *s)
+{
+	struct worker *w = worker_of(s);
+
 	worker_close_connection(w);
 	worker_signal(w, SIGTERM);
+}
+
+static void worker_kill(struct slot *s)
+{
+	worker_signal(worker_of(s), SIGKILL);
 }
 
 /*
@@ -356,7 +415,7 @@ static void worker_on_request_timeout(struct ev_loop *loop, ev_timer *timer, int
 	(void)loop;
 	(void)revents;
 
-	worker_fail_job(w, POOL_ERR_TIMEOUT);
+	slot_fail_job(&w->slot, POOL_ERR_TIMEOUT);
 	worker_close_connection(w);
 	worker_signal(w, SIGKILL);
 }
@@ -365,32 +424,20 @@ static void worker_on_request_timeout(struct ev_loop *loop, ev_timer *timer, int
 static void worker_on_spawn_timeout(struct ev_loop *loop, ev_timer *timer, int revents)
 {
 	struct worker *w = timer->data;
-	struct pool *pool = w->pool;
+	struct slot *s = &w->slot;
 	(void)loop;
 	(void)revents;
 
-	if (pool->events->spawn_failed)
-		pool->events->spawn_failed(pool, "no exec within spawn_timeout: killed");
+	if (s->pool_events->spawn_failed)
+		s->pool_events->spawn_failed(s->pool, "no exec within spawn_timeout: killed");
 	worker_close_connection(w);
 	worker_signal(w, SIGKILL);
-}
-
-/* Takes the running job (if any) off the worker and fails it with error. */
-void worker_fail_job(struct worker *w, enum pool_error error)
-{
-	struct pool_job *job = w->job;
-
-	w->job = NULL;
-	if (job != NULL) {
-		job->worker = NULL;
-		job->ops->fail(job, error);
-	}
 }
 
 /* The worker broke the protocol: its job fails, the process is killed. */
 static void worker_fail_protocol(struct worker *w)
 {
-	worker_fail_job(w, POOL_ERR_PROTOCOL);
+	slot_fail_job(&w->slot, POOL_ERR_PROTOCOL);
 	worker_close_connection(w);
 	worker_signal(w, SIGKILL);
 }
@@ -401,11 +448,11 @@ static void worker_fail_protocol(struct worker *w)
  * how it exited; the process gets WORKER_KILL_GRACE seconds to exit by
  * itself.
  */
-void worker_close_connection(struct worker *w)
+static void worker_close_connection(struct worker *w)
 {
-	struct ev_loop *loop = w->pool->loop;
+	struct ev_loop *loop = w->slot.loop;
 
-	if (w->state == WORKER_EXITING || w->state == WORKER_DOWN)
+	if (w->slot.state == SLOT_EXITING || w->slot.state == SLOT_DOWN)
 		return;
 	ev_timer_stop(loop, &w->resume_timer);
 	ev_timer_stop(loop, &w->request_timer);
@@ -417,11 +464,11 @@ void worker_close_connection(struct worker *w)
 	}
 	buf_reset(&w->in);
 	buf_reset(&w->out);
-	if (w->job != NULL) {
-		w->dying_job = w->job;
-		w->job = NULL;
+	if (w->slot.job != NULL) {
+		w->dying_job = w->slot.job;
+		w->slot.job = NULL;
 	}
-	worker_set_state(w, WORKER_EXITING);
+	slot_set_state(&w->slot, SLOT_EXITING);
 	ev_timer_set(&w->timer, WORKER_KILL_GRACE, 0.);
 	ev_timer_start(loop, &w->timer);
 }
@@ -436,10 +483,10 @@ static void worker_on_grace_expired(struct ev_loop *loop, ev_timer *timer, int r
 }
 
 /* Through the spawner: the worker runs as another user than the daemon. */
-void worker_signal(struct worker *w, int sig)
+static void worker_signal(struct worker *w, int sig)
 {
 	if (w->pid > 0)
-		spawner_signal(w->pool->config.spawner, w->child, sig, false);
+		spawner_signal(w->slot.config->spawner, w->child, sig, false);
 }
 
 /*
@@ -449,10 +496,10 @@ void worker_signal(struct worker *w, int sig)
 static void worker_on_exit(struct spawner_watch *watch, int status)
 {
 	struct worker *w = watch->data;
-	struct pool *pool = w->pool;
-	struct ev_loop *loop = pool->loop;
+	struct slot *s = &w->slot;
+	struct ev_loop *loop = s->loop;
 
-	pool->live--;
+	s->live = false;
 	worker_close_connection(w);
 	ev_timer_stop(loop, &w->timer);
 	ev_timer_stop(loop, &w->spawn_timer);
@@ -468,15 +515,15 @@ static void worker_on_exit(struct spawner_watch *watch, int status)
 	struct pool_job *job = w->dying_job;
 	w->dying_job = NULL;
 	if (job != NULL)
-		job->worker = NULL;
+		job->slot = NULL;
 	pid_t pid = w->pid;
 	w->pid = 0;
 	w->child = 0;
 	unlink(w->sock_path);	/* still there if no job ever came */
-	worker_set_state(w, WORKER_DOWN);
-	if (pool->events->exited)
-		pool->events->exited(pool, pid, status, w->requests_served);
-	pool_worker_reaped(pool, w, status, job);
+	slot_set_state(s, SLOT_DOWN);
+	if (s->pool_events->exited)
+		s->pool_events->exited(s->pool, pid, status, s->requests_served);
+	s->events->reaped(s, status, job);
 }
 
 /*
@@ -486,16 +533,16 @@ static void worker_on_exit(struct spawner_watch *watch, int status)
 static void worker_on_exec_error(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct worker *w = io->data;
-	struct pool *pool = w->pool;
+	struct slot *s = &w->slot;
 	char message[PATH_MAX + 64];
 	(void)revents;
 
-	int rc = spawner_exec_error(io->fd, pool->config.program, message, sizeof(message));
+	int rc = spawner_exec_error(io->fd, s->config->program, message, sizeof(message));
 	if (rc < 0)
 		return;
 	ev_timer_stop(loop, &w->spawn_timer);
-	if (rc > 0 && pool->events->spawn_failed)
-		pool->events->spawn_failed(pool, message);
+	if (rc > 0 && s->pool_events->spawn_failed)
+		s->pool_events->spawn_failed(s->pool, message);
 	ev_io_stop(loop, io);
 	close(io->fd);
 	io->fd = -1;
@@ -514,7 +561,7 @@ static void worker_on_stderr(struct ev_loop *loop, ev_io *io, int revents)
  */
 static void worker_read_stderr(struct worker *w)
 {
-	struct pool *pool = w->pool;
+	struct slot *s = &w->slot;
 	char chunk[4096];
 	ssize_t n;
 
@@ -524,33 +571,34 @@ static void worker_read_stderr(struct worker *w)
 			if (!newline)
 				w->stderr_line[w->stderr_len++] = chunk[i];
 			if (newline || w->stderr_len == sizeof(w->stderr_line)) {
-				if (pool->events->stderr_line)
-					pool->events->stderr_line(pool, w->pid, w->stderr_line,
+				if (s->pool_events->stderr_line)
+					s->pool_events->stderr_line(s->pool, w->pid, w->stderr_line,
 					    w->stderr_len);
 				w->stderr_len = 0;
 			}
 		}
 	}
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		if (w->stderr_len > 0 && pool->events->stderr_line)
-			pool->events->stderr_line(pool, w->pid, w->stderr_line, w->stderr_len);
+		if (w->stderr_len > 0 && s->pool_events->stderr_line)
+			s->pool_events->stderr_line(s->pool, w->pid, w->stderr_line, w->stderr_len);
 		w->stderr_len = 0;
-		ev_io_stop(pool->loop, &w->stderr_watcher);
+		ev_io_stop(s->loop, &w->stderr_watcher);
 		close(w->stderr_watcher.fd);
 		w->stderr_watcher.fd = -1;
 	}
 }
 
-/* Stops every watcher of a worker whose pool is being freed. */
-void worker_forget(struct worker *w)
+/* Stops every watcher of a worker whose pool is being freed, and frees it. */
+static void worker_destroy(struct slot *s)
 {
-	struct ev_loop *loop = w->pool->loop;
+	struct worker *w = worker_of(s);
+	struct ev_loop *loop = s->loop;
 
 	ev_io_stop(loop, &w->read_watcher);
 	ev_io_stop(loop, &w->write_watcher);
 	ev_io_stop(loop, &w->stderr_watcher);
 	ev_io_stop(loop, &w->exec_error_watcher);
-	spawner_unwatch(w->pool->config.spawner, &w->exit_watch);
+	spawner_unwatch(s->config->spawner, &w->exit_watch);
 	ev_timer_stop(loop, &w->timer);
 	ev_timer_stop(loop, &w->resume_timer);
 	ev_timer_stop(loop, &w->request_timer);
@@ -559,34 +607,30 @@ void worker_forget(struct worker *w)
 		close(w->fd);
 	buf_free(&w->in);
 	buf_free(&w->out);
+	free(w);
 }
 
 /* The owner gave up on job; the worker drains its output until END_REQUEST. */
-void worker_cancel_job(struct worker *w, struct pool_job *job)
+static void worker_cancel(struct slot *s, struct pool_job *job)
 {
-	if (w->pool->config.cgi) {
-		cgi_slot_cancel(w);
-		job->worker = NULL;
-		return;
-	}
-	if (w->job == job) {
-		w->job = NULL;
-		worker_resume(w);
+	struct worker *w = worker_of(s);
+
+	if (s->job == job) {
+		s->job = NULL;
+		worker_resume(s);
 	}
 	if (w->dying_job == job)
 		w->dying_job = NULL;
-	job->worker = NULL;
+	job->slot = NULL;
 }
 
-void worker_pause(struct worker *w)
+static void worker_pause(struct slot *s)
 {
-	if (w->pool->config.cgi) {
-		cgi_slot_pause(w);
-		return;
-	}
+	struct worker *w = worker_of(s);
+
 	w->paused = true;
-	ev_io_stop(w->pool->loop, &w->read_watcher);
-	ev_timer_stop(w->pool->loop, &w->resume_timer);
+	ev_io_stop(s->loop, &w->read_watcher);
+	ev_timer_stop(s->loop, &w->resume_timer);
 }
 
 /*
@@ -597,20 +641,18 @@ void worker_pause(struct worker *w)
  * as backpressure lifts in front.c's. Either way the owner's callbacks never
  * run inside its own call to pool_job_resume().
  */
-void worker_resume(struct worker *w)
+static void worker_resume(struct slot *s)
 {
-	if (w->pool->config.cgi) {
-		cgi_slot_resume(w);
-		return;
-	}
+	struct worker *w = worker_of(s);
+
 	if (!w->paused)
 		return;
 	w->paused = false;
 	if (w->fd < 0)
 		return;
-	ev_io_start(w->pool->loop, &w->read_watcher);
+	ev_io_start(s->loop, &w->read_watcher);
 	if (buf_used(&w->in) > 0)
-		ev_timer_start(w->pool->loop, &w->resume_timer);
+		ev_timer_start(s->loop, &w->resume_timer);
 }
 
 static void worker_on_resume(struct ev_loop *loop, ev_timer *timer, int revents)

@@ -186,12 +186,12 @@ int function_encode_job(const struct function *fn, const uint8_t *params, size_t
 	uint8_t *begin = buf_reserve(out, FCGI_HEADER_LEN + 8);
 	if (begin == NULL)
 		goto out;
-	out->len += fcgi_begin_request_encode(begin, FCGI_HEADER_LEN + 8, RECORD_WORKER_ID,
+	out->len += fcgi_begin_request_encode(begin, FCGI_HEADER_LEN + 8, POOL_REQUEST_ID,
 	    FCGI_RESPONDER, FCGI_KEEP_CONN);
-	if (record_append(out, FCGI_PARAMS, RECORD_WORKER_ID, buf_head(&p), buf_used(&p)) == 0 &&
-	    record_append(out, FCGI_PARAMS, RECORD_WORKER_ID, NULL, 0) == 0 &&
-	    (body_len == 0 || record_append(out, FCGI_STDIN, RECORD_WORKER_ID, body, body_len) == 0) &&
-	    record_append(out, FCGI_STDIN, RECORD_WORKER_ID, NULL, 0) == 0)
+	if (record_append(out, FCGI_PARAMS, POOL_REQUEST_ID, buf_head(&p), buf_used(&p)) == 0 &&
+	    record_append(out, FCGI_PARAMS, POOL_REQUEST_ID, NULL, 0) == 0 &&
+	    (body_len == 0 || record_append(out, FCGI_STDIN, POOL_REQUEST_ID, body, body_len) == 0) &&
+	    record_append(out, FCGI_STDIN, POOL_REQUEST_ID, NULL, 0) == 0)
 		rc = 0;
 out:
 	buf_free(&p);

@@ -106,11 +106,11 @@ static int request_params_complete(struct request *req)
 	uint8_t *begin = buf_reserve(fwd, FCGI_HEADER_LEN + 8);
 	if (begin == NULL || function_rewrite_params(req->function, &req->params) < 0)
 		return -1;
-	fwd->len += fcgi_begin_request_encode(begin, FCGI_HEADER_LEN + 8, RECORD_WORKER_ID,
+	fwd->len += fcgi_begin_request_encode(begin, FCGI_HEADER_LEN + 8, POOL_REQUEST_ID,
 	    FCGI_RESPONDER, FCGI_KEEP_CONN);
-	if (record_append(fwd, FCGI_PARAMS, RECORD_WORKER_ID, buf_head(&req->params),
+	if (record_append(fwd, FCGI_PARAMS, POOL_REQUEST_ID, buf_head(&req->params),
 		buf_used(&req->params)) < 0 ||
-	    record_append(fwd, FCGI_PARAMS, RECORD_WORKER_ID, NULL, 0) < 0)
+	    record_append(fwd, FCGI_PARAMS, POOL_REQUEST_ID, NULL, 0) < 0)
 		return -1;
 	buf_free(&req->params);
 	return 0;
@@ -202,7 +202,7 @@ int request_on_stdin(struct request *req, const uint8_t *content, size_t len)
 	}
 	if (req->async)
 		return buf_append(&req->body, content, len);
-	return record_append(&req->forward, FCGI_STDIN, RECORD_WORKER_ID, content, len);
+	return record_append(&req->forward, FCGI_STDIN, POOL_REQUEST_ID, content, len);
 }
 
 /* The empty STDIN record: the request is whole; answer it or run it. */
@@ -218,7 +218,7 @@ static int request_stdin_complete(struct request *req)
 		return request_answer_api(req);
 	if (req->async)
 		return request_accept_async(req);
-	if (record_append(&req->forward, FCGI_STDIN, RECORD_WORKER_ID, NULL, 0) < 0)
+	if (record_append(&req->forward, FCGI_STDIN, POOL_REQUEST_ID, NULL, 0) < 0)
 		return -1;
 	request_set_state(req, REQUEST_AT_POOL);
 	req->job.request = buf_head(&req->forward);

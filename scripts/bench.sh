@@ -124,7 +124,7 @@ if [ "$SPAWN_N" -gt 0 ]; then
 		bench_log "building $SPAWN_TIME"
 		# shellcheck disable=SC2046 # pkg-config prints several words on purpose
 		"${CC:-cc}" -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror \
-			-I"$ROOT/gatewayd" -I"$ROOT/fcgi-pool" $(pkg-config --cflags inih 2>/dev/null) \
+			-I"$ROOT/common" -I"$ROOT/fcgi-pool" $(pkg-config --cflags inih 2>/dev/null) \
 			"$SPAWN_SRC" "$BUILD/libgatewayd.a" -lev -linih -lseccomp -lm \
 			-o "$SPAWN_TIME" 2>"$TMP/spawn_time-build.log" ||
 			{ bench_tail "$TMP/spawn_time-build.log"; bench_die "could not build $SPAWN_TIME"; }

@@ -12,6 +12,7 @@
  */
 #include "cgi.h"
 #include "fcgi.h"
+#include "pool.h"
 #include "spawner.h"
 #include "spawner_stub.h"
 
@@ -59,8 +60,8 @@ static void append_stream(uint8_t **buf, size_t *len, uint8_t type, const uint8_
 		n = data_len - off < max ? data_len - off : max;
 		*buf = realloc(*buf, *len + FCGI_HEADER_LEN + n);
 		ck_assert_ptr_nonnull(*buf);
-		ck_assert_uint_eq(fcgi_record_encode(*buf + *len, FCGI_HEADER_LEN + n, type, 1,
-		    data + off, n), FCGI_HEADER_LEN + n);
+		ck_assert_uint_eq(fcgi_record_encode(*buf + *len, FCGI_HEADER_LEN + n, type,
+		    POOL_REQUEST_ID, data + off, n), FCGI_HEADER_LEN + n);
 		*len += FCGI_HEADER_LEN + n;
 		if (n == 0)
 			break;	/* the empty record that ends the stream */
@@ -76,7 +77,7 @@ static uint8_t *build_request(const char *const *pairs, const size_t *vlens,
 	uint8_t *req = malloc(16);
 
 	ck_assert_ptr_nonnull(req);
-	*len = fcgi_begin_request_encode(req, 16, 1, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	*len = fcgi_begin_request_encode(req, 16, POOL_REQUEST_ID, FCGI_RESPONDER, FCGI_KEEP_CONN);
 	for (size_t i = 0; pairs != NULL && pairs[i] != NULL; i += 2) {
 		size_t vlen = vlens != NULL && vlens[i / 2] > 0 ? vlens[i / 2] : strlen(pairs[i + 1]);
 		size_t n = fcgi_nv_encode(params + plen, sizeof(params) - plen, pairs[i],

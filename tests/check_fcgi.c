@@ -1,5 +1,5 @@
 /*
- * check_fcgi.c: unit tests for the FastCGI codec (gatewayd/fcgi.c).
+ * check_fcgi.c: unit tests for the FastCGI codec (common/fcgi.c).
  *
  * Every expected value is written out by hand from the FastCGI 1.0 spec,
  * so a codec that agrees with itself but not with the wire still fails.

@@ -13,8 +13,9 @@
  *       filter is set: no rlimits, no identity change, so "off" still sets
  *       PR_SET_NO_NEW_PRIVS, as gatewayd does), execve, the dynamic loader
  *       and libfcgi's start-up;
- *   then worker_socket_connect() and one FastCGI request (BEGIN_REQUEST id 1, PARAMS
- *   with SCRIPT_NAME, empty PARAMS, empty STDIN), read until END_REQUEST;
+ *   then worker_socket_connect() and one FastCGI request (BEGIN_REQUEST with
+ *   POOL_REQUEST_ID, PARAMS with SCRIPT_NAME, empty PARAMS, empty STDIN),
+ *   read until END_REQUEST;
  *   t1  END_REQUEST read.
  *
  * t1 - t0 (CLOCK_MONOTONIC) is one sample. The worker is then stopped
@@ -30,7 +31,7 @@
  *
  * Sockets live in a mkdtemp directory under $TMPDIR (or /tmp), removed at
  * the end. Built by hand for now (see docs/bench.md):
- *   cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Igatewayd -Ifcgi-pool \
+ *   cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Icommon -Ifcgi-pool \
  *      tests/bench/spawn_time.c build/libgatewayd.a -lev -linih -lseccomp -lm -o build/spawn_time
  */
 #include <errno.h>
@@ -47,6 +48,7 @@
 #include <unistd.h>
 
 #include "fcgi.h"
+#include "pool.h"
 #include "sandbox.h"
 #include "spawner.h"
 #include "syscall_filter.h"
@@ -97,16 +99,17 @@ static size_t build_request(uint8_t *out, size_t cap)
 	nv_len = fcgi_nv_encode(nv, sizeof(nv), name, sizeof(name) - 1, value, sizeof(value) - 1);
 	if (nv_len == 0)
 		return 0;
-	if ((k = fcgi_begin_request_encode(out, cap, 1, FCGI_RESPONDER, FCGI_KEEP_CONN)) == 0)
+	k = fcgi_begin_request_encode(out, cap, POOL_REQUEST_ID, FCGI_RESPONDER, FCGI_KEEP_CONN);
+	if (k == 0)
 		return 0;
 	n += k;
-	if ((k = fcgi_record_encode(out + n, cap - n, FCGI_PARAMS, 1, nv, nv_len)) == 0)
+	if ((k = fcgi_record_encode(out + n, cap - n, FCGI_PARAMS, POOL_REQUEST_ID, nv, nv_len)) == 0)
 		return 0;
 	n += k;
-	if ((k = fcgi_record_encode(out + n, cap - n, FCGI_PARAMS, 1, NULL, 0)) == 0)
+	if ((k = fcgi_record_encode(out + n, cap - n, FCGI_PARAMS, POOL_REQUEST_ID, NULL, 0)) == 0)
 		return 0;
 	n += k;
-	if ((k = fcgi_record_encode(out + n, cap - n, FCGI_STDIN, 1, NULL, 0)) == 0)
+	if ((k = fcgi_record_encode(out + n, cap - n, FCGI_STDIN, POOL_REQUEST_ID, NULL, 0)) == 0)
 		return 0;
 	return n + k;
 }

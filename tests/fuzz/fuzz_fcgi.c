@@ -1,5 +1,5 @@
 /*
- * fuzz_fcgi.c: libFuzzer target for the FastCGI codec (gatewayd/fcgi.c).
+ * fuzz_fcgi.c: libFuzzer target for the FastCGI codec (common/fcgi.c).
  *
  * The input is read as a stream of records, the way a connection from the
  * web server or a worker is. Every decoded record, body and name-value pair

@@ -1,12 +1,13 @@
 /*
  * buf.h: a growable byte buffer with a read offset, used for every queue of
- * bytes in gatewayd (input being parsed, output waiting for a socket).
+ * bytes in gatewayd and its pools (input being parsed, output waiting for
+ * a socket).
  *
  * Bytes live in data[off, len). Appending may move the data; pointers into a
  * buffer are valid only until the next append or consume.
  */
-#ifndef GATEWAYD_BUF_H
-#define GATEWAYD_BUF_H
+#ifndef COMMON_BUF_H
+#define COMMON_BUF_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -48,4 +49,4 @@ void buf_reset(struct buf *b);
 /* Frees the memory; the buffer is empty and reusable afterwards. */
 void buf_free(struct buf *b);
 
-#endif /* GATEWAYD_BUF_H */
+#endif /* COMMON_BUF_H */

@@ -1,16 +1,13 @@
 /*
  * record.h: FastCGI records appended to an output buffer.
  */
-#ifndef GATEWAYD_RECORD_H
-#define GATEWAYD_RECORD_H
+#ifndef COMMON_RECORD_H
+#define COMMON_RECORD_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
-
-/* The request id gatewayd uses on every worker connection (one request at a time). */
-#define RECORD_WORKER_ID 1
 
 /*
  * Appends content as records of the given type and request id, each at most
@@ -24,4 +21,4 @@ int record_append(struct buf *out, uint8_t type, uint16_t request_id,
 int record_append_end(struct buf *out, uint16_t request_id, uint32_t app_status,
     uint8_t protocol_status);
 
-#endif /* GATEWAYD_RECORD_H */
+#endif /* COMMON_RECORD_H */

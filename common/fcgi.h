@@ -7,8 +7,8 @@
  * buffer and return the number of bytes written, or 0 when it is too small.
  * Record types, roles, flags and status codes are libfcgi's <fastcgi.h>.
  */
-#ifndef GATEWAYD_FCGI_H
-#define GATEWAYD_FCGI_H
+#ifndef COMMON_FCGI_H
+#define COMMON_FCGI_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -152,4 +152,4 @@ struct fcgi_param {
 ssize_t fcgi_params_lookup(const uint8_t *params, size_t len, struct fcgi_param *wanted,
     size_t count);
 
-#endif /* GATEWAYD_FCGI_H */
+#endif /* COMMON_FCGI_H */

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include <ev.h>
 
@@ -48,7 +49,7 @@ struct async_job {
 	ev_timer retry_timer;
 	/* Links. */
 	struct async_job *hash_next;
-	struct async_job *done_prev, *done_next;	/* finished jobs, oldest first */
+	TAILQ_ENTRY(async_job) done_link;	/* a->done: finished jobs, oldest first */
 };
 
 /* The table of jobs by id. */

@@ -6,6 +6,7 @@
 #define GATEWAYD_GATEWAY_H
 
 #include <stdbool.h>
+#include <sys/queue.h>
 
 #include <ev.h>
 
@@ -49,7 +50,9 @@ struct gateway {
 	struct gateway_conf *conf;		/* generation->conf */
 	struct function **functions;		/* functions[i] runs conf->functions[i] (maybe
 						   created from an older, equal configuration) */
-	struct function *retired;		/* replaced or removed by reloads, draining */
+	LIST_HEAD(function_list, function) retired;	/* replaced or removed by reloads,
+							   draining */
+	struct function_hooks function_hooks;	/* every function's; async_start() registers */
 	unsigned pool_serial;			/* the last pool's serial (worker socket names) */
 	ev_prepare collect;			/* frees retired functions once reaped */
 	struct async *async;			/* async jobs, their queues and journal */

@@ -18,6 +18,7 @@
 struct front_listener;
 struct front_conn;
 struct front_client;
+struct listener_ops;
 struct async;
 
 /* What the spawner said of one function of a generation (its LOADED entry). */
@@ -60,9 +61,12 @@ struct gateway {
 	size_t listener_count;
 	struct front_client *allowed_clients;	/* parsed listen.allowed_clients */
 	size_t allowed_client_count;
-	struct front_conn *conns;		/* every open web-server connection */
+	const struct listener_ops *listener_ops;	/* told of accepted connections */
+	void *listener_owner;				/* (front.c's, by listener_start) */
+	LIST_HEAD(front_conn_list, front_conn) conns;	/* every open web-server connection */
 	unsigned conn_count;
-	struct front_conn *pending;		/* to flush or free before the loop sleeps */
+	SLIST_HEAD(front_pending_list, front_conn) pending;	/* to flush or free before the
+								   loop sleeps */
 	ev_prepare prepare;
 	int exit_status;			/* 0 unless start-up failed or the spawner died */
 	bool draining;				/* SIGTERM: finishing open requests, accepting none */

@@ -1,6 +1,6 @@
 /*
  * async_job.h: one async job and the table of all of them, by id. Private
- * to async.c and async_api.c.
+ * to the async module (async.c, async_api.c, async_replay.c).
  */
 #ifndef GATEWAYD_ASYNC_JOB_H
 #define GATEWAYD_ASYNC_JOB_H

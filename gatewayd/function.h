@@ -70,7 +70,7 @@ int function_init(struct function *fn, struct ev_loop *loop, const struct functi
  */
 int function_use_conf(struct function *fn, const struct function_conf *conf);
 
-/* Forks the function's workers. Returns 0, or -1 with err filled. */
+/* Starts the function's workers (the spawner forks them). Returns 0, or -1 with err filled. */
 int function_start(struct function *fn, char *err, size_t err_len);
 
 /*

@@ -26,6 +26,7 @@
 static struct async_queue *async_queue_for(struct async *a, const char *name);
 static void async_dispatch(struct async *a, struct async_queue *q);
 static struct function *async_function(struct async *a, const char *name);
+static void async_on_function_idle(void *owner, struct function *fn);
 static void async_start_attempt(struct async *a, struct async_job *job, struct function *fn);
 static void async_on_output(struct pool_job *pj, uint8_t type, const uint8_t *content, size_t len);
 static void async_on_end(struct pool_job *pj, uint32_t app_status, uint8_t protocol_status);
@@ -58,7 +59,9 @@ int async_start(struct gateway *gw, char *err, size_t err_len)
 		return -1;
 	}
 	a->gw = gw;
+	TAILQ_INIT(&a->done);
 	gw->async = a;
+	gw->function_hooks = (struct function_hooks){ .idle = async_on_function_idle, .owner = a };
 	if (conf->async_journal == NULL)
 		return 0;
 	a->journal = journal_open(conf->async_journal, conf->async_fsync, err, err_len);
@@ -196,11 +199,12 @@ static struct function *async_function(struct async *a, const char *name)
 	return conf != NULL ? gateway_function(a->gw, conf) : NULL;
 }
 
-void async_wake(struct gateway *gw, struct function *fn)
+/* A worker of fn became idle (fn's hooks, registered by async_start()): run queued jobs. */
+static void async_on_function_idle(void *owner, struct function *fn)
 {
-	struct async *a = gw->async;
+	struct async *a = owner;
 
-	if (a == NULL)
+	if (fn->conf->async.mode == ASYNC_OFF)
 		return;
 	for (struct async_queue *q = a->queues; q != NULL; q = q->next) {
 		if (strcmp(q->name, fn->conf->name) == 0)
@@ -397,7 +401,7 @@ static void async_finish(struct async_job *job, bool succeeded)
 	a->live_bytes += journal_record_size(&r);
 	buf_free(&job->params);
 	buf_free(&job->body);
-	async_done_append(a, job);
+	TAILQ_INSERT_TAIL(&a->done, job, done_link);
 	async_maybe_compact(a);
 	async_dispatch(a, job->queue);
 }
@@ -450,8 +454,8 @@ static void async_on_expiry(struct ev_loop *loop, ev_timer *timer, int revents)
 	(void)loop;
 	(void)revents;
 
-	for (struct async_job *job = a->done_head, *next; job != NULL; job = next) {
-		next = job->done_next;
+	for (struct async_job *job = TAILQ_FIRST(&a->done), *next; job != NULL; job = next) {
+		next = TAILQ_NEXT(job, done_link);
 		struct function *fn = async_function(a, job->function);
 		double ttl = fn != NULL ? fn->conf->async.result_ttl : ASYNC_DEFAULT_TTL;
 		if ((double)(now - job->finished_ms) < ttl * 1000)
@@ -532,4 +536,5 @@ void async_free(struct gateway *gw)
 	}
 	free(a);
 	gw->async = NULL;
+	gw->function_hooks = (struct function_hooks){ 0 };
 }

@@ -48,9 +48,6 @@ bool async_prefer_respond_async(const uint8_t *prefer, size_t len);
 enum async_accept_result async_accept(struct gateway *gw, struct function *fn,
     struct buf *params, struct buf *body, char *id_hex);
 
-/* A worker of fn became idle: run queued jobs. */
-void async_wake(struct gateway *gw, struct function *fn);
-
 /*
  * GET /_gateway/jobs/<id> and /_gateway/jobs/<id>/result: writes the whole
  * CGI-style response (headers, blank line, body) into out. 0 / -1 (memory).

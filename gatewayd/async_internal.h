@@ -27,7 +27,7 @@ struct async {
 	struct journal *journal;	/* NULL without async.journal */
 	struct async_table jobs;
 	struct async_queue *queues;
-	struct async_job *done_head, *done_tail;	/* finished, oldest first */
+	TAILQ_HEAD(async_done_list, async_job) done;	/* finished, oldest first */
 	uint64_t live_bytes;		/* journal bytes the live jobs need: compaction's measure */
 	ev_timer sync_timer;		/* async.fsync = batch */
 	ev_timer expiry_timer;		/* async.result_ttl */
@@ -37,7 +37,6 @@ struct async {
 /* async_replay.c */
 int async_replay(struct async *a, char *err, size_t err_len);
 int async_write_live(void *ctx, struct journal *out);
-void async_done_append(struct async *a, struct async_job *job);
 void async_forget(struct async *a, struct async_job *job);
 int async_ring_resize(struct ring *r, size_t capacity);
 

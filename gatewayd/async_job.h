@@ -1,12 +1,13 @@
 /*
  * async_job.h: one async job and the table of all of them, by id. Private
- * to async.c and async_api.c.
+ * to the async module (async.c, async_api.c, async_replay.c).
  */
 #ifndef GATEWAYD_ASYNC_JOB_H
 #define GATEWAYD_ASYNC_JOB_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include <ev.h>
 
@@ -48,7 +49,7 @@ struct async_job {
 	ev_timer retry_timer;
 	/* Links. */
 	struct async_job *hash_next;
-	struct async_job *done_prev, *done_next;	/* finished jobs, oldest first */
+	TAILQ_ENTRY(async_job) done_link;	/* a->done: finished jobs, oldest first */
 };
 
 /* The table of jobs by id. */

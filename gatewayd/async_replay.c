@@ -1,7 +1,7 @@
 /*
  * async_replay.c: the async jobs' life across restarts: rebuilding them from
- * the journal, writing the live ones into a compacted journal, and the list
- * of finished jobs kept for result_ttl.
+ * the journal, writing the live ones into a compacted journal, and
+ * forgetting a finished job once its result_ttl is over.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +12,6 @@
 
 static void async_replay_record(void *ctx, const struct journal_record *r);
 static void async_replay_skipped(void *ctx, uint64_t offset, uint64_t len);
-static void async_done_remove(struct async *a, struct async_job *job);
 
 /* What a replay saw, for its log line. */
 struct async_replay_stats {
@@ -115,7 +114,7 @@ static void async_replay_record(void *ctx, const struct journal_record *r)
 		buf_free(&job->params);
 		buf_free(&job->body);
 		a->live_bytes += journal_record_size(r);
-		async_done_append(a, job);
+		TAILQ_INSERT_TAIL(&a->done, job, done_link);
 		return;
 	case JOURNAL_FORGOTTEN:
 		if (job != NULL && job->state != ASYNC_QUEUED)
@@ -181,33 +180,10 @@ int async_write_live(void *ctx, struct journal *out)
 	return 0;
 }
 
-void async_done_append(struct async *a, struct async_job *job)
-{
-	job->done_next = NULL;
-	job->done_prev = a->done_tail;
-	if (a->done_tail != NULL)
-		a->done_tail->done_next = job;
-	else
-		a->done_head = job;
-	a->done_tail = job;
-}
-
-static void async_done_remove(struct async *a, struct async_job *job)
-{
-	if (job->done_prev != NULL)
-		job->done_prev->done_next = job->done_next;
-	else
-		a->done_head = job->done_next;
-	if (job->done_next != NULL)
-		job->done_next->done_prev = job->done_prev;
-	else
-		a->done_tail = job->done_prev;
-}
-
 /* A finished job past its result_ttl: gone (its id answers 404). */
 void async_forget(struct async *a, struct async_job *job)
 {
-	async_done_remove(a, job);
+	TAILQ_REMOVE(&a->done, job, done_link);
 	async_table_remove(&a->jobs, job);
 	async_job_free(job);
 }

@@ -1,5 +1,8 @@
 /*
- * front.c: listeners and web-server connections (see front.h).
+ * front.c: web-server connections (see front.h). The layer above
+ * listener.c, which hands it accepted sockets through struct listener_ops,
+ * and above request.c, whose requests answer through the struct
+ * request_output their connection lends them.
  *
  * Output is queued per connection and written once per loop iteration, from
  * an ev_prepare watcher, so a worker's STDOUT and END_REQUEST read together
@@ -9,14 +12,12 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "fcgi.h"
@@ -26,9 +27,40 @@
 #include "record.h"
 #include "request.h"
 
+/* Requests one web-server connection may have open at once. */
+#define FRONT_MAX_REQUESTS 64
 /* Output queue marks for backpressure on the workers feeding a connection. */
 #define FRONT_OUT_HIGH (256 * 1024)
 #define FRONT_OUT_LOW (64 * 1024)
+
+/* A connection's life, which only goes forward; changed only through front_conn_set_state(). */
+enum front_conn_state {
+	FRONT_CONN_OPEN,	/* reading records, answering requests */
+	FRONT_CONN_CLOSING,	/* closed once out is flushed and no request is open */
+	FRONT_CONN_DEAD,	/* closed, requests freed; freed before the loop sleeps */
+};
+
+struct front_conn {
+	struct gateway *gw;
+	int fd;
+	char peer[64];			/* for log lines */
+	enum front_conn_state state;
+	ev_io read_watcher;
+	ev_io write_watcher;
+	ev_timer timer;			/* front.read_timeout while a request arrives, else front.idle_timeout */
+	bool timer_reading;		/* which of the two the timer counts */
+	struct buf in;			/* bytes read, not yet parsed */
+	struct buf out;			/* records waiting for the socket */
+	LIST_HEAD(request_list, request) requests;	/* open requests on this connection */
+	unsigned request_count;
+	bool backed_up;			/* out passed the high mark: workers paused */
+	bool pending;			/* on gw->pending */
+	LIST_ENTRY(front_conn) link;		/* gw->conns */
+	SLIST_ENTRY(front_conn) pending_link;	/* gw->pending */
+};
+
+static void front_on_accepted(void *owner, int fd, const struct sockaddr_storage *ss);
+static void front_conn_set_state(struct front_conn *c, enum front_conn_state state);
 static void front_on_readable(struct ev_loop *loop, ev_io *io, int revents);
 static void front_on_writable(struct ev_loop *loop, ev_io *io, int revents);
 static int front_handle_record(struct front_conn *c, const struct fcgi_record *rec);
@@ -36,6 +68,11 @@ static int front_handle_begin(struct front_conn *c, const struct fcgi_record *re
 static void front_handle_management(struct front_conn *c, const struct fcgi_record *rec);
 static void front_answer_get_values(struct front_conn *c, const struct fcgi_record *rec);
 static struct request *front_find_request(struct front_conn *c, uint16_t id);
+static void front_send(void *conn, uint8_t type, uint16_t id, const void *content, size_t len);
+static void front_send_end(void *conn, uint16_t id, uint32_t app_status,
+    uint8_t protocol_status);
+static void front_request_done(void *conn, struct request *req);
+static void front_abort(void *conn);
 static void front_schedule(struct front_conn *c);
 static void front_on_prepare(struct ev_loop *loop, ev_prepare *prepare, int revents);
 static void front_process_pending(struct gateway *gw);
@@ -46,16 +83,30 @@ static void front_free(struct front_conn *c);
 static void front_arm_timer(struct front_conn *c);
 static void front_on_timer(struct ev_loop *loop, ev_timer *timer, int revents);
 
+static const struct listener_ops front_listener_ops = {
+	.accepted = front_on_accepted,
+};
+
+/* What a request on one of our connections answers through (the connection is the owner). */
+static const struct request_output_ops front_request_output = {
+	.send = front_send,
+	.send_end = front_send_end,
+	.done = front_request_done,
+	.abort = front_abort,
+};
+
 int front_start(struct gateway *gw, char *err, size_t err_len)
 {
 	ev_prepare_init(&gw->prepare, front_on_prepare);
 	gw->prepare.data = gw;
 	ev_prepare_start(gw->loop, &gw->prepare);
-	return listener_start(gw, err, err_len);
+	return listener_start(gw, &front_listener_ops, gw, err, err_len);
 }
 
-void front_conn_open(struct gateway *gw, int fd, const struct sockaddr_storage *ss)
+/* A listener accepted fd from ss (owner is the gateway): a new connection. */
+static void front_on_accepted(void *owner, int fd, const struct sockaddr_storage *ss)
 {
+	struct gateway *gw = owner;
 	struct front_conn *c = calloc(1, sizeof(*c));
 
 	if (c == NULL) {
@@ -78,12 +129,31 @@ void front_conn_open(struct gateway *gw, int fd, const struct sockaddr_storage *
 	c->read_watcher.data = c->write_watcher.data = c->timer.data = c;
 	ev_io_start(gw->loop, &c->read_watcher);
 	front_arm_timer(c);
-	c->next = gw->conns;
-	if (gw->conns != NULL)
-		gw->conns->prev = c;
-	gw->conns = c;
+	LIST_INSERT_HEAD(&gw->conns, c, link);
 	gw->conn_count++;
 	log_debug("connection accepted from %s (%u open)", c->peer, gw->conn_count);
+}
+
+/*
+ * Moves the connection along its life, which only goes forward: a closing
+ * or dead connection is never open again, and closing a dead one leaves it
+ * dead. Any other move is a bug.
+ */
+static void front_conn_set_state(struct front_conn *c, enum front_conn_state state)
+{
+	switch (state) {
+	case FRONT_CONN_CLOSING:
+		if (c->state == FRONT_CONN_OPEN)
+			c->state = state;
+		return;
+	case FRONT_CONN_DEAD:
+		c->state = state;
+		return;
+	default:	/* FRONT_CONN_OPEN is where a connection starts, never where it goes */
+		log_error("connection from %s: no way from state %d to %d", c->peer, (int)c->state,
+		    (int)state);
+		abort();	/* a bug: no input leads here */
+	}
 }
 
 /*
@@ -113,7 +183,7 @@ static void front_on_readable(struct ev_loop *loop, ev_io *io, int revents)
 		return;
 	}
 	c->in.len += (size_t)n;
-	while (!c->dead) {
+	while (c->state != FRONT_CONN_DEAD) {
 		ssize_t used = fcgi_record_decode(buf_head(&c->in), buf_used(&c->in), &rec);
 		if (used == 0)
 			break;
@@ -127,7 +197,7 @@ static void front_on_readable(struct ev_loop *loop, ev_io *io, int revents)
 		}
 		buf_consume(&c->in, (size_t)used);
 	}
-	if (!c->dead)
+	if (c->state != FRONT_CONN_DEAD)
 		front_arm_timer(c);
 }
 
@@ -140,10 +210,11 @@ static void front_on_readable(struct ev_loop *loop, ev_io *io, int revents)
 static void front_arm_timer(struct front_conn *c)
 {
 	const struct gateway_conf *conf = c->gw->conf;
+	const struct request *r;
 	bool reading = false;
 
-	for (struct request *r = c->requests; r != NULL && !reading; r = r->next)
-		reading = r->state != REQUEST_AT_POOL;
+	LIST_FOREACH(r, &c->requests, conn_link)
+		reading |= r->state != REQUEST_AT_POOL;
 	double timeout = reading ? conf->read_timeout
 		       : c->request_count == 0 ? conf->idle_timeout : 0;
 	c->timer_reading = reading;
@@ -221,13 +292,12 @@ static int front_handle_begin(struct front_conn *c, const struct fcgi_record *re
 		front_send_end(c, id, 0, FCGI_OVERLOADED);
 		return 0;
 	}
-	struct request *req = request_begin(c, id, (flags & FCGI_KEEP_CONN) != 0);
+	const struct request_output out = { .ops = &front_request_output, .owner = c };
+	struct request *req = request_begin(c->gw, &out, c->peer, id,
+	    (flags & FCGI_KEEP_CONN) != 0);
 	if (req == NULL)
 		return -1;
-	req->next = c->requests;
-	if (c->requests != NULL)
-		c->requests->prev = req;
-	c->requests = req;
+	LIST_INSERT_HEAD(&c->requests, req, conn_link);
 	c->request_count++;
 	return 0;
 }
@@ -282,56 +352,74 @@ static void front_answer_get_values(struct front_conn *c, const struct fcgi_reco
 
 static struct request *front_find_request(struct front_conn *c, uint16_t id)
 {
-	for (struct request *r = c->requests; r != NULL; r = r->next) {
+	struct request *r;
+
+	LIST_FOREACH(r, &c->requests, conn_link) {
 		if (r->id == id)
 			return r;
 	}
 	return NULL;
 }
 
-void front_send(struct front_conn *c, uint8_t type, uint16_t id, const void *content, size_t len)
+/*
+ * Queues records on the connection (content split as needed). A connection
+ * that cannot take them (out of memory) is closed.
+ */
+static void front_send(void *conn, uint8_t type, uint16_t id, const void *content, size_t len)
 {
-	if (c->dead)
+	struct front_conn *c = conn;
+
+	if (c->state == FRONT_CONN_DEAD)
 		return;
 	if (record_append(&c->out, type, id, content, len) < 0)
 		front_kill(c, "out of memory");
 	front_schedule(c);
 }
 
-void front_send_end(struct front_conn *c, uint16_t id, uint32_t app_status,
+static void front_send_end(void *conn, uint16_t id, uint32_t app_status,
     uint8_t protocol_status)
 {
-	if (c->dead)
+	struct front_conn *c = conn;
+
+	if (c->state == FRONT_CONN_DEAD)
 		return;
 	if (record_append_end(&c->out, id, app_status, protocol_status) < 0)
 		front_kill(c, "out of memory");
 	front_schedule(c);
 }
 
-void front_request_done(struct front_conn *c, struct request *req)
+/*
+ * The request is over: unlinks it from its connection (and, without
+ * FCGI_KEEP_CONN, closes the connection once flushed) and frees it.
+ */
+static void front_request_done(void *conn, struct request *req)
 {
-	if (req->prev != NULL)
-		req->prev->next = req->next;
-	else
-		c->requests = req->next;
-	if (req->next != NULL)
-		req->next->prev = req->prev;
+	struct front_conn *c = conn;
+
+	LIST_REMOVE(req, conn_link);
 	c->request_count--;
 	/* Spec 5.1: without FCGI_KEEP_CONN the application closes after responding. */
 	if (!req->keep_conn || (c->gw->draining && c->request_count == 0))
-		c->closing = true;
+		front_conn_set_state(c, FRONT_CONN_CLOSING);
 	request_free(req);
 	front_schedule(c);
-	if (!c->dead)
+	if (c->state != FRONT_CONN_DEAD)
 		front_arm_timer(c);
 }
 
-void front_abort(struct front_conn *c)
+/*
+ * Flushes what is queued, then closes the connection: the web server sees a
+ * response cut short (used when a worker dies after its headers went out).
+ */
+static void front_abort(void *conn)
 {
-	c->closing = true;
+	struct front_conn *c = conn;
+	struct request *r;
+
+	front_conn_set_state(c, FRONT_CONN_CLOSING);
 	ev_io_stop(c->gw->loop, &c->read_watcher);
-	while (c->requests != NULL)
-		front_request_done(c, c->requests);
+	while ((r = LIST_FIRST(&c->requests)) != NULL)
+		front_request_done(c, r);
 	front_schedule(c);
 }
 
@@ -341,8 +429,7 @@ static void front_schedule(struct front_conn *c)
 	if (c->pending)
 		return;
 	c->pending = true;
-	c->pending_next = c->gw->pending;
-	c->gw->pending = c;
+	SLIST_INSERT_HEAD(&c->gw->pending, c, pending_link);
 }
 
 static void front_on_prepare(struct ev_loop *loop, ev_prepare *prepare, int revents)
@@ -355,14 +442,15 @@ static void front_on_prepare(struct ev_loop *loop, ev_prepare *prepare, int reve
 /* Before the loop sleeps: write queued output, free dead connections. */
 static void front_process_pending(struct gateway *gw)
 {
-	while (gw->pending != NULL) {
-		struct front_conn *c = gw->pending;
-		gw->pending = c->pending_next;
+	struct front_conn *c;
+
+	while ((c = SLIST_FIRST(&gw->pending)) != NULL) {
+		SLIST_REMOVE_HEAD(&gw->pending, pending_link);
 		c->pending = false;
-		if (!c->dead)
+		if (c->state != FRONT_CONN_DEAD)
 			front_flush(c);
 		/* A connection killed by its flush is back on the list: freed there. */
-		if (c->dead && !c->pending)
+		if (c->state == FRONT_CONN_DEAD && !c->pending)
 			front_free(c);
 	}
 }
@@ -382,6 +470,7 @@ static void front_on_writable(struct ev_loop *loop, ev_io *io, int revents)
 static void front_flush(struct front_conn *c)
 {
 	struct ev_loop *loop = c->gw->loop;
+	struct request *r;
 
 	if (buf_used(&c->out) > 0) {
 		ssize_t n = write(c->fd, buf_head(&c->out), buf_used(&c->out));
@@ -400,14 +489,14 @@ static void front_flush(struct front_conn *c)
 	size_t used = buf_used(&c->out);
 	if (!c->backed_up && used > FRONT_OUT_HIGH) {
 		c->backed_up = true;
-		for (struct request *r = c->requests; r != NULL; r = r->next)
+		LIST_FOREACH(r, &c->requests, conn_link)
 			request_pause(r);
 	} else if (c->backed_up && used < FRONT_OUT_LOW) {
 		c->backed_up = false;
-		for (struct request *r = c->requests; r != NULL; r = r->next)
+		LIST_FOREACH(r, &c->requests, conn_link)
 			request_resume(r);
 	}
-	if (c->closing && used == 0 && c->request_count == 0)
+	if (c->state == FRONT_CONN_CLOSING && used == 0 && c->request_count == 0)
 		front_kill(c, NULL);
 }
 
@@ -430,17 +519,18 @@ static bool front_peer_gone(int error)
  */
 static void front_kill(struct front_conn *c, const char *why)
 {
-	if (c->dead)
+	struct request *r;
+
+	if (c->state == FRONT_CONN_DEAD)
 		return;
 	if (why != NULL)
 		log_warn("connection from %s closed: %s", c->peer, why);
-	c->dead = true;
+	front_conn_set_state(c, FRONT_CONN_DEAD);
 	ev_io_stop(c->gw->loop, &c->read_watcher);
 	ev_io_stop(c->gw->loop, &c->write_watcher);
 	ev_timer_stop(c->gw->loop, &c->timer);
-	while (c->requests != NULL) {
-		struct request *r = c->requests;
-		c->requests = r->next;
+	while ((r = LIST_FIRST(&c->requests)) != NULL) {
+		LIST_REMOVE(r, conn_link);
 		request_free(r);
 	}
 	c->request_count = 0;
@@ -452,12 +542,7 @@ static void front_free(struct front_conn *c)
 	struct gateway *gw = c->gw;
 
 	close(c->fd);
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		gw->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, link);
 	gw->conn_count--;
 	buf_free(&c->in);
 	buf_free(&c->out);
@@ -467,20 +552,24 @@ static void front_free(struct front_conn *c)
 
 void front_drain(struct gateway *gw)
 {
+	struct front_conn *c;
+
 	gw->draining = true;
 	listener_close_all(gw);
-	for (struct front_conn *c = gw->conns; c != NULL; c = c->next) {
+	LIST_FOREACH(c, &gw->conns, link) {
 		if (c->request_count == 0)
 			front_kill(c, NULL);
 		else
-			c->closing = true;
+			front_conn_set_state(c, FRONT_CONN_CLOSING);
 	}
 }
 
 void front_shutdown(struct gateway *gw)
 {
+	struct front_conn *c;
+
 	listener_close_all(gw);
-	for (struct front_conn *c = gw->conns; c != NULL; c = c->next)
+	LIST_FOREACH(c, &gw->conns, link)
 		front_kill(c, NULL);
 	front_process_pending(gw);
 	ev_prepare_stop(gw->loop, &gw->prepare);

@@ -13,7 +13,6 @@
 #include "function.h"
 #include "log.h"
 #include "record.h"
-#include "async.h"
 
 static int function_params_build(struct function_params *p, const struct function_conf *conf);
 static int function_params_add(struct function_params *p, const char *name, const char *value);
@@ -239,11 +238,11 @@ static void function_on_stderr_line(struct pool *pool, pid_t pid, const char *li
 	log_warn("function %s pid %d: %.*s", pool_name(pool), (int)pid, (int)len, line);
 }
 
-/* Idle workers and no sync request waiting: async jobs may run. */
+/* Idle workers and no sync request waiting: whoever queues work of its own is told. */
 static void function_on_idle(struct pool *pool)
 {
 	struct function *fn = pool_owner(pool);
 
-	if (fn->gw != NULL && fn->conf->async.mode != ASYNC_OFF)
-		async_wake(fn->gw, fn);
+	if (fn->hooks != NULL && fn->hooks->idle != NULL)
+		fn->hooks->idle(fn->hooks->owner, fn);
 }

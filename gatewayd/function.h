@@ -7,6 +7,8 @@
 #ifndef GATEWAYD_FUNCTION_H
 #define GATEWAYD_FUNCTION_H
 
+#include <sys/queue.h>
+
 #include <ev.h>
 
 #include "buf.h"
@@ -15,7 +17,18 @@
 #include "pool.h"
 
 struct conf_generation;
-struct gateway;
+struct function;
+
+/*
+ * What a function tells the layer above it that queues work of its own on
+ * the pool (async jobs): registered once by that layer, so the function
+ * calls nothing above it.
+ */
+struct function_hooks {
+	/* fn's workers are idle and no sync request waits: queued work may run. */
+	void (*idle)(void *owner, struct function *fn);
+	void *owner;
+};
 
 /* The params gatewayd sets on every request it forwards to a function. */
 struct function_params {
@@ -30,11 +43,10 @@ struct function {
 	/* The configuration the pool was built from (its strings are the pool's):
 	 * generation, or an older one when reloads changed only live keys. */
 	struct conf_generation *pool_generation;
-	struct gateway *gw;			/* for async jobs waiting on this function */
+	const struct function_hooks *hooks;	/* told when workers go idle; may be NULL */
 	unsigned refs;			/* requests that chose this function and are not over */
-	bool retired;			/* replaced or removed by a reload: draining */
 	bool stopped;			/* retired, no request left: its pool was stopped */
-	struct function *next_retired;
+	LIST_ENTRY(function) retired_link;	/* gw->retired: replaced or removed by a reload */
 	struct pool *pool;
 	struct function_params params;	/* from conf */
 	unsigned long seccomp_kills;	/* workers killed by SIGSYS so far */
@@ -58,7 +70,7 @@ int function_init(struct function *fn, struct ev_loop *loop, const struct functi
  */
 int function_use_conf(struct function *fn, const struct function_conf *conf);
 
-/* Forks the function's workers. Returns 0, or -1 with err filled. */
+/* Starts the function's workers (the spawner forks them). Returns 0, or -1 with err filled. */
 int function_start(struct function *fn, char *err, size_t err_len);
 
 /*

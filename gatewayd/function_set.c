@@ -85,7 +85,7 @@ struct function *function_set_create(struct gateway *gw, struct conf_generation 
 		return NULL;
 	}
 	fn->generation = fn->pool_generation = generation;
-	fn->gw = gw;
+	fn->hooks = &gw->function_hooks;
 	generation->refs++;	/* one reference for both while they are one */
 	return fn;
 }
@@ -129,9 +129,7 @@ void function_unref(struct function *fn)
 
 void function_set_retire(struct gateway *gw, struct function *fn)
 {
-	fn->retired = true;
-	fn->next_retired = gw->retired;
-	gw->retired = fn;
+	LIST_INSERT_HEAD(&gw->retired, fn, retired_link);
 	if (!ev_is_active(&gw->collect)) {
 		ev_prepare_init(&gw->collect, function_set_on_collect);
 		gw->collect.data = gw;
@@ -149,31 +147,31 @@ static void function_set_on_collect(struct ev_loop *loop, ev_prepare *prepare, i
 	struct gateway *gw = prepare->data;
 	(void)revents;
 
-	for (struct function **link = &gw->retired; *link != NULL;) {
-		struct function *fn = *link;
+	for (struct function *fn = LIST_FIRST(&gw->retired), *next; fn != NULL; fn = next) {
+		next = LIST_NEXT(fn, retired_link);
 		if (fn->refs == 0 && !fn->stopped) {
 			fn->stopped = true;
 			pool_stop(fn->pool);
 		}
 		if (fn->stopped && pool_live_workers(fn->pool) == 0) {
-			*link = fn->next_retired;
+			LIST_REMOVE(fn, retired_link);
 			log_info("function %s: old workers gone after the reload", fn->conf->name);
 			function_set_destroy(fn);
-		} else {
-			link = &fn->next_retired;
 		}
 	}
-	if (gw->retired == NULL)
+	if (LIST_EMPTY(&gw->retired))
 		ev_prepare_stop(loop, prepare);
 }
 
 void function_set_stop_all(struct gateway *gw)
 {
+	struct function *fn;
+
 	for (size_t i = 0; gw->functions != NULL && i < gw->conf->function_count; i++) {
 		if (gw->functions[i] != NULL)
 			pool_stop(gw->functions[i]->pool);
 	}
-	for (struct function *fn = gw->retired; fn != NULL; fn = fn->next_retired) {
+	LIST_FOREACH(fn, &gw->retired, retired_link) {
 		fn->stopped = true;
 		pool_stop(fn->pool);
 	}
@@ -181,38 +179,42 @@ void function_set_stop_all(struct gateway *gw)
 
 void function_set_kill_all(struct gateway *gw)
 {
+	struct function *fn;
+
 	for (size_t i = 0; gw->functions != NULL && i < gw->conf->function_count; i++) {
 		if (gw->functions[i] != NULL)
 			pool_kill(gw->functions[i]->pool);
 	}
-	for (struct function *fn = gw->retired; fn != NULL; fn = fn->next_retired)
+	LIST_FOREACH(fn, &gw->retired, retired_link)
 		pool_kill(fn->pool);
 }
 
 unsigned function_set_live_workers(const struct gateway *gw)
 {
+	const struct function *fn;
 	unsigned n = 0;
 
 	for (size_t i = 0; gw->functions != NULL && i < gw->conf->function_count; i++) {
 		if (gw->functions[i] != NULL)
 			n += pool_live_workers(gw->functions[i]->pool);
 	}
-	for (const struct function *fn = gw->retired; fn != NULL; fn = fn->next_retired)
+	LIST_FOREACH(fn, &gw->retired, retired_link)
 		n += pool_live_workers(fn->pool);
 	return n;
 }
 
 void function_set_free_all(struct gateway *gw)
 {
+	struct function *fn;
+
 	for (size_t i = 0; gw->functions != NULL && i < gw->conf->function_count; i++) {
 		if (gw->functions[i] != NULL)
 			function_set_destroy(gw->functions[i]);
 	}
 	free(gw->functions);
 	gw->functions = NULL;
-	while (gw->retired != NULL) {
-		struct function *fn = gw->retired;
-		gw->retired = fn->next_retired;
+	while ((fn = LIST_FIRST(&gw->retired)) != NULL) {
+		LIST_REMOVE(fn, retired_link);
 		function_set_destroy(fn);
 	}
 	ev_prepare_stop(gw->loop, &gw->collect);

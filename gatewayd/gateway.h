@@ -6,6 +6,7 @@
 #define GATEWAYD_GATEWAY_H
 
 #include <stdbool.h>
+#include <sys/queue.h>
 
 #include <ev.h>
 
@@ -17,6 +18,7 @@
 struct front_listener;
 struct front_conn;
 struct front_client;
+struct listener_ops;
 struct async;
 
 /* What the spawner said of one function of a generation (its LOADED entry). */
@@ -49,7 +51,9 @@ struct gateway {
 	struct gateway_conf *conf;		/* generation->conf */
 	struct function **functions;		/* functions[i] runs conf->functions[i] (maybe
 						   created from an older, equal configuration) */
-	struct function *retired;		/* replaced or removed by reloads, draining */
+	LIST_HEAD(function_list, function) retired;	/* replaced or removed by reloads,
+							   draining */
+	struct function_hooks function_hooks;	/* every function's; async_start() registers */
 	unsigned pool_serial;			/* the last pool's serial (worker socket names) */
 	ev_prepare collect;			/* frees retired functions once reaped */
 	struct async *async;			/* async jobs, their queues and journal */
@@ -57,9 +61,12 @@ struct gateway {
 	size_t listener_count;
 	struct front_client *allowed_clients;	/* parsed listen.allowed_clients */
 	size_t allowed_client_count;
-	struct front_conn *conns;		/* every open web-server connection */
+	const struct listener_ops *listener_ops;	/* told of accepted connections */
+	void *listener_owner;				/* (front.c's, by listener_start) */
+	LIST_HEAD(front_conn_list, front_conn) conns;	/* every open web-server connection */
 	unsigned conn_count;
-	struct front_conn *pending;		/* to flush or free before the loop sleeps */
+	SLIST_HEAD(front_pending_list, front_conn) pending;	/* to flush or free before the
+								   loop sleeps */
 	ev_prepare prepare;
 	int exit_status;			/* 0 unless start-up failed or the spawner died */
 	bool draining;				/* SIGTERM: finishing open requests, accepting none */

@@ -15,7 +15,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "front.h"
 #include "listener.h"
 #include "log.h"
 
@@ -52,8 +51,11 @@ static void listener_on_accept(struct ev_loop *loop, ev_io *io, int revents);
 static void listener_on_pause_expired(struct ev_loop *loop, ev_timer *timer, int revents);
 static bool listener_client_allowed(const struct gateway *gw, const struct sockaddr_storage *ss);
 
-int listener_start(struct gateway *gw, char *err, size_t err_len)
+int listener_start(struct gateway *gw, const struct listener_ops *ops, void *owner, char *err,
+    size_t err_len)
 {
+	gw->listener_ops = ops;
+	gw->listener_owner = owner;
 	return listener_reload(gw, gw->conf, err, err_len);
 }
 
@@ -293,7 +295,7 @@ static void listener_on_accept(struct ev_loop *loop, ev_io *io, int revents)
 			close(fd);
 			continue;
 		}
-		front_conn_open(gw, fd, &ss);
+		gw->listener_ops->accepted(gw->listener_owner, fd, &ss);
 	}
 	listener_update_accepting(gw);
 }

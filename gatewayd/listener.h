@@ -5,11 +5,26 @@
 #define GATEWAYD_LISTENER_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "gateway.h"
 
-/* Opens every configured listener and starts accepting. 0 / -1 with err. */
-int listener_start(struct gateway *gw, char *err, size_t err_len);
+/* What the listeners tell the layer that owns connections (front.c). */
+struct listener_ops {
+	/*
+	 * A connection was accepted from peer (non-blocking, close-on-exec, its
+	 * client allowed): fd is the owner's from now on.
+	 */
+	void (*accepted)(void *owner, int fd, const struct sockaddr_storage *peer);
+};
+
+/*
+ * Opens every configured listener and starts accepting; ops (with owner)
+ * are told of every connection, through this and every later listener set.
+ * 0 / -1 with err.
+ */
+int listener_start(struct gateway *gw, const struct listener_ops *ops, void *owner, char *err,
+    size_t err_len);
 
 /*
  * A reload: makes the listeners those of conf, keeping the sockets of

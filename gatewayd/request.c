@@ -6,6 +6,11 @@
  * fastcgi_request_buffering: a worker never waits on a slow client, and a
  * request can be resent when a worker exits without reading it. It is
  * encoded for the worker as it arrives, so dispatch is a single write.
+ *
+ * What a record does depends on the request's one disposition (to a
+ * worker, to the async queue, to gatewayd itself, refused), decided when
+ * the params are whole; each handler is one switch over it, as OpenBSD
+ * httpd's server_fcgi_read() is over its state.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,8 +20,8 @@
 
 #include "async.h"
 #include "fcgi.h"
-#include "front.h"
 #include "function_set.h"
+#include "gateway.h"
 #include "log.h"
 #include "record.h"
 #include "request.h"
@@ -28,17 +33,26 @@
 #define REQUEST_RETRY_AFTER_HEADER "Retry-After: 1\r\n"
 
 static void request_set_state(struct request *req, enum request_state state);
+static void request_dispose(struct request *req, enum request_disposition disposition);
+static void request_refuse(struct request *req, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int request_unexpected(const struct request *req, const char *handler);
 static int request_params_complete(struct request *req);
 static void request_route(struct request *req);
+static void request_refuse_unrouted(struct request *req, const struct fcgi_param *lookup);
+static bool request_refuse_large_body(struct request *req, unsigned long long len);
+static int request_forward_params(struct request *req);
 static int request_stdin_complete(struct request *req);
-static void request_reject(struct request *req, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void request_respond(struct request *req, int status, const char *detail);
-static void request_send_whole(struct request *req, const void *response, size_t len);
-static size_t request_max_body(const struct request *req);
+static int request_submit(struct request *req);
 static int request_answer_api(struct request *req);
 static int request_accept_async(struct request *req);
+static void request_respond(struct request *req, int status, const char *detail);
+static void request_send_whole(struct request *req, const void *response, size_t len);
 static const char *request_status_text(int status);
+static void request_send(struct request *req, uint8_t type, const void *content, size_t len);
+static void request_send_end(struct request *req, uint32_t app_status, uint8_t protocol_status);
+static void request_done(struct request *req);
+static void request_cut_short(struct request *req);
 static void request_on_output(struct pool_job *job, uint8_t type, const uint8_t *content,
     size_t len);
 static void request_on_end(struct pool_job *job, uint32_t app_status, uint8_t protocol_status);
@@ -52,16 +66,20 @@ static const struct pool_job_ops request_job_ops = {
 
 #define request_of_job(j) ((struct request *)((char *)(j) - offsetof(struct request, job)))
 
-struct request *request_begin(struct front_conn *conn, uint16_t id, bool keep_conn)
+struct request *request_begin(struct gateway *gw, const struct request_output *out,
+    const char *peer, uint16_t id, bool keep_conn)
 {
 	struct request *req = calloc(1, sizeof(*req));
 
 	if (req == NULL)
 		return NULL;
-	req->conn = conn;
+	req->gw = gw;
+	req->out = *out;
+	req->peer = peer;
 	req->id = id;
 	req->keep_conn = keep_conn;
 	req->state = REQUEST_READING_PARAMS;
+	req->disposition = REQUEST_UNROUTED;
 	req->job.ops = &request_job_ops;
 	return req;
 }
@@ -71,39 +89,205 @@ static void request_set_state(struct request *req, enum request_state state)
 	req->state = state;
 }
 
+/*
+ * Decides where the request goes: once, from REQUEST_UNROUTED, to a worker,
+ * to the async queue or to gatewayd itself; and to REQUEST_REFUSED from any
+ * disposition (through request_refuse(), which keeps the first reason).
+ * Any other move is a bug.
+ */
+static void request_dispose(struct request *req, enum request_disposition disposition)
+{
+	bool allowed;
+
+	switch (disposition) {
+	case REQUEST_TO_WORKER:
+	case REQUEST_TO_ASYNC:
+	case REQUEST_TO_GATEWAY:
+		allowed = req->disposition == REQUEST_UNROUTED;
+		break;
+	case REQUEST_REFUSED:
+		allowed = true;
+		break;
+	default:	/* REQUEST_UNROUTED is where a request starts, never where it goes */
+		allowed = false;
+		break;
+	}
+	if (!allowed) {
+		log_error("request %u from %s: no way from disposition %d to %d",
+		    (unsigned)req->id, req->peer, (int)req->disposition, (int)disposition);
+		abort();	/* a bug: no input leads here */
+	}
+	req->disposition = disposition;
+}
+
+/* Refuses the request; the first reason is the one answered, once the request is whole. */
+static void request_refuse(struct request *req, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (req->disposition == REQUEST_REFUSED)
+		return;
+	req->refusal_status = status;
+	va_start(ap, fmt);
+	vsnprintf(req->refusal_detail, sizeof(req->refusal_detail), fmt, ap);
+	va_end(ap);
+	request_dispose(req, REQUEST_REFUSED);
+}
+
+/*
+ * A record handler met a disposition it cannot have: a bug, logged. Returns
+ * -1, so that the connection is closed, and nothing else.
+ */
+static int request_unexpected(const struct request *req, const char *handler)
+{
+	log_error("%s: request %u from %s: unexpected disposition %d", handler, (unsigned)req->id,
+	    req->peer, (int)req->disposition);
+	return -1;
+}
+
 int request_on_params(struct request *req, const uint8_t *content, size_t len)
 {
+	size_t max = req->gw->conf->max_params;
+
 	if (req->state != REQUEST_READING_PARAMS)
 		return -1;
 	if (len == 0)
 		return request_params_complete(req);
-	if (req->reject_status != 0)
-		return 0;
-	if (buf_used(&req->params) + len > req->conn->gw->conf->max_params) {
-		request_reject(req, 431, "request params exceed request.max_params (%zu bytes)",
-		    req->conn->gw->conf->max_params);
+	switch (req->disposition) {
+	case REQUEST_UNROUTED:
+		if (buf_used(&req->params) + len <= max)
+			return buf_append(&req->params, content, len);
+		request_refuse(req, 431, "request params exceed request.max_params (%zu bytes)", max);
 		buf_free(&req->params);
 		return 0;
+	case REQUEST_REFUSED:
+		return 0;	/* read to its end, then answered */
+	default:
+		return request_unexpected(req, __func__);
 	}
-	return buf_append(&req->params, content, len);
 }
 
 /*
- * The empty PARAMS record: validate, route, and start the worker's copy of
- * the request (BEGIN_REQUEST with FCGI_KEEP_CONN, then the params rewritten
- * for the function).
+ * The empty PARAMS record: the request is routed (unless already refused).
+ * A request to a worker starts its worker's copy; the others keep their
+ * params as received.
  */
 static int request_params_complete(struct request *req)
 {
 	request_set_state(req, REQUEST_READING_STDIN);
-	if (req->reject_status != 0)
+	if (req->disposition == REQUEST_UNROUTED)
+		request_route(req);
+	switch (req->disposition) {
+	case REQUEST_TO_WORKER:
+		return request_forward_params(req);
+	case REQUEST_TO_ASYNC:
+	case REQUEST_TO_GATEWAY:
+	case REQUEST_REFUSED:
 		return 0;
-	request_route(req);
-	if (req->reject_status != 0 || req->api || req->async)
-		return 0;	/* their params are kept as received */
+	default:
+		return request_unexpected(req, __func__);
+	}
+}
 
+/*
+ * One pass over the params validates them and finds what routing and the
+ * body limit need; then the request is disposed of: to gatewayd under
+ * /_gateway/, else to its function (its async queue when it asks for it
+ * and the function allows it, else a worker), and a declared body that is
+ * already too large is refused.
+ */
+static void request_route(struct request *req)
+{
+	struct fcgi_param lookup[ROUTER_PARAMS + 3];
+	struct fcgi_param *length = &lookup[ROUTER_PARAMS];
+	struct fcgi_param *prefer = &lookup[ROUTER_PARAMS + 1];
+	struct fcgi_param *x_async = &lookup[ROUTER_PARAMS + 2];
+	const char *path;
+	size_t path_len;
+
+	router_prepare_lookup(lookup);
+	*length = (struct fcgi_param)FCGI_PARAM("CONTENT_LENGTH");
+	*prefer = (struct fcgi_param)FCGI_PARAM("HTTP_PREFER");
+	*x_async = (struct fcgi_param)FCGI_PARAM("HTTP_X_ASYNC");
+	if (fcgi_params_lookup(buf_head(&req->params), buf_used(&req->params), lookup,
+		ROUTER_PARAMS + 3) < 0) {
+		request_refuse(req, 400, "malformed FastCGI params");
+		return;
+	}
+	if (router_path(lookup, &path, &path_len) && path_len >= strlen(REQUEST_API_PREFIX) &&
+	    memcmp(path, REQUEST_API_PREFIX, strlen(REQUEST_API_PREFIX)) == 0) {
+		req->api_path = path;
+		req->api_path_len = path_len;
+		request_dispose(req, REQUEST_TO_GATEWAY);
+		return;
+	}
+	const struct function_conf *conf = router_route(req->gw->conf, lookup);
+	if (conf == NULL) {
+		request_refuse_unrouted(req, lookup);
+		return;
+	}
+	req->function = gateway_function(req->gw, conf);
+	function_ref(req->function);
+	if (async_wanted(conf, prefer->found ? prefer->value : NULL, prefer->value_len,
+		x_async->found ? x_async->value : NULL, x_async->value_len)) {
+		req->preference_applied = prefer->found &&
+		    async_prefer_respond_async(prefer->value, prefer->value_len);
+		request_dispose(req, REQUEST_TO_ASYNC);
+	} else {
+		request_dispose(req, REQUEST_TO_WORKER);
+	}
+	if (length->found && length->value_len > 0 && length->value_len < 20) {
+		char digits[20];
+		memcpy(digits, length->value, length->value_len);
+		digits[length->value_len] = '\0';
+		request_refuse_large_body(req, strtoull(digits, NULL, 10));
+	}
+}
+
+/* No function for the request: 404, naming the first routing param it has. */
+static void request_refuse_unrouted(struct request *req, const struct fcgi_param *lookup)
+{
+	const struct fcgi_param *what = NULL;
+
+	for (int i = 0; i < ROUTER_PARAMS && what == NULL; i++) {
+		if (lookup[i].found && lookup[i].value_len > 0)
+			what = &lookup[i];
+	}
+	if (what == NULL)
+		request_refuse(req, 404, "no function: the request has no path");
+	else
+		request_refuse(req, 404, "no function for %s %.*s", what->name,
+		    (int)what->value_len, (const char *)what->value);
+}
+
+/*
+ * For a request to a worker or to the async queue: refuses it (413) when a
+ * body of len bytes, declared or received so far, exceeds its limit, read
+ * from the function's live settings: async.max_body for a request to be
+ * queued, else request.max_body. Returns whether it did.
+ */
+static bool request_refuse_large_body(struct request *req, unsigned long long len)
+{
+	const struct function_conf *conf = req->function->conf;
+	bool to_async = req->disposition == REQUEST_TO_ASYNC;
+	size_t max = to_async ? conf->async.max_body : conf->request.max_body;
+
+	if (len <= max)
+		return false;
+	request_refuse(req, 413, "request body exceeds %s (%zu bytes)",
+	    to_async ? "async.max_body" : "request.max_body", max);
+	return true;
+}
+
+/*
+ * Starts the worker's copy of the request: BEGIN_REQUEST (FCGI_KEEP_CONN)
+ * and the params rewritten for the function. 0 / -1 (out of memory).
+ */
+static int request_forward_params(struct request *req)
+{
 	struct buf *fwd = &req->forward;
 	uint8_t *begin = buf_reserve(fwd, FCGI_HEADER_LEN + 8);
+
 	if (begin == NULL || function_rewrite_params(req->function, &req->params) < 0)
 		return -1;
 	fwd->len += fcgi_begin_request_encode(begin, FCGI_HEADER_LEN + 8, POOL_REQUEST_ID,
@@ -116,108 +300,56 @@ static int request_params_complete(struct request *req)
 	return 0;
 }
 
-/*
- * One pass over the params validates them and finds what routing and the
- * body limit need; then the function is chosen, and a declared body that is
- * already too large is refused.
- */
-static void request_route(struct request *req)
-{
-	struct gateway *gw = req->conn->gw;
-	struct fcgi_param lookup[ROUTER_PARAMS + 3];
-	struct fcgi_param *length = &lookup[ROUTER_PARAMS];
-	struct fcgi_param *prefer = &lookup[ROUTER_PARAMS + 1];
-	struct fcgi_param *x_async = &lookup[ROUTER_PARAMS + 2];
-
-	router_prepare_lookup(lookup);
-	*length = (struct fcgi_param)FCGI_PARAM("CONTENT_LENGTH");
-	*prefer = (struct fcgi_param)FCGI_PARAM("HTTP_PREFER");
-	*x_async = (struct fcgi_param)FCGI_PARAM("HTTP_X_ASYNC");
-	if (fcgi_params_lookup(buf_head(&req->params), buf_used(&req->params), lookup,
-		ROUTER_PARAMS + 3) < 0) {
-		request_reject(req, 400, "malformed FastCGI params");
-		return;
-	}
-	if (router_path(lookup, &req->api_path, &req->api_path_len) &&
-	    req->api_path_len >= strlen(REQUEST_API_PREFIX) &&
-	    memcmp(req->api_path, REQUEST_API_PREFIX, strlen(REQUEST_API_PREFIX)) == 0) {
-		req->api = true;
-		return;
-	}
-	const struct function_conf *conf = router_route(gw->conf, lookup);
-	if (conf == NULL) {
-		const struct fcgi_param *what = NULL;
-		for (int i = 0; i < ROUTER_PARAMS && what == NULL; i++) {
-			if (lookup[i].found && lookup[i].value_len > 0)
-				what = &lookup[i];
-		}
-		if (what == NULL)
-			request_reject(req, 404, "no function: the request has no path");
-		else
-			request_reject(req, 404, "no function for %s %.*s", what->name,
-			    (int)what->value_len, (const char *)what->value);
-		return;
-	}
-	req->function = gateway_function(gw, conf);
-	function_ref(req->function);
-	req->async = async_wanted(conf, prefer->found ? prefer->value : NULL, prefer->value_len,
-	    x_async->found ? x_async->value : NULL, x_async->value_len);
-	req->prefer_async = req->async && prefer->found &&
-	    async_prefer_respond_async(prefer->value, prefer->value_len);
-	if (length->found && length->value_len > 0 && length->value_len < 20) {
-		char digits[20];
-		memcpy(digits, length->value, length->value_len);
-		digits[length->value_len] = '\0';
-		if (strtoull(digits, NULL, 10) > request_max_body(req))
-			request_reject(req, 413, "request body exceeds %s (%zu bytes)",
-			    req->async ? "async.max_body" : "request.max_body", request_max_body(req));
-	}
-}
-
-/* The body limit: async.max_body for a request to be queued, else request.max_body. */
-static size_t request_max_body(const struct request *req)
-{
-	const struct function_conf *conf = req->function->conf;
-
-	return req->async ? conf->async.max_body : conf->request.max_body;
-}
-
 int request_on_stdin(struct request *req, const uint8_t *content, size_t len)
 {
 	if (req->state != REQUEST_READING_STDIN)
 		return -1;
 	if (len == 0)
 		return request_stdin_complete(req);
-	if (req->reject_status != 0)
-		return 0;
 	req->body_len += len;
-	if (req->api)
-		return 0;	/* gatewayd's own paths take no body */
-	if (req->body_len > request_max_body(req)) {
-		request_reject(req, 413, "request body exceeds %s (%zu bytes)",
-		    req->async ? "async.max_body" : "request.max_body", request_max_body(req));
+	switch (req->disposition) {
+	case REQUEST_TO_WORKER:
+		if (!request_refuse_large_body(req, req->body_len))
+			return record_append(&req->forward, FCGI_STDIN, POOL_REQUEST_ID, content, len);
 		buf_free(&req->forward);
+		return 0;
+	case REQUEST_TO_ASYNC:
+		if (!request_refuse_large_body(req, req->body_len))
+			return buf_append(&req->body, content, len);
 		buf_free(&req->body);
 		return 0;
+	case REQUEST_TO_GATEWAY:
+		return 0;	/* gatewayd's own paths take no body */
+	case REQUEST_REFUSED:
+		return 0;	/* read to its end, then answered */
+	default:
+		return request_unexpected(req, __func__);
 	}
-	if (req->async)
-		return buf_append(&req->body, content, len);
-	return record_append(&req->forward, FCGI_STDIN, POOL_REQUEST_ID, content, len);
 }
 
 /* The empty STDIN record: the request is whole; answer it or run it. */
 static int request_stdin_complete(struct request *req)
 {
+	switch (req->disposition) {
+	case REQUEST_TO_WORKER:
+		return request_submit(req);
+	case REQUEST_TO_ASYNC:
+		return request_accept_async(req);
+	case REQUEST_TO_GATEWAY:
+		return request_answer_api(req);
+	case REQUEST_REFUSED:
+		request_respond(req, req->refusal_status, req->refusal_detail);
+		return 0;
+	default:
+		return request_unexpected(req, __func__);
+	}
+}
+
+/* The worker's copy, whole, goes to the function's pool. 0 / -1 (out of memory). */
+static int request_submit(struct request *req)
+{
 	enum pool_error error;
 
-	if (req->reject_status != 0) {
-		request_respond(req, req->reject_status, req->reject_detail);
-		return 0;
-	}
-	if (req->api)
-		return request_answer_api(req);
-	if (req->async)
-		return request_accept_async(req);
 	if (record_append(&req->forward, FCGI_STDIN, POOL_REQUEST_ID, NULL, 0) < 0)
 		return -1;
 	request_set_state(req, REQUEST_AT_POOL);
@@ -233,7 +365,7 @@ static int request_answer_api(struct request *req)
 {
 	struct buf out = { 0 };
 
-	if (async_answer_api(req->conn->gw, req->api_path, req->api_path_len, &out) < 0) {
+	if (async_answer_api(req->gw, req->api_path, req->api_path_len, &out) < 0) {
 		buf_free(&out);
 		return -1;
 	}
@@ -251,7 +383,7 @@ static int request_accept_async(struct request *req)
 {
 	char id[ASYNC_ID_HEX_LEN + 1], response[512];
 
-	switch (async_accept(req->conn->gw, req->function, &req->params, &req->body, id)) {
+	switch (async_accept(req->gw, req->function, &req->params, &req->body, id)) {
 	case ASYNC_QUEUE_FULL:
 		log_warn("function %s: async queue full (async.queue_size %u), answering 503",
 		    req->function->conf->name, req->function->conf->async.queue_size);
@@ -267,22 +399,9 @@ static int request_accept_async(struct request *req)
 	    "Status: 202 Accepted\r\nContent-Type: application/json\r\n"
 	    "Location: " REQUEST_API_PREFIX "jobs/%s\r\n%sCache-Control: no-store\r\n\r\n"
 	    "{\"id\":\"%s\",\"state\":\"queued\",\"location\":\"" REQUEST_API_PREFIX "jobs/%s\"}\n",
-	    id, req->prefer_async ? "Preference-Applied: respond-async\r\n" : "", id, id);
+	    id, req->preference_applied ? "Preference-Applied: respond-async\r\n" : "", id, id);
 	request_send_whole(req, response, (size_t)n);
 	return 0;
-}
-
-/* Remembers the first reason to refuse the request; answered when it is whole. */
-static void request_reject(struct request *req, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (req->reject_status != 0)
-		return;
-	req->reject_status = status;
-	va_start(ap, fmt);
-	vsnprintf(req->reject_detail, sizeof(req->reject_detail), fmt, ap);
-	va_end(ap);
 }
 
 /*
@@ -304,10 +423,10 @@ static void request_respond(struct request *req, int status, const char *detail)
 /* Sends a whole response of gatewayd's own (STDOUT, its end, END_REQUEST) and ends the request. */
 static void request_send_whole(struct request *req, const void *response, size_t len)
 {
-	front_send(req->conn, FCGI_STDOUT, req->id, response, len);
-	front_send(req->conn, FCGI_STDOUT, req->id, NULL, 0);
-	front_send_end(req->conn, req->id, 0, FCGI_REQUEST_COMPLETE);
-	front_request_done(req->conn, req);
+	request_send(req, FCGI_STDOUT, response, len);
+	request_send(req, FCGI_STDOUT, NULL, 0);
+	request_send_end(req, 0, FCGI_REQUEST_COMPLETE);
+	request_done(req);
 }
 
 static const char *request_status_text(int status)
@@ -325,20 +444,41 @@ static const char *request_status_text(int status)
 	}
 }
 
+/* Through the connection: a record with the request's id, its END_REQUEST. */
+static void request_send(struct request *req, uint8_t type, const void *content, size_t len)
+{
+	req->out.ops->send(req->out.owner, type, req->id, content, len);
+}
+
+static void request_send_end(struct request *req, uint32_t app_status, uint8_t protocol_status)
+{
+	req->out.ops->send_end(req->out.owner, req->id, app_status, protocol_status);
+}
+
+/* The request is over: its connection unlinks and frees it. */
+static void request_done(struct request *req)
+{
+	req->out.ops->done(req->out.owner, req);
+}
+
+/* The response cannot be completed: the connection is cut after what is queued. */
+static void request_cut_short(struct request *req)
+{
+	req->out.ops->abort(req->out.owner);
+}
+
 static void request_on_output(struct pool_job *job, uint8_t type, const uint8_t *content,
     size_t len)
 {
-	struct request *req = request_of_job(job);
-
-	front_send(req->conn, type, req->id, content, len);
+	request_send(request_of_job(job), type, content, len);
 }
 
 static void request_on_end(struct pool_job *job, uint32_t app_status, uint8_t protocol_status)
 {
 	struct request *req = request_of_job(job);
 
-	front_send_end(req->conn, req->id, app_status, protocol_status);
-	front_request_done(req->conn, req);
+	request_send_end(req, app_status, protocol_status);
+	request_done(req);
 }
 
 /*
@@ -369,10 +509,10 @@ static void request_on_fail(struct pool_job *job, enum pool_error error)
 		return;
 	case POOL_ERR_TIMEOUT:
 		log_warn("function %s: request from %s ran past request_timeout (%.0f s): worker "
-		    "killed%s", name, req->conn->peer, req->function->conf->pool.request_timeout,
+		    "killed%s", name, req->peer, req->function->conf->pool.request_timeout,
 		    job->output_started ? ", response cut short" : ", answering 504");
 		if (job->output_started)
-			front_abort(req->conn);
+			request_cut_short(req);
 		else
 			request_respond(req, 504, "the function did not answer within request_timeout");
 		return;
@@ -380,21 +520,21 @@ static void request_on_fail(struct pool_job *job, enum pool_error error)
 	case POOL_ERR_PROTOCOL:
 		log_warn("function %s: %s during a request from %s%s", name,
 		    error == POOL_ERR_PROTOCOL ? "worker broke the FastCGI protocol" : "worker died",
-		    req->conn->peer, job->output_started ? ", response cut short" : ", answering 502");
+		    req->peer, job->output_started ? ", response cut short" : ", answering 502");
 		if (job->output_started)
-			front_abort(req->conn);
+			request_cut_short(req);
 		else
 			request_respond(req, 502, "the function's worker failed");
 		return;
 	}
 	log_error("function %s: unknown pool error %d", name, (int)error);
-	front_abort(req->conn);
+	request_cut_short(req);
 }
 
 void request_abort(struct request *req)
 {
-	front_send_end(req->conn, req->id, 1, FCGI_REQUEST_COMPLETE);
-	front_request_done(req->conn, req);
+	request_send_end(req, 1, FCGI_REQUEST_COMPLETE);
+	request_done(req);
 }
 
 void request_pause(struct request *req)

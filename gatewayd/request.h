@@ -1,19 +1,23 @@
 /*
  * request.h: one web-server request, from BEGIN_REQUEST to END_REQUEST:
  * collect params and body (bounded), route, run on the function's pool,
- * relay the worker's response, or answer an error status itself.
+ * relay the worker's response, or answer a status itself. It answers
+ * through the struct request_output its connection lends it: request.c
+ * calls nothing in front.c.
  */
 #ifndef GATEWAYD_REQUEST_H
 #define GATEWAYD_REQUEST_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include "buf.h"
 #include "pool.h"
 
-struct front_conn;
 struct function;
+struct gateway;
+struct request;
 
 /* Where a request is; changed only through request_set_state(). */
 enum request_state {
@@ -22,29 +26,70 @@ enum request_state {
 	REQUEST_AT_POOL,	/* queued for or running on a worker */
 };
 
+/*
+ * What becomes of a request once it is whole, decided when its params are
+ * (or earlier, by a refusal); changed only through request_dispose().
+ */
+enum request_disposition {
+	REQUEST_UNROUTED,	/* params still arriving: nothing decided yet */
+	REQUEST_TO_WORKER,	/* encoded for its function's pool as it arrives, then run */
+	REQUEST_TO_ASYNC,	/* kept whole, journaled, queued, answered 202 */
+	REQUEST_TO_GATEWAY,	/* under /_gateway/: answered by gatewayd itself (job API) */
+	REQUEST_REFUSED,	/* answered with refusal_status once whole; the rest is dropped */
+};
+
+/*
+ * How a request answers: through the web-server connection it came on,
+ * whose owner (front.c) fills this. Ids are the web server's.
+ */
+struct request_output_ops {
+	/* Queues a record (content split as needed). */
+	void (*send)(void *owner, uint8_t type, uint16_t id, const void *content, size_t len);
+	/* Queues END_REQUEST. */
+	void (*send_end)(void *owner, uint16_t id, uint32_t app_status, uint8_t protocol_status);
+	/* The request is over: the owner unlinks it and calls request_free(). */
+	void (*done)(void *owner, struct request *req);
+	/*
+	 * The response is cut short: what is queued is flushed, then the
+	 * connection is closed and every request on it is done.
+	 */
+	void (*abort)(void *owner);
+};
+
+struct request_output {
+	const struct request_output_ops *ops;
+	void *owner;
+};
+
 struct request {
-	struct front_conn *conn;
+	struct gateway *gw;
+	struct request_output out;	/* its connection */
+	const char *peer;		/* the connection's, for log lines */
 	uint16_t id;			/* the web server's request id */
 	bool keep_conn;			/* FCGI_KEEP_CONN: the server keeps the connection */
 	enum request_state state;
-	int reject_status;		/* HTTP status gatewayd will answer, 0 if none */
-	struct function *function;	/* routed to, or NULL */
+	enum request_disposition disposition;
+	struct function *function;	/* routed to (to a worker, to async), or NULL */
 	struct buf params;		/* the PARAMS stream as received */
-	struct buf forward;		/* BEGIN, PARAMS, STDIN records for the worker */
+	struct buf forward;		/* to a worker: BEGIN, PARAMS, STDIN records */
 	size_t body_len;
-	bool async;			/* to be queued and answered 202 */
-	bool prefer_async;		/* it asked with Prefer: respond-async (echoed as applied) */
-	bool api;			/* under /_gateway/: answered by gatewayd itself */
-	const char *api_path;		/* then: the path, inside params */
+	struct buf body;		/* to async: the body, as received */
+	bool preference_applied;	/* to async: asked with Prefer: respond-async (echoed) */
+	const char *api_path;		/* to gatewayd: the path, inside params */
 	size_t api_path_len;
-	struct buf body;		/* an async or api request's body, as received */
-	char reject_detail[160];	/* the body line of gatewayd's own error answer */
+	int refusal_status;		/* refused: the HTTP status gatewayd answers */
+	char refusal_detail[160];	/* refused: the body line of that answer */
 	struct pool_job job;
-	struct request *prev, *next;	/* the connection's requests */
+	LIST_ENTRY(request) conn_link;	/* the connection's requests (front.c's) */
 };
 
-/* BEGIN_REQUEST: a new request. Returns it, or NULL when out of memory. */
-struct request *request_begin(struct front_conn *conn, uint16_t id, bool keep_conn);
+/*
+ * BEGIN_REQUEST: a new request on the connection out stands for (peer names
+ * it in log lines and must live as long as the request). Returns it, or NULL
+ * when out of memory.
+ */
+struct request *request_begin(struct gateway *gw, const struct request_output *out,
+    const char *peer, uint16_t id, bool keep_conn);
 
 /*
  * A PARAMS or STDIN record's content. Returns 0, or -1 when the record
@@ -58,7 +103,7 @@ void request_abort(struct request *req);
 
 /*
  * Frees the request; a job still at the pool is cancelled first (the
- * worker's output is then discarded). Called by front.c only.
+ * worker's output is then discarded). Called by the connection's owner only.
  */
 void request_free(struct request *req);
 

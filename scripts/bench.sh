@@ -476,7 +476,7 @@ fi
 # After the load, on an otherwise idle machine (nginx and gatewayd wait).
 if [ "$SPAWN_N" -gt 0 ]; then
 	echo
-	echo "cold start: one hello worker spawned by fcgi-pool's spawn_worker() up to its first"
+	echo "cold start: one hello worker started through the spawner (worker_socket_start()) up to its first"
 	echo "response, $SPAWN_N times per seccomp profile (tests/bench/spawn_time.c)"
 	if TMPDIR=$TMP SPAWN_N=$SPAWN_N "$SPAWN_TIME" "$HELLO" >"$TMP/spawn_time.txt" 2>"$TMP/spawn_time.err"; then
 		grep -v '^spawn_time:' "$TMP/spawn_time.txt" || true

@@ -1,8 +1,10 @@
 /*
  * check_syscall_filter.c: the seccomp profiles, tested the way systemd's
- * test-seccomp.c does it. Each test builds a policy, forks, loads the filter
- * in the child and makes one call ("probe"), and the child reports the
- * call's errno (0 for success) through its exit status. The parent asserts
+ * test-seccomp.c does it. Each test compiles a policy's filter in the
+ * parent (syscall_filter_build, as the spawner does when it loads the
+ * configuration), forks, and the child loads it with seccomp(2) and makes
+ * one call ("probe"), then reports the call's errno (0 for success) through
+ * its exit status. The parent asserts
  * the exact outcome: success, EPERM for the errno action, death by SIGSYS for
  * the kill action, ENOSYS for the calls default leaves unnamed, EAFNOSUPPORT
  * for a socket family default refuses. Real programs (sh, Python, php-cgi)

@@ -363,10 +363,12 @@ start_gatewayd() {
 	[ -x "$hello" ] || bench_die "$hello is missing (make all)"
 	local hello_seccomp="" profile
 	rm -f "$TMP/gw.sock"
-	# Under valgrind (scripts/callgrind.sh) gatewayd cannot build a filter:
-	# valgrind 3.19 does not implement seccomp(2), so libseccomp's API-level
-	# probe fails and gatewayd refuses to start. The workers are not traced
-	# and their filter changes nothing in gatewayd's own instructions, so
+	# Under valgrind (scripts/callgrind.sh) no worker filter can be built:
+	# the spawner that compiles it is a fork of gatewayd, so under valgrind
+	# too, and valgrind 3.19 does not implement seccomp(2), so libseccomp's
+	# API-level probe fails, the spawner's LOAD with it, and gatewayd
+	# refuses to start. The workers are not traced after their exec and
+	# their filter changes nothing in gatewayd's own instructions, so
 	# [hello] goes without one there.
 	if [ $# -gt 0 ] && [ "$(basename "$1")" = valgrind ]; then
 		hello_seccomp="seccomp = off   ; under valgrind: see tests/bench/lib.sh"

@@ -41,7 +41,7 @@ CHECKS    := $(patsubst tests/%.c,$(BUILD)/%,$(wildcard tests/check_*.c))
 # Functions only the tests run (the isolation tests' attacker): never installed.
 TEST_FUNCTIONS := $(patsubst tests/functions/%.c,$(BUILD)/tests/%,$(wildcard tests/functions/*.c))
 
-.PHONY: all deps check unit integration run bench fuzz clean
+.PHONY: all deps check unit integration layers run bench fuzz clean
 
 all: $(DAEMON) $(FUNCTIONS)
 
@@ -50,7 +50,11 @@ deps:
 
 check: deps
 	$(MAKE) all $(CHECKS) $(TEST_FUNCTIONS)
-	$(MAKE) unit integration
+	$(MAKE) layers unit integration
+
+# No two source files call each other: a lower one reaches up through callbacks.
+layers: all
+	@python3 scripts/call_cycles.py $(BUILD)
 
 unit: $(CHECKS)
 	@set -e; for t in $(CHECKS); do echo "== $$t"; CK_DEFAULT_TIMEOUT=30 $$t; done

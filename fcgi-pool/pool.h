@@ -1,10 +1,11 @@
 /*
  * pool.h: a pre-forked pool of FastCGI worker processes for one function.
  *
- * The pool forks max_children workers by the FastCGI convention (each its own
- * listening unix socket on fd 0), holds one keep-conn connection to each, and
- * runs one job at a time per worker. Jobs that find no idle worker wait in a
- * bounded FIFO. Workers that exit are respawned with backoff.
+ * The pool has the spawner start max_children workers by the FastCGI
+ * convention (each its own listening unix socket on fd 0), holds one
+ * keep-conn connection to each, and runs one job at a time per worker.
+ * Jobs that find no idle worker wait in a bounded FIFO. Workers that exit
+ * are respawned with backoff.
  *
  * The pool never logs and never sees the web server: it reports what happens
  * through struct pool_events and struct pool_job_ops, and the daemon decides
@@ -135,9 +136,9 @@ struct pool *pool_create(struct ev_loop *loop, const struct pool_config *config,
     const struct pool_events *events, void *owner, char *err, size_t err_len);
 
 /*
- * Forks every worker. Returns 0, or -1 with a reason in err when one could
- * not be started (the caller then stops the pool); exec failures are
- * reported later through events->spawn_failed.
+ * Has the spawner start every worker. Returns 0, or -1 with a reason in err
+ * when one could not be started (the caller then stops the pool); exec
+ * failures are reported later through events->spawn_failed.
  */
 int pool_start(struct pool *pool, char *err, size_t err_len);
 

@@ -86,10 +86,10 @@ struct profile {
 };
 
 /*
- * The compiled programs, made once in the parent: the child loads them with
- * one seccomp(2) call each, with no allocation and no libseccomp work
- * between fork and exec (libseccomp's own load recompiles the filter every
- * time, a millisecond per spawn for strict).
+ * The compiled programs, made once per load in the spawner: the child loads
+ * them with one seccomp(2) call each, with no allocation and no libseccomp
+ * work between fork and exec (libseccomp's own load recompiles the filter
+ * every time, a millisecond per spawn for strict).
  */
 static int filter_compile(scmp_filter_ctx ctx, struct sock_fprog *program);
 
@@ -869,7 +869,7 @@ static int filter_compile(scmp_filter_ctx ctx, struct sock_fprog *program)
 }
 
 /*
- * Runs in the forked child of the single-threaded gatewayd. NO_NEW_PRIVS
+ * Runs in the spawner's forked child, which is single-threaded. NO_NEW_PRIVS
  * first: the kernel refuses an unprivileged filter without it, and it keeps
  * set-uid programs from gaining privileges. A NULL filter ("off") only sets
  * NO_NEW_PRIVS. The refusals' program goes first: it allows seccomp(2)

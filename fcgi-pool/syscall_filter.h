@@ -57,7 +57,8 @@ extern const struct syscall_group syscall_groups[];
  * -1 with a reason in err: an unknown syscall or group name (in a group of
  * the table too: one this libseccomp cannot name), an unreadable or
  * malformed profile file (its file:line), or a libseccomp failure. Runs in
- * the parent, once per function, so a bad policy is a start-up error.
+ * the spawner, once per function each time it loads the configuration (and
+ * in `gatewayd -t`), so a bad policy stops the start or refuses the reload.
  */
 int syscall_filter_build(const struct syscall_policy *policy, struct syscall_filter **out,
     char *err, size_t err_len);

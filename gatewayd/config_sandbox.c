@@ -9,7 +9,9 @@
  *
  * Names are resolved at load time: an unknown user or group is an error
  * naming its line, not a worker that fails to start. Syscall names are not:
- * the daemon builds the filter at start-up and reports unknown names then.
+ * the spawner compiles each filter when it loads the configuration (at
+ * start-up and on every reload, which it then refuses), and `gatewayd -t`
+ * compiles them too, so an unknown name is reported before a worker runs.
  */
 #include <sys/resource.h>
 #include <sys/stat.h>

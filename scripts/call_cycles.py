@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """scripts/call_cycles.py BUILD_DIR: the call cycles between gatewayd's .c files.
 
-Reads the objects under BUILD_DIR/obj with nm: a file that uses a symbol
+Reads the objects under BUILD_DIR/obj with nm (run from the project's root;
+an object whose .c is gone is skipped): a file that uses a symbol
 another file defines (a function or a table) depends on it. Prints how many
 files sit in a cycle and, per cycle (a strongly connected set), who uses
 whom. Callbacks reached through a struct of function pointers make no edge.
@@ -12,6 +13,8 @@ objs = sorted(glob.glob(sys.argv[1] + '/obj/**/*.o', recursive=True))
 defined, used = {}, {}
 for o in objs:
     name = os.path.relpath(o, sys.argv[1] + '/obj')[:-2] + '.c'
+    if not os.path.exists(name):
+        continue  # left over from a file since moved or removed
     out = subprocess.run(['nm', o], capture_output=True, text=True).stdout
     d, u = set(), set()
     for line in out.splitlines():

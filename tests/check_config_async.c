@@ -26,6 +26,18 @@ static int load_async(const char *text, char *err, size_t err_len,
 	return load_text_in("journal.d", text, strlen(text), err, err_len, conf, dir, path);
 }
 
+/* The async.* values a function has when it sets none of them. */
+static void assert_async_defaults(const struct function_conf *fn)
+{
+	ck_assert_uint_eq(fn->async.queue_size, 1000);
+	ck_assert_uint_eq(fn->async.max_attempts, 3);
+	ck_assert_uint_eq(fn->async.max_body, 1024 * 1024);
+	ck_assert_uint_eq(fn->async.max_concurrency, 0);
+	ck_assert_uint_eq(fn->async.result_max, 1024 * 1024);
+	ck_assert_double_eq(fn->async.result_ttl, 3600);
+	ck_assert_double_eq(fn->async.retry_delay, 1);
+}
+
 /* A function without async keys: async = off, and every default. */
 START_TEST(test_async_defaults)
 {
@@ -36,13 +48,7 @@ START_TEST(test_async_defaults)
 	ck_assert_int_eq(conf->async_fsync, JOURNAL_FSYNC_BATCH);
 	ck_assert_double_eq_tol(conf->async_fsync_interval, 0.01, 1e-12);
 	ck_assert_int_eq(fn->async.mode, ASYNC_OFF);
-	ck_assert_uint_eq(fn->async.queue_size, 1000);
-	ck_assert_uint_eq(fn->async.max_attempts, 3);
-	ck_assert_uint_eq(fn->async.max_body, 1024 * 1024);
-	ck_assert_uint_eq(fn->async.max_concurrency, 0);
-	ck_assert_uint_eq(fn->async.result_max, 1024 * 1024);
-	ck_assert_double_eq(fn->async.result_ttl, 3600);
-	ck_assert_double_eq(fn->async.retry_delay, 1);
+	assert_async_defaults(fn);
 	config_free(conf);
 }
 END_TEST
@@ -73,13 +79,7 @@ START_TEST(test_async_keys)
 	fn = &conf->functions[1];
 	ck_assert_str_eq(fn->name, "only");
 	ck_assert_int_eq(fn->async.mode, ASYNC_ONLY);
-	ck_assert_uint_eq(fn->async.queue_size, 1000);
-	ck_assert_uint_eq(fn->async.max_attempts, 3);
-	ck_assert_uint_eq(fn->async.max_body, 1024 * 1024);
-	ck_assert_uint_eq(fn->async.max_concurrency, 0);
-	ck_assert_uint_eq(fn->async.result_max, 1024 * 1024);
-	ck_assert_double_eq(fn->async.result_ttl, 3600);
-	ck_assert_double_eq(fn->async.retry_delay, 1);
+	assert_async_defaults(fn);
 
 	fn = &conf->functions[2];
 	ck_assert_str_eq(fn->name, "cgi");

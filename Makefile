@@ -70,11 +70,18 @@ bench: deps
 	$(MAKE) all $(BUILD)/spawn_time
 	@scripts/bench.sh $(BUILD)
 
-fuzz: deps
+FUZZ_TARGETS := fcgi journal spawner front ini
+
+# Each target for FUZZ_SECONDS (default 60) from its seed corpus; the INI
+# reader's seeds are the project's own configurations.
+fuzz: deps all
 	@mkdir -p $(BUILD)/fuzz
-	$(MAKE) $(BUILD)/fuzz/fuzz_fcgi $(BUILD)/fuzz/fuzz_journal $(BUILD)/fuzz/fuzz_spawner
-	@set -e; for f in fcgi journal spawner; do \
-	    mkdir -p $(BUILD)/fuzz/corpus-$$f && cp tests/fuzz/corpus/$$f/* $(BUILD)/fuzz/corpus-$$f/; \
+	$(MAKE) $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+	@mkdir -p $(BUILD)/fuzz/corpus-ini
+	@cp conf/gatewayd.ini conf/functions.d/*.ini tests/config/*.ini $(BUILD)/fuzz/corpus-ini/
+	@set -e; for f in $(FUZZ_TARGETS); do \
+	    mkdir -p $(BUILD)/fuzz/corpus-$$f; \
+	    if [ -d tests/fuzz/corpus/$$f ]; then cp tests/fuzz/corpus/$$f/* $(BUILD)/fuzz/corpus-$$f/; fi; \
 	    $(BUILD)/fuzz/fuzz_$$f -max_total_time=$${FUZZ_SECONDS:-60} -print_final_stats=1 \
 	        $(BUILD)/fuzz/corpus-$$f >$(BUILD)/fuzz/$$f.log 2>&1 || \
 	        { cat $(BUILD)/fuzz/$$f.log; exit 1; }; \
@@ -90,6 +97,10 @@ $(BUILD)/fuzz/fuzz_journal: tests/fuzz/fuzz_journal.c gatewayd/journal_codec.c
 
 $(BUILD)/fuzz/fuzz_spawner: tests/fuzz/fuzz_spawner.c fcgi-pool/spawner_proto.c
 	clang $(FUZZ_FLAGS) $(POOL_INC) $^ -o $@
+
+# The front side and the INI reader run the daemon's own code: all of it, instrumented.
+$(BUILD)/fuzz/fuzz_front $(BUILD)/fuzz/fuzz_ini: $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC)
+	clang $(FUZZ_FLAGS) $(DAEMON_INC) $(INIH_CFLAGS) $^ -o $@ $(CORE_LIBS)
 
 $(CORE_LIB): $(CORE_OBJ)
 	rm -f $@

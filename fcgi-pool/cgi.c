@@ -18,8 +18,6 @@
 
 /* Largest piece of stdout handed to events->output at once. */
 #define CGI_CHUNK 65536
-/* A stderr line longer than this is cut into pieces of this size. */
-#define CGI_STDERR_LINE 1024
 
 /* Where cgi_parse_request is in the request's record sequence. */
 enum cgi_parse_state {
@@ -46,11 +44,9 @@ struct cgi_run {
 	struct spawner_watch exit_watch;
 	ev_io stdin_watcher;		/* armed while body bytes remain */
 	ev_io stdout_watcher;		/* stopped while the owner paused us */
-	ev_io stderr_watcher;
 	ev_io exec_error_watcher;
 	ev_timer abandon_timer;		/* stops waiting for stdout after cgi_signal */
-	size_t stderr_len;
-	char stderr_line[CGI_STDERR_LINE];
+	struct stderr_lines stderr_lines;	/* its stderr pipe, as bounded lines */
 };
 
 static int cgi_parse_request(const uint8_t *req, size_t len, uint8_t *params,
@@ -62,8 +58,6 @@ static void cgi_watch(struct cgi_run *run, int stdin_fd, int stdout_fd, int stde
 static void cgi_on_stdin(struct ev_loop *loop, ev_io *io, int revents);
 static void cgi_end_stdin(struct cgi_run *run);
 static void cgi_on_stdout(struct ev_loop *loop, ev_io *io, int revents);
-static void cgi_on_stderr(struct ev_loop *loop, ev_io *io, int revents);
-static void cgi_flush_stderr(struct cgi_run *run, bool even_empty);
 static void cgi_on_exec_error(struct ev_loop *loop, ev_io *io, int revents);
 static void cgi_on_exit(struct spawner_watch *watch, int status);
 static void cgi_on_abandon(struct ev_loop *loop, ev_timer *timer, int revents);
@@ -273,13 +267,13 @@ static void cgi_watch(struct cgi_run *run, int stdin_fd, int stdout_fd, int stde
 	fcntl(stderr_fd, F_SETFL, O_NONBLOCK);
 	ev_io_init(&run->stdin_watcher, cgi_on_stdin, stdin_fd, EV_WRITE);
 	ev_io_init(&run->stdout_watcher, cgi_on_stdout, stdout_fd, EV_READ);
-	ev_io_init(&run->stderr_watcher, cgi_on_stderr, stderr_fd, EV_READ);
 	ev_io_init(&run->exec_error_watcher, cgi_on_exec_error, exec_error_fd, EV_READ);
 	ev_timer_init(&run->abandon_timer, cgi_on_abandon, 0., 0.);
-	run->stdin_watcher.data = run->stdout_watcher.data = run->stderr_watcher.data = run;
+	run->stdin_watcher.data = run->stdout_watcher.data = run;
 	run->exec_error_watcher.data = run->abandon_timer.data = run;
 	ev_io_start(run->loop, &run->stdout_watcher);
-	ev_io_start(run->loop, &run->stderr_watcher);
+	stderr_lines_start(&run->stderr_lines, run->loop, stderr_fd, run->child.pid,
+	    &run->events->stderr, run->owner);
 	ev_io_start(run->loop, &run->exec_error_watcher);
 	if (run->body_len > 0)
 		ev_io_start(run->loop, &run->stdin_watcher);
@@ -363,42 +357,6 @@ static void cgi_on_abandon(struct ev_loop *loop, ev_timer *timer, int revents)
 }
 
 /*
- * Reads what the program wrote on fd 2 and hands it over a line at a time;
- * a line longer than CGI_STDERR_LINE is cut into pieces. At EOF or error the
- * last partial line goes too and the pipe is closed.
- */
-static void cgi_on_stderr(struct ev_loop *loop, ev_io *io, int revents)
-{
-	struct cgi_run *run = io->data;
-	char chunk[4096];
-	ssize_t n;
-	(void)loop;
-	(void)revents;
-
-	while ((n = read(io->fd, chunk, sizeof(chunk))) > 0) {
-		for (ssize_t i = 0; i < n; i++) {
-			bool newline = chunk[i] == '\n';
-			if (!newline)
-				run->stderr_line[run->stderr_len++] = chunk[i];
-			if (newline || run->stderr_len == sizeof(run->stderr_line))
-				cgi_flush_stderr(run, true);
-		}
-	}
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		cgi_flush_stderr(run, false);
-		cgi_close_io(run, &run->stderr_watcher);
-	}
-}
-
-/* Hands the stderr line gathered so far to the owner (empty ones only if asked). */
-static void cgi_flush_stderr(struct cgi_run *run, bool even_empty)
-{
-	if ((run->stderr_len > 0 || even_empty) && run->events->stderr_line)
-		run->events->stderr_line(run->owner, run->child.pid, run->stderr_line, run->stderr_len);
-	run->stderr_len = 0;
-}
-
-/*
  * The close-on-exec pipe: EOF means exec succeeded; a struct spawn_error
  * says which sandbox step, or the exec itself, failed and why.
  */
@@ -442,20 +400,19 @@ static void cgi_maybe_finish(struct cgi_run *run)
 
 /*
  * Stops every watcher and closes every descriptor. flush_stderr reads what
- * is left on stderr first (a process the program started may still hold
- * it: what it writes later is lost).
+ * is left on stderr first (STDERR_FINISH_MAX bytes at most: a process the
+ * program started may still hold it, and what it writes later is lost).
  */
 static void cgi_teardown(struct cgi_run *run, bool flush_stderr)
 {
 	spawner_unwatch(run->spawner, &run->exit_watch);
 	ev_timer_stop(run->loop, &run->abandon_timer);
-	if (flush_stderr && run->stderr_watcher.fd >= 0)
-		cgi_on_stderr(run->loop, &run->stderr_watcher, EV_READ);
 	if (flush_stderr)
-		cgi_flush_stderr(run, false);
+		stderr_lines_finish(&run->stderr_lines);
+	else
+		stderr_lines_stop(&run->stderr_lines);
 	cgi_end_stdin(run);
 	cgi_close_io(run, &run->stdout_watcher);
-	cgi_close_io(run, &run->stderr_watcher);
 	cgi_close_io(run, &run->exec_error_watcher);
 }
 

@@ -16,6 +16,7 @@
 #include <ev.h>
 
 #include "spawner.h"
+#include "stderr_lines.h"
 
 struct cgi_run;
 
@@ -23,8 +24,8 @@ struct cgi_run;
 struct cgi_events {
 	/* Bytes the program wrote on stdout, in order. */
 	void (*output)(void *owner, const uint8_t *data, size_t len);
-	/* One line of its stderr (no newline). */
-	void (*stderr_line)(void *owner, pid_t pid, const char *line, size_t len);
+	/* Its stderr's lines, bounded and rate-limited (stderr_lines.h). */
+	struct stderr_lines_events stderr;
 	/*
 	 * The program was reaped and its stdout reached EOF; status is
 	 * waitpid's. After this call the owner frees the run with cgi_free().

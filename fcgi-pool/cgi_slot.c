@@ -27,7 +27,9 @@ static void cgi_slot_stop(struct slot *s);
 static void cgi_slot_kill(struct slot *s);
 static void cgi_slot_destroy(struct slot *s);
 static void cgi_slot_on_output(void *owner, const uint8_t *data, size_t len);
-static void cgi_slot_on_stderr(void *owner, pid_t pid, const char *line, size_t len);
+static void cgi_slot_on_stderr_line(void *owner, pid_t pid, const char *line, size_t len,
+    bool cut);
+static void cgi_slot_on_stderr_dropped(void *owner, pid_t pid, unsigned long count);
 static void cgi_slot_on_done(void *owner, int status);
 static void cgi_slot_on_spawn_failed(void *owner, const char *message);
 static void cgi_slot_on_timeout(struct ev_loop *loop, ev_timer *timer, int revents);
@@ -47,7 +49,7 @@ const struct slot_ops cgi_slot_ops = {
 
 static const struct cgi_events cgi_slot_events = {
 	.output = cgi_slot_on_output,
-	.stderr_line = cgi_slot_on_stderr,
+	.stderr = { .line = cgi_slot_on_stderr_line, .dropped = cgi_slot_on_stderr_dropped },
 	.done = cgi_slot_on_done,
 	.spawn_failed = cgi_slot_on_spawn_failed,
 };
@@ -126,12 +128,21 @@ static void cgi_slot_on_output(void *owner, const uint8_t *data, size_t len)
 	job->ops->output(job, FCGI_STDOUT, data, len);
 }
 
-static void cgi_slot_on_stderr(void *owner, pid_t pid, const char *line, size_t len)
+static void cgi_slot_on_stderr_line(void *owner, pid_t pid, const char *line, size_t len,
+    bool cut)
 {
 	struct cgi_slot *c = owner;
 
 	if (c->slot.pool_events->stderr_line)
-		c->slot.pool_events->stderr_line(c->slot.pool, pid, line, len);
+		c->slot.pool_events->stderr_line(c->slot.pool, pid, line, len, cut);
+}
+
+static void cgi_slot_on_stderr_dropped(void *owner, pid_t pid, unsigned long count)
+{
+	struct cgi_slot *c = owner;
+
+	if (c->slot.pool_events->stderr_dropped)
+		c->slot.pool_events->stderr_dropped(c->slot.pool, pid, count);
 }
 
 static void cgi_slot_on_spawn_failed(void *owner, const char *message)

@@ -90,8 +90,17 @@ struct pool_events {
 	void (*exited)(struct pool *pool, pid_t pid, int status, unsigned long requests_served);
 	/* A spawn failed before or at exec; message says why. */
 	void (*spawn_failed)(struct pool *pool, const char *message);
-	/* One line the worker wrote on its stderr (no newline). */
-	void (*stderr_line)(struct pool *pool, pid_t pid, const char *line, size_t len);
+	/*
+	 * One line the worker wrote on its stderr (no newline). cut: it went on
+	 * past len bytes, and the rest of it was skipped. Each worker's lines
+	 * are rate-limited (the limits are in fcgi-pool/stderr_lines.h).
+	 */
+	void (*stderr_line)(struct pool *pool, pid_t pid, const char *line, size_t len, bool cut);
+	/*
+	 * count lines of the worker's stderr were over its rate and dropped:
+	 * said when the window they fell in ends, or when the worker exits.
+	 */
+	void (*stderr_dropped)(struct pool *pool, pid_t pid, unsigned long count);
 	/* Workers are idle and no job waits: the owner may submit more. */
 	void (*idle)(struct pool *pool);
 };

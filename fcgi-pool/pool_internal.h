@@ -13,6 +13,7 @@
  *   pool_create() from pool_config.cgi
  *     ├── worker.c ──> worker_socket.c ─┐
  *     └── cgi_slot.c ──> cgi.c ─────────┴─> spawner_client.c ...
+ *   worker.c and cgi.c both read their process's stderr through stderr_lines.c
  *   common/ (fcgi.c, buf.c) under all of them
  *
  * pool.c is scaling.c's only caller; scaling.c brings slots up and down

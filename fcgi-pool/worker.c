@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "fcgi.h"
 #include "spawner.h"
+#include "stderr_lines.h"
 #include "worker.h"
 #include "worker_socket.h"
 
@@ -35,15 +36,13 @@ struct worker {
 	bool paused;			/* the job's owner asked us to stop reading */
 	ev_io read_watcher;
 	ev_io write_watcher;
-	ev_io stderr_watcher;
 	ev_io exec_error_watcher;
 	struct spawner_watch exit_watch;	/* the spawner reports its process's exit */
 	ev_timer timer;			/* kill grace when EXITING */
 	ev_timer resume_timer;		/* 0 s: hands over records read before a pause */
 	ev_timer request_timer;		/* request_timeout of the running job */
 	ev_timer spawn_timer;		/* spawn_timeout: fork to exec */
-	size_t stderr_len;
-	char stderr_line[1024];
+	struct stderr_lines stderr_lines;	/* its stderr pipe, as bounded lines */
 };
 
 static struct slot *worker_create(void);
@@ -58,7 +57,6 @@ static void worker_kill(struct slot *s);
 static void worker_destroy(struct slot *s);
 static void worker_on_readable(struct ev_loop *loop, ev_io *io, int revents);
 static void worker_on_writable(struct ev_loop *loop, ev_io *io, int revents);
-static void worker_on_stderr(struct ev_loop *loop, ev_io *io, int revents);
 static void worker_on_exec_error(struct ev_loop *loop, ev_io *io, int revents);
 static void worker_on_exit(struct spawner_watch *watch, int status);
 static void worker_on_grace_expired(struct ev_loop *loop, ev_timer *timer, int revents);
@@ -71,7 +69,9 @@ static void worker_process_input(struct worker *w);
 static int worker_handle_record(struct worker *w, const struct fcgi_record *rec);
 static void worker_end_job(struct worker *w, const struct fcgi_record *rec);
 static void worker_fail_protocol(struct worker *w);
-static void worker_read_stderr(struct worker *w);
+static void worker_on_stderr_line(void *owner, pid_t pid, const char *line, size_t len,
+    bool cut);
+static void worker_on_stderr_dropped(void *owner, pid_t pid, unsigned long count);
 static void worker_close_connection(struct worker *w);
 static void worker_signal(struct worker *w, int sig);
 
@@ -86,6 +86,11 @@ const struct slot_ops worker_slot_ops = {
 	.stop = worker_stop,
 	.kill = worker_kill,
 	.destroy = worker_destroy,
+};
+
+static const struct stderr_lines_events worker_stderr_events = {
+	.line = worker_on_stderr_line,
+	.dropped = worker_on_stderr_dropped,
 };
 
 /* The slot is the worker's first member. */
@@ -149,17 +154,16 @@ static int worker_spawn(struct slot *s, char *err, size_t err_len)
 		ev_timer_start(s->loop, &w->spawn_timer);
 	}
 	w->paused = false;
-	w->stderr_len = 0;
 	buf_reset(&w->in);
 	buf_reset(&w->out);
 	ev_init(&w->read_watcher, worker_on_readable);
 	ev_init(&w->write_watcher, worker_on_writable);
-	ev_io_init(&w->stderr_watcher, worker_on_stderr, r.stderr_fd, EV_READ);
 	ev_io_init(&w->exec_error_watcher, worker_on_exec_error, r.exec_error_fd, EV_READ);
 	w->exit_watch.data = w->read_watcher.data = w->write_watcher.data = w;
-	w->stderr_watcher.data = w->exec_error_watcher.data = w;
+	w->exec_error_watcher.data = w;
 	spawner_watch(config->spawner, &w->exit_watch, r.child.id, worker_on_exit);
-	ev_io_start(s->loop, &w->stderr_watcher);
+	stderr_lines_start(&w->stderr_lines, s->loop, r.stderr_fd, r.child.pid,
+	    &worker_stderr_events, w);
 	ev_io_start(s->loop, &w->exec_error_watcher);
 	s->live = true;
 	if (s->pool_events->spawned)
@@ -503,14 +507,9 @@ static void worker_on_exit(struct spawner_watch *watch, int status)
 	worker_close_connection(w);
 	ev_timer_stop(loop, &w->timer);
 	ev_timer_stop(loop, &w->spawn_timer);
-	if (w->stderr_watcher.fd >= 0)
-		worker_read_stderr(w);
+	stderr_lines_finish(&w->stderr_lines);
 	if (w->exec_error_watcher.fd >= 0)
 		worker_on_exec_error(loop, &w->exec_error_watcher, EV_READ);
-	ev_io_stop(loop, &w->stderr_watcher);
-	if (w->stderr_watcher.fd >= 0)
-		close(w->stderr_watcher.fd);
-	w->stderr_watcher.fd = -1;
 
 	struct pool_job *job = w->dying_job;
 	w->dying_job = NULL;
@@ -548,44 +547,24 @@ static void worker_on_exec_error(struct ev_loop *loop, ev_io *io, int revents)
 	io->fd = -1;
 }
 
-static void worker_on_stderr(struct ev_loop *loop, ev_io *io, int revents)
+/* A line of the worker's stderr, within the rate: to the pool's owner. */
+static void worker_on_stderr_line(void *owner, pid_t pid, const char *line, size_t len,
+    bool cut)
 {
-	(void)loop;
-	(void)revents;
-	worker_read_stderr(io->data);
+	struct worker *w = owner;
+	struct slot *s = &w->slot;
+
+	if (s->pool_events->stderr_line)
+		s->pool_events->stderr_line(s->pool, pid, line, len, cut);
 }
 
-/*
- * Reads what the worker wrote on fd 2 and hands it to the pool's owner a
- * line at a time; a line longer than the buffer is cut into pieces.
- */
-static void worker_read_stderr(struct worker *w)
+static void worker_on_stderr_dropped(void *owner, pid_t pid, unsigned long count)
 {
+	struct worker *w = owner;
 	struct slot *s = &w->slot;
-	char chunk[4096];
-	ssize_t n;
 
-	while ((n = read(w->stderr_watcher.fd, chunk, sizeof(chunk))) > 0) {
-		for (ssize_t i = 0; i < n; i++) {
-			bool newline = chunk[i] == '\n';
-			if (!newline)
-				w->stderr_line[w->stderr_len++] = chunk[i];
-			if (newline || w->stderr_len == sizeof(w->stderr_line)) {
-				if (s->pool_events->stderr_line)
-					s->pool_events->stderr_line(s->pool, w->pid, w->stderr_line,
-					    w->stderr_len);
-				w->stderr_len = 0;
-			}
-		}
-	}
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		if (w->stderr_len > 0 && s->pool_events->stderr_line)
-			s->pool_events->stderr_line(s->pool, w->pid, w->stderr_line, w->stderr_len);
-		w->stderr_len = 0;
-		ev_io_stop(s->loop, &w->stderr_watcher);
-		close(w->stderr_watcher.fd);
-		w->stderr_watcher.fd = -1;
-	}
+	if (s->pool_events->stderr_dropped)
+		s->pool_events->stderr_dropped(s->pool, pid, count);
 }
 
 /* Stops every watcher of a worker whose pool is being freed, and frees it. */
@@ -596,7 +575,7 @@ static void worker_destroy(struct slot *s)
 
 	ev_io_stop(loop, &w->read_watcher);
 	ev_io_stop(loop, &w->write_watcher);
-	ev_io_stop(loop, &w->stderr_watcher);
+	stderr_lines_stop(&w->stderr_lines);
 	ev_io_stop(loop, &w->exec_error_watcher);
 	spawner_unwatch(s->config->spawner, &w->exit_watch);
 	ev_timer_stop(loop, &w->timer);

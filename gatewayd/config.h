@@ -51,6 +51,12 @@ struct conf_strings {
 	size_t count;
 };
 
+/*
+ * The paths gatewayd answers itself (the job API): checked before any
+ * route, so no route = or function_prefix may lie under them.
+ */
+#define GATEWAY_API_PREFIX "/_gateway/"
+
 /* Whether a function's requests may be queued and answered 202 (docs/async.md). */
 enum async_mode {
 	ASYNC_OFF,	/* async = off: always run synchronously (default) */
@@ -207,6 +213,7 @@ struct gateway_conf {
 	struct conf_id_value listen_group;	/* listen.group: unset = gatewayd's group */
 	int listen_backlog;		/* listen.backlog */
 	char *run_dir;			/* run_dir for worker sockets */
+	char *function_prefix;		/* function_prefix: "/function/" routes /function/<name>; NULL: none */
 	enum log_level log_level;	/* log_level */
 	unsigned max_connections;	/* max_connections from web servers */
 	size_t max_params;		/* request.max_params bytes of PARAMS */

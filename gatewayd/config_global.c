@@ -19,8 +19,10 @@
 
 #include "config.h"
 #include "config_internal.h"
+#include "uri_path.h"
 
-static key_parser key_listen, key_allowed_clients, key_run_dir, key_pid, key_include;
+static key_parser key_listen, key_allowed_clients, key_run_dir, key_function_prefix, key_pid,
+    key_include;
 
 /* log_level's words, in enum log_level's order. */
 static const char *const log_level_words[] = { "error", "warn", "info", "debug", NULL };
@@ -37,6 +39,8 @@ static const struct key_spec global_keys[] = {
 	NUMBER_KEY("listen.mode", config_key_mode, G(listen_mode), RESTART, "0660", 0, 0777),
 	NUMBER_KEY("listen.backlog", config_key_whole, G(listen_backlog), RESTART, "511", 1, 65535),
 	KEY("run_dir", key_run_dir, G(run_dir), KIND_STRING, RESTART, "/run/gatewayd"),
+	KEY("function_prefix", key_function_prefix, G(function_prefix), KIND_STRING, LIVE,
+	    "/function/"),
 	WORD_KEY("log_level", G(log_level), LIVE, "info", log_level_words),
 	NUMBER_KEY("max_connections", config_key_whole, G(max_connections), LIVE, "1024",
 	    1, 1000000),
@@ -170,6 +174,33 @@ static int key_run_dir(struct conf_file *cf, const struct key_spec *k, void *tar
 		return config_out_of_memory(cf);
 	free(conf->run_dir);
 	conf->run_dir = dir;
+	return 0;
+}
+
+/*
+ * function_prefix: empty (no prefix route: functions are reached at their
+ * route = alone), or a path that starts and ends with '/', in the normal
+ * form routing compares it with (uri_path.h), so that it can match.
+ */
+static int key_function_prefix(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	struct gateway_conf *conf = target;
+	size_t len = strlen(value);
+	char *prefix = NULL;
+
+	if (len > 0 && (value[len - 1] != '/' ||
+	    !uri_path_is_normal(value, len, URI_PATH_DECODED))) {
+		config_key_error(cf, k->name, value, "must be empty, or start and end with '/' "
+		    "with no empty, \".\" or \"..\" segment between");
+		return -1;
+	}
+	if (config_refuse_reserved_path(cf, k, value))
+		return -1;
+	if (len > 0 && !(prefix = strdup(value)))
+		return config_out_of_memory(cf);
+	free(conf->function_prefix);
+	conf->function_prefix = prefix;
 	return 0;
 }
 

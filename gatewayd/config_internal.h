@@ -226,6 +226,14 @@ key_parser config_key_whole, config_key_size, config_key_duration,
     config_key_positive_duration, config_key_mode, config_key_bool, config_key_text,
     config_key_word;
 
+/*
+ * A route or function_prefix that gatewayd's own paths (GATEWAY_API_PREFIX)
+ * would shadow: "/_gateway" itself, or anything under it. Reports it on
+ * cf's line for key k and returns true.
+ */
+bool config_refuse_reserved_path(struct conf_file *cf, const struct key_spec *k,
+    const char *value);
+
 /* Parses exactly len decimal digits (no sign, no blanks) into *out. 0 / -1 (also overflow). */
 int config_parse_digits(const char *s, size_t len, unsigned long long *out);
 

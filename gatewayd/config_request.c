@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "config_internal.h"
+#include "uri_path.h"
 
 static key_parser key_route, key_script, key_param;
 
@@ -29,7 +30,11 @@ const struct key_table config_request_table = {
 	TABLE_REQUEST, SECTION_FUNCTION, request_keys, NAME_COUNT(request_keys), NULL, NULL,
 };
 
-/* route: "/" or a prefix starting with '/' and not ending with one; unique. */
+/*
+ * route: "/" or a prefix starting with '/' and not ending with one, in the
+ * normal form routing compares it with (uri_path.h), so that it can match;
+ * unique.
+ */
 static int key_route(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
@@ -42,6 +47,13 @@ static int key_route(struct conf_file *cf, const struct key_spec *k, void *targe
 		    "(unless it is \"/\")");
 		return -1;
 	}
+	if (!uri_path_is_normal(value, len, URI_PATH_DECODED)) {
+		config_key_error(cf, k->name, value, "must be a path in normal form: no empty, "
+		    "\".\" or \"..\" segment");
+		return -1;
+	}
+	if (config_refuse_reserved_path(cf, k, value))
+		return -1;
 	for (size_t i = 0; i < conf->function_count; i++) {
 		const struct function_conf *other = &conf->functions[i];
 		if (other != fn && other->request.route && strcmp(other->request.route, value) == 0) {

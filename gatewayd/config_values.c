@@ -114,6 +114,19 @@ int config_out_of_memory(struct conf_file *cf)
 
 /* ---- plain values ----------------------------------------------------------- */
 
+bool config_refuse_reserved_path(struct conf_file *cf, const struct key_spec *k,
+    const char *value)
+{
+	size_t dir_len = strlen(GATEWAY_API_PREFIX) - 1;	/* without its last '/' */
+
+	if (strncmp(value, GATEWAY_API_PREFIX, dir_len) != 0 ||
+	    (value[dir_len] != '\0' && value[dir_len] != '/'))
+		return false;
+	config_key_error(cf, k->name, value, "lies under " GATEWAY_API_PREFIX ", which "
+	    "gatewayd answers itself (the job API) before any route");
+	return true;
+}
+
 /* Parses exactly len decimal digits (no sign, no blanks) into *out. 0 / -1 (also overflow). */
 int config_parse_digits(const char *s, size_t len, unsigned long long *out)
 {

@@ -20,7 +20,9 @@ static void function_params_free(struct function_params *p);
 static void function_on_spawned(struct pool *pool, pid_t pid);
 static void function_on_exited(struct pool *pool, pid_t pid, int status, unsigned long served);
 static void function_on_spawn_failed(struct pool *pool, const char *message);
-static void function_on_stderr_line(struct pool *pool, pid_t pid, const char *line, size_t len);
+static void function_on_stderr_line(struct pool *pool, pid_t pid, const char *line, size_t len,
+    bool cut);
+static void function_on_stderr_dropped(struct pool *pool, pid_t pid, unsigned long count);
 static void function_on_idle(struct pool *pool);
 
 static const struct pool_events function_pool_events = {
@@ -28,6 +30,7 @@ static const struct pool_events function_pool_events = {
 	.exited = function_on_exited,
 	.spawn_failed = function_on_spawn_failed,
 	.stderr_line = function_on_stderr_line,
+	.stderr_dropped = function_on_stderr_dropped,
 	.idle = function_on_idle,
 };
 
@@ -233,9 +236,21 @@ static void function_on_spawn_failed(struct pool *pool, const char *message)
 	log_error("function %s: cannot start a worker: %s", pool_name(pool), message);
 }
 
-static void function_on_stderr_line(struct pool *pool, pid_t pid, const char *line, size_t len)
+static void function_on_stderr_line(struct pool *pool, pid_t pid, const char *line, size_t len,
+    bool cut)
 {
-	log_warn("function %s pid %d: %.*s", pool_name(pool), (int)pid, (int)len, line);
+	if (cut)
+		log_warn("function %s pid %d: %.*s ... (line cut at %zu bytes)", pool_name(pool),
+		    (int)pid, (int)len, line, len);
+	else
+		log_warn("function %s pid %d: %.*s", pool_name(pool), (int)pid, (int)len, line);
+}
+
+/* Said once a window, so that a worker's flood costs the log one line a second. */
+static void function_on_stderr_dropped(struct pool *pool, pid_t pid, unsigned long count)
+{
+	log_warn("function %s: worker pid %d: %lu stderr lines dropped", pool_name(pool), (int)pid,
+	    count);
 }
 
 /* Idle workers and no sync request waiting: whoever queues work of its own is told. */

@@ -27,8 +27,6 @@
 #include "request.h"
 #include "router.h"
 
-/* Paths gatewayd answers itself (async jobs); no function may be routed there. */
-#define REQUEST_API_PREFIX "/_gateway/"
 /* Sent with every 503: the queue is expected to move within a second. */
 #define REQUEST_RETRY_AFTER_HEADER "Retry-After: 1\r\n"
 
@@ -191,10 +189,11 @@ static int request_params_complete(struct request *req)
 
 /*
  * One pass over the params validates them and finds what routing and the
- * body limit need; then the request is disposed of: to gatewayd under
- * /_gateway/, else to its function (its async queue when it asks for it
- * and the function allows it, else a worker), and a declared body that is
- * already too large is refused.
+ * body limit need; a path that cannot be made normal is refused (400),
+ * whatever else the params say. Then the request is disposed of: to
+ * gatewayd under /_gateway/, else to its function (its async queue when it
+ * asks for it and the function allows it, else a worker), and a declared
+ * body that is already too large is refused.
  */
 static void request_route(struct request *req)
 {
@@ -202,8 +201,8 @@ static void request_route(struct request *req)
 	struct fcgi_param *length = &lookup[ROUTER_PARAMS];
 	struct fcgi_param *prefer = &lookup[ROUTER_PARAMS + 1];
 	struct fcgi_param *x_async = &lookup[ROUTER_PARAMS + 2];
-	const char *path;
-	size_t path_len;
+	struct router_path path;
+	const char *why;
 
 	router_prepare_lookup(lookup);
 	*length = (struct fcgi_param)FCGI_PARAM("CONTENT_LENGTH");
@@ -214,14 +213,23 @@ static void request_route(struct request *req)
 		request_refuse(req, 400, "malformed FastCGI params");
 		return;
 	}
-	if (router_path(lookup, &path, &path_len) && path_len >= strlen(REQUEST_API_PREFIX) &&
-	    memcmp(path, REQUEST_API_PREFIX, strlen(REQUEST_API_PREFIX)) == 0) {
-		req->api_path = path;
-		req->api_path_len = path_len;
+	if (router_path(lookup, &path, &why) < 0) {
+		request_refuse(req, 400, "%s: %s", path.param->name, why);
+		return;
+	}
+	if (path.param != NULL && path.len >= strlen(GATEWAY_API_PREFIX) &&
+	    memcmp(path.path, GATEWAY_API_PREFIX, strlen(GATEWAY_API_PREFIX)) == 0) {
+		if (router_path_rewritten(&path)) {	/* api_path must point into the params */
+			request_refuse(req, 400, "%s: gatewayd's own paths are answered in normal "
+			    "form only", path.param->name);
+			return;
+		}
+		req->api_path = path.path;
+		req->api_path_len = path.len;
 		request_dispose(req, REQUEST_TO_GATEWAY);
 		return;
 	}
-	const struct function_conf *conf = router_route(req->gw->conf, lookup);
+	const struct function_conf *conf = router_route(req->gw->conf, lookup, &path);
 	if (conf == NULL) {
 		request_refuse_unrouted(req, lookup);
 		return;
@@ -397,8 +405,8 @@ static int request_accept_async(struct request *req)
 	}
 	int n = snprintf(response, sizeof(response),
 	    "Status: 202 Accepted\r\nContent-Type: application/json\r\n"
-	    "Location: " REQUEST_API_PREFIX "jobs/%s\r\n%sCache-Control: no-store\r\n\r\n"
-	    "{\"id\":\"%s\",\"state\":\"queued\",\"location\":\"" REQUEST_API_PREFIX "jobs/%s\"}\n",
+	    "Location: " GATEWAY_API_PREFIX "jobs/%s\r\n%sCache-Control: no-store\r\n\r\n"
+	    "{\"id\":\"%s\",\"state\":\"queued\",\"location\":\"" GATEWAY_API_PREFIX "jobs/%s\"}\n",
 	    id, req->preference_applied ? "Preference-Applied: respond-async\r\n" : "", id, id);
 	request_send_whole(req, response, (size_t)n);
 	return 0;

@@ -36,8 +36,12 @@ struct outcome {
 	struct cgi_run *run;
 	uint8_t *out;
 	size_t out_len;
-	char *lines[MAX_LINES];		/* stderr lines */
-	size_t line_count;
+	char *lines[MAX_LINES];		/* the first stderr lines */
+	bool cut[MAX_LINES];		/* each one's cut flag */
+	size_t line_count;		/* kept in lines[] */
+	size_t lines_seen;		/* stderr lines handed over, kept or not */
+	unsigned long dropped;		/* stderr lines reported dropped */
+	unsigned dropped_reports;
 	char spawn_message[512];
 	int status;
 	int done_count;
@@ -121,13 +125,26 @@ static void on_output(void *owner, const uint8_t *data, size_t len)
 	}
 }
 
-static void on_stderr_line(void *owner, pid_t pid, const char *line, size_t len)
+static void on_stderr_line(void *owner, pid_t pid, const char *line, size_t len, bool cut)
 {
 	struct outcome *o = owner;
 
 	ck_assert_int_eq(pid, cgi_pid(o->run));
-	ck_assert_uint_lt(o->line_count, MAX_LINES);
+	o->lines_seen++;
+	if (o->line_count == MAX_LINES)
+		return;
+	o->cut[o->line_count] = cut;
 	o->lines[o->line_count++] = strndup(line, len);
+}
+
+static void on_stderr_dropped(void *owner, pid_t pid, unsigned long count)
+{
+	struct outcome *o = owner;
+
+	ck_assert_int_eq(pid, cgi_pid(o->run));
+	ck_assert_uint_gt(count, 0);
+	o->dropped += count;
+	o->dropped_reports++;
 }
 
 static void on_done(void *owner, int status)
@@ -148,7 +165,7 @@ static void on_spawn_failed(void *owner, const char *message)
 
 static const struct cgi_events events = {
 	.output = on_output,
-	.stderr_line = on_stderr_line,
+	.stderr = { .line = on_stderr_line, .dropped = on_stderr_dropped },
 	.done = on_done,
 	.spawn_failed = on_spawn_failed,
 };
@@ -336,12 +353,16 @@ START_TEST(test_exit_before_reading_body)
 }
 END_TEST
 
-/* Lines, a 3000-byte line cut at 1 KiB, and a last line without newline. */
+/*
+ * Lines, a 3000-byte line cut at 1 KiB (its rest skipped), a line of
+ * exactly 1 KiB (not cut), and a last line without newline.
+ */
 START_TEST(test_stderr_lines)
 {
 	char *path = write_script("stderr.sh", "#!/bin/sh\n"
 	    "echo one >&2\necho two >&2\n"
 	    "head -c 3000 /dev/zero | tr '\\0' x >&2\necho >&2\n"
+	    "head -c 1024 /dev/zero | tr '\\0' y >&2\necho >&2\n"
 	    "printf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'\n"
 	    "printf tail >&2\n");
 	struct outcome o = { 0 };
@@ -350,15 +371,46 @@ START_TEST(test_stderr_lines)
 
 	run_cgi(path, NULL, req, len, &o, NULL);
 	ck_assert(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0);
-	ck_assert_uint_eq(o.line_count, 6);
+	ck_assert_uint_eq(o.line_count, 5);
 	ck_assert_str_eq(o.lines[0], "one");
 	ck_assert_str_eq(o.lines[1], "two");
 	ck_assert_uint_eq(strlen(o.lines[2]), 1024);
+	ck_assert_uint_eq(strspn(o.lines[2], "x"), 1024);
+	ck_assert(o.cut[2]);
 	ck_assert_uint_eq(strlen(o.lines[3]), 1024);
-	ck_assert_uint_eq(strlen(o.lines[4]), 3000 - 2048);
-	ck_assert(strspn(o.lines[4], "x") == 3000 - 2048);
-	ck_assert_str_eq(o.lines[5], "tail");
+	ck_assert_uint_eq(strspn(o.lines[3], "y"), 1024);
+	ck_assert(!o.cut[3]);
+	ck_assert_str_eq(o.lines[4], "tail");
+	ck_assert(!o.cut[0] && !o.cut[1] && !o.cut[4]);
+	ck_assert_uint_eq(o.dropped_reports, 0);
 	ck_assert(contains(&o, "\r\n\r\nok\n"));
+	for (size_t i = 0; i < o.line_count; i++)
+		free(o.lines[i]);
+	free(req);
+	free(o.out);
+	free(path);
+}
+END_TEST
+
+/*
+ * 250 lines at once: STDERR_LINES_PER_WINDOW of them are handed over, the
+ * rest counted, and the count reported once (at the end, if not before).
+ */
+START_TEST(test_stderr_rate_limit)
+{
+	char *path = write_script("burst.sh", "#!/bin/sh\n"
+	    "i=0; while [ $i -lt 250 ]; do echo \"line $i\" >&2; i=$((i + 1)); done\n");
+	struct outcome o = { 0 };
+	size_t len;
+	uint8_t *req = build_request(NULL, NULL, NULL, 0, &len);
+
+	run_cgi(path, NULL, req, len, &o, NULL);
+	ck_assert(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0);
+	ck_assert_uint_eq(o.lines_seen + o.dropped, 250);
+	ck_assert_uint_ge(o.lines_seen, STDERR_LINES_PER_WINDOW);
+	ck_assert_uint_gt(o.dropped, 0);
+	ck_assert_uint_ge(o.dropped_reports, 1);
+	ck_assert_str_eq(o.lines[0], "line 0");
 	for (size_t i = 0; i < o.line_count; i++)
 		free(o.lines[i]);
 	free(req);
@@ -586,6 +638,7 @@ static Suite *cgi_suite(void)
 	tcase_add_test(tc, test_body_through_cat);
 	tcase_add_test(tc, test_exit_before_reading_body);
 	tcase_add_test(tc, test_stderr_lines);
+	tcase_add_test(tc, test_stderr_rate_limit);
 	tcase_add_test(tc, test_exit_status);
 	tcase_add_test(tc, test_missing_program);
 	tcase_add_test(tc, test_malformed_requests);

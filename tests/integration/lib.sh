@@ -121,6 +121,7 @@ assert_gw_alive() {
 # gw_config: writes $GW_CONF: a [global] section for this test (debug log,
 # sockets in $T; as root nginx, root too, connects whatever the mode, so the
 # socket is 0660; otherwise 0666 so nginx's worker can), then stdin.
+# GW_LOG_LEVEL sets log_level (default debug).
 # GW_GLOBAL_EXTRA adds lines to [global].
 gw_config() {
 	local mode=0666
@@ -130,7 +131,7 @@ gw_config() {
 		printf 'listen = %s\n' "$GW_SOCK"
 		printf 'listen.mode = %s\n' "$mode"
 		printf 'run_dir = %s\n' "$T/run"
-		printf 'log_level = debug\n'
+		printf 'log_level = %s\n' "${GW_LOG_LEVEL:-debug}"
 		[ -n "${GW_GLOBAL_EXTRA:-}" ] && printf '%s\n' "$GW_GLOBAL_EXTRA"
 		printf '\n'
 		cat

@@ -1,0 +1,152 @@
+/*
+ * stderr_flood: a FastCGI function that abuses its stderr, for the tests of
+ * gatewayd's bounds on what a worker writes there (test_64, test_65). Built
+ * by `make check` into build/tests/stderr_flood; never installed.
+ *
+ * Protocol: one query switch a request; the answer is 200 text/plain.
+ *
+ *	?flood=SECONDS	(1..60) writes numbered lines ("stderr_flood line N")
+ *			to fd 2 as fast as the pipe takes them, many a
+ *			write(2), for SECONDS seconds; then answers
+ *			"lines=N", the number of whole lines written
+ *	?line=BYTES	(1..1048576) writes one line of BYTES bytes: "long
+ *			line:" and then 'x' up to BYTES, a newline, then the
+ *			line "after the long line"; answers "line=BYTES"
+ *	anything else	answers "stderr_flood"
+ *
+ * A bad number answers 400 "stderr_flood: WHY".
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#define FLOOD_MAX_SECONDS 60L
+#define FLOOD_MAX_LINE (1024L * 1024)
+/* Bytes of lines put together before each write(2). */
+#define FLOOD_BATCH 4096
+
+static double flood_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Writes all of buf to fd 2; 0, or -1 when the pipe is gone. */
+static int flood_write(const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(STDERR_FILENO, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Lines for seconds seconds, a batch a write; returns how many were written whole. */
+static unsigned long flood_lines(long seconds)
+{
+	char batch[FLOOD_BATCH];
+	unsigned long written = 0;
+	double until = flood_now() + (double)seconds;
+
+	while (flood_now() < until) {
+		size_t len = 0;
+		unsigned long in_batch = 0;
+		for (;;) {
+			char line[64];
+			int n = snprintf(line, sizeof(line), "stderr_flood line %lu\n",
+			    written + in_batch + 1);
+			if (len + (size_t)n > sizeof(batch))
+				break;
+			memcpy(batch + len, line, (size_t)n);
+			len += (size_t)n;
+			in_batch++;
+		}
+		if (flood_write(batch, len) < 0)
+			break;
+		written += in_batch;
+	}
+	return written;
+}
+
+/* One line of bytes bytes, then a short one. */
+static int flood_long_line(long bytes)
+{
+	static const char head[] = "long line:";
+	static const char after[] = "after the long line\n";
+	char *line = malloc((size_t)bytes + 1);
+
+	if (line == NULL)
+		return -1;
+	memset(line, 'x', (size_t)bytes);
+	memcpy(line, head, bytes < (long)sizeof(head) - 1 ? (size_t)bytes : sizeof(head) - 1);
+	line[bytes] = '\n';
+	int rc = flood_write(line, (size_t)bytes + 1);
+	free(line);
+	if (rc == 0)
+		rc = flood_write(after, sizeof(after) - 1);
+	return rc;
+}
+
+/* The number after name= in query, within 1..max; -1 if absent, -2 if bad. */
+static long flood_query_number(const char *query, const char *name, long max)
+{
+	size_t name_len = strlen(name);
+
+	if (strncmp(query, name, name_len) != 0 || query[name_len] != '=')
+		return -1;
+	char *end;
+	errno = 0;
+	long v = strtol(query + name_len + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || end == query + name_len + 1 || v < 1 || v > max)
+		return -2;
+	return v;
+}
+
+static void flood_answer(FCGX_Request *req)
+{
+	const char *query = FCGX_GetParam("QUERY_STRING", req->envp);
+	long seconds, bytes;
+
+	if (query == NULL)
+		query = "";
+	seconds = flood_query_number(query, "flood", FLOOD_MAX_SECONDS);
+	bytes = flood_query_number(query, "line", FLOOD_MAX_LINE);
+	if (seconds == -2 || bytes == -2) {
+		FCGX_FPrintF(req->out, "Status: 400\r\nContent-Type: text/plain\r\n\r\n"
+		    "stderr_flood: flood must be 1..%ld, line 1..%ld\n", FLOOD_MAX_SECONDS,
+		    FLOOD_MAX_LINE);
+		return;
+	}
+	FCGX_FPrintF(req->out, "Content-Type: text/plain\r\n\r\n");
+	if (seconds > 0)
+		FCGX_FPrintF(req->out, "lines=%lu\n", flood_lines(seconds));
+	else if (bytes > 0)
+		FCGX_FPrintF(req->out, flood_long_line(bytes) == 0 ? "line=%ld\n" :
+		    "line=%ld not written\n", bytes);
+	else
+		FCGX_FPrintF(req->out, "stderr_flood\n");
+}
+
+int main(void)
+{
+	FCGX_Request req;
+
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, 0, 0) != 0)
+		return 1;
+	while (FCGX_Accept_r(&req) >= 0)
+		flood_answer(&req);
+	FCGX_Free(&req, 1);
+	return 0;
+}

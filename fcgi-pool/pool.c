@@ -20,6 +20,7 @@ static void pool_slot_set_state(struct slot *s, enum slot_state state);
 static void pool_slot_ready(struct slot *s);
 static void pool_slot_served(struct slot *s);
 static void pool_slot_reaped(struct slot *s, int status, struct pool_job *job);
+static void pool_job_after_death(struct pool *pool, struct pool_job *job, int status);
 static void pool_held_back(struct pool *pool);
 static void pool_on_queue_timeout(struct ev_loop *loop, ev_timer *timer, int revents);
 static void pool_enqueue(struct pool *pool, struct pool_job *job, bool at_head);
@@ -97,6 +98,7 @@ int pool_submit(struct pool *pool, struct pool_job *job, enum pool_error *error)
 	job->slot = NULL;
 	job->output_started = 0;
 	job->resends = 0;
+	job->retried = 0;
 	job->queued = 0;
 	if (pool->stopping) {
 		*error = POOL_ERR_STOPPED;
@@ -280,35 +282,61 @@ static void pool_slot_served(struct slot *s)
 }
 
 /*
- * A slot's process was reaped. The job it held is resent when the worker
- * exited cleanly before writing any output: php-cgi ends itself after
- * PHP_FCGI_MAX_REQUESTS and may leave a request unread, and that request
- * never ran. Workers of one pool tend to reach that limit together, so a job
- * may meet several exiting workers in a row: it is resent up to once per
- * worker of the pool, plus one. Any other end fails the job.
+ * A slot's process was reaped. The job it held, if no STDOUT of it reached
+ * the owner, runs again on another worker (at the head of the queue):
  *
- * The worker failed unless the pool retired it, or it had served and ended
- * in order (exit 0 or SIGTERM): crashes, kills (seccomp, rlimits, kill -9)
- * and workers that never served feed the backoff and the crash-loop count.
+ * - when the worker exited cleanly: php-cgi ends itself after
+ *   PHP_FCGI_MAX_REQUESTS and may leave a request unread, and that request
+ *   never ran. Workers of one pool tend to reach that limit together, so a
+ *   job may meet several exiting workers in a row: it is resent up to once
+ *   per worker of the pool, plus one;
+ * - once when the owner marked it retry_safe (an idempotent request) and
+ *   the worker died of something else than what the request made it do: a
+ *   kill -9, the OOM killer, a crash, a lost connection. Not after its
+ *   seccomp filter (SIGSYS) or a resource limit (SIGXCPU, SIGXFSZ) killed
+ *   it: the request would do the same to the next worker. The request may
+ *   have run partly; the others are run at most once.
+ *
+ * Any other end fails the job. The worker failed unless the pool retired
+ * it, or it had served and ended in order (exit 0 or SIGTERM): crashes,
+ * kills (seccomp, rlimits, kill -9) and workers that never served feed the
+ * backoff and the crash-loop count.
  */
 static void pool_slot_reaped(struct slot *s, int status, struct pool_job *job)
 {
 	struct pool *pool = s->pool;
 	bool clean_exit = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 
-	if (job != NULL) {
-		if (clean_exit && !job->output_started && !pool->stopping &&
-		    job->resends <= pool->config.max_children) {
-			job->resends++;
-			pool_enqueue(pool, job, true);
-			pool_dispatch(pool);
-		} else {
-			job->ops->fail(job, POOL_ERR_WORKER_DIED);
-		}
-	}
+	if (job != NULL)
+		pool_job_after_death(pool, job, status);
 	bool orderly = s->retiring || (s->requests_served > 0 &&
 	    (clean_exit || (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)));
 	scaling_worker_exited(pool, !orderly);
+}
+
+/* The fate of a job whose worker died under it (see pool_slot_reaped). */
+static void pool_job_after_death(struct pool *pool, struct pool_job *job, int status)
+{
+	bool clean_exit = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	bool self_inflicted = WIFSIGNALED(status) && (WTERMSIG(status) == SIGSYS ||
+	    WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGXFSZ);
+	bool again = false;
+
+	if (!job->output_started && !pool->stopping) {
+		if (clean_exit && job->resends <= pool->config.max_children) {
+			job->resends++;
+			again = true;
+		} else if (job->retry_safe && !job->retried && !self_inflicted) {
+			job->retried = 1;
+			again = true;
+		}
+	}
+	if (!again) {
+		job->ops->fail(job, POOL_ERR_WORKER_DIED);
+		return;
+	}
+	pool_enqueue(pool, job, true);
+	pool_dispatch(pool);
 }
 
 unsigned pool_stop(struct pool *pool)

@@ -73,12 +73,19 @@ struct pool_job {
 	const struct pool_job_ops *ops;
 	const uint8_t *request;		/* the encoded request: BEGIN, PARAMS, STDIN */
 	size_t request_len;
+	/*
+	 * Set by the owner before pool_submit(): the job may run a second time
+	 * when its worker dies (or its connection fails) before any STDOUT,
+	 * i.e. it is idempotent (GET, HEAD, or the function says so).
+	 */
+	bool retry_safe;
 	/* Private to the pool. */
 	struct pool *pool;
 	struct slot *slot;		/* running on, or NULL while queued */
 	struct pool_job *prev, *next;	/* wait queue links */
 	ev_timer queue_timer;
 	unsigned resends;		/* times resent after a worker exited without reading it */
+	unsigned retried : 1;		/* run again once after its worker died (retry_safe) */
 	unsigned output_started : 1;	/* some STDOUT reached the owner */
 	unsigned queued : 1;
 };

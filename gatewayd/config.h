@@ -172,6 +172,7 @@ struct request_settings {
 	char *route;			/* path prefix routed here, or NULL */
 	char *script;			/* script = path, sent as SCRIPT_FILENAME (php-cgi), or NULL */
 	size_t max_body;		/* request.max_body bytes */
+	bool retry;			/* retry = yes: any method may run again after a worker died */
 	struct conf_pairs params;	/* param[NAME] = value, in file order */
 };
 

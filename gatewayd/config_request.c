@@ -1,7 +1,7 @@
 /*
  * config_request.c: what gatewayd reads for each request it routes to a
- * function: its route, its script (sent as SCRIPT_FILENAME), its body limit
- * and the params it adds. A reload applies a change to the running function
+ * function: its route, its script (sent as SCRIPT_FILENAME), its body limit,
+ * whether it may run again after its worker died, and the params it adds. A reload applies a change to the running function
  * at once: nothing here is a worker's business.
  */
 #include <stdbool.h>
@@ -22,6 +22,7 @@ static const struct key_spec request_keys[] = {
 	KEY("route", key_route, R(route), KIND_STRING, LIVE, NULL),
 	KEY("script", key_script, R(script), KIND_STRING, LIVE, NULL),
 	NUMBER_KEY("request.max_body", config_key_size, R(max_body), LIVE, "8M", 0, CONFIG_SIZE_G),
+	KEY("retry", config_key_bool, R(retry), KIND_SCALAR, LIVE, "no"),
 	{ "param[NAME]", key_param, offsetof(struct function_conf, request.params),
 	  sizeof(struct conf_pairs), KIND_PAIRS, LIVE, NULL, 0, 0, true, NULL },
 };

@@ -37,6 +37,7 @@ static void request_refuse(struct request *req, int status, const char *fmt, ...
 static int request_unexpected(const struct request *req, const char *handler);
 static int request_params_complete(struct request *req);
 static void request_route(struct request *req);
+static bool request_method_idempotent(const struct fcgi_param *method);
 static void request_refuse_unrouted(struct request *req, const struct fcgi_param *lookup);
 static bool request_refuse_large_body(struct request *req, unsigned long long len);
 static int request_forward_params(struct request *req);
@@ -197,10 +198,11 @@ static int request_params_complete(struct request *req)
  */
 static void request_route(struct request *req)
 {
-	struct fcgi_param lookup[ROUTER_PARAMS + 3];
+	struct fcgi_param lookup[ROUTER_PARAMS + 4];
 	struct fcgi_param *length = &lookup[ROUTER_PARAMS];
 	struct fcgi_param *prefer = &lookup[ROUTER_PARAMS + 1];
 	struct fcgi_param *x_async = &lookup[ROUTER_PARAMS + 2];
+	struct fcgi_param *method = &lookup[ROUTER_PARAMS + 3];
 	struct router_path path;
 	const char *why;
 
@@ -208,8 +210,9 @@ static void request_route(struct request *req)
 	*length = (struct fcgi_param)FCGI_PARAM("CONTENT_LENGTH");
 	*prefer = (struct fcgi_param)FCGI_PARAM("HTTP_PREFER");
 	*x_async = (struct fcgi_param)FCGI_PARAM("HTTP_X_ASYNC");
+	*method = (struct fcgi_param)FCGI_PARAM("REQUEST_METHOD");
 	if (fcgi_params_lookup(buf_head(&req->params), buf_used(&req->params), lookup,
-		ROUTER_PARAMS + 3) < 0) {
+		ROUTER_PARAMS + 4) < 0) {
 		request_refuse(req, 400, "malformed FastCGI params");
 		return;
 	}
@@ -242,6 +245,7 @@ static void request_route(struct request *req)
 		    async_prefer_respond_async(prefer->value, prefer->value_len);
 		request_dispose(req, REQUEST_TO_ASYNC);
 	} else {
+		req->job.retry_safe = conf->request.retry || request_method_idempotent(method);
 		request_dispose(req, REQUEST_TO_WORKER);
 	}
 	if (length->found && length->value_len > 0 && length->value_len < 20) {
@@ -250,6 +254,18 @@ static void request_route(struct request *req)
 		digits[length->value_len] = '\0';
 		request_refuse_large_body(req, strtoull(digits, NULL, 10));
 	}
+}
+
+/*
+ * GET and HEAD may run twice (RFC 9110 9.2.2 calls them safe; nginx's
+ * fastcgi_next_upstream retries only such methods by default). Others run
+ * at most once unless the function says retry = yes.
+ */
+static bool request_method_idempotent(const struct fcgi_param *method)
+{
+	return method->found &&
+	    ((method->value_len == 3 && memcmp(method->value, "GET", 3) == 0) ||
+	     (method->value_len == 4 && memcmp(method->value, "HEAD", 4) == 0));
 }
 
 /* No function for the request: 404, naming the first routing param it has. */

@@ -43,6 +43,7 @@ START_TEST(test_minimal_defaults)
 	ck_assert_uint_eq(fn->pool.queue_max, 512);
 	ck_assert_double_eq(fn->pool.queue_timeout, 30);
 	ck_assert_uint_eq(fn->request.max_body, 8 * 1024 * 1024);
+	ck_assert(!fn->request.retry);
 	ck_assert_uint_eq(fn->sandbox.env.count, 0);
 	ck_assert_uint_eq(fn->request.params.count, 0);
 	ck_assert_str_eq(fn->file, FIXTURES "good_minimal.ini");
@@ -97,6 +98,7 @@ START_TEST(test_full_function)
 	ck_assert_uint_eq(fn->pool.queue_max, 0);
 	ck_assert_double_eq_tol(fn->pool.queue_timeout, 0.5, 1e-9);
 	ck_assert_uint_eq(fn->request.max_body, 1024 * 1024);
+	ck_assert(fn->request.retry);
 	ck_assert_uint_eq(fn->sandbox.env.count, 3);
 	ck_assert_str_eq(fn->sandbox.env.items[0].name, "DB_HOST");
 	ck_assert_str_eq(fn->sandbox.env.items[0].value, "127.0.0.1");

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# kill -9 of the worker mid-request: that request gets 502, gatewayd stays up,
+# kill -9 of the worker mid-request: that request, a POST (run at most
+# once; a GET would run again, see test_67), gets 502, gatewayd stays up,
 # respawns the worker, and the next requests succeed.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$REPO/tests/integration/lib.sh"
@@ -12,7 +13,7 @@ EOF
 gw_start
 nginx_up
 
-curl -s --max-time 20 -o "$T/slow.body" -w '%{http_code}' \
+curl -s --max-time 20 -o "$T/slow.body" -w '%{http_code}' --data-binary body \
 	"$BASE/function/slow?sleep_ms=3000" >"$T/slow.status" 2>"$T/slow.err" &
 slow=$!
 bg_track "$slow"

@@ -32,6 +32,14 @@
  */
 #define POOL_REQUEST_ID 1
 
+/*
+ * FCGI_STDERR content of one job handed to its owner at most (the web
+ * server logs each record: nginx writes one error-log line per record). The
+ * rest is dropped and counted, so that a worker flooding its FastCGI stderr
+ * cannot fill the web server's disk; its STDOUT is relayed as before.
+ */
+#define POOL_STDERR_RELAY_MAX (64 * 1024)
+
 struct pool;
 struct pool_job;
 struct slot;
@@ -108,6 +116,11 @@ struct pool_events {
 	 * said when the window they fell in ends, or when the worker exits.
 	 */
 	void (*stderr_dropped)(struct pool *pool, pid_t pid, unsigned long count);
+	/*
+	 * bytes of a job's FCGI_STDERR content past POOL_STDERR_RELAY_MAX were
+	 * dropped: said when the job ends (FastCGI workers only).
+	 */
+	void (*stderr_records_dropped)(struct pool *pool, pid_t pid, size_t bytes);
 	/* Workers are idle and no job waits: the owner may submit more. */
 	void (*idle)(struct pool *pool);
 };

@@ -34,6 +34,8 @@ struct worker {
 	struct buf out;			/* request bytes the socket did not take yet */
 	struct pool_job *dying_job;	/* job whose fate waits for the process to be reaped */
 	bool paused;			/* the job's owner asked us to stop reading */
+	size_t stderr_relayed;		/* the job's FCGI_STDERR bytes handed over */
+	size_t stderr_dropped;		/* the job's FCGI_STDERR bytes past POOL_STDERR_RELAY_MAX */
 	ev_io read_watcher;
 	ev_io write_watcher;
 	ev_io exec_error_watcher;
@@ -69,6 +71,7 @@ static void worker_process_input(struct worker *w);
 static int worker_handle_record(struct worker *w, const struct fcgi_record *rec);
 static void worker_end_job(struct worker *w, const struct fcgi_record *rec);
 static void worker_fail_protocol(struct worker *w);
+static void worker_report_stderr_dropped(struct worker *w);
 static void worker_on_stderr_line(void *owner, pid_t pid, const char *line, size_t len,
     bool cut);
 static void worker_on_stderr_dropped(void *owner, pid_t pid, unsigned long count);
@@ -184,6 +187,8 @@ static void worker_run(struct slot *s, struct pool_job *job)
 	slot_set_state(s, SLOT_BUSY);
 	s->job = job;
 	job->slot = s;
+	w->stderr_relayed = 0;
+	w->stderr_dropped = 0;
 	if (s->config->request_timeout > 0) {
 		ev_timer_set(&w->request_timer, s->config->request_timeout, 0.);
 		ev_timer_start(s->loop, &w->request_timer);
@@ -310,6 +315,13 @@ static int worker_handle_record(struct worker *w, const struct fcgi_record *rec)
 			return 0;	/* cancelled: drain until END_REQUEST */
 		if (rec->header.type == FCGI_STDOUT && rec->header.content_length > 0)
 			job->output_started = 1;
+		if (rec->header.type == FCGI_STDERR) {
+			if (w->stderr_relayed + rec->header.content_length > POOL_STDERR_RELAY_MAX) {
+				w->stderr_dropped += rec->header.content_length;
+				return 0;
+			}
+			w->stderr_relayed += rec->header.content_length;
+		}
 		job->ops->output(job, rec->header.type, rec->content, rec->header.content_length);
 		return 0;
 	case FCGI_END_REQUEST:
@@ -339,6 +351,7 @@ static void worker_end_job(struct worker *w, const struct fcgi_record *rec)
 	s->job = NULL;
 	w->paused = false;
 	s->requests_served++;
+	worker_report_stderr_dropped(w);
 	ev_timer_stop(s->loop, &w->request_timer);
 	s->events->served(s);
 	if (job != NULL) {
@@ -438,6 +451,16 @@ static void worker_on_spawn_timeout(struct ev_loop *loop, ev_timer *timer, int r
 	worker_signal(w, SIGKILL);
 }
 
+/* The job is over: how much of its FCGI_STDERR was not handed over, if any. */
+static void worker_report_stderr_dropped(struct worker *w)
+{
+	struct slot *s = &w->slot;
+
+	if (w->stderr_dropped > 0 && s->pool_events->stderr_records_dropped)
+		s->pool_events->stderr_records_dropped(s->pool, w->pid, w->stderr_dropped);
+	w->stderr_dropped = 0;
+}
+
 /* The worker broke the protocol: its job fails, the process is killed. */
 static void worker_fail_protocol(struct worker *w)
 {
@@ -468,6 +491,7 @@ static void worker_close_connection(struct worker *w)
 	}
 	buf_reset(&w->in);
 	buf_reset(&w->out);
+	worker_report_stderr_dropped(w);
 	if (w->slot.job != NULL) {
 		w->dying_job = w->slot.job;
 		w->slot.job = NULL;

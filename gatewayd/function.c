@@ -23,6 +23,7 @@ static void function_on_spawn_failed(struct pool *pool, const char *message);
 static void function_on_stderr_line(struct pool *pool, pid_t pid, const char *line, size_t len,
     bool cut);
 static void function_on_stderr_dropped(struct pool *pool, pid_t pid, unsigned long count);
+static void function_on_stderr_records_dropped(struct pool *pool, pid_t pid, size_t bytes);
 static void function_on_idle(struct pool *pool);
 
 static const struct pool_events function_pool_events = {
@@ -31,6 +32,7 @@ static const struct pool_events function_pool_events = {
 	.spawn_failed = function_on_spawn_failed,
 	.stderr_line = function_on_stderr_line,
 	.stderr_dropped = function_on_stderr_dropped,
+	.stderr_records_dropped = function_on_stderr_records_dropped,
 	.idle = function_on_idle,
 };
 
@@ -251,6 +253,14 @@ static void function_on_stderr_dropped(struct pool *pool, pid_t pid, unsigned lo
 {
 	log_warn("function %s: worker pid %d: %lu stderr lines dropped", pool_name(pool), (int)pid,
 	    count);
+}
+
+/* Once a request, when its FastCGI stderr passed what the web server is given. */
+static void function_on_stderr_records_dropped(struct pool *pool, pid_t pid, size_t bytes)
+{
+	log_warn("function %s: worker pid %d: %zu bytes of a request's FastCGI stderr not relayed "
+	    "to the web server (it gets the first %d)", pool_name(pool), (int)pid, bytes,
+	    POOL_STDERR_RELAY_MAX);
 }
 
 /* Idle workers and no sync request waiting: whoever queues work of its own is told. */

@@ -12,6 +12,9 @@
  *	?line=BYTES	(1..1048576) writes one line of BYTES bytes: "long
  *			line:" and then 'x' up to BYTES, a newline, then the
  *			line "after the long line"; answers "line=BYTES"
+ *	?records=BYTES	(1..104857600) sends BYTES of FastCGI stderr
+ *			(FCGI_STDERR records, a 1 KiB line each, what the
+ *			web server logs), then answers "records=BYTES"
  *	anything else	answers "stderr_flood"
  *
  * A bad number answers 400 "stderr_flood: WHY".
@@ -27,6 +30,9 @@
 
 #define FLOOD_MAX_SECONDS 60L
 #define FLOOD_MAX_LINE (1024L * 1024)
+#define FLOOD_MAX_RECORDS (100L * 1024 * 1024)
+/* Bytes of each FCGI_STDERR record ?records= sends. */
+#define FLOOD_RECORD 1024
 /* Bytes of lines put together before each write(2). */
 #define FLOOD_BATCH 4096
 
@@ -99,6 +105,20 @@ static int flood_long_line(long bytes)
 	return rc;
 }
 
+/* bytes of FastCGI stderr, a record of FLOOD_RECORD bytes (one line) at a time. */
+static void flood_records(FCGX_Stream *err, long bytes)
+{
+	char record[FLOOD_RECORD];
+
+	memset(record, 'e', sizeof(record));
+	record[sizeof(record) - 1] = '\n';
+	for (long sent = 0; sent < bytes; sent += FLOOD_RECORD) {
+		long n = bytes - sent < FLOOD_RECORD ? bytes - sent : FLOOD_RECORD;
+		FCGX_PutStr(record, (int)n, err);
+		FCGX_FFlush(err);
+	}
+}
+
 /* The number after name= in query, within 1..max; -1 if absent, -2 if bad. */
 static long flood_query_number(const char *query, const char *name, long max)
 {
@@ -117,22 +137,26 @@ static long flood_query_number(const char *query, const char *name, long max)
 static void flood_answer(FCGX_Request *req)
 {
 	const char *query = FCGX_GetParam("QUERY_STRING", req->envp);
-	long seconds, bytes;
+	long seconds, bytes, records;
 
 	if (query == NULL)
 		query = "";
 	seconds = flood_query_number(query, "flood", FLOOD_MAX_SECONDS);
 	bytes = flood_query_number(query, "line", FLOOD_MAX_LINE);
-	if (seconds == -2 || bytes == -2) {
+	records = flood_query_number(query, "records", FLOOD_MAX_RECORDS);
+	if (seconds == -2 || bytes == -2 || records == -2) {
 		FCGX_FPrintF(req->out, "Status: 400\r\nContent-Type: text/plain\r\n\r\n"
-		    "stderr_flood: flood must be 1..%ld, line 1..%ld\n", FLOOD_MAX_SECONDS,
-		    FLOOD_MAX_LINE);
+		    "stderr_flood: flood must be 1..%ld, line 1..%ld, records 1..%ld\n",
+		    FLOOD_MAX_SECONDS, FLOOD_MAX_LINE, FLOOD_MAX_RECORDS);
 		return;
 	}
 	FCGX_FPrintF(req->out, "Content-Type: text/plain\r\n\r\n");
 	if (seconds > 0)
 		FCGX_FPrintF(req->out, "lines=%lu\n", flood_lines(seconds));
-	else if (bytes > 0)
+	else if (records > 0) {
+		flood_records(req->err, records);
+		FCGX_FPrintF(req->out, "records=%ld\n", records);
+	} else if (bytes > 0)
 		FCGX_FPrintF(req->out, flood_long_line(bytes) == 0 ? "line=%ld\n" :
 		    "line=%ld not written\n", bytes);
 	else

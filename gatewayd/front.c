@@ -305,8 +305,8 @@ static void front_on_timer(struct ev_loop *loop, ev_timer *timer, int revents)
 		front_kill(c, "a request did not arrive whole within front.request_timeout");
 		return;
 	case FRONT_DEADLINE_WRITE:
-		snprintf(why, sizeof(why), "the web server read none of its %zu queued bytes for "
-		    "front.read_timeout", buf_used(&c->out));
+		snprintf(why, sizeof(why), "the web server read none of its answers for "
+		    "front.read_timeout (%zu bytes queued)", buf_used(&c->out));
 		front_kill(c, why);
 		return;
 	default:	/* FRONT_DEADLINE_NONE: the timer is stopped */

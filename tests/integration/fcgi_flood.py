@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Abuses a FastCGI socket for the bounded-memory tests (test_60, test_61).
+"""Abuses a FastCGI socket for the bounded-memory tests (test_60, test_61, test_63).
 
   fcgi_flood.py hold SOCK --connections N --body BYTES [--path P] [--timeout S]
       opens N connections; on each sends FCGI_BEGIN_REQUEST, whole PARAMS
@@ -16,6 +16,12 @@
       closed the connection, "all N bytes sent after S.SS s" (exit 1) when
       the daemon took them all, "still open after S.SS s, N bytes sent"
       (exit 1) at --timeout (default 30).
+  fcgi_flood.py read-slowly SOCK --body BYTES --chunk C --interval S [--timeout S]
+      one request to /function/echo with a body of BYTES, whose answer is
+      read C bytes every S seconds. Prints "ended after S.SS s, N bytes
+      answered" (exit 0) at its FCGI_END_REQUEST, "closed after ..." (exit
+      1) when the daemon closed first, "still open after ..." (exit 1) at
+      --timeout (default 30).
 
 Exit status 3 on a connect error. Reuses fcgi_client.py's encoders.
 """
@@ -25,6 +31,7 @@ import os
 import select
 import signal
 import socket
+import struct
 import sys
 import time
 
@@ -93,6 +100,46 @@ def cmd_get_values(args):
     return 1
 
 
+def cmd_read_slowly(args):
+    params = fcgi_client.encode_pairs([
+        ("SCRIPT_NAME", "/function/echo"), ("REQUEST_METHOD", "POST"),
+        ("CONTENT_LENGTH", str(args.body))])
+    msg = (fcgi_client.begin(1) + fcgi_client.stream(fcgi_client.PARAMS, 1, params)
+           + fcgi_client.stream(fcgi_client.STDIN, 1, b"y" * args.body))
+    sock = fcgi_client.connect(args.sock, args.timeout)
+    start = time.monotonic()
+    answered, buf = 0, b""
+    with sock:
+        sock.sendall(msg)
+        while True:
+            elapsed = time.monotonic() - start
+            if elapsed > args.timeout:
+                print("still open after %.2f s, %d bytes answered" % (elapsed, answered))
+                return 1
+            time.sleep(args.interval)
+            sock.settimeout(max(0.01, args.timeout - elapsed))
+            try:
+                data = sock.recv(args.chunk)
+            except socket.timeout:
+                continue
+            except (ConnectionResetError, BrokenPipeError):
+                data = b""
+            if not data:
+                print("closed after %.2f s, %d bytes answered" % (time.monotonic() - start, answered))
+                return 1
+            answered += len(data)
+            buf += data
+            while len(buf) >= 8:
+                _, rtype, _, clen, plen = struct.unpack("!BBHHBx", buf[:8])
+                if len(buf) < 8 + clen + plen:
+                    break
+                buf = buf[8 + clen + plen:]
+                if rtype == fcgi_client.END_REQUEST:
+                    print("ended after %.2f s, %d bytes answered"
+                          % (time.monotonic() - start, answered))
+                    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -106,9 +153,16 @@ def main():
     flood.add_argument("sock")
     flood.add_argument("--bytes", type=int, required=True)
     flood.add_argument("--timeout", type=float, default=30.0)
+    slow = sub.add_parser("read-slowly")
+    slow.add_argument("sock")
+    slow.add_argument("--body", type=int, required=True)
+    slow.add_argument("--chunk", type=int, required=True)
+    slow.add_argument("--interval", type=float, required=True)
+    slow.add_argument("--timeout", type=float, default=30.0)
     args = ap.parse_args()
+    handlers = {"hold": cmd_hold, "get-values": cmd_get_values, "read-slowly": cmd_read_slowly}
     try:
-        return cmd_hold(args) if args.cmd == "hold" else cmd_get_values(args)
+        return handlers[args.cmd](args)
     except OSError as e:
         print("fcgi_flood: %s: %s" % (args.sock, e))
         return 3

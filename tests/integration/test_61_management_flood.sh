@@ -55,11 +55,11 @@ sent=$(printf '%s\n' "$out" | sed -n 's/.*, \([0-9]*\) bytes sent$/\1/p')
 [ -n "$sent" ] && [ "$sent" -lt $((10 * MIB)) ] ||
 	fail "gatewayd read ${sent:-?} bytes of management records it could not answer"
 for ((i = 0; i < 20; i++)); do
-	grep -qF "the web server read none of its" "$GW_LOG" && break
+	grep -qF "read none of its answers for front.read_timeout" "$GW_LOG" && break
 	sleep 0.05
 done
-assert_file_contains "$GW_LOG" "queued bytes for front.read_timeout" "log of the closed flood"
-grep -F "queued bytes for front.read_timeout" "$GW_LOG"
+assert_file_contains "$GW_LOG" "read none of its answers for front.read_timeout" "log of the closed flood"
+grep -F "read none of its answers for front.read_timeout" "$GW_LOG"
 
 for ((i = 0; i < 5; i++)); do
 	http_get /function/hello

@@ -218,11 +218,13 @@ struct gateway_conf {
 	enum log_level log_level;	/* log_level */
 	unsigned max_connections;	/* max_connections from web servers */
 	size_t max_params;		/* request.max_params bytes of PARAMS */
+	size_t request_memory_max;	/* request.memory_max: params and bodies all requests hold */
 	struct conf_identity identity;	/* [global] user = / group =: dropped to after binding */
 	struct conf_id_range dynamic_users;	/* dynamic_users: uids for functions without user = */
 	double shutdown_timeout;	/* shutdown_timeout: SIGTERM drain limit, seconds */
 	double read_timeout;		/* front.read_timeout: silence allowed while a request arrives, 0 = none */
 	double idle_timeout;		/* front.idle_timeout: a connection with no request is closed, 0 = none */
+	double front_request_timeout;	/* front.request_timeout: BEGIN_REQUEST to the end of STDIN, 0 = none */
 	char *pid_file;			/* pid = path written at start (gatewayd -s reload reads it), or NULL */
 	char *async_journal;		/* async.journal = path; required when a function has async != off */
 	enum journal_fsync async_fsync;	/* async.fsync = always | batch | off */

@@ -46,11 +46,15 @@ static const struct key_spec global_keys[] = {
 	    1, 1000000),
 	NUMBER_KEY("request.max_params", config_key_size, G(max_params), LIVE, "64K",
 	    CONFIG_SIZE_K, 16 * CONFIG_SIZE_M),
+	NUMBER_KEY("request.memory_max", config_key_size, G(request_memory_max), LIVE, "256M",
+	    CONFIG_SIZE_M, 1024 * CONFIG_SIZE_G),
 	{ "include", key_include, 0, 0, KIND_READER, LIVE, NULL, 0, 0, true, NULL },
 	KEY("pid", key_pid, G(pid_file), KIND_STRING, RESTART, NULL),
 	KEY("shutdown_timeout", config_key_duration, G(shutdown_timeout), KIND_SCALAR, LIVE, "30s"),
 	KEY("front.read_timeout", config_key_duration, G(read_timeout), KIND_SCALAR, LIVE, "60s"),
 	KEY("front.idle_timeout", config_key_duration, G(idle_timeout), KIND_SCALAR, LIVE, "300s"),
+	KEY("front.request_timeout", config_key_duration, G(front_request_timeout), KIND_SCALAR,
+	    LIVE, "60s"),
 };
 
 const struct key_table config_global_table = {

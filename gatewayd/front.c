@@ -9,6 +9,12 @@
  * leave in one write; the write watcher is armed only while a socket does
  * not take everything. Connections are never freed inside their own
  * callbacks: they are marked dead and freed from the same prepare watcher.
+ *
+ * A connection whose output backs up (the web server does not read) stops
+ * being read too, so that no request and no management record adds to a
+ * queue nobody drains; it is closed when the socket then takes nothing for
+ * front.read_timeout. One timer per connection holds whichever of its
+ * deadlines comes first (enum front_deadline).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "fcgi.h"
 #include "front.h"
 #include "listener.h"
@@ -32,12 +39,28 @@
 /* Output queue marks for backpressure on the workers feeding a connection. */
 #define FRONT_OUT_HIGH (256 * 1024)
 #define FRONT_OUT_LOW (64 * 1024)
+/*
+ * Past this, a management record (FCGI_GET_VALUES, an unknown type) is not
+ * answered but ends the connection: its peer sends and does not read.
+ */
+#define FRONT_OUT_MAX (1024 * 1024)
 
 /* A connection's life, which only goes forward; changed only through front_conn_set_state(). */
 enum front_conn_state {
 	FRONT_CONN_OPEN,	/* reading records, answering requests */
 	FRONT_CONN_CLOSING,	/* closed once out is flushed and no request is open */
 	FRONT_CONN_DEAD,	/* closed, requests freed; freed before the loop sleeps */
+};
+
+/* What a connection's timer counts down to: the soonest that applies (front_arm_timer()). */
+enum front_deadline {
+	FRONT_DEADLINE_NONE,	/* none: its requests are bounded by their functions' timeouts */
+	FRONT_DEADLINE_IDLE,	/* no request since idle_since: front.idle_timeout */
+	FRONT_DEADLINE_READ,	/* a request arriving, no byte since read_at: front.read_timeout */
+	FRONT_DEADLINE_REQUEST,	/* the oldest request arriving, since its BEGIN_REQUEST:
+				   front.request_timeout */
+	FRONT_DEADLINE_WRITE,	/* output backed up, no byte taken since written_at:
+				   front.read_timeout */
 };
 
 struct front_conn {
@@ -47,13 +70,17 @@ struct front_conn {
 	enum front_conn_state state;
 	ev_io read_watcher;
 	ev_io write_watcher;
-	ev_timer timer;			/* front.read_timeout while a request arrives, else front.idle_timeout */
-	bool timer_reading;		/* which of the two the timer counts */
+	ev_timer timer;			/* the soonest deadline */
+	enum front_deadline deadline;	/* which one that is */
+	double read_at;			/* loop time of the last byte read */
+	double written_at;		/* of the last byte the socket took, or of the backing up */
+	double idle_since;		/* of the accept, or of the end of the last request */
 	struct buf in;			/* bytes read, not yet parsed */
 	struct buf out;			/* records waiting for the socket */
 	LIST_HEAD(request_list, request) requests;	/* open requests on this connection */
 	unsigned request_count;
-	bool backed_up;			/* out passed the high mark: workers paused */
+	bool backed_up;			/* out passed the high mark: workers and reading paused */
+	bool read_shut;			/* cut short (front_abort): never read again */
 	bool pending;			/* on gw->pending */
 	LIST_ENTRY(front_conn) link;		/* gw->conns */
 	SLIST_ENTRY(front_conn) pending_link;	/* gw->pending */
@@ -77,10 +104,13 @@ static void front_schedule(struct front_conn *c);
 static void front_on_prepare(struct ev_loop *loop, ev_prepare *prepare, int revents);
 static void front_process_pending(struct gateway *gw);
 static void front_flush(struct front_conn *c);
+static void front_set_backed_up(struct front_conn *c, bool backed_up);
 static bool front_peer_gone(int error);
 static void front_kill(struct front_conn *c, const char *why);
 static void front_free(struct front_conn *c);
 static void front_arm_timer(struct front_conn *c);
+static void front_deadline_sooner(struct front_conn *c, double *at, double since,
+    double timeout, enum front_deadline deadline);
 static void front_on_timer(struct ev_loop *loop, ev_timer *timer, int revents);
 
 static const struct listener_ops front_listener_ops = {
@@ -127,6 +157,7 @@ static void front_on_accepted(void *owner, int fd, const struct sockaddr_storage
 	ev_io_init(&c->write_watcher, front_on_writable, fd, EV_WRITE);
 	ev_init(&c->timer, front_on_timer);
 	c->read_watcher.data = c->write_watcher.data = c->timer.data = c;
+	c->idle_since = c->read_at = c->written_at = ev_now(gw->loop);
 	ev_io_start(gw->loop, &c->read_watcher);
 	front_arm_timer(c);
 	LIST_INSERT_HEAD(&gw->conns, c, link);
@@ -183,6 +214,7 @@ static void front_on_readable(struct ev_loop *loop, ev_io *io, int revents)
 		return;
 	}
 	c->in.len += (size_t)n;
+	c->read_at = ev_now(loop);
 	while (c->state != FRONT_CONN_DEAD) {
 		ssize_t used = fcgi_record_decode(buf_head(&c->in), buf_used(&c->in), &rec);
 		if (used == 0)
@@ -202,41 +234,85 @@ static void front_on_readable(struct ev_loop *loop, ev_io *io, int revents)
 }
 
 /*
- * While a request is still arriving, the web server must send its next
- * piece within front.read_timeout; a connection with no request at all is
- * closed after front.idle_timeout. Requests waiting on a function are
- * bounded by its queue.timeout and request_timeout instead.
+ * Sets the timer to the soonest deadline that applies. While a request is
+ * still arriving, the web server must send its next piece within
+ * front.read_timeout, and the whole request (BEGIN_REQUEST to the empty
+ * STDIN record) within front.request_timeout, so that trickling a byte at a
+ * time cannot hold a request open. While its output is backed up (it is
+ * not read then), the socket must take a byte within front.read_timeout. A
+ * connection with no request is closed front.idle_timeout after its last
+ * one ended (management records do not count). Requests waiting on a
+ * function are bounded by its queue.timeout and request_timeout instead.
+ * Timers live in the loop's heap: setting one makes no system call.
  */
 static void front_arm_timer(struct front_conn *c)
 {
 	const struct gateway_conf *conf = c->gw->conf;
-	const struct request *r;
-	bool reading = false;
+	struct ev_loop *loop = c->gw->loop;
+	const struct request *r, *oldest = NULL;
+	double at = 0;
 
-	LIST_FOREACH(r, &c->requests, conn_link)
-		reading |= r->state != REQUEST_AT_POOL;
-	double timeout = reading ? conf->read_timeout
-		       : c->request_count == 0 ? conf->idle_timeout : 0;
-	c->timer_reading = reading;
-	if (timeout > 0) {
-		c->timer.repeat = timeout;
-		ev_timer_again(c->gw->loop, &c->timer);
-	} else {
-		ev_timer_stop(c->gw->loop, &c->timer);
+	LIST_FOREACH(r, &c->requests, conn_link) {
+		if (r->state != REQUEST_AT_POOL && (oldest == NULL || r->begun < oldest->begun))
+			oldest = r;
+	}
+	c->deadline = FRONT_DEADLINE_NONE;
+	if (c->backed_up)
+		front_deadline_sooner(c, &at, c->written_at, conf->read_timeout, FRONT_DEADLINE_WRITE);
+	else if (oldest != NULL)
+		front_deadline_sooner(c, &at, c->read_at, conf->read_timeout, FRONT_DEADLINE_READ);
+	else if (c->request_count == 0)
+		front_deadline_sooner(c, &at, c->idle_since, conf->idle_timeout, FRONT_DEADLINE_IDLE);
+	if (oldest != NULL)
+		front_deadline_sooner(c, &at, oldest->begun, conf->front_request_timeout,
+		    FRONT_DEADLINE_REQUEST);
+	ev_timer_stop(loop, &c->timer);
+	if (c->deadline != FRONT_DEADLINE_NONE) {
+		double now = ev_now(loop);
+		ev_timer_set(&c->timer, at > now ? at - now : 0, 0);
+		ev_timer_start(loop, &c->timer);
+	}
+}
+
+/* Makes deadline the connection's when since + timeout (0: none) is sooner than *at. */
+static void front_deadline_sooner(struct front_conn *c, double *at, double since,
+    double timeout, enum front_deadline deadline)
+{
+	if (timeout <= 0)
+		return;
+	if (c->deadline == FRONT_DEADLINE_NONE || since + timeout < *at) {
+		*at = since + timeout;
+		c->deadline = deadline;
 	}
 }
 
 static void front_on_timer(struct ev_loop *loop, ev_timer *timer, int revents)
 {
 	struct front_conn *c = timer->data;
+	char why[128];
 	(void)loop;
 	(void)revents;
 
-	if (c->timer_reading) {
-		front_kill(c, "a request did not arrive whole within front.read_timeout");
-	} else {
+	switch (c->deadline) {
+	case FRONT_DEADLINE_IDLE:
 		log_debug("connection from %s idle for front.idle_timeout: closed", c->peer);
 		front_kill(c, NULL);
+		return;
+	case FRONT_DEADLINE_READ:
+		front_kill(c, "a request did not arrive whole within front.read_timeout");
+		return;
+	case FRONT_DEADLINE_REQUEST:
+		front_kill(c, "a request did not arrive whole within front.request_timeout");
+		return;
+	case FRONT_DEADLINE_WRITE:
+		snprintf(why, sizeof(why), "the web server read none of its answers for "
+		    "front.read_timeout (%zu bytes queued)", buf_used(&c->out));
+		front_kill(c, why);
+		return;
+	default:	/* FRONT_DEADLINE_NONE: the timer is stopped */
+		log_error("connection from %s: timer fired with no deadline %d", c->peer,
+		    (int)c->deadline);
+		abort();	/* a bug: no input leads here */
 	}
 }
 
@@ -302,10 +378,20 @@ static int front_handle_begin(struct front_conn *c, const struct fcgi_record *re
 	return 0;
 }
 
+/*
+ * A record with request id 0 (spec 3.3): answered on the connection's output
+ * queue like any response. A peer that keeps asking without reading stops
+ * being read once the queue backs up (front_flush()); should the queue
+ * still pass FRONT_OUT_MAX, the connection is closed rather than grown.
+ */
 static void front_handle_management(struct front_conn *c, const struct fcgi_record *rec)
 {
 	uint8_t unknown[FCGI_HEADER_LEN + 8];
 
+	if (buf_used(&c->out) > FRONT_OUT_MAX) {
+		front_kill(c, "management records sent faster than their answers are read");
+		return;
+	}
 	if (rec->header.type == FCGI_GET_VALUES) {
 		front_answer_get_values(c, rec);
 		return;
@@ -398,6 +484,8 @@ static void front_request_done(void *conn, struct request *req)
 
 	LIST_REMOVE(req, conn_link);
 	c->request_count--;
+	if (c->request_count == 0)
+		c->idle_since = ev_now(c->gw->loop);
 	/* Spec 5.1: without FCGI_KEEP_CONN the application closes after responding. */
 	if (!req->keep_conn || (c->gw->draining && c->request_count == 0))
 		front_conn_set_state(c, FRONT_CONN_CLOSING);
@@ -417,6 +505,7 @@ static void front_abort(void *conn)
 	struct request *r;
 
 	front_conn_set_state(c, FRONT_CONN_CLOSING);
+	c->read_shut = true;
 	ev_io_stop(c->gw->loop, &c->read_watcher);
 	while ((r = LIST_FIRST(&c->requests)) != NULL)
 		front_request_done(c, r);
@@ -464,22 +553,24 @@ static void front_on_writable(struct ev_loop *loop, ev_io *io, int revents)
 
 /*
  * Writes as much queued output as the socket takes, arms the write watcher
- * for the rest, applies or lifts backpressure on the connection's workers,
+ * for the rest, applies or lifts backpressure (front_set_backed_up()),
  * and closes a closing connection once nothing is left to say.
  */
 static void front_flush(struct front_conn *c)
 {
 	struct ev_loop *loop = c->gw->loop;
-	struct request *r;
+	ssize_t n = 0;
 
 	if (buf_used(&c->out) > 0) {
-		ssize_t n = write(c->fd, buf_head(&c->out), buf_used(&c->out));
+		n = write(c->fd, buf_head(&c->out), buf_used(&c->out));
 		if (n < 0 && errno != EAGAIN && errno != EINTR) {
 			front_kill(c, front_peer_gone(errno) ? NULL : strerror(errno));
 			return;
 		}
-		if (n > 0)
+		if (n > 0) {
 			buf_consume(&c->out, (size_t)n);
+			c->written_at = ev_now(loop);
+		}
 	}
 	if (buf_used(&c->out) > 0)
 		ev_io_start(loop, &c->write_watcher);
@@ -487,17 +578,42 @@ static void front_flush(struct front_conn *c)
 		ev_io_stop(loop, &c->write_watcher);
 
 	size_t used = buf_used(&c->out);
-	if (!c->backed_up && used > FRONT_OUT_HIGH) {
-		c->backed_up = true;
-		LIST_FOREACH(r, &c->requests, conn_link)
-			request_pause(r);
-	} else if (c->backed_up && used < FRONT_OUT_LOW) {
-		c->backed_up = false;
-		LIST_FOREACH(r, &c->requests, conn_link)
-			request_resume(r);
-	}
+	if (!c->backed_up && used > FRONT_OUT_HIGH)
+		front_set_backed_up(c, true);
+	else if (c->backed_up && used < FRONT_OUT_LOW)
+		front_set_backed_up(c, false);
+	else if (c->backed_up && n > 0)
+		front_arm_timer(c);	/* the socket took some: its deadline moves */
 	if (c->state == FRONT_CONN_CLOSING && used == 0 && c->request_count == 0)
 		front_kill(c, NULL);
+}
+
+/*
+ * Output past the high mark: the connection's workers are paused and the
+ * connection is not read (what it would send could only add to the queue),
+ * until the queue drains below the low mark. Its timer then counts write
+ * progress instead of reads.
+ */
+static void front_set_backed_up(struct front_conn *c, bool backed_up)
+{
+	struct ev_loop *loop = c->gw->loop;
+	struct request *r;
+
+	c->backed_up = backed_up;
+	LIST_FOREACH(r, &c->requests, conn_link) {
+		if (backed_up)
+			request_pause(r);
+		else
+			request_resume(r);
+	}
+	if (backed_up) {
+		c->written_at = ev_now(loop);
+		ev_io_stop(loop, &c->read_watcher);
+	} else if (!c->read_shut) {
+		c->read_at = ev_now(loop);	/* it was not read meanwhile: no silence to blame */
+		ev_io_start(loop, &c->read_watcher);
+	}
+	front_arm_timer(c);
 }
 
 /*
@@ -573,4 +689,7 @@ void front_shutdown(struct gateway *gw)
 		front_kill(c, NULL);
 	front_process_pending(gw);
 	ev_prepare_stop(gw->loop, &gw->prepare);
+	if (budget_used(&gw->request_memory) != 0)
+		log_error("front_shutdown: %zu bytes of request.memory_max still held with every "
+		    "request freed: an accounting bug", budget_used(&gw->request_memory));
 }

@@ -10,6 +10,7 @@
 
 #include <ev.h>
 
+#include "budget.h"
 #include "config.h"
 #include "function.h"
 #include "identities.h"
@@ -65,6 +66,7 @@ struct gateway {
 	void *listener_owner;				/* (front.c's, by listener_start) */
 	LIST_HEAD(front_conn_list, front_conn) conns;	/* every open web-server connection */
 	unsigned conn_count;
+	struct budget request_memory;		/* request.memory_max: what requests buffer */
 	SLIST_HEAD(front_pending_list, front_conn) pending;	/* to flush or free before the
 								   loop sleeps */
 	ev_prepare prepare;

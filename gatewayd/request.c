@@ -6,6 +6,9 @@
  * fastcgi_request_buffering: a worker never waits on a slow client, and a
  * request can be resent when a worker exits without reading it. It is
  * encoded for the worker as it arrives, so dispatch is a single write.
+ * Every byte it buffers is first taken from the daemon's request.memory_max
+ * budget (budget.h) and given back when the request ends, so many slow or
+ * stalled requests together hold a bounded amount of memory.
  *
  * What a record does depends on the request's one disposition (to a
  * worker, to the async queue, to gatewayd itself, refused), decided when
@@ -19,6 +22,7 @@
 #include <string.h>
 
 #include "async.h"
+#include "budget.h"
 #include "fcgi.h"
 #include "function_set.h"
 #include "gateway.h"
@@ -35,6 +39,8 @@ static void request_dispose(struct request *req, enum request_disposition dispos
 static void request_refuse(struct request *req, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int request_unexpected(const struct request *req, const char *handler);
+static bool request_take_memory(struct request *req, size_t len);
+static void request_drop_buffers(struct request *req);
 static int request_params_complete(struct request *req);
 static void request_route(struct request *req);
 static bool request_method_idempotent(const struct fcgi_param *method);
@@ -77,6 +83,7 @@ struct request *request_begin(struct gateway *gw, const struct request_output *o
 	req->peer = peer;
 	req->id = id;
 	req->keep_conn = keep_conn;
+	req->begun = ev_now(gw->loop);
 	req->state = REQUEST_READING_PARAMS;
 	req->disposition = REQUEST_UNROUTED;
 	req->job.ops = &request_job_ops;
@@ -154,16 +161,56 @@ int request_on_params(struct request *req, const uint8_t *content, size_t len)
 		return request_params_complete(req);
 	switch (req->disposition) {
 	case REQUEST_UNROUTED:
-		if (buf_used(&req->params) + len <= max)
-			return buf_append(&req->params, content, len);
-		request_refuse(req, 431, "request params exceed request.max_params (%zu bytes)", max);
-		buf_free(&req->params);
-		return 0;
+		if (buf_used(&req->params) + len > max) {
+			request_refuse(req, 431, "request params exceed request.max_params (%zu bytes)",
+			    max);
+			request_drop_buffers(req);
+			return 0;
+		}
+		if (!request_take_memory(req, len))
+			return 0;
+		return buf_append(&req->params, content, len);
 	case REQUEST_REFUSED:
 		return 0;	/* read to its end, then answered */
 	default:
 		return request_unexpected(req, __func__);
 	}
+}
+
+/*
+ * Takes len bytes of the daemon's request memory before the request
+ * buffers them. When request.memory_max would be passed, the request is
+ * refused (503 with Retry-After: the budget frees itself as requests end),
+ * what it holds is given back, and the refusal is logged, at most one line
+ * a second for all requests. Returns whether the bytes were taken.
+ */
+static bool request_take_memory(struct request *req, size_t len)
+{
+	struct gateway *gw = req->gw;
+	size_t max = gw->conf->request_memory_max;
+
+	if (budget_take(&gw->request_memory, max, len)) {
+		req->memory_held += len;
+		return true;
+	}
+	request_refuse(req, 503, "gatewayd's memory for requests is full (request.memory_max)");
+	request_drop_buffers(req);
+	unsigned long refused = budget_refusal(&gw->request_memory, ev_now(gw->loop));
+	if (refused > 0)
+		log_warn("request from %s refused (503): request.memory_max (%zu bytes) is held by "
+		    "requests being collected or run; %lu refused since the last such line",
+		    req->peer, max, refused);
+	return false;
+}
+
+/* Frees what the request has buffered and gives those bytes back to the budget. */
+static void request_drop_buffers(struct request *req)
+{
+	buf_free(&req->params);
+	buf_free(&req->forward);
+	buf_free(&req->body);
+	budget_give(&req->gw->request_memory, req->memory_held);
+	req->memory_held = 0;
 }
 
 /*
@@ -181,7 +228,9 @@ static int request_params_complete(struct request *req)
 		return request_forward_params(req);
 	case REQUEST_TO_ASYNC:
 	case REQUEST_TO_GATEWAY:
+		return 0;
 	case REQUEST_REFUSED:
+		request_drop_buffers(req);	/* its params are never read again */
 		return 0;
 	default:
 		return request_unexpected(req, __func__);
@@ -333,15 +382,21 @@ int request_on_stdin(struct request *req, const uint8_t *content, size_t len)
 	req->body_len += len;
 	switch (req->disposition) {
 	case REQUEST_TO_WORKER:
-		if (!request_refuse_large_body(req, req->body_len))
-			return record_append(&req->forward, FCGI_STDIN, POOL_REQUEST_ID, content, len);
-		buf_free(&req->forward);
-		return 0;
+		if (request_refuse_large_body(req, req->body_len)) {
+			request_drop_buffers(req);
+			return 0;
+		}
+		if (!request_take_memory(req, len))
+			return 0;
+		return record_append(&req->forward, FCGI_STDIN, POOL_REQUEST_ID, content, len);
 	case REQUEST_TO_ASYNC:
-		if (!request_refuse_large_body(req, req->body_len))
-			return buf_append(&req->body, content, len);
-		buf_free(&req->body);
-		return 0;
+		if (request_refuse_large_body(req, req->body_len)) {
+			request_drop_buffers(req);
+			return 0;
+		}
+		if (!request_take_memory(req, len))
+			return 0;
+		return buf_append(&req->body, content, len);
 	case REQUEST_TO_GATEWAY:
 		return 0;	/* gatewayd's own paths take no body */
 	case REQUEST_REFUSED:
@@ -579,8 +634,6 @@ void request_free(struct request *req)
 		pool_job_cancel(&req->job);
 	if (req->function != NULL)
 		function_unref(req->function);
-	buf_free(&req->params);
-	buf_free(&req->forward);
-	buf_free(&req->body);
+	request_drop_buffers(req);
 	free(req);
 }

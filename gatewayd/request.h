@@ -67,6 +67,7 @@ struct request {
 	const char *peer;		/* the connection's, for log lines */
 	uint16_t id;			/* the web server's request id */
 	bool keep_conn;			/* FCGI_KEEP_CONN: the server keeps the connection */
+	double begun;			/* loop time of its BEGIN_REQUEST (front.request_timeout) */
 	enum request_state state;
 	enum request_disposition disposition;
 	struct function *function;	/* routed to (to a worker, to async), or NULL */
@@ -74,6 +75,7 @@ struct request {
 	struct buf forward;		/* to a worker: BEGIN, PARAMS, STDIN records */
 	size_t body_len;
 	struct buf body;		/* to async: the body, as received */
+	size_t memory_held;		/* taken from gw->request_memory for params, forward, body */
 	bool preference_applied;	/* to async: asked with Prefer: respond-async (echoed) */
 	const char *api_path;		/* to gatewayd: the path, inside params */
 	size_t api_path_len;

@@ -29,6 +29,7 @@ START_TEST(test_minimal_defaults)
 	ck_assert_int_eq(conf->log_level, LOG_LEVEL_INFO);
 	ck_assert_uint_eq(conf->max_connections, 1024);
 	ck_assert_uint_eq(conf->max_params, 64 * 1024);
+	ck_assert_uint_eq(conf->request_memory_max, 256 * 1024 * 1024);
 	ck_assert_uint_eq(conf->function_count, 1);
 	fn = &conf->functions[0];
 	ck_assert_str_eq(fn->name, "echo");
@@ -73,6 +74,7 @@ START_TEST(test_full_global)
 	ck_assert_int_eq(conf->log_level, LOG_LEVEL_DEBUG);
 	ck_assert_uint_eq(conf->max_connections, 2048);
 	ck_assert_uint_eq(conf->max_params, 128 * 1024);
+	ck_assert_uint_eq(conf->request_memory_max, 32 * 1024 * 1024);
 	config_free(conf);
 }
 END_TEST
@@ -111,7 +113,7 @@ START_TEST(test_full_function)
 	ck_assert_str_eq(fn->request.params.items[0].value, "a b c");
 	ck_assert_str_eq(fn->request.params.items[1].name, "EMPTY");
 	ck_assert_str_eq(fn->request.params.items[1].value, "");
-	ck_assert_uint_eq(fn->line, 16);
+	ck_assert_uint_eq(fn->line, 17);
 
 	fn = &conf->functions[1];
 	ck_assert_str_eq(fn->name, "root.fn-2");

@@ -19,6 +19,7 @@ START_TEST(test_pool_defaults)
 	ck_assert_double_eq(conf->shutdown_timeout, 30);
 	ck_assert_double_eq(conf->read_timeout, 60);
 	ck_assert_double_eq(conf->idle_timeout, 300);
+	ck_assert_double_eq(conf->front_request_timeout, 60);
 	ck_assert_ptr_null(conf->pid_file);
 	ck_assert_int_eq(fn->pool.mode, FUNCTION_FASTCGI);
 	ck_assert_int_eq(fn->pool.pm, PM_STATIC);
@@ -45,6 +46,7 @@ START_TEST(test_pool_global)
 	ck_assert_double_eq(conf->shutdown_timeout, 60);
 	ck_assert_double_eq(conf->read_timeout, 15);
 	ck_assert_double_eq(conf->idle_timeout, 0);
+	ck_assert_double_eq(conf->front_request_timeout, 20);
 	config_free(conf);
 }
 END_TEST

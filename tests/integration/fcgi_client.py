@@ -97,10 +97,9 @@ def decode_pairs(buf):
 
 def stream(rtype, request_id, data):
     """A whole stream: records of <= 32 KiB, then the empty closing record."""
-    out = b""
-    for off in range(0, len(data), 32768):
-        out += record(rtype, request_id, data[off:off + 32768])
-    return out + record(rtype, request_id)
+    records = [record(rtype, request_id, data[off:off + 32768])
+               for off in range(0, len(data), 32768)]
+    return b"".join(records) + record(rtype, request_id)
 
 
 def begin(request_id, keep_conn=True):

@@ -46,8 +46,13 @@ rss_held=$(rss_kib)
 growth=$(((rss_held - rss_start) / 1024))
 echo "gatewayd VmRSS with $HOLDERS x $((HELD / MIB))M bodies held: $rss_held KiB (+$growth MiB;" \
 	"budget ${BUDGET_MIB}M + ${OVERHEAD_MIB}M overhead allowed)"
-[ "$growth" -le $((BUDGET_MIB + OVERHEAD_MIB)) ] ||
+# Under AddressSanitizer freed buffers stay resident in its quarantine, so
+# RSS says nothing about what gatewayd holds there: the plain build checks it.
+if ldd "$GATEWAYD" | grep -q libasan; then
+	echo "AddressSanitizer build: RSS bound not checked"
+elif [ "$growth" -gt $((BUDGET_MIB + OVERHEAD_MIB)) ]; then
 	fail "gatewayd's RSS grew by $growth MiB holding half-sent bodies, over request.memory_max (${BUDGET_MIB}M) + ${OVERHEAD_MIB}M"
+fi
 
 # A whole request arriving now does not fit: 503, Retry-After: 1.
 head -c $((2 * MIB)) /dev/zero >"$T/late.bin"

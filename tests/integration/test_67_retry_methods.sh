@@ -4,7 +4,8 @@
 # time it runs one): a GET runs again once on another worker and gets 200;
 # a POST gets 502 and ran once (at-most-once is the default); a POST to a
 # function with retry = yes runs again and gets 200. A GET whose retry
-# dies too gets 502: one retry, not more.
+# dies too gets 502: one retry, not more. A reload to retry = yes applies
+# at once.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$REPO/tests/integration/lib.sh"
 
@@ -87,4 +88,23 @@ assert_eq 502 "$(cat "$T/get2.status")" "status of a GET whose worker and retry 
 sleep 1
 assert_eq 2 "$(runs get2)" "runs of that GET (one retry only)"
 assert_file_contains "$GW_LOG" "answering 502" "gatewayd log"
+
+# retry applies at once on reload: [once] says retry = yes, its POSTs run again.
+gw_config <<EOF
+[once]
+exec = $RUNCOUNT
+pm.max_children = 1
+retry = yes
+
+[again]
+exec = $RUNCOUNT
+pm.max_children = 1
+retry = yes
+EOF
+gw_reload || fail "reload to retry = yes refused (log: '$(tail -c 300 "$GW_LOG" | _show)')"
+request POST once post3
+kill_sleeping post3 1
+wait "$REQUEST_PID"
+assert_eq 200 "$(cat "$T/post3.status")" "status of a killed POST after a reload to retry = yes"
+assert_eq 2 "$(runs post3)" "runs of that POST"
 assert_gw_alive

@@ -23,13 +23,24 @@
 #                             nginx -> fcgiwrap -c 4 (and fcgiwrap-close: its
 #                             own 4, no upstream keepalive)
 #
+# and a Python row: tests/bench/pyhello.py (the same bytes as hello) behind
+# 4 processes each way:
+#
+#   gw-py      nginx -> gatewayd -> [pyhello], runtime = python3, static pool
+#              of 4 (its handle()); FastCGI with upstream keepalive, as gw
+#   uwsgi      nginx uwsgi_pass -> uWSGI (Debian's, python3 plugin), a master
+#              and 4 workers (its WSGI application); a connection per request
+#   gunicorn   nginx proxy_pass -> gunicorn (Debian's), an arbiter and 4 sync
+#              workers (the same application); a connection per request
+#
 # Then three sections after the load:
 #   cold start   BUILD_DIR/spawn_time (tests/bench/spawn_time.c, built here
 #                if missing or out of date) times spawning one hello worker
 #                up to its first response, under seccomp off, default, strict
 #   ondemand     one curl through nginx to [hellondemand] (pm = ondemand,
 #                idle timeout 1s) each time it has no worker left, next to
-#                curls to the static [hello]
+#                curls to the static [hello]; the same for the Python
+#                handler, [pyondemand] next to [pyhello] (its cold start)
 #   async        a second gatewayd with [helloasync] (async = on), restarted
 #                per async.fsync policy: 10,000 jobs accepted by
 #                tests/bench/async_flood.py and the time until all ran, then
@@ -39,8 +50,8 @@
 #   BENCH_SECONDS  seconds per measurement (10)     BENCH_ROUNDS  rounds (2)
 #   BENCH_WARMUP   warm-up seconds per path (2)     BENCH_KEEP_TMP=1 keep logs
 #   BENCH_PATHS    paths to run, in order ("direct direct-close gw gw-off gw-strict
-#                  gw-php php php-close gw-cgi fcgiwrap fcgiwrap-close"; every
-#                  gw path has a -close twin too)
+#                  gw-php php php-close gw-cgi fcgiwrap fcgiwrap-close gw-py
+#                  uwsgi gunicorn"; every gw path has a -close twin too)
 #   SPAWN_N        cold starts per seccomp profile (100); 0 skips the section
 #   ONDEMAND_N     ondemand cold starts (20); 0 skips the section
 #   ASYNC_N        jobs of the async drain (10000); 0 skips the async section
@@ -62,7 +73,7 @@ BUILD=$(cd "$1" 2>/dev/null && pwd) || bench_die "build directory '$1' does not 
 DURATION=${BENCH_SECONDS:-10}
 ROUNDS=${BENCH_ROUNDS:-2}
 WARMUP=${BENCH_WARMUP:-2}
-read -r -a PATHS <<<"${BENCH_PATHS:-direct direct-close gw gw-off gw-strict gw-php php php-close gw-cgi fcgiwrap fcgiwrap-close}"
+read -r -a PATHS <<<"${BENCH_PATHS:-direct direct-close gw gw-off gw-strict gw-php php php-close gw-cgi fcgiwrap fcgiwrap-close gw-py uwsgi gunicorn}"
 SPAWN_N=${SPAWN_N:-100}
 ONDEMAND_N=${ONDEMAND_N:-20}
 ASYNC_N=${ASYNC_N:-10000}
@@ -106,12 +117,31 @@ for p in "${PATHS[@]}"; do
 	direct | direct-close | php | php-close) ;;
 	gw | gw-close | gw-off | gw-off-close | gw-strict | gw-strict-close | gw-php | gw-php-close) ;;
 	gw-cgi | gw-cgi-close | fcgiwrap | fcgiwrap-close) ;;
+	gw-py | gw-py-close | uwsgi | gunicorn) ;;
 	*) bench_die "unknown path '$p' in BENCH_PATHS" ;;
 	esac
 done
 
 HELLO=$BUILD/functions/hello
 PHP_SCRIPT=$(php_script)
+
+# ---- the Python row's servers, each skipped when it is not installed ---------
+PY_HOST=$BUILD/runtimes/python3/gatewayd-python3
+if needs gw-py && [ ! -x "$PY_HOST" ]; then
+	bench_log "gatewayd's python3 runtime is not built ($PY_HOST is missing; make all): skipping the gw-py paths"
+	drop_path gw-py
+	drop_path gw-py-close
+fi
+if has_path uwsgi && { [ ! -x "${UWSGI:-/usr/bin/uwsgi}" ] || [ ! -e /usr/lib/uwsgi/plugins/python3_plugin.so ]; }; then
+	bench_log "uWSGI or its python3 plugin is not installed (apt-get install uwsgi uwsgi-plugin-python3): skipping the uwsgi path"
+	drop_path uwsgi
+fi
+if has_path gunicorn && ! /usr/bin/python3 -c 'import gunicorn' >/dev/null 2>&1; then
+	bench_log "gunicorn is not installed for /usr/bin/python3 (apt-get install gunicorn): skipping the gunicorn path"
+	drop_path gunicorn
+fi
+[ "${#PATHS[@]}" -gt 0 ] || bench_die "no path left to run"
+PY_APP=$(py_app)
 
 # ---- the cold-start program, built before anything is measured ---------------
 # Until the Makefile has a rule for it: built like the unit tests, against
@@ -140,9 +170,11 @@ CGI_SCRIPT=$(cgi_script)
 if needs gw-cgi || needs fcgiwrap; then
 	[ -x "$CGI_SCRIPT" ] || bench_die "$CGI_SCRIPT is missing or not executable"
 fi
-# [hellocgi] and [hellondemand] in gatewayd's config, when used.
+# [hellocgi] and [hellondemand] in gatewayd's config, when used; [pyhello]
+# (and [pyondemand] with [hellondemand]) when the python3 runtime is built.
 needs gw-cgi && GW_CGI_SCRIPT=$CGI_SCRIPT
 [ "$ONDEMAND_N" -gt 0 ] && GW_ONDEMAND=1
+if [ -x "$PY_HOST" ] && { needs gw-py || [ "$ONDEMAND_N" -gt 0 ]; }; then GW_PY_HANDLER=$PY_APP; fi
 # [hellooff] and [hellostrict] in gatewayd's config, for the paths that use them.
 GW_SECCOMP_VARIANTS=""
 needs gw-off && GW_SECCOMP_VARIANTS+=" off"
@@ -172,6 +204,8 @@ fi
 if needs php; then
 	start_phpfpm "$PHP_SCRIPT"
 fi
+has_path uwsgi && start_uwsgi "$PY_APP"
+has_path gunicorn && start_gunicorn "$PY_APP"
 start_nginx "$PHP_SCRIPT"
 BASE=http://127.0.0.1:$BENCH_PORT
 
@@ -181,6 +215,8 @@ path_log() {
 	gw*) echo "$TMP/gatewayd.log" ;;
 	php*) echo "$TMP/php-fpm.log" ;;
 	fcgiwrap*) echo "$TMP/fcgiwrap.log" ;;
+	uwsgi) echo "$TMP/uwsgi.log" ;;
+	gunicorn) echo "$TMP/gunicorn.log" ;;
 	esac
 }
 
@@ -260,6 +296,31 @@ path_pool() {	# path_pool PATH: the gatewayd function behind a gw path (none for
 	gw-off) echo hellooff ;;
 	gw-strict) echo hellostrict ;;
 	gw-php) echo hellophp ;;
+	gw-py) echo pyhello ;;
+	esac
+}
+# path_main_pid PATH: the server process whose CPU time is counted for PATH
+# (gatewayd, uWSGI's master, gunicorn's arbiter); nothing for the others.
+path_main_pid() {
+	case $1 in
+	gw*) echo "$GW_PID" ;;
+	uwsgi) echo "$UWSGI_PID" ;;
+	gunicorn) echo "$GUNICORN_PID" ;;
+	esac
+}
+path_main_name() {	# path_main_name PATH: how the CPU line calls that process
+	case $1 in
+	gw*) echo gatewayd ;;
+	uwsgi) echo master ;;
+	gunicorn) echo arbiter ;;
+	esac
+}
+# path_worker_pids PATH: the processes that run PATH's function: the pool's
+# workers in gatewayd (none for CGI), the master's or arbiter's children.
+path_worker_pids() {
+	case $1 in
+	gw*) [ -z "$(path_pool "$1")" ] || pool_pids "$(path_pool "$1")" ;;
+	uwsgi | gunicorn) pgrep -P "$(path_main_pid "$1")" 2>/dev/null || true ;;
 	esac
 }
 pool_ticks() {	# pool_ticks PID...: their CPU ticks added up
@@ -276,11 +337,12 @@ run_wrk() {	# run_wrk PATH SECONDS OUTFILE
 }
 
 measure() {	# measure PATH ROUND
-	local p=$1 r=$2 out="$TMP/wrk-$1-$2.txt" res c0=0 c1 w0=0 w1 wpids=() pid
-	if [[ $p == gw* ]]; then
-		c0=$(cpu_ticks "$GW_PID")
+	local p=$1 r=$2 out="$TMP/wrk-$1-$2.txt" res c0=0 c1 w0=0 w1 wpids=() pid main
+	main=$(path_main_pid "$p")
+	if [ -n "$main" ]; then
+		c0=$(cpu_ticks "$main")
 		# (gw-cgi has no pool: its processes live one request each.)
-		[ -n "$(path_pool "$p")" ] && read -r -a wpids <<<"$(pool_pids "$(path_pool "$p")" | tr '\n' ' ')"
+		read -r -a wpids <<<"$(path_worker_pids "$p" | tr '\n' ' ')"
 		w0=$(pool_ticks "${wpids[@]}")
 	fi
 	run_wrk "$p" "$DURATION" "$out"
@@ -291,8 +353,8 @@ measure() {	# measure PATH ROUND
 		return
 	fi
 	read -r "RPS[$p,$r]" "P50[$p,$r]" "P99[$p,$r]" "NON[$p,$r]" "SOCK[$p,$r]" "REQS[$p,$r]" <<<"$res"
-	if [[ $p == gw* ]]; then
-		c1=$(cpu_ticks "$GW_PID")
+	if [ -n "$main" ]; then
+		c1=$(cpu_ticks "$main")
 		GWCPU[$p,$r]=$(awk -v a="$c0" -v b="$c1" -v t="$TICKS" -v n="${REQS[$p,$r]}" \
 			'BEGIN { printf "%.1f", (n > 0) ? (b - a) / t * 1e6 / n : 0 }')
 		# The pool's workers, if the same ones lived through the round
@@ -329,6 +391,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
 			bench_log "gatewayd (PID $GW_PID) is gone"
 			bench_tail "$TMP/gatewayd.log"
 			bench_die "gatewayd died during the benchmark"
+		fi
+		if [[ $p == uwsgi || $p == gunicorn ]] && ! pid_alive "$(path_main_pid "$p")"; then
+			bench_tail "$(path_log "$p")"
+			bench_die "$p (PID $(path_main_pid "$p")) died during the benchmark"
 		fi
 		measure "$p" "$r"
 	done
@@ -380,22 +446,22 @@ for p in "${PATHS[@]}"; do
 done
 for p in "${PATHS[@]}"; do
 	[ -n "${B_CPU[$p]:-}" ] || continue
-	if [ -z "$(path_pool "$p")" ]; then
+	if [[ $p == gw* ]] && [ -z "$(path_pool "$p")" ]; then
 		printf 'CPU (user+sys) per request on %-13s gatewayd %6s us   (CGI: forks a process per request)\n' \
 			"$p:" "${B_CPU[$p]}"
 		continue
 	fi
-	printf 'CPU (user+sys) per request on %-13s gatewayd %6s us   its 4 workers %6s us\n' \
-		"$p:" "${B_CPU[$p]}" "${B_WCPU[$p]:--}"
+	printf 'CPU (user+sys) per request on %-13s %-8s %6s us   its 4 workers %6s us\n' \
+		"$p:" "$(path_main_name "$p")" "${B_CPU[$p]}" "${B_WCPU[$p]:--}"
 done
 
 ratio() {	# ratio A B: A/B, or "-" when either is missing
 	if [ -z "${1:-}" ] || [ -z "${2:-}" ]; then echo "-"; return; fi
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "-"; else if (a / b < 0.1) printf "%.4f", a / b; else printf "%.2f", a / b }'
 }
-verdict() {	# verdict VALUE OP LIMIT
+verdict() {	# verdict VALUE OP LIMIT (OP: >=, > or <=)
 	if [ "$1" = "-" ]; then echo "n/a"; return; fi
-	awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN { ok = (op == ">=") ? (v >= l) : (v <= l); print ok ? "PASS" : "MISS" }'
+	awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN { ok = (op == ">=") ? (v >= l) : (op == ">") ? (v > l) : (v <= l); print ok ? "PASS" : "MISS" }'
 }
 
 echo
@@ -472,6 +538,33 @@ if { has_path gw-cgi || has_path gw-cgi-close; } && { has_path fcgiwrap || has_p
 		"$(ratio "${B_P99[$cgi_path]:-}" "$best_fw_p99")"
 fi
 
+if { has_path gw-py || has_path gw-py-close; } && { has_path uwsgi || has_path gunicorn; }; then
+	# The same Python file behind 4 processes each way. The targets are
+	# judged on the first gatewayd path that ran (gw-py, as gatewayd is
+	# deployed: upstream keepalive); gw-py-close, a connection per request
+	# like the two peers, is informational.
+	printf '%-34s %9s %14s\n' "" "vs uwsgi" "vs gunicorn"
+	py_judged=""
+	for py_path in gw-py gw-py-close; do
+		has_path "$py_path" || continue
+		py_t_u=$(ratio "${B_RPS[$py_path]:-}" "${B_RPS[uwsgi]:-}")
+		py_t_g=$(ratio "${B_RPS[$py_path]:-}" "${B_RPS[gunicorn]:-}")
+		py_l_u=$(ratio "${B_P99[$py_path]:-}" "${B_P99[uwsgi]:-}")
+		py_l_g=$(ratio "${B_P99[$py_path]:-}" "${B_P99[gunicorn]:-}")
+		if [ -z "$py_judged" ]; then
+			py_judged=$py_path
+			printf '%-34s %9s %14s   target >= 1.00 uwsgi %s, > 1.00 gunicorn %s\n' \
+				"$py_path/peer throughput" "$py_t_u" "$py_t_g" \
+				"$(verdict "$py_t_u" ">=" 1.0)" "$(verdict "$py_t_g" ">" 1.0)"
+			printf '%-34s %9s %14s   target <= 1.00 uwsgi %s\n' \
+				"$py_path/peer p99 latency" "$py_l_u" "$py_l_g" "$(verdict "$py_l_u" "<=" 1.0)"
+		else
+			printf '%-34s %9s %14s   (informational)\n' "$py_path/peer throughput" "$py_t_u" "$py_t_g"
+			printf '%-34s %9s %14s   (informational)\n' "$py_path/peer p99 latency" "$py_l_u" "$py_l_g"
+		fi
+	done
+fi
+
 # ---- cold start ---------------------------------------------------------------
 # After the load, on an otherwise idle machine (nginx and gatewayd wait).
 if [ "$SPAWN_N" -gt 0 ]; then
@@ -521,41 +614,67 @@ timed_get() {
 # gatewayd: ONDEMAND_N times, wait until it has no worker left, then one curl
 # through nginx (that request waits for a fork, an exec and the worker's
 # start-up), one more right after it (now warm) and one to the static [hello].
+# With the python3 runtime, [pyondemand] the same way in the same rounds
+# (both pools go idle together, so it costs no extra waiting): a Python
+# worker's start-up (the interpreter, the handler's import) to its first
+# response, next to the static [pyhello].
+# od_busy: some ondemand pool measured here still has a worker.
+od_busy() {
+	[ -n "$(pool_pids hellondemand)" ] || { [ -n "${GW_PY_HANDLER:-}" ] && [ -n "$(pool_pids pyondemand)" ]; }
+}
+# od_report COLD_LABEL STATIC_LABEL COLD WARM STATIC: the table's rows for one
+# ondemand function (COLD_LABEL, e.g. gw-ondemand) and its static twin.
+od_report() {
+	local c50 c90 cmin cmax w50 w90 wmin wmax s50 s90 smin smax
+	read -r c50 c90 cmin cmax <<<"$(quantiles "$3")"
+	read -r w50 w90 wmin wmax <<<"$(quantiles "$4")"
+	read -r s50 s90 smin smax <<<"$(quantiles "$5")"
+	printf '%-40s %8s %8s %8s %8s\n' "$1, no worker (cold)" "$c50" "$c90" "$cmin" "$cmax"
+	printf '%-40s %8s %8s %8s %8s\n' "$1, right after (warm)" "$w50" "$w90" "$wmin" "$wmax"
+	printf '%-40s %8s %8s %8s %8s\n' "$2, static pool (warm)" "$s50" "$s90" "$smin" "$smax"
+	printf '%-40s %8s %8s   (cold - static: the start-up a request waited for)\n' "difference cold - static" \
+		"$(awk -v a="$c50" -v b="$s50" 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.3f", a - b }')" \
+		"$(awk -v a="$c90" -v b="$s90" 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.3f", a - b }')"
+}
 if [ "$ONDEMAND_N" -gt 0 ] && [ -n "$GW_PID" ]; then
 	od_cold=$TMP/ondemand-cold.ms od_warm=$TMP/ondemand-warm.ms od_static=$TMP/ondemand-static.ms
+	py_cold=$TMP/ondemand-py-cold.ms py_warm=$TMP/ondemand-py-warm.ms py_static=$TMP/ondemand-py-static.ms
 	: >"$od_cold"
 	: >"$od_warm"
 	: >"$od_static"
+	: >"$py_cold"
+	: >"$py_warm"
+	: >"$py_static"
 	od_waits=0
-	bench_log "ondemand: $ONDEMAND_N cold requests to [hellondemand], each after its last worker was stopped (1s idle)"
+	od_what="[hellondemand]"
+	[ -n "${GW_PY_HANDLER:-}" ] && od_what="[hellondemand] and [pyondemand]"
+	bench_log "ondemand: $ONDEMAND_N cold requests to $od_what, each after its last worker was stopped (1s idle)"
 	for ((i = 1; i <= ONDEMAND_N; i++)); do
 		# At most 10 s for the idle worker to go (1 s idle + gatewayd's 1 s tick).
 		for ((w = 0; w < 200; w++)); do
-			[ -z "$(pool_pids hellondemand)" ] && break
+			od_busy || break
 			sleep 0.05
 		done
-		if [ -n "$(pool_pids hellondemand)" ]; then
-			bench_log "ondemand: [hellondemand] still has a worker after 10 s idle (pm.process_idle_timeout = 1s); stopping the section"
+		if od_busy; then
+			bench_log "ondemand: $od_what still has a worker after 10 s idle (pm.process_idle_timeout = 1s); stopping the section"
 			break
 		fi
 		od_waits=$((od_waits + w))
 		timed_get gw-ondemand "$BASE/gw-ondemand/" "$od_cold" || break
 		timed_get gw-ondemand "$BASE/gw-ondemand/" "$od_warm" || break
 		timed_get gw "$BASE/gw/" "$od_static" || break
+		if [ -n "${GW_PY_HANDLER:-}" ]; then
+			timed_get gw-py-ondemand "$BASE/gw-py-ondemand/" "$py_cold" || break
+			timed_get gw-py-ondemand "$BASE/gw-py-ondemand/" "$py_warm" || break
+			timed_get gw-py "$BASE/gw-py/" "$py_static" || break
+		fi
 	done
 	echo
-	echo "ondemand cold start: one curl through nginx to [hellondemand] (pm = ondemand, idle timeout 1s)"
+	echo "ondemand cold start: one curl through nginx to $od_what (pm = ondemand, idle timeout 1s)"
 	echo "once it has no worker left, $(wc -l <"$od_cold") times; curl's time_total in ms"
 	printf '%-40s %8s %8s %8s %8s\n' request median p90 min max
-	read -r c50 c90 cmin cmax <<<"$(quantiles "$od_cold")"
-	read -r w50 w90 wmin wmax <<<"$(quantiles "$od_warm")"
-	read -r s50 s90 smin smax <<<"$(quantiles "$od_static")"
-	printf '%-40s %8s %8s %8s %8s\n' "gw-ondemand, no worker (cold)" "$c50" "$c90" "$cmin" "$cmax"
-	printf '%-40s %8s %8s %8s %8s\n' "gw-ondemand, right after (warm)" "$w50" "$w90" "$wmin" "$wmax"
-	printf '%-40s %8s %8s %8s %8s\n' "gw, static pool (warm)" "$s50" "$s90" "$smin" "$smax"
-	printf '%-40s %8s %8s   (cold - static: the start-up a request waited for)\n' "difference cold - static" \
-		"$(awk -v a="$c50" -v b="$s50" 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.3f", a - b }')" \
-		"$(awk -v a="$c90" -v b="$s90" 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.3f", a - b }')"
+	od_report gw-ondemand gw "$od_cold" "$od_warm" "$od_static"
+	[ -n "${GW_PY_HANDLER:-}" ] && od_report gw-py-ondemand gw-py "$py_cold" "$py_warm" "$py_static"
 	echo "(waited on average $(awk -v w="$od_waits" -v n="$(wc -l <"$od_cold")" 'BEGIN { printf "%.2f", n ? w * 0.05 / n : 0 }') s per cold request for the idle worker to be stopped)"
 fi
 

@@ -15,7 +15,8 @@ apart by its signature:
     def handle(event, context)      the python3-http template: event.body,
                                     event.headers, event.method, event.query,
                                     event.path; context.hostname; returns
-                                    {"statusCode", "body", "headers"} or None.
+                                    {"statusCode", "body", "headers"} or None
+                                    (any other value is a body, as above).
 
 An exception in the handler is answered 500 with a short JSON error; its
 traceback goes to stderr, which gatewayd logs with the function's name and
@@ -47,6 +48,8 @@ _TYPES = {
     dict: b"application/json",
     list: b"application/json",
 }
+# What makes a dict returned by handle(event, context) a response, not a JSON body.
+_RESPONSE_KEYS = frozenset(("statusCode", "body", "headers"))
 _ERROR_BODY = b'{"error": "the function raised an exception: see gatewayd\'s log"}\n'
 
 
@@ -211,7 +214,7 @@ def load(handler, function_name, raw_body):
                 result = function(Event(params, body), context)
                 if result is None:
                     return _response(200, (), None)
-                if type(result) is not dict:
+                if type(result) is not dict or not _RESPONSE_KEYS.intersection(result):
                     return _response(200, (), result)
                 return _response(result.get("statusCode", 200),
                                  (result.get("headers") or {}).items(), result.get("body"))

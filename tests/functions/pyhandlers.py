@@ -46,6 +46,7 @@ def http(event, context):
             "path": event.path,
             "method": event.method,
             "hostname": bool(context.hostname),
+            "param": event.params.get("REQUEST_METHOD"),
         },
     }
 

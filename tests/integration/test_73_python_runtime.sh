@@ -132,7 +132,8 @@ assert_header Content-Type application/json
 got=$(cat "$BODY")
 for want in '"body": "posted"' '"type": "bytes"' '"header": "hello"' \
 	'"header_any_case": "hello"' '"query": {"status": "201", "name": "ada", "empty": ""}' \
-	'"path": "/function/pyhttp/sub/path"' '"method": "POST"' '"hostname": true'; do
+	'"path": "/function/pyhttp/sub/path"' '"method": "POST"' '"hostname": true' \
+	'"param": "POST"'; do
 	assert_contains "$got" "$want" "handle(event, context)"
 done
 http_get /function/pynone

@@ -15,7 +15,9 @@ apart by its signature:
                                     list (sent as JSON), or None (empty).
     def handle(event, context)      the python3-http template: event.body,
                                     event.headers, event.method, event.query,
-                                    event.path; context.hostname; returns
+                                    event.path, event.params (every FastCGI
+                                    param: GATEWAY_JOB_ID for an async job);
+                                    context.hostname; returns
                                     {"statusCode", "body", "headers"} or None
                                     (any other value is a body, as above).
 
@@ -142,9 +144,10 @@ def _header_pairs(params):
 class Event:
     """A request as the python3-http template shows it."""
 
-    __slots__ = ("body", "headers", "method", "query", "path")
+    __slots__ = ("body", "headers", "method", "query", "path", "params")
 
     def __init__(self, params, body):
+        self.params = params    # every FastCGI param: GATEWAY_JOB_ID for an async job, ...
         self.body = body
         self.headers = Headers(_header_pairs(params))
         self.method = params.get("REQUEST_METHOD", "GET")
@@ -165,14 +168,18 @@ class Context:
 
 
 def _import_handler(path):
-    """The handler's module: a .py file, or a package directory."""
+    """The handler's module: a .py file, or a package directory. Imported
+    from its own path, so that its parent need not be listable by the
+    function's user; that parent goes first on sys.path for its neighbours."""
     path = os.path.abspath(path)
-    if os.path.isdir(path):
-        sys.path.insert(0, os.path.dirname(path))
-        return importlib.import_module(os.path.basename(path))
     sys.path.insert(0, os.path.dirname(path))
-    name = os.path.splitext(os.path.basename(path))[0]
-    spec = importlib.util.spec_from_file_location(name, path)
+    if os.path.isdir(path):
+        name = os.path.basename(path)
+        spec = importlib.util.spec_from_file_location(
+            name, os.path.join(path, "__init__.py"), submodule_search_locations=[path])
+    else:
+        name = os.path.splitext(os.path.basename(path))[0]
+        spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)

@@ -40,10 +40,15 @@ FUNCTIONS := $(patsubst functions/%.c,$(BUILD)/functions/%,$(wildcard functions/
 CHECKS    := $(patsubst tests/%.c,$(BUILD)/%,$(wildcard tests/check_*.c))
 # Functions only the tests run (the isolation tests' attacker): never installed.
 TEST_FUNCTIONS := $(patsubst tests/functions/%.c,$(BUILD)/tests/%,$(wildcard tests/functions/*.c))
+# The runtimes' worker programs (runtime = python3), where gatewayd looks for them.
+RUNTIME_DIR := $(abspath $(BUILD))/runtimes
+PYTHON_CFLAGS := $(shell pkg-config --cflags python3-embed 2>/dev/null)
+PYTHON_LIBS   := $(shell pkg-config --libs python3-embed 2>/dev/null)
+RUNTIMES  := $(BUILD)/runtimes/python3/gatewayd-python3 $(BUILD)/runtimes/python3/gatewayd_runtime.py
 
 .PHONY: all deps check unit integration layers run bench fuzz clean
 
-all: $(DAEMON) $(FUNCTIONS)
+all: $(DAEMON) $(FUNCTIONS) $(RUNTIMES)
 
 deps:
 	@scripts/deps.sh
@@ -112,6 +117,17 @@ $(DAEMON): $(BUILD)/obj/gatewayd/main.o $(CORE_LIB)
 $(BUILD)/functions/%: functions/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lfcgi
+
+# Plain like the functions: it runs as a worker, under seccomp.
+$(BUILD)/runtimes/python3/gatewayd-python3: functions/runtimes/python3/host.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PYTHON_CFLAGS) $(LDFLAGS) -o $@ $< -lfcgi $(PYTHON_LIBS)
+
+$(BUILD)/runtimes/python3/gatewayd_runtime.py: functions/runtimes/python3/gatewayd_runtime.py
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(BUILD)/obj/gatewayd/config_runtime.o: GW_CFLAGS += -DGATEWAYD_RUNTIME_DIR='"$(RUNTIME_DIR)"'
 
 $(BUILD)/tests/%: tests/functions/%.c
 	@mkdir -p $(dir $@)

@@ -152,6 +152,7 @@ struct pool_config {
 	unsigned queue_max;		/* jobs allowed to wait */
 	double queue_timeout;		/* seconds a job may wait; 0 = forever */
 	double request_timeout;		/* seconds a job may run; 0 = forever */
+	int dump_signal;		/* sent to a worker past request_timeout, before the kill; 0 = none */
 	double spawn_timeout;		/* seconds from fork to exec; 0 = forever */
 	unsigned crash_limit;		/* failed workers in a row that hold the pool back */
 	double crash_window;		/* a worker alive this long ends a failure streak */

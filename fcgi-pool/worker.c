@@ -22,6 +22,8 @@
 
 /* Seconds a worker whose connection ended gets to exit before SIGKILL. */
 #define WORKER_KILL_GRACE 2.0
+/* Seconds a worker past request_timeout has to report what it is doing (its dump_signal). */
+#define WORKER_DUMP_GRACE 0.5
 
 /* A FastCGI worker: the pool's part, then its process and connection. */
 struct worker {
@@ -424,17 +426,28 @@ static void worker_kill(struct slot *s)
 
 /*
  * request_timeout: the job fails now (504, or a cut response) and the
- * worker, stuck in it, is killed; its reaping brings a replacement.
+ * worker, stuck in it, is killed; its reaping brings a replacement. A pool
+ * with a dump_signal sends it first and kills WORKER_DUMP_GRACE later, so
+ * that the worker can log where it was stuck (the Python runtime prints its
+ * traceback).
  */
 static void worker_on_request_timeout(struct ev_loop *loop, ev_timer *timer, int revents)
 {
 	struct worker *w = timer->data;
-	(void)loop;
+	int dump_signal = w->slot.config->dump_signal;
 	(void)revents;
 
+	if (dump_signal != 0)
+		worker_signal(w, dump_signal);
 	slot_fail_job(&w->slot, POOL_ERR_TIMEOUT);
 	worker_close_connection(w);
-	worker_signal(w, SIGKILL);
+	if (dump_signal == 0) {
+		worker_signal(w, SIGKILL);
+		return;
+	}
+	ev_timer_stop(loop, &w->timer);
+	ev_timer_set(&w->timer, WORKER_DUMP_GRACE, 0.);
+	ev_timer_start(loop, &w->timer);
 }
 
 /* spawn_timeout: fork to exec took too long (a sandbox step hung). */

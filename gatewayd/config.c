@@ -330,10 +330,13 @@ static void conf_check(struct loader *ld, const char *path)
 		config_error_at(ld, path, 0, "no listen in [global] (at least one is required)");
 	if (conf->function_count == 0)
 		config_error_at(ld, path, 0, "no function defined");
+	/* A runtime writes its exec line, or has said why it could not. */
 	for (i = 0; i < conf->function_count; i++)
-		if (!conf->functions[i].pool.exec.line)
+		if (!conf->functions[i].pool.exec.line &&
+		    conf->functions[i].runtime.runtime == RUNTIME_NONE)
 			config_error_at(ld, conf->functions[i].file, conf->functions[i].line,
-			    "missing exec in [%s]", conf->functions[i].name);
+			    "missing exec in [%s] (or a runtime = and its handler =)",
+			    conf->functions[i].name);
 }
 
 /* config_load() and config_load_without_secrets(). */

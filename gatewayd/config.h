@@ -167,6 +167,21 @@ struct sandbox_settings {
 	bool network_none;		/* network = none: an empty network namespace */
 };
 
+/* Which worker program of gatewayd's own runs the function's handler (functions/README.md). */
+enum function_runtime {
+	RUNTIME_NONE,		/* runtime = none (default): exec = names the program */
+	RUNTIME_PYTHON3,	/* runtime = python3: handler = a Python module, in an embedded CPython */
+};
+
+/* runtime = and its handler: the exec line is derived from them. A change needs new workers. */
+struct runtime_settings {
+	enum function_runtime runtime;
+	char *handler;			/* handler = a .py file or a package directory (realpath), or NULL */
+	char *function;			/* handler.function: the callable's name (default handle) */
+	bool raw_body;			/* raw_body = yes: handle(req) gets the body as bytes, not str */
+	int dump_signal;		/* derived: sent before a request_timeout kill (0: none) */
+};
+
 /* What gatewayd reads for each request it routes to the function: applied live. */
 struct request_settings {
 	char *route;			/* path prefix routed here, or NULL */
@@ -193,6 +208,7 @@ struct function_conf {
 	char *name;			/* the section name: [A-Za-z0-9_.-]+, not starting with '_' */
 	struct pool_settings pool;
 	struct sandbox_settings sandbox;
+	struct runtime_settings runtime;
 	struct request_settings request;
 	struct async_settings async;
 	char *file;			/* where the section header stands */

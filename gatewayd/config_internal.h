@@ -6,8 +6,9 @@
  *     config_keys.c   the tables: applies a line through its section's tables,
  *                     defaults, marks, section and load checks, reload classes
  *       config_global.c, config_pool.c, config_sandbox.c, config_request.c,
- *       config_async.c: each a table (or two) of keys, one row per key, their
- *                     own parsers and the checks that need a whole section
+ *       config_async.c, config_runtime.c: each a table (or two) of keys, one
+ *                     row per key, their own parsers and the checks that need
+ *                     a whole section
  *         config_values.c   the leaf: error reports and value parsers
  *
  * A topic file finds where its keys were set through the inline lookups at
@@ -38,6 +39,7 @@ enum config_table {
 	TABLE_SANDBOX,		/* config_sandbox.c: a function's confinement and environment */
 	TABLE_REQUEST,		/* config_request.c: a function's route, script, body limit, params */
 	TABLE_ASYNC,		/* config_async.c: a function's async = and async.* */
+	TABLE_RUNTIME,		/* config_runtime.c: a function's runtime = and its handler */
 	TABLE_COUNT,
 };
 
@@ -179,7 +181,7 @@ struct key_table {
 /* The topics' tables (config_global.c, config_sandbox.c, config_async.c, ...). */
 extern const struct key_table config_global_table, config_identity_table,
     config_journal_table, config_pool_table, config_sandbox_table, config_request_table,
-    config_async_table;
+    config_async_table, config_runtime_table;
 
 /* ---- config_keys.c: applying the tables (for config.c) -------------------- */
 

@@ -24,6 +24,7 @@ const struct key_table *const config_tables[TABLE_COUNT] = {
 	[TABLE_SANDBOX] = &config_sandbox_table,
 	[TABLE_REQUEST] = &config_request_table,
 	[TABLE_ASYNC] = &config_async_table,
+	[TABLE_RUNTIME] = &config_runtime_table,
 };
 
 /* A row the tables of one kind hold: its table and index. */

@@ -67,6 +67,7 @@ int function_init(struct function *fn, struct ev_loop *loop, const struct functi
 		.queue_max = conf->pool.queue_max,
 		.queue_timeout = conf->pool.queue_timeout,
 		.request_timeout = conf->pool.request_timeout,
+		.dump_signal = conf->runtime.dump_signal,
 		.spawn_timeout = conf->pool.spawn_timeout,
 		.crash_limit = conf->pool.crash_limit,
 		.crash_window = conf->pool.crash_window,

@@ -206,7 +206,7 @@ END_TEST
 START_TEST(test_error_missing_exec)
 {
 	assert_errors(FIXTURES "err_missing_exec.ini",
-	    "tests/config/err_missing_exec.ini:4: missing exec in [echo]\n");
+	    "tests/config/err_missing_exec.ini:4: missing exec in [echo] (or a runtime = and its handler =)\n");
 }
 END_TEST
 
@@ -435,7 +435,7 @@ START_TEST(test_error_odd_lines)
 	    "0123456789012345678901234567890123456789.sock: socket path /run/01234567890123456789"
 	    "01234567890123456789012345678901234567890123456789012345678901234567890123456789"
 	    "0123456789.sock is longer than 107 bytes\n"
-	    "%s:5: missing exec in [empty]\n", path, path, path);
+	    "%s:5: missing exec in [empty] (or a runtime = and its handler =)\n", path, path, path);
 	ck_assert_str_eq(err, expected);
 }
 END_TEST

@@ -1,0 +1,201 @@
+/*
+ * config_runtime.c: runtime = and the keys of a runtime's handler. With a
+ * runtime, gatewayd runs a worker program of its own (functions/runtimes/)
+ * for the function instead of an exec = line: the section names the
+ * handler, and the exec line is written here when the section ends. Every
+ * key here needs new workers when it changes.
+ *
+ * The runtimes' programs live in GATEWAYD_RUNTIME_DIR, which the Makefile
+ * sets to the build's runtimes/ directory.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "config_internal.h"
+
+#ifndef GATEWAYD_RUNTIME_DIR
+#define GATEWAYD_RUNTIME_DIR "/usr/local/lib/gatewayd/runtimes"
+#endif
+
+/* The worker program of runtime = python3 (functions/runtimes/python3/host.c). */
+#define PYTHON3_PROGRAM GATEWAYD_RUNTIME_DIR "/python3/gatewayd-python3"
+
+static key_parser key_handler, key_handler_function;
+static void runtime_section_end(struct conf_file *cf);
+
+/* The words of runtime, in enum function_runtime's order. */
+static const char *const runtime_words[] = { "none", "python3", NULL };
+
+#define RT(field) struct function_conf, runtime.field
+#define WORKERS CONFIG_RELOAD_WORKERS
+
+static const struct key_spec runtime_keys[] = {
+	WORD_KEY("runtime", RT(runtime), WORKERS, "none", runtime_words),
+	KEY("handler", key_handler, RT(handler), KIND_STRING, WORKERS, NULL),
+	/*
+	 * No defaults written here: set without a runtime they are errors, so
+	 * their defaults (handle, no) are given when a runtime's section ends.
+	 */
+	KEY("handler.function", key_handler_function, RT(function), KIND_STRING, WORKERS, NULL),
+	KEY("raw_body", config_key_bool, RT(raw_body), KIND_SCALAR, WORKERS, NULL),
+};
+
+/* handler.function when not set. */
+#define HANDLER_FUNCTION_DEFAULT "handle"
+
+const struct key_table config_runtime_table = {
+	TABLE_RUNTIME, SECTION_FUNCTION, runtime_keys, NAME_COUNT(runtime_keys),
+	runtime_section_end, NULL,
+};
+
+/*
+ * handler: a Python file (NAME.py) or a package directory (with an
+ * __init__.py), stored as its realpath().
+ */
+static int key_handler(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	struct runtime_settings *rt = &((struct function_conf *)target)->runtime;
+	size_t len = strlen(value);
+	bool file = len > 3 && strcmp(value + len - 3, ".py") == 0;
+	char *init;
+
+	if (!(rt->handler = config_path_resolve(cf, k, value, file ? PATH_FILE : PATH_DIR)))
+		return -1;
+	if (file)
+		return 0;
+	if (asprintf(&init, "%s/__init__.py", rt->handler) < 0)
+		return config_out_of_memory(cf);
+	bool package = access(init, R_OK) == 0;
+	free(init);
+	if (!package) {
+		config_key_error(cf, k->name, value, "must be a .py file or a package directory "
+		    "(with an __init__.py)");
+		return -1;
+	}
+	return 0;
+}
+
+/* handler.function: a Python identifier (ASCII), the callable the handler's module defines. */
+static int key_handler_function(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	static const char first[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_";
+
+	if (value[0] == '\0') {
+		config_key_error(cf, k->name, value, "must not be empty");
+		return -1;
+	}
+	for (size_t i = 0; value[i] != '\0'; i++) {
+		if (strchr(first, value[i]) == NULL && (i == 0 || value[i] < '0' || value[i] > '9')) {
+			config_key_error(cf, k->name, value, "must be a Python name "
+			    "(letters, digits and _, not starting with a digit)");
+			return -1;
+		}
+	}
+	return config_key_text(cf, k, target, value);
+}
+
+/* A key of this table, by its field in struct runtime_settings. */
+#define AT(cf, field) FN_AT(cf, config_runtime_table, runtime.field)
+
+/* Reports each handler key cf's section sets although it names no runtime. */
+static void handler_keys_without_runtime(struct conf_file *cf)
+{
+	static const size_t keys[] = {
+		offsetof(struct function_conf, runtime.handler),
+		offsetof(struct function_conf, runtime.function),
+		offsetof(struct function_conf, runtime.raw_body),
+	};
+
+	for (size_t i = 0; i < NAME_COUNT(keys); i++) {
+		struct key_at at = config_key_at(cf, &config_runtime_table, keys[i]);
+		if (at.line != 0)
+			config_error_at(cf->ld, cf->path, at.line, "%s only applies with "
+			    "runtime = python3 (it names the handler the runtime imports)", at.name);
+	}
+}
+
+/*
+ * The exec line of runtime = python3: its worker program, then the
+ * handler, the function's name and how the body is passed. 0, or -1 when
+ * out of memory.
+ */
+static int python3_exec(struct function_conf *f)
+{
+	const struct runtime_settings *rt = &f->runtime;
+	const char *words[] = { PYTHON3_PROGRAM, rt->handler, rt->function,
+				rt->raw_body ? "raw" : "text" };
+	struct conf_exec *exec = &f->pool.exec;
+
+	if (!(exec->argv = calloc(NAME_COUNT(words) + 1, sizeof(*exec->argv))))
+		return -1;
+	for (size_t i = 0; i < NAME_COUNT(words); i++) {
+		if (!(exec->argv[i] = strdup(words[i])))
+			return -1;
+	}
+	if (asprintf(&exec->line, "%s %s %s %s", words[0], words[1], words[2], words[3]) < 0) {
+		exec->line = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A section with a runtime has no exec = of its own and runs FastCGI
+ * workers; it names its handler. Its exec line is then written here (the
+ * check for a missing exec comes after every section has ended).
+ */
+static void runtime_section_end(struct conf_file *cf)
+{
+	struct function_conf *f = &cf->ld->conf->functions[cf->fn_index];
+	struct runtime_settings *rt = &f->runtime;
+	struct key_at runtime = AT(cf, runtime);
+	struct key_at exec = FN_AT(cf, config_pool_table, pool.exec);
+	struct key_at mode = FN_AT(cf, config_pool_table, pool.mode);
+	bool fine = true;
+
+	if (runtime.refused)
+		return;
+	if (rt->runtime == RUNTIME_NONE) {
+		handler_keys_without_runtime(cf);
+		return;
+	}
+	if (exec.line != 0) {
+		config_error_at(cf->ld, cf->path, exec.line, "exec: a function has exec = or "
+		    "runtime = %s, not both (the runtime runs gatewayd's own worker program)",
+		    runtime_words[rt->runtime]);
+		fine = false;
+	}
+	if (f->pool.mode == FUNCTION_CGI && !mode.refused) {
+		config_error_at(cf->ld, cf->path, mode.line, "mode = cgi: runtime = %s runs a pool "
+		    "of FastCGI workers", runtime_words[rt->runtime]);
+		fine = false;
+	}
+	if (rt->handler == NULL) {
+		if (!AT(cf, handler).refused)
+			config_error_at(cf->ld, cf->path, runtime.line, "runtime = %s needs "
+			    "handler = PATH (a .py file or a package directory)",
+			    runtime_words[rt->runtime]);
+		return;
+	}
+	if (!fine || AT(cf, function).refused)
+		return;
+	if (access(PYTHON3_PROGRAM, X_OK) < 0) {
+		config_error_at(cf->ld, cf->path, runtime.line, "runtime = python3: %s: %s "
+		    "(make all builds it when python3-dev is installed)", PYTHON3_PROGRAM,
+		    strerror(errno));
+		return;
+	}
+	if ((rt->function == NULL && !(rt->function = strdup(HANDLER_FUNCTION_DEFAULT))) ||
+	    python3_exec(f) < 0)
+		config_error_at(cf->ld, cf->path, runtime.line, "out of memory");
+	rt->dump_signal = SIGUSR1;
+}

@@ -142,10 +142,15 @@ def _idempotency_key(headers):
 
 
 def _insert(order, key):
-    """Inserts one order and commits. Reconnects once, and inserts again,
-    when the connection turns out to be broken (a restarted database)."""
-    try:
+    """Inserts one order and commits. When the worker's kept connection
+    turns out to be broken (a restarted database), reconnects once and
+    inserts again; a connection made for this request is not retried (a
+    wrong password or a database that is down would only fail twice)."""
+    if _conn is None or _conn.closed:
         _insert_on(_connection(), order, key)
+        return
+    try:
+        _insert_on(_conn, order, key)
     except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
         _log("reconnecting after %s: %s" % (type(exc).__name__, _scrub(str(exc).strip())))
         _drop_connection()

@@ -4,7 +4,7 @@
 # nginx and gatewayd: 100 orders posted synchronously and 100 as async jobs
 # all land in the table, once each (200 rows, counted with psql); each
 # worker keeps one connection; the database restarted between two orders
-# and again with jobs in flight: the next orders still succeed, on the same
+# and again among the async ones: the next orders still succeed, on the same
 # workers (they reconnect, they do not crash); jobs submitted while it is
 # down get a 503, are retried and succeed once it is back; an order sent
 # again with the same Idempotency-Key is stored once; a body that is not
@@ -39,9 +39,9 @@ printf 'postgres_host=%s\npostgres_user=orders\npostgres_password=%s\n' \
 	"$PG_SOCK_DIR" "$BAD_PASSWORD" >"$T/badpw.env"
 chmod 0600 "$T/orders.env" "$T/badpw.env"
 
-# async.max_attempts = 5: a job that meets the restart gets a 503 and is
-# retried after 1 s, 2 s...; three attempts would already do, five leave room
-# on a loaded machine.
+# async.max_attempts = 5: a job run while the database is down gets a 503
+# and is retried after 1 s, 2 s...; three attempts would already do, five
+# leave room on a loaded machine.
 GW_GLOBAL_EXTRA="async.journal = $GW_JOURNAL" gw_config <<EOF
 [orders]
 runtime = python3
@@ -56,7 +56,6 @@ runtime = python3
 handler = $REPO/functions/orders/handler.py
 pm.max_children = 1
 env_file = $T/badpw.env
-async = on
 EOF
 gw_start
 nginx_up

@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="build-essential pkg-config clang libev-dev libfcgi-dev libinih-dev check
-libseccomp-dev nginx php-cgi php-fpm python3 python3-dev spawn-fcgi fcgiwrap wrk curl valgrind strace"
+libseccomp-dev nginx php-cgi php-fpm python3 python3-dev spawn-fcgi fcgiwrap wrk curl valgrind strace postgresql python3-psycopg2"
 
 missing=""
 for p in $PACKAGES; do

@@ -46,6 +46,8 @@ Sent twice: an async job runs at least once (docs/async.md), and a client
 may send an order again when its answer was lost. An order posted with an
 Idempotency-Key header has the key stored with it in a UNIQUE column: the
 same key again inserts nothing and answers success (the order is in). An
+async job without the header is keyed by its job id (GATEWAY_JOB_ID), so a
+job that runs again after a crash stores its order once. A synchronous
 order without the header is inserted each time it arrives; that is also
 what happens if the connection breaks after PostgreSQL committed an insert
 but before the COMMIT's answer came back, and the retry above inserts it
@@ -90,7 +92,7 @@ def handle(event, context):
     (statusCode, headers, body: the runtime's event style)."""
     try:
         order = _parse(event.body)
-        key = _idempotency_key(event.headers)
+        key = _idempotency_key(event)
     except ValueError as exc:
         return _answer(400, {"status": "error", "error": "bad_request",
                              "message": str(exc)})
@@ -130,10 +132,11 @@ def _parse(body):
         raise ValueError("the body is not JSON: NaN or Infinity in it") from None
 
 
-def _idempotency_key(headers):
-    """The Idempotency-Key header's value, or None when there is none;
-    ValueError when it is too long to be a key."""
-    key = headers.get("Idempotency-Key")
+def _idempotency_key(event):
+    """The Idempotency-Key header's value, else the async job's id
+    (GATEWAY_JOB_ID: a job run again after a crash is the same order), else
+    None; ValueError when it is too long to be a key."""
+    key = event.headers.get("Idempotency-Key") or event.params.get("GATEWAY_JOB_ID")
     if not key:
         return None
     if len(key) > _MAX_KEY:

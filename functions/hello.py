@@ -1,8 +1,8 @@
-"""greet: a Python function (runtime = python3, conf/functions.d/greet.ini),
+"""hello.py: a Python function (runtime = python3, conf/functions.d/py-hello.ini),
 written as OpenFaaS users write one: handle(req) gets the request body as a
 str and returns the response body; a dict is sent as JSON.
 
-Try: curl --data '{"name": "Ada"}' http://127.0.0.1:8080/function/greet
+Try: curl --data '{"name": "Ada"}' http://127.0.0.1:8080/function/py-hello
 """
 import json
 import os

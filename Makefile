@@ -114,9 +114,10 @@ $(CORE_LIB): $(CORE_OBJ)
 $(DAEMON): $(BUILD)/obj/gatewayd/main.o $(CORE_LIB)
 	$(CC) $(GW_LDFLAGS) -o $@ $^ $(CORE_LIBS)
 
-$(BUILD)/functions/%: functions/%.c
+# Every example links the C SDK (functions/sdk/), used or not.
+$(BUILD)/functions/%: functions/%.c functions/sdk/gatewayd_fn.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lfcgi
+	$(CC) $(CFLAGS) -Ifunctions/sdk $(LDFLAGS) -o $@ $< functions/sdk/gatewayd_fn.c -lfcgi
 
 # Plain like the functions: it runs as a worker, under seccomp.
 $(BUILD)/runtimes/python3/gatewayd-python3: functions/runtimes/python3/host.c
@@ -135,6 +136,11 @@ $(BUILD)/tests/%: tests/functions/%.c
 
 $(BUILD)/spawn_time: tests/bench/spawn_time.c $(CORE_LIB)
 	$(CC) $(GW_CFLAGS) $(POOL_INC) $(GW_LDFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS)
+
+# The SDK's suite tests the functions' side: no libgatewayd.
+$(BUILD)/check_sdk: tests/check_sdk.c functions/sdk/gatewayd_fn.c
+	@mkdir -p $(dir $@)
+	$(CC) $(GW_CFLAGS) -Ifunctions/sdk $(GW_LDFLAGS) -o $@ $< functions/sdk/gatewayd_fn.c $(CHECK_LIBS) -lfcgi
 
 $(BUILD)/check_%: tests/check_%.c $(CORE_LIB)
 	$(CC) $(GW_CFLAGS) $(DAEMON_INC) $(GW_LDFLAGS) -o $@ $< $(CORE_LIB) $(CHECK_LIBS) $(CORE_LIBS)

@@ -23,248 +23,113 @@
  *	400 bad CONTENT_LENGTH, bad sleep_ms, or body shorter than announced;
  *	413 CONTENT_LENGTH above ECHO_MAX_BODY;
  *	500 out of memory.
- * Whatever the error, the rest of FCGI_STDIN is read and dropped first, so a
- * kept connection stays at a record boundary.
+ * Whatever the error, the rest of FCGI_STDIN is read and dropped, so a kept
+ * connection stays at a record boundary.
+ *
+ * Built on the C SDK (functions/sdk/gatewayd_fn.h), which reads the body
+ * within its bound and writes the headers.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <fcgiapp.h>
+#include "gatewayd_fn.h"
 
 #define ECHO_MAX_BODY	(64UL * 1024 * 1024)	/* largest body echoed back */
-#define ECHO_MAX_SLEEP	60000L			/* largest sleep_ms, one minute */
+#define ECHO_MAX_SLEEP	60000UL			/* largest sleep_ms, one minute */
 
-/* What the query string asked for. */
-struct echo_query {
-	int show_params;	/* ?show=params */
-	long sleep_ms;		/* ?sleep_ms=N, 0 when absent */
-};
+static void echo_error(struct gwfn_request *req, int status, const char *msg);
+static void echo_sleep_ms(unsigned long ms);
+static void echo_put_escaped(struct gwfn_request *req, const char *s);
+static void echo_params(struct gwfn_request *req);
+static void echo_handle(struct gwfn_request *req);
 
-static int echo_parse_ulong(const char *s, size_t len, unsigned long max,
-    unsigned long *out);
-static int echo_parse_query(const char *qs, struct echo_query *q);
-static void echo_error(FCGX_Request *req, const char *status, const char *msg);
-static int echo_read_body(FCGX_Request *req, char *buf, unsigned long len);
-static void echo_drain(FCGX_Request *req);
-static void echo_sleep_ms(long ms);
-static void echo_put_escaped(const char *s, FCGX_Stream *out);
-static void echo_params(FCGX_Request *req);
-static const char *echo_content_type(FCGX_Request *req);
-static void echo_handle(FCGX_Request *req);
-
-/*
- * Parses exactly len decimal digits at s into *out. Returns 0, or -1 when
- * there are no digits, a non-digit, or a value above max.
- */
-static int echo_parse_ulong(const char *s, size_t len, unsigned long max,
-    unsigned long *out)
+/* Answers with an error status and a one-line text/plain body. */
+static void echo_error(struct gwfn_request *req, int status, const char *msg)
 {
-	unsigned long v = 0;
-	size_t i;
-
-	if (len == 0)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		if (v > (max - (unsigned long)(s[i] - '0')) / 10)
-			return -1;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/*
- * Reads the switches this function knows from a QUERY_STRING ("a=b&c=d";
- * no percent-decoding, none of our values need it). Returns 0, or -1 when
- * sleep_ms is present but not a number in 0..ECHO_MAX_SLEEP.
- */
-static int echo_parse_query(const char *qs, struct echo_query *q)
-{
-	const char *p = qs;
-
-	q->show_params = 0;
-	q->sleep_ms = 0;
-	while (p != NULL && *p != '\0') {
-		const char *end = strchr(p, '&');
-		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
-		unsigned long ms;
-
-		if (len == 11 && strncmp(p, "show=params", 11) == 0) {
-			q->show_params = 1;
-		} else if (len >= 9 && strncmp(p, "sleep_ms=", 9) == 0) {
-			if (echo_parse_ulong(p + 9, len - 9, ECHO_MAX_SLEEP, &ms) != 0)
-				return -1;
-			q->sleep_ms = (long)ms;
-		}
-		p = end != NULL ? end + 1 : NULL;
-	}
-	return 0;
-}
-
-/* Answers with an error status (CGI "Status:" header) and a one-line body. */
-static void echo_error(FCGX_Request *req, const char *status, const char *msg)
-{
-	FCGX_FPrintF(req->out, "Status: %s\r\nContent-Type: text/plain\r\n\r\n%s\n",
-	    status, msg);
-}
-
-/*
- * Reads exactly len bytes of FCGI_STDIN into buf. Returns 0, or -1 when the
- * stream ends first.
- */
-static int echo_read_body(FCGX_Request *req, char *buf, unsigned long len)
-{
-	unsigned long got = 0;
-
-	while (got < len) {
-		unsigned long want = len - got;
-		int n;
-
-		if (want > 1UL << 20)
-			want = 1UL << 20;
-		n = FCGX_GetStr(buf + got, (int)want, req->in);
-		if (n <= 0)
-			return -1;
-		got += (unsigned long)n;
-	}
-	return 0;
-}
-
-/*
- * Reads and drops the rest of FCGI_STDIN up to its end, so that a kept
- * connection is left at a record boundary for the next request.
- */
-static void echo_drain(FCGX_Request *req)
-{
-	char buf[65536];
-
-	while (FCGX_GetStr(buf, (int)sizeof(buf), req->in) > 0)
-		continue;
+	gwfn_set_status(req, status);
+	gwfn_add_header(req, "Content-Type", "text/plain");
+	gwfn_printf(req, "echo: %s\n", msg);
 }
 
 /* Sleeps ms milliseconds, resuming after signals. */
-static void echo_sleep_ms(long ms)
+static void echo_sleep_ms(unsigned long ms)
 {
 	struct timespec ts;
 
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		continue;
 }
 
 /* Writes s with non-printable bytes and '\\' as "\xHH". */
-static void echo_put_escaped(const char *s, FCGX_Stream *out)
+static void echo_put_escaped(struct gwfn_request *req, const char *s)
 {
 	const unsigned char *p;
 
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
 		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
-			FCGX_PutChar(*p, out);
+			gwfn_write(req, p, 1);
 		else
-			FCGX_FPrintF(out, "\\x%02X", *p);
+			gwfn_printf(req, "\\x%02X", *p);
 	}
 }
 
 /* The ?show=params response: every param as one "NAME=VALUE\n" line. */
-static void echo_params(FCGX_Request *req)
+static void echo_params(struct gwfn_request *req)
 {
 	char **env;
 
-	FCGX_PutS("Content-Type: text/plain\r\n\r\n", req->out);
-	for (env = req->envp; env != NULL && *env != NULL; env++) {
-		echo_put_escaped(*env, req->out);
-		FCGX_PutChar('\n', req->out);
+	gwfn_add_header(req, "Content-Type", "text/plain");
+	for (env = req->fcgx.envp; env != NULL && *env != NULL; env++) {
+		echo_put_escaped(req, *env);
+		gwfn_write(req, "\n", 1);
 	}
-}
-
-/*
- * The request's CONTENT_TYPE when it is present and safe to repeat as a
- * header (no control bytes), else application/octet-stream.
- */
-static const char *echo_content_type(FCGX_Request *req)
-{
-	const char *ct = FCGX_GetParam("CONTENT_TYPE", req->envp);
-	const unsigned char *p;
-
-	if (ct == NULL || *ct == '\0')
-		return "application/octet-stream";
-	for (p = (const unsigned char *)ct; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return "application/octet-stream";
-	return ct;
 }
 
 /* Handles one accepted request from start to end. */
-static void echo_handle(FCGX_Request *req)
+static void echo_handle(struct gwfn_request *req)
 {
-	const char *cl = FCGX_GetParam("CONTENT_LENGTH", req->envp);
-	const char *qs = FCGX_GetParam("QUERY_STRING", req->envp);
-	struct echo_query q;
-	unsigned long len = 0;
-	char *body;
+	const char *show = gwfn_query_param(req, "show");
+	const char *sleep_ms = gwfn_query_param(req, "sleep_ms");
+	const char *ct = gwfn_get_header(req, "Content-Type");
+	const char *body;
+	unsigned long ms = 0;
+	size_t len;
+	int status;
 
-	if (cl != NULL && *cl != '\0' &&
-	    echo_parse_ulong(cl, strlen(cl), (unsigned long)-1, &len) != 0) {
-		echo_drain(req);
-		echo_error(req, "400 Bad Request", "echo: bad CONTENT_LENGTH");
+	status = gwfn_read_body(req, ECHO_MAX_BODY, &body, &len);
+	if (status != 0) {
+		echo_error(req, status, status == 413 ? "body above 64 MiB" : req->error);
 		return;
 	}
-	if (len > ECHO_MAX_BODY) {
-		echo_drain(req);
-		echo_error(req, "413 Content Too Large", "echo: body above 64 MiB");
+	if (sleep_ms != NULL && gwfn_parse_ulong(sleep_ms, ECHO_MAX_SLEEP, &ms) != 0) {
+		echo_error(req, 400, "sleep_ms must be 0..60000");
 		return;
 	}
-	if (echo_parse_query(qs, &q) != 0) {
-		echo_drain(req);
-		echo_error(req, "400 Bad Request", "echo: sleep_ms must be 0..60000");
-		return;
-	}
-	body = malloc(len > 0 ? len : 1);
-	if (body == NULL) {
-		echo_drain(req);
-		echo_error(req, "500 Internal Server Error", "echo: out of memory");
-		return;
-	}
-	if (echo_read_body(req, body, len) != 0) {
-		free(body);
-		echo_error(req, "400 Bad Request", "echo: body shorter than CONTENT_LENGTH");
-		return;
-	}
-	if (q.sleep_ms > 0)
-		echo_sleep_ms(q.sleep_ms);
+	if (ms > 0)
+		echo_sleep_ms(ms);
 
-	if (q.show_params) {
+	if (show != NULL && strcmp(show, "params") == 0) {
 		echo_params(req);
-	} else {
-		FCGX_FPrintF(req->out, "Content-Type: %s\r\nContent-Length: %lu\r\n\r\n",
-		    echo_content_type(req), len);
-		if (len > 0)
-			FCGX_PutStr(body, (int)len, req->out);
+		return;
 	}
-	free(body);
+	/* The request's type, when it is one a header can repeat. */
+	if (ct == NULL || *ct == '\0' || gwfn_add_header(req, "Content-Type", ct) != 0)
+		gwfn_add_header(req, "Content-Type", "application/octet-stream");
+	gwfn_send(req, body, len);
 }
 
 int main(void)
 {
-	FCGX_Request req;
+	struct gwfn_request req;
 
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, 0, 0) != 0)
+	if (gwfn_init(&req) != 0)
 		return 1;
-
-	/*
-	 * FCGX_Accept_r() finishes the previous request (flushing FCGI_STDOUT
-	 * and sending FCGI_END_REQUEST) and returns < 0 when the listening
-	 * socket is closed.
-	 */
-	while (FCGX_Accept_r(&req) >= 0)
+	while (gwfn_accept(&req) == 0)
 		echo_handle(&req);
-
-	FCGX_Free(&req, 1);
+	gwfn_free(&req);
 	return 0;
 }

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "journal.h"
@@ -179,6 +180,7 @@ struct runtime_settings {
 	char *handler;			/* handler = a .py file or a package directory (realpath), or NULL */
 	char *function;			/* handler.function: the callable's name (default handle) */
 	bool raw_body;			/* raw_body = yes: handle(req) gets the body as bytes, not str */
+	uint64_t handler_stamp;		/* derived: the handler's files' sizes and times, when loaded */
 	int dump_signal;		/* derived: sent before a request_timeout kill (0: none) */
 };
 

@@ -8,10 +8,13 @@
  * The runtimes' programs live in GATEWAYD_RUNTIME_DIR, which the Makefile
  * sets to the build's runtimes/ directory.
  */
+#include <sys/stat.h>
 #include <errno.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,9 +58,44 @@ const struct key_table config_runtime_table = {
 	runtime_section_end, NULL,
 };
 
+/* What handler_stamp() adds up, and how many entries of a package it looks at. */
+#define STAMP_ENTRIES_MAX 10000
+static uint64_t stamp_sum;
+static unsigned stamp_entries;
+
+/* One entry of a package: its size and times, mixed in (FNV-1a over the numbers). */
+static int stamp_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	unsigned long long v[] = { (unsigned long long)st->st_ino, (unsigned long long)st->st_size,
+				   (unsigned long long)st->st_mtim.tv_sec,
+				   (unsigned long long)st->st_mtim.tv_nsec };
+	(void)path;
+	(void)type;
+	(void)ftw;
+
+	for (size_t i = 0; i < NAME_COUNT(v); i++)
+		stamp_sum = (stamp_sum ^ v[i]) * 0x100000001b3ULL;
+	return ++stamp_entries >= STAMP_ENTRIES_MAX;
+}
+
+/*
+ * What tells one version of the handler's code from another: the file's,
+ * or each entry's of the package (up to STAMP_ENTRIES_MAX), inode, size and
+ * modification time. A reload with a changed stamp gives the function new
+ * workers, which import the new code; 0 when nothing could be read.
+ */
+static uint64_t handler_stamp(const char *path)
+{
+	stamp_sum = 0xcbf29ce484222325ULL;
+	stamp_entries = 0;
+	if (nftw(path, stamp_entry, 16, FTW_PHYS) < 0)
+		return 0;
+	return stamp_sum;
+}
+
 /*
  * handler: a Python file (NAME.py) or a package directory (with an
- * __init__.py), stored as its realpath().
+ * __init__.py), stored as its realpath(), with its stamp.
  */
 static int key_handler(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
@@ -69,6 +107,7 @@ static int key_handler(struct conf_file *cf, const struct key_spec *k, void *tar
 
 	if (!(rt->handler = config_path_resolve(cf, k, value, file ? PATH_FILE : PATH_DIR)))
 		return -1;
+	rt->handler_stamp = handler_stamp(rt->handler);
 	if (file)
 		return 0;
 	if (asprintf(&init, "%s/__init__.py", rt->handler) < 0)

@@ -178,7 +178,8 @@ static uint64_t digest_str(uint64_t h, const char *s)
 /*
  * What tells one start from another: a reload keeps a function's workers
  * only when this and the daemon's own comparison both say nothing changed
- * (the daemon cannot see env_file's contents).
+ * (the daemon cannot see env_file's contents, nor a runtime's handler code:
+ * its stamp is here).
  */
 static uint64_t worker_spec_digest(const struct worker_spec *ws, const struct function_conf *conf)
 {
@@ -195,7 +196,8 @@ static uint64_t worker_spec_digest(const struct worker_spec *ws, const struct fu
 	h = digest_str(h, sb->chroot);
 	h = digest_str(h, sb->chdir);
 	unsigned long long fields[] = { conf->sandbox.seccomp_kill, sb->new_network, sb->set_identity,
-					sb->uid, sb->gid, ws->spawn.takes_env, sb->limit_count };
+					sb->uid, sb->gid, ws->spawn.takes_env, sb->limit_count,
+					conf->runtime.handler_stamp };
 	h = digest_add(h, fields, sizeof(fields));
 	for (size_t i = 0; i < sb->limit_count; i++) {
 		unsigned long long limit[] = { (unsigned long long)sb->limits[i].resource,

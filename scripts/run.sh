@@ -100,6 +100,9 @@ gatewayd is running behind nginx on http://127.0.0.1:$PORT/ . Try:
 
   curl http://127.0.0.1:$PORT/function/hello
   curl http://127.0.0.1:$PORT/function/php-hello
+  curl --data '{"name": "Ada"}' http://127.0.0.1:$PORT/function/py-hello
+  curl http://127.0.0.1:$PORT/function/hello-cgi
+  curl 'http://127.0.0.1:$PORT/function/greet?name=Ada'
   curl --data-binary 'hi there' http://127.0.0.1:$PORT/function/echo
   curl 'http://127.0.0.1:$PORT/function/echo?show=params'
   curl -i -H 'Prefer: respond-async' --data-binary hi http://127.0.0.1:$PORT/function/echo   # 202: follow its Location

@@ -1,8 +1,10 @@
 """pyhandlers: handlers the Python runtime's tests run (test_73_python_runtime.sh),
 one per handler.function, in both styles.
 """
+import errno
 import json
 import os
+import signal
 import time
 
 # Module state: the import happens once per worker, so this counts that worker's requests.
@@ -44,6 +46,7 @@ def http(event, context):
             "path": event.path,
             "method": event.method,
             "hostname": bool(context.hostname),
+            "param": event.params.get("REQUEST_METHOD"),
         },
     }
 
@@ -73,3 +76,28 @@ def printer(req):
     """print() goes to gatewayd's log, not into the response."""
     print("printed-by-handler")
     return "ok"
+
+
+def _attempt(action):
+    """"ok", or the errno name an attempt failed with."""
+    try:
+        action()
+        return "ok"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+
+
+def probe(event, context):
+    """A hostile handler: signals gatewayd and another function's worker, reads
+    another function's env_file, tries to become root; shows its own confinement."""
+    status = dict(line.split(":\t", 1) for line in open("/proc/self/status").read().splitlines()
+                  if ":\t" in line)
+    return {
+        "uid": os.getuid(),
+        "seccomp": status["Seccomp"].strip(),
+        "no_new_privs": status["NoNewPrivs"].strip(),
+        "kill_daemon": _attempt(lambda: os.kill(int(event.query["daemon"]), signal.SIGTERM)),
+        "kill_other": _attempt(lambda: os.kill(int(event.query["other"]), signal.SIGKILL)),
+        "read_env_file": _attempt(lambda: open(event.query["file"]).read()),
+        "setuid_root": _attempt(lambda: os.setuid(0)),
+    }

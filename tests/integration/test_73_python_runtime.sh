@@ -73,6 +73,11 @@ runtime = python3
 handler = $H
 handler.function = printer
 
+[pyprobe]
+runtime = python3
+handler = $H
+handler.function = probe
+
 [pysleepy]
 runtime = python3
 handler = $H
@@ -127,7 +132,8 @@ assert_header Content-Type application/json
 got=$(cat "$BODY")
 for want in '"body": "posted"' '"type": "bytes"' '"header": "hello"' \
 	'"header_any_case": "hello"' '"query": {"status": "201", "name": "ada", "empty": ""}' \
-	'"path": "/function/pyhttp/sub/path"' '"method": "POST"' '"hostname": true'; do
+	'"path": "/function/pyhttp/sub/path"' '"method": "POST"' '"hostname": true' \
+	'"param": "POST"'; do
 	assert_contains "$got" "$want" "handle(event, context)"
 done
 http_get /function/pynone
@@ -159,6 +165,24 @@ assert_body_exact "ok" "print() did not go into the response"
 sleep 0.3
 assert_file_contains "$GW_LOG" "function pyprint pid" "print() in the log"
 assert_file_contains "$GW_LOG" "printed-by-handler" "print() in the log"
+
+# A hostile handler is confined like any worker: its own uid, the default
+# filter, no new privileges; it cannot signal gatewayd or another function's
+# worker, read another function's env_file or become root.
+py_worker=$(fn_workers "$(dirname "$FUNCTIONS")/runtimes/python3/gatewayd-python3" | head -n 1)
+[ -n "$py_worker" ] || fail "no Python worker found"
+http_get "/function/pyprobe?daemon=$GW_PID&other=$py_worker&file=$T/py.env"
+assert_status 200
+got=$(cat "$BODY")
+echo "probe: $got"
+for want in '"seccomp": "2"' '"no_new_privs": "1"' '"kill_daemon": "EPERM"' \
+	'"kill_other": "EPERM"' '"read_env_file": "EACCES"' '"setuid_root": "EPERM"'; do
+	assert_contains "$got" "$want" "the hostile handler's attempts"
+done
+uid=$(sed -n 's/.*"uid": \([0-9]*\).*/\1/p' "$BODY")
+[ "$uid" -ne 0 ] && [ "$uid" -ne "$(stat -c %u "/proc/$GW_PID")" ] ||
+	fail "the Python worker runs as uid $uid (root or gatewayd's own)"
+pid_alive "$py_worker" || fail "the other function's worker $py_worker died"
 
 # Past request_timeout: 504, the running handler's traceback, a new worker.
 before=$(fn_workers "$(dirname "$FUNCTIONS")/runtimes/python3/gatewayd-python3" | sort)

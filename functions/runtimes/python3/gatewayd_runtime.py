@@ -1,9 +1,10 @@
 """gatewayd_runtime: the Python side of runtime = python3 (functions/README.md).
 
 host.c, the worker program, embeds CPython, calls load() once and then
-serve(params, body) for each request: params is the request's FastCGI params
-(a dict of str), body its bytes; the return value is the whole CGI response
-(a Status line, headers, a blank line, the body) as bytes.
+serve(body) for each request, body being the request's bytes; the return
+value is the whole CGI response (a Status line, headers, a blank line, the
+body) as bytes. The request's FastCGI params (a dict of str) come from
+_gatewayd_host.params(), made only when asked for.
 
 A handler is written in one of the two styles OpenFaaS users have, told
 apart by its signature:
@@ -14,8 +15,11 @@ apart by its signature:
                                     list (sent as JSON), or None (empty).
     def handle(event, context)      the python3-http template: event.body,
                                     event.headers, event.method, event.query,
-                                    event.path; context.hostname; returns
-                                    {"statusCode", "body", "headers"} or None.
+                                    event.path, event.params (every FastCGI
+                                    param: GATEWAY_JOB_ID for an async job);
+                                    context.hostname; returns
+                                    {"statusCode", "body", "headers"} or None
+                                    (any other value is a body, as above).
 
 An exception in the handler is answered 500 with a short JSON error; its
 traceback goes to stderr, which gatewayd logs with the function's name and
@@ -35,6 +39,8 @@ import socket
 import sys
 import traceback
 from http import HTTPStatus
+
+import _gatewayd_host
 from urllib.parse import parse_qsl
 
 # Sent by gatewayd before it kills a worker stuck past request_timeout.
@@ -47,6 +53,8 @@ _TYPES = {
     dict: b"application/json",
     list: b"application/json",
 }
+# What makes a dict returned by handle(event, context) a response, not a JSON body.
+_RESPONSE_KEYS = frozenset(("statusCode", "body", "headers"))
 _ERROR_BODY = b'{"error": "the function raised an exception: see gatewayd\'s log"}\n'
 
 
@@ -136,9 +144,10 @@ def _header_pairs(params):
 class Event:
     """A request as the python3-http template shows it."""
 
-    __slots__ = ("body", "headers", "method", "query", "path")
+    __slots__ = ("body", "headers", "method", "query", "path", "params")
 
     def __init__(self, params, body):
+        self.params = params    # every FastCGI param: GATEWAY_JOB_ID for an async job, ...
         self.body = body
         self.headers = Headers(_header_pairs(params))
         self.method = params.get("REQUEST_METHOD", "GET")
@@ -159,14 +168,18 @@ class Context:
 
 
 def _import_handler(path):
-    """The handler's module: a .py file, or a package directory."""
+    """The handler's module: a .py file, or a package directory. Imported
+    from its own path, so that its parent need not be listable by the
+    function's user; that parent goes first on sys.path for its neighbours."""
     path = os.path.abspath(path)
-    if os.path.isdir(path):
-        sys.path.insert(0, os.path.dirname(path))
-        return importlib.import_module(os.path.basename(path))
     sys.path.insert(0, os.path.dirname(path))
-    name = os.path.splitext(os.path.basename(path))[0]
-    spec = importlib.util.spec_from_file_location(name, path)
+    if os.path.isdir(path):
+        name = os.path.basename(path)
+        spec = importlib.util.spec_from_file_location(
+            name, os.path.join(path, "__init__.py"), submodule_search_locations=[path])
+    else:
+        name = os.path.splitext(os.path.basename(path))[0]
+        spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
@@ -184,8 +197,9 @@ def _takes_event_and_context(function):
     return len(positional) >= 2
 
 
-def _log_exception(params):
+def _log_exception():
     """The traceback of the handler's exception, with the request it failed."""
+    params = _gatewayd_host.params()
     sys.stderr.write("exception in %s %s:\n%s" % (
         params.get("REQUEST_METHOD", "?"), params.get("REQUEST_URI", "?"),
         traceback.format_exc()))
@@ -193,7 +207,7 @@ def _log_exception(params):
 
 
 def load(handler, function_name, raw_body):
-    """Imports the handler and returns serve(params, body) for host.c."""
+    """Imports the handler and returns serve(body) for host.c."""
     sys.path.pop(0)     # this module's own directory, put first by host.c
     sys.stdout = sys.stderr
     faulthandler.register(DUMP_SIGNAL, all_threads=True)
@@ -206,25 +220,30 @@ def load(handler, function_name, raw_body):
     if _takes_event_and_context(function):
         context = Context()
 
-        def serve(params, body):
+        def serve(body):
             try:
-                result = function(Event(params, body), context)
+                result = function(Event(_gatewayd_host.params(), body), context)
                 if result is None:
                     return _response(200, (), None)
-                if type(result) is not dict:
+                if type(result) is not dict or not _RESPONSE_KEYS.intersection(result):
                     return _response(200, (), result)
                 return _response(result.get("statusCode", 200),
                                  (result.get("headers") or {}).items(), result.get("body"))
             except Exception:
-                _log_exception(params)
+                _log_exception()
                 return error
         return serve
 
-    def serve(params, body):
+    text_head = _STATUS[200] + b"Content-Type: " + _TYPES[str] + b"\r\nContent-Length: "
+
+    def serve(body):
         try:
-            return _response(200, (), function(body if raw_body else
-                                               body.decode("utf-8", "replace")))
+            result = function(body if raw_body else body.decode("utf-8", "replace"))
+            if type(result) is str:     # the common case, without _response()'s checks
+                data = result.encode("utf-8")
+                return b"%s%d\r\n\r\n%s" % (text_head, len(data), data)
+            return _response(200, (), result)
         except Exception:
-            _log_exception(params)
+            _log_exception()
             return error
     return serve

@@ -47,6 +47,9 @@ GW_GLOBAL_EXTRA="async.journal = $GW_JOURNAL" gw_config <<EOF
 runtime = python3
 handler = $REPO/functions/orders/handler.py
 pm.max_children = 2
+; as conf/functions.d/orders.ini.example confines it
+seccomp = strict
+seccomp.allow = @network-io
 env_file = $T/orders.env
 async = on
 async.max_attempts = 5

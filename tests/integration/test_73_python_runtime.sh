@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # runtime = python3 through real nginx and gatewayd, under the default
-# seccomp profile and gatewayd's own identity rules: both handler styles
+# seccomp profile (and one under strict) and gatewayd's own identity rules: both handler styles
 # (body, headers, status, query, path), what a return value becomes, module
 # state kept across requests (one import per worker), the environment (what
 # env[...] and env_file set, nothing else), an exception (500 with a short
@@ -24,6 +24,12 @@ handler = $H
 pm.max_children = 1
 env_file = $T/py.env
 env[GREETING] = hi
+
+[pystrict]
+runtime = python3
+handler = $H
+seccomp = strict
+seccomp.action = kill
 
 [pyraw]
 runtime = python3
@@ -100,6 +106,12 @@ assert_header Content-Type "text/plain; charset=utf-8"
 printf 'second' >"$T/req"
 http_post /function/py "$T/req"
 assert_body_exact "str:2:second" "handle(req), second request on the same worker (one import)"
+
+# The runtime itself stays within the strict profile (no home lookup, no
+# __pycache__ written): a handler that only computes runs there.
+http_post /function/pystrict "$T/req"
+assert_status 200
+assert_body_exact "str:1:second" "handle(req) under seccomp = strict"
 
 # raw_body = yes: bytes.
 http_post /function/pyraw "$T/req"

@@ -29,19 +29,27 @@ whose request passed request_timeout. print() goes to the log too.
 
 Standard library only: this runs inside the function's sandbox.
 """
-import faulthandler
+import site
+import sys
+
+# host.c starts the interpreter without site: run it here with no user site
+# directory, whose lookup would ask for a home the worker's user has not.
+site.ENABLE_USER_SITE = False
+site.USER_BASE = site.USER_SITE = ""
+site.main()
+
+import faulthandler     # noqa: E402 (after the site directories are on sys.path)
 import importlib.util
 import inspect
 import json
 import os
 import signal
 import socket
-import sys
 import traceback
 from http import HTTPStatus
+from urllib.parse import parse_qsl
 
 import _gatewayd_host
-from urllib.parse import parse_qsl
 
 # Sent by gatewayd before it kills a worker stuck past request_timeout.
 DUMP_SIGNAL = signal.SIGUSR1

@@ -77,6 +77,17 @@ int main(int argc, char **argv)
 		return 1;
 	PyConfig_InitPythonConfig(&config);
 	config.parse_argv = 0;
+	/*
+	 * A worker's user has no home of its own, and its code is not its to
+	 * rewrite: no user site directory, and no __pycache__ written beside
+	 * the handler (compile at deploy: python3 -m compileall). site is run
+	 * by gatewayd_runtime.py, which keeps it from looking for the home
+	 * (with no HOME, glibc asks nscd's socket). This also keeps the runtime
+	 * within seccomp = strict.
+	 */
+	config.user_site_directory = 0;
+	config.write_bytecode = 0;
+	config.site_import = 0;
 	status = PyConfig_SetBytesArgv(&config, 1, &argv[1]);
 	if (!PyStatus_Exception(status))
 		status = Py_InitializeFromConfig(&config);

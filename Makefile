@@ -44,6 +44,7 @@ TEST_FUNCTIONS := $(patsubst tests/functions/%.c,$(BUILD)/tests/%,$(wildcard tes
 RUNTIME_DIR := $(abspath $(BUILD))/runtimes
 PYTHON_CFLAGS := $(shell pkg-config --cflags python3-embed 2>/dev/null)
 PYTHON_LIBS   := $(shell pkg-config --libs python3-embed 2>/dev/null)
+PYTHON_VERSION := $(shell pkg-config --modversion python3-embed 2>/dev/null)
 RUNTIMES  := $(BUILD)/runtimes/python3/gatewayd-python3 $(BUILD)/runtimes/python3/gatewayd_runtime.py
 
 .PHONY: all deps check unit integration layers run bench fuzz clean
@@ -124,9 +125,11 @@ $(BUILD)/runtimes/python3/gatewayd-python3: functions/runtimes/python3/host.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PYTHON_CFLAGS) $(LDFLAGS) -o $@ $< -lfcgi $(PYTHON_LIBS)
 
+# Compiled too, by the interpreter the host embeds: workers write no bytecode.
 $(BUILD)/runtimes/python3/gatewayd_runtime.py: functions/runtimes/python3/gatewayd_runtime.py
 	@mkdir -p $(dir $@)
 	cp $< $@
+	python$(PYTHON_VERSION) -m py_compile $@
 
 $(BUILD)/obj/gatewayd/config_runtime.o: GW_CFLAGS += -DGATEWAYD_RUNTIME_DIR='"$(RUNTIME_DIR)"'
 

@@ -38,16 +38,15 @@ site.ENABLE_USER_SITE = False
 site.USER_BASE = site.USER_SITE = ""
 site.main()
 
+# What every worker imports at start, kept small: a worker's start is the
+# cold start of pm = ondemand. inspect, traceback and urllib.parse are
+# imported when first needed.
 import faulthandler     # noqa: E402 (after the site directories are on sys.path)
 import importlib.util
-import inspect
 import json
 import os
 import signal
-import socket
-import traceback
 from http import HTTPStatus
-from urllib.parse import parse_qsl
 
 import _gatewayd_host
 
@@ -160,6 +159,7 @@ class Event:
         self.headers = Headers(_header_pairs(params))
         self.method = params.get("REQUEST_METHOD", "GET")
         self.query = {}
+        from urllib.parse import parse_qsl
         for name, value in parse_qsl(params.get("QUERY_STRING", ""), keep_blank_values=True):
             self.query.setdefault(name, value)
         uri = params.get("DOCUMENT_URI") or params.get("REQUEST_URI", "/").split("?", 1)[0]
@@ -172,7 +172,7 @@ class Context:
     __slots__ = ("hostname",)
 
     def __init__(self):
-        self.hostname = socket.gethostname()
+        self.hostname = os.uname().nodename   # gethostname()
 
 
 def _import_handler(path):
@@ -196,6 +196,10 @@ def _import_handler(path):
 
 def _takes_event_and_context(function):
     """Whether function is written handle(event, context): two positional parameters."""
+    code = getattr(function, "__code__", None)
+    if code is not None:        # a plain function, the common case: no inspect
+        return code.co_argcount >= 2
+    import inspect
     try:
         parameters = inspect.signature(function).parameters.values()
     except (TypeError, ValueError):
@@ -207,6 +211,7 @@ def _takes_event_and_context(function):
 
 def _log_exception():
     """The traceback of the handler's exception, with the request it failed."""
+    import traceback
     params = _gatewayd_host.params()
     sys.stderr.write("exception in %s %s:\n%s" % (
         params.get("REQUEST_METHOD", "?"), params.get("REQUEST_URI", "?"),

@@ -17,80 +17,28 @@ H=$REPO/tests/functions/pyhandlers.py
 printf 'API_TOKEN=from-env-file\n' >"$T/py.env"
 chmod 0600 "$T/py.env"
 
-gw_config <<EOF
-[py]
-runtime = python3
-handler = $H
-pm.max_children = 1
-env_file = $T/py.env
-env[GREETING] = hi
-
-[pystrict]
-runtime = python3
-handler = $H
-seccomp = strict
-seccomp.action = kill
-
-[pyraw]
-runtime = python3
-handler = $H
-raw_body = yes
-pm.max_children = 1
-
-[pyjson]
-runtime = python3
-handler = $H
-handler.function = as_json
-
-[pybytes]
-runtime = python3
-handler = $H
-handler.function = as_bytes
-
-[pyenv]
-runtime = python3
-handler = $H
-handler.function = environment
-env_file = $T/py.env
-env[GREETING] = hi
-
-[pyhttp]
-runtime = python3
-handler = $H
-handler.function = http
-
-[pynone]
-runtime = python3
-handler = $H
-handler.function = http_none
-
-[pyboom]
-runtime = python3
-handler = $H
-handler.function = boom
-
-[pybadheader]
-runtime = python3
-handler = $H
-handler.function = bad_header
-
-[pyprint]
-runtime = python3
-handler = $H
-handler.function = printer
-
-[pyprobe]
-runtime = python3
-handler = $H
-handler.function = probe
-
-[pysleepy]
-runtime = python3
-handler = $H
-handler.function = sleepy
-pm.max_children = 1
-request_timeout = 1s
-EOF
+# section NAME FUNCTION [LINE...]: a function of pyhandlers.py, pm.max_children = 1.
+section() {
+	printf '[%s]\nruntime = python3\nhandler = %s\nhandler.function = %s\npm.max_children = 1\n' \
+		"$1" "$H" "$2"
+	shift 2
+	printf '%s\n' "$@" ""
+}
+{
+	section py handle "env_file = $T/py.env" "env[GREETING] = hi"
+	section pystrict handle "seccomp = strict" "seccomp.action = kill"
+	section pyraw handle "raw_body = yes"
+	section pyjson as_json
+	section pybytes as_bytes
+	section pyenv environment "env_file = $T/py.env" "env[GREETING] = hi"
+	section pyhttp http
+	section pynone http_none
+	section pyboom boom
+	section pybadheader bad_header
+	section pyprint printer
+	section pyprobe probe
+	section pysleepy sleepy "request_timeout = 1s"
+} | gw_config
 gw_start
 nginx_up
 

@@ -42,6 +42,19 @@ body() {
 	cat "$BODY"
 }
 
+# reload_until FUNCTION FIRST: reloads, then waits (5 s at most) until
+# FUNCTION answers FIRST, its new worker's first answer.
+reload_until() {
+	local i
+	gw_reload || fail "the reload was refused"
+	for ((i = 0; i < 50; i++)); do
+		http_get "/function/$1"
+		[ "$HTTP_STATUS" = 200 ] && [ "$(cat "$BODY")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	fail "$1 did not answer '$2' within 5 s of the reload (last: $HTTP_STATUS '$(_show <"$BODY")')"
+}
+
 assert_eq "v1 1" "$(body single)" "first request"
 assert_eq "p1 1" "$(body package)" "first request to the package"
 
@@ -52,21 +65,13 @@ assert_eq "p1 2" "$(body package)" "the package after a reload with nothing chan
 
 # The file changed: new workers, new code.
 version "$T/single.py" v2
-gw_reload || fail "the reload was refused"
-for ((i = 0; i < 50; i++)); do
-	[ "$(body single)" = "v2 1" ] && break
-	sleep 0.1
-done
+reload_until single "v2 1"
 assert_eq "v2 2" "$(body single)" "after the handler file changed and a reload"
 assert_eq "p1 3" "$(body package)" "the untouched package kept its worker"
 
 # A file inside the package changed.
 version "$T/pkg/impl.py" p2
-gw_reload || fail "the reload was refused"
-for ((i = 0; i < 50; i++)); do
-	[ "$(body package)" = "p2 1" ] && break
-	sleep 0.1
-done
+reload_until package "p2 1"
 assert_eq "p2 2" "$(body package)" "after a module of the package changed and a reload"
 
 # A syntax error: the import fails in the worker, whose traceback is logged.
@@ -83,11 +88,6 @@ http_get /function/single
 assert_eq "p2 3" "$(body package)" "the other function serves while one is broken"
 
 version "$T/single.py" v3
-gw_reload || fail "the reload was refused"
-for ((i = 0; i < 100; i++)); do
-	http_get /function/single
-	[ "$HTTP_STATUS" = 200 ] && break
-	sleep 0.1
-done
+reload_until single "v3 1"
 assert_eq "v3 2" "$(body single)" "fixed: the new code serves"
 assert_gw_alive

@@ -63,7 +63,7 @@ const struct key_table config_runtime_table = {
 static uint64_t stamp_sum;
 static unsigned stamp_entries;
 
-/* One entry of a package: its size and times, mixed in (FNV-1a over the numbers). */
+/* One entry of the handler: its inode, size and time, mixed into stamp_sum (FNV-style). */
 static int stamp_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	unsigned long long v[] = { (unsigned long long)st->st_ino, (unsigned long long)st->st_size,

@@ -4,7 +4,8 @@
 set -eu
 
 PACKAGES="build-essential pkg-config clang libev-dev libfcgi-dev libinih-dev check
-libseccomp-dev nginx php-cgi php-fpm python3 python3-dev spawn-fcgi fcgiwrap wrk curl valgrind strace postgresql python3-psycopg2 uwsgi uwsgi-plugin-python3 gunicorn"
+libseccomp-dev python3-dev nginx php-cgi php-fpm python3 spawn-fcgi fcgiwrap wrk curl
+valgrind strace postgresql python3-psycopg2 uwsgi uwsgi-plugin-python3 gunicorn"
 
 missing=""
 for p in $PACKAGES; do

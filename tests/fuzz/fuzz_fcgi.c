@@ -110,8 +110,8 @@ check_params(const uint8_t *p, size_t len)
 {
 	static struct fcgi_nv pairs[FIND_MAX];
 	static char name[FCGI_RECORD_MAX + 1];
-	struct fcgi_nv nv;
-	size_t off = 0, count = 0, kept;
+	struct fcgi_nv nv, absent;
+	size_t off = 0, count = 0, kept, absent_count = 0;
 	ssize_t n;
 	int malformed = 0;
 
@@ -126,13 +126,19 @@ check_params(const uint8_t *p, size_t len)
 		check_pair_roundtrip(p + off, (size_t)n, &nv);
 		if (count < FIND_MAX)
 			pairs[count] = nv;
+		/* The fuzzer learns ABSENT_NAME from the comparisons: found past FIND_MAX too. */
+		if (absent_count == 0 && first_named(&nv, 1, (const uint8_t *)ABSENT_NAME,
+		    strlen(ABSENT_NAME)) != NULL) {
+			absent = nv;
+			absent_count = 1;
+		}
 		count++;
 		off += (size_t)n;
 	}
 	CHECK(params_validate(p, len) == (malformed ? -1 : (ssize_t)count));
 
 	kept = count < FIND_MAX ? count : FIND_MAX;
-	check_find(p, len, malformed, pairs, kept, ABSENT_NAME, strlen(ABSENT_NAME));
+	check_find(p, len, malformed, &absent, absent_count, ABSENT_NAME, strlen(ABSENT_NAME));
 	for (size_t i = 0; i < kept; i++) {
 		/* A name with a NUL in it cannot be asked for through a C string. */
 		if (pairs[i].name_len >= sizeof(name) ||

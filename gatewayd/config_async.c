@@ -186,12 +186,8 @@ static void async_section_end(struct conf_file *cf)
 	if (async.refused)
 		return;	/* reported: whether its keys apply is anyone's guess */
 	if (fn->async.mode == ASYNC_OFF) {
-		for (size_t i = 0; i < NAME_COUNT(async_only); i++) {
-			struct key_at at = config_key_at(cf, &config_async_table, async_only[i]);
-			if (at.line != 0)
-				config_error_at(cf->ld, cf->path, at.line, "%s only applies with "
-				    "async = on or only", at.name);
-		}
+		config_keys_not_applicable(cf, &config_async_table, async_only,
+		    NAME_COUNT(async_only), " ", "only applies with async = on or only");
 		return;
 	}
 	max_body_check(cf, fn);

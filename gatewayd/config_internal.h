@@ -236,6 +236,14 @@ key_parser config_key_whole, config_key_size, config_key_duration,
 bool config_refuse_reserved_path(struct conf_file *cf, const struct key_spec *k,
     const char *value);
 
+/*
+ * Reports each key of function table t, by its field offset in keys[0..count),
+ * that cf's section sets although the section's other keys make it mean
+ * nothing, at its line, as "<name><sep><message>".
+ */
+void config_keys_not_applicable(struct conf_file *cf, const struct key_table *t,
+    const size_t *keys, size_t count, const char *sep, const char *message);
+
 /* Parses exactly len decimal digits (no sign, no blanks) into *out. 0 / -1 (also overflow). */
 int config_parse_digits(const char *s, size_t len, unsigned long long *out);
 

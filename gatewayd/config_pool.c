@@ -145,20 +145,6 @@ static int key_max_memory(struct conf_file *cf, const struct key_spec *k, void *
 #define POOL_KEY(field) offsetof(struct function_conf, pool.field)
 
 /*
- * Reports each of keys that cf's section sets although the function's pm or
- * mode would ignore it, at its line, as "<name><sep><message>".
- */
-static void keys_not_applicable(struct conf_file *cf, const size_t *keys, size_t count,
-    const char *sep, const char *message)
-{
-	for (size_t i = 0; i < count; i++) {
-		struct key_at at = config_key_at(cf, &config_pool_table, keys[i]);
-		if (at.line != 0)
-			config_error_at(cf->ld, cf->path, at.line, "%s%s%s", at.name, sep, message);
-	}
-}
-
-/*
  * PHP-FPM's rules for pm = dynamic. Each is about one key: an error names
  * that key's line, or the section header when the key is unset and its
  * default is what does not fit (the message then says to set it).
@@ -229,14 +215,14 @@ static void pool_section_end(struct conf_file *cf)
 			    pm_words[fn->pm], CGI_NO_SCALING);
 		} else {
 			if (fn->mode == FUNCTION_CGI)
-				keys_not_applicable(cf, recycle_keys, NAME_COUNT(recycle_keys),
-				    ": ", CGI_NO_SCALING);
+				config_keys_not_applicable(cf, &config_pool_table, recycle_keys,
+				    NAME_COUNT(recycle_keys), ": ", CGI_NO_SCALING);
 			if (fn->pm != PM_DYNAMIC)
-				keys_not_applicable(cf, dynamic_only, NAME_COUNT(dynamic_only),
-				    " ", "only applies to pm = dynamic");
+				config_keys_not_applicable(cf, &config_pool_table, dynamic_only,
+				    NAME_COUNT(dynamic_only), " ", "only applies to pm = dynamic");
 			if (fn->pm == PM_STATIC)
-				keys_not_applicable(cf, idle_keys, NAME_COUNT(idle_keys),
-				    " ", "only applies to pm = dynamic or ondemand");
+				config_keys_not_applicable(cf, &config_pool_table, idle_keys,
+				    NAME_COUNT(idle_keys), " ", "only applies to pm = dynamic or ondemand");
 			if (fn->pm == PM_DYNAMIC)
 				dynamic_check(cf, f);
 		}

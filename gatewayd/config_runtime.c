@@ -145,22 +145,12 @@ static int key_handler_function(struct conf_file *cf, const struct key_spec *k, 
 /* A key of this table, by its field in struct runtime_settings. */
 #define AT(cf, field) FN_AT(cf, config_runtime_table, runtime.field)
 
-/* Reports each handler key cf's section sets although it names no runtime. */
-static void handler_keys_without_runtime(struct conf_file *cf)
-{
-	static const size_t keys[] = {
-		offsetof(struct function_conf, runtime.handler),
-		offsetof(struct function_conf, runtime.function),
-		offsetof(struct function_conf, runtime.raw_body),
-	};
-
-	for (size_t i = 0; i < NAME_COUNT(keys); i++) {
-		struct key_at at = config_key_at(cf, &config_runtime_table, keys[i]);
-		if (at.line != 0)
-			config_error_at(cf->ld, cf->path, at.line, "%s only applies with "
-			    "runtime = python3 (it names the handler the runtime imports)", at.name);
-	}
-}
+/* The handler's keys: errors in a section that names no runtime. */
+static const size_t handler_keys[] = {
+	offsetof(struct function_conf, runtime.handler),
+	offsetof(struct function_conf, runtime.function),
+	offsetof(struct function_conf, runtime.raw_body),
+};
 
 /*
  * The exec line of runtime = python3: its worker program, then the
@@ -204,7 +194,9 @@ static void runtime_section_end(struct conf_file *cf)
 	if (runtime.refused)
 		return;
 	if (rt->runtime == RUNTIME_NONE) {
-		handler_keys_without_runtime(cf);
+		config_keys_not_applicable(cf, &config_runtime_table, handler_keys,
+		    NAME_COUNT(handler_keys), " ", "only applies with runtime = python3 "
+		    "(it names the handler the runtime imports)");
 		return;
 	}
 	if (exec.line != 0) {

@@ -112,6 +112,17 @@ int config_out_of_memory(struct conf_file *cf)
 	return -1;
 }
 
+/* The keys of t in keys[] that cf's section sets for nothing, one error each at its line. */
+void config_keys_not_applicable(struct conf_file *cf, const struct key_table *t,
+    const size_t *keys, size_t count, const char *sep, const char *message)
+{
+	for (size_t i = 0; i < count; i++) {
+		struct key_at at = config_key_at(cf, t, keys[i]);
+		if (at.line != 0)
+			config_error_at(cf->ld, cf->path, at.line, "%s%s%s", at.name, sep, message);
+	}
+}
+
 /* ---- plain values ----------------------------------------------------------- */
 
 bool config_refuse_reserved_path(struct conf_file *cf, const struct key_spec *k,

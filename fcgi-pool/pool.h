@@ -33,12 +33,14 @@
 #define POOL_REQUEST_ID 1
 
 /*
- * FCGI_STDERR content of one job handed to its owner at most (the web
- * server logs each record: nginx writes one error-log line per record). The
- * rest is dropped and counted, so that a worker flooding its FastCGI stderr
- * cannot fill the web server's disk; its STDOUT is relayed as before.
+ * FCGI_STDERR of one job handed to its owner at most: content bytes, and
+ * records (the web server logs each record: nginx writes one error-log line
+ * of about 200 bytes of its own per record, so tiny records cost it most).
+ * The rest is dropped and counted, so that a worker flooding its FastCGI
+ * stderr cannot fill the web server's disk; its STDOUT is relayed as before.
  */
 #define POOL_STDERR_RELAY_MAX (64 * 1024)
+#define POOL_STDERR_RELAY_RECORDS 1024
 
 struct pool;
 struct pool_job;
@@ -117,8 +119,9 @@ struct pool_events {
 	 */
 	void (*stderr_dropped)(struct pool *pool, pid_t pid, unsigned long count);
 	/*
-	 * bytes of a job's FCGI_STDERR content past POOL_STDERR_RELAY_MAX were
-	 * dropped: said when the job ends (FastCGI workers only).
+	 * bytes of a job's FCGI_STDERR content past POOL_STDERR_RELAY_MAX or
+	 * POOL_STDERR_RELAY_RECORDS were dropped: said when the job ends
+	 * (FastCGI workers only).
 	 */
 	void (*stderr_records_dropped)(struct pool *pool, pid_t pid, size_t bytes);
 	/* Workers are idle and no job waits: the owner may submit more. */

@@ -37,7 +37,8 @@ struct worker {
 	struct pool_job *dying_job;	/* job whose fate waits for the process to be reaped */
 	bool paused;			/* the job's owner asked us to stop reading */
 	size_t stderr_relayed;		/* the job's FCGI_STDERR bytes handed over */
-	size_t stderr_dropped;		/* the job's FCGI_STDERR bytes past POOL_STDERR_RELAY_MAX */
+	unsigned stderr_records;	/* and its records */
+	size_t stderr_dropped;		/* the job's FCGI_STDERR bytes past the bounds */
 	ev_io read_watcher;
 	ev_io write_watcher;
 	ev_io exec_error_watcher;
@@ -190,6 +191,7 @@ static void worker_run(struct slot *s, struct pool_job *job)
 	s->job = job;
 	job->slot = s;
 	w->stderr_relayed = 0;
+	w->stderr_records = 0;
 	w->stderr_dropped = 0;
 	if (s->config->request_timeout > 0) {
 		ev_timer_set(&w->request_timer, s->config->request_timeout, 0.);
@@ -318,11 +320,13 @@ static int worker_handle_record(struct worker *w, const struct fcgi_record *rec)
 		if (rec->header.type == FCGI_STDOUT && rec->header.content_length > 0)
 			job->output_started = 1;
 		if (rec->header.type == FCGI_STDERR) {
-			if (w->stderr_relayed + rec->header.content_length > POOL_STDERR_RELAY_MAX) {
+			if (w->stderr_relayed + rec->header.content_length > POOL_STDERR_RELAY_MAX ||
+			    w->stderr_records == POOL_STDERR_RELAY_RECORDS) {
 				w->stderr_dropped += rec->header.content_length;
 				return 0;
 			}
 			w->stderr_relayed += rec->header.content_length;
+			w->stderr_records++;
 		}
 		job->ops->output(job, rec->header.type, rec->content, rec->header.content_length);
 		return 0;

@@ -260,8 +260,8 @@ static void function_on_stderr_dropped(struct pool *pool, pid_t pid, unsigned lo
 static void function_on_stderr_records_dropped(struct pool *pool, pid_t pid, size_t bytes)
 {
 	log_warn("function %s: worker pid %d: %zu bytes of a request's FastCGI stderr not relayed "
-	    "to the web server (it gets the first %d)", pool_name(pool), (int)pid, bytes,
-	    POOL_STDERR_RELAY_MAX);
+	    "to the web server (it gets the first %d bytes or %d records)", pool_name(pool),
+	    (int)pid, bytes, POOL_STDERR_RELAY_MAX, POOL_STDERR_RELAY_RECORDS);
 }
 
 /* Idle workers and no sync request waiting: whoever queues work of its own is told. */

@@ -55,6 +55,7 @@ static void request_respond(struct request *req, int status, const char *detail)
 static void request_send_whole(struct request *req, const void *response, size_t len);
 static const char *request_status_text(int status);
 static void request_send(struct request *req, uint8_t type, const void *content, size_t len);
+static void request_release_stderr(struct request *req);
 static void request_send_end(struct request *req, uint32_t app_status, uint8_t protocol_status);
 static void request_done(struct request *req);
 static void request_cut_short(struct request *req);
@@ -523,14 +524,41 @@ static const char *request_status_text(int status)
 	}
 }
 
-/* Through the connection: a record with the request's id, its END_REQUEST. */
+/*
+ * Through the connection: a record with the request's id. FCGI_STDERR
+ * waits until the STDOUT that completes the header block has gone
+ * (stderr_hold.h says why), and goes right after it.
+ */
 static void request_send(struct request *req, uint8_t type, const void *content, size_t len)
 {
+	struct stderr_hold *hold = &req->stderr_hold;
+
+	if (stderr_hold_active(hold)) {
+		if (type == FCGI_STDERR && stderr_hold_keep(hold, content, len) == 0)
+			return;
+		if (type == FCGI_STDOUT && stderr_hold_header_ends(hold, content, len)) {
+			req->out.ops->send(req->out.owner, type, req->id, content, len);
+			request_release_stderr(req);
+			return;
+		}
+	}
 	req->out.ops->send(req->out.owner, type, req->id, content, len);
 }
 
+/* What FCGI_STDERR was held goes now, record by record; later stderr is not held. */
+static void request_release_stderr(struct request *req)
+{
+	const uint8_t *content;
+	size_t len;
+
+	while (stderr_hold_release_next(&req->stderr_hold, &content, &len))
+		req->out.ops->send(req->out.owner, FCGI_STDERR, req->id, content, len);
+}
+
+/* END_REQUEST, after any FCGI_STDERR still held (a response with no header). */
 static void request_send_end(struct request *req, uint32_t app_status, uint8_t protocol_status)
 {
+	request_release_stderr(req);
 	req->out.ops->send_end(req->out.owner, req->id, app_status, protocol_status);
 }
 
@@ -635,5 +663,6 @@ void request_free(struct request *req)
 	if (req->function != NULL)
 		function_unref(req->function);
 	request_drop_buffers(req);
+	stderr_hold_free(&req->stderr_hold);
 	free(req);
 }

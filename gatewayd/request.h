@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "pool.h"
+#include "stderr_hold.h"
 
 struct function;
 struct gateway;
@@ -81,6 +82,7 @@ struct request {
 	size_t api_path_len;
 	int refusal_status;		/* refused: the HTTP status gatewayd answers */
 	char refusal_detail[160];	/* refused: the body line of that answer */
+	struct stderr_hold stderr_hold;	/* the worker's FCGI_STDERR, until the header is out */
 	struct pool_job job;
 	LIST_ENTRY(request) conn_link;	/* the connection's requests (front.c's) */
 };

@@ -5,6 +5,8 @@
 # changed keeps the workers, and the module state they hold. A handler that
 # does not import (a syntax error) logs its traceback and the function keeps
 # failing visibly until it is fixed, while the other function serves on.
+# The runtime's keys apply through a reload too: a new handler.function or
+# raw_body gives new workers that use it.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$REPO/tests/integration/lib.sh"
 
@@ -90,4 +92,28 @@ assert_eq "p2 3" "$(body package)" "the other function serves while one is broke
 version "$T/single.py" v3
 reload_until single "v3 1"
 assert_eq "v3 2" "$(body single)" "fixed: the new code serves"
+
+# runtime_config KEYS: the two sections again, single's with KEYS added.
+runtime_config() {
+	gw_config <<EOF
+[single]
+runtime = python3
+handler = $T/single.py
+pm.max_children = 1
+$1
+
+[package]
+runtime = python3
+handler = $T/pkg
+pm.max_children = 1
+EOF
+}
+printf 'def handle(req):\n    return "handle " + type(req).__name__\n\n' >"$T/single.py"
+printf 'def shout(req):\n    return "shout " + type(req).__name__\n' >>"$T/single.py"
+reload_until single "handle str"
+runtime_config 'handler.function = shout'
+reload_until single "shout str"
+runtime_config $'handler.function = shout\nraw_body = yes'
+reload_until single "shout bytes"
+assert_eq "p2 4" "$(body package)" "the package kept its worker through single's key changes"
 assert_gw_alive

@@ -40,6 +40,8 @@ static void async_maybe_compact(struct async *a);
 static void async_on_sync(struct ev_loop *loop, ev_timer *timer, int revents);
 static void async_on_expiry(struct ev_loop *loop, ev_timer *timer, int revents);
 static uint16_t async_response_status(const struct buf *response);
+static void async_bound_results(struct async *a, const struct async_job *newest);
+static void async_forget_recorded(struct async *a, struct async_job *job, uint64_t now_ms);
 
 static const struct pool_job_ops async_job_ops = {
 	.output = async_on_output,
@@ -402,8 +404,45 @@ static void async_finish(struct async_job *job, bool succeeded)
 	buf_free(&job->params);
 	buf_free(&job->body);
 	TAILQ_INSERT_TAIL(&a->done, job, done_link);
+	async_bound_results(a, job);
 	async_maybe_compact(a);
 	async_dispatch(a, job->queue);
+}
+
+/*
+ * async.results_max and async.results_memory: the finished jobs of newest's
+ * function beyond either bound are forgotten, oldest first. The newest is
+ * always kept, however large, so that every result can be read at least
+ * until the next job of its function finishes.
+ */
+static void async_bound_results(struct async *a, const struct async_job *newest)
+{
+	const struct function *fn = async_function(a, newest->function);
+	unsigned max = fn != NULL ? fn->conf->async.results_max : ASYNC_DEFAULT_RESULTS_MAX;
+	uint64_t memory = fn != NULL ? fn->conf->async.results_memory : ASYNC_DEFAULT_RESULTS_MEMORY;
+	unsigned kept = 0;
+	uint64_t bytes = 0;
+
+	for (struct async_job *job = TAILQ_LAST(&a->done, async_done_list), *prev; job != NULL;
+	     job = prev) {
+		prev = TAILQ_PREV(job, async_done_list, done_link);
+		if (job->queue != newest->queue)
+			continue;
+		kept++;
+		bytes += buf_used(&job->response);
+		if (job != newest && (kept > max || bytes > memory))
+			async_forget_recorded(a, job, async_now_ms());
+	}
+}
+
+/* Forgets a finished job, and records it so that compaction drops its bytes. */
+static void async_forget_recorded(struct async *a, struct async_job *job, uint64_t now_ms)
+{
+	struct journal_record r = { .type = JOURNAL_FORGOTTEN, .time_ms = now_ms };
+
+	memcpy(r.id, job->id, JOURNAL_ID_LEN);
+	async_record(a, &r);
+	async_forget(a, job);
 }
 
 /*
@@ -460,10 +499,7 @@ static void async_on_expiry(struct ev_loop *loop, ev_timer *timer, int revents)
 		double ttl = fn != NULL ? fn->conf->async.result_ttl : ASYNC_DEFAULT_TTL;
 		if ((double)(now - job->finished_ms) < ttl * 1000)
 			continue;
-		struct journal_record r = { .type = JOURNAL_FORGOTTEN, .time_ms = now };
-		memcpy(r.id, job->id, JOURNAL_ID_LEN);
-		async_record(a, &r);
-		async_forget(a, job);
+		async_forget_recorded(a, job, now);
 	}
 	async_maybe_compact(a);
 }
@@ -483,7 +519,7 @@ static uint16_t async_response_status(const struct buf *response)
 			break;
 		if (line >= 10 && strncasecmp(p + i, "Status:", 7) == 0) {
 			const char *s = p + i + 7;
-			while (*s == ' ' && s < p + end)
+			while (s < p + end && *s == ' ')
 				s++;
 			if (p + end - s >= 3 && s[0] >= '1' && s[0] <= '5')
 				return (uint16_t)((s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0'));

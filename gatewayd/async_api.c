@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "async_internal.h"
@@ -18,6 +19,8 @@ static int async_api_json(struct buf *out, int status, const char *fmt, ...)
 static int async_api_state(struct buf *out, const struct async_job *job);
 static void async_api_time(char *out, size_t len, uint64_t ms);
 static const char *async_api_state_name(enum async_state state);
+static int async_api_result(struct buf *out, const struct async_job *job);
+static bool async_api_header_is(const char *line, size_t len, const char *name);
 
 int async_answer_api(struct gateway *gw, const char *path, size_t path_len, struct buf *out)
 {
@@ -45,7 +48,45 @@ int async_answer_api(struct gateway *gw, const char *path, size_t path_len, stru
 	if (buf_used(&job->response) == 0)
 		return async_api_json(out, 502, "{\"error\":\"the function gave no response\","
 		    "\"attempts\":%u}", job->attempts);
-	return buf_append(out, buf_head(&job->response), buf_used(&job->response));
+	return async_api_result(out, job);
+}
+
+/*
+ * The function's response as it wrote it, but private to the id's holder:
+ * its Cache-Control is replaced by no-store, and a truncated body drops its
+ * Content-Length, which counted bytes that were not kept.
+ */
+static int async_api_result(struct buf *out, const struct async_job *job)
+{
+	static const char no_store[] = "Cache-Control: no-store\r\n";
+	const char *p = (const char *)buf_head(&job->response);
+	size_t len = buf_used(&job->response), i = 0;
+
+	if (buf_append(out, no_store, sizeof(no_store) - 1) < 0)
+		return -1;
+	while (i < len) {
+		size_t end = i;
+		while (end < len && p[end] != '\n')
+			end++;
+		size_t line = end - i;
+		if (line == 0 || (line == 1 && p[i] == '\r'))
+			break;	/* the blank line: the body follows */
+		bool dropped = async_api_header_is(p + i, line, "Cache-Control") ||
+		    (job->truncated && async_api_header_is(p + i, line, "Content-Length"));
+		size_t next = end < len ? end + 1 : end;
+		if (!dropped && buf_append(out, p + i, next - i) < 0)
+			return -1;
+		i = next;
+	}
+	return buf_append(out, p + i, len - i);
+}
+
+/* Whether a header line is the named header's. */
+static bool async_api_header_is(const char *line, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+
+	return len > n && line[n] == ':' && strncasecmp(line, name, n) == 0;
 }
 
 /* A JSON answer of gatewayd's own, never cached (it changes, and is private). */

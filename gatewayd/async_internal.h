@@ -13,6 +13,9 @@
 
 /* result_ttl for a finished job whose function is gone (seconds). */
 #define ASYNC_DEFAULT_TTL 3600.0
+/* async.results_max and async.results_memory for a function that is gone. */
+#define ASYNC_DEFAULT_RESULTS_MAX 1000u
+#define ASYNC_DEFAULT_RESULTS_MEMORY (64u << 20)
 
 /* One function's queue of jobs, by function name (it outlives reloads). */
 struct async_queue {

@@ -330,6 +330,33 @@ static void async_on_fail(struct pool_job *pj, enum pool_error error)
 	async_attempt_failed(job, "unknown pool error");
 }
 
+/*
+ * DELETE: a queued job (in its queue, or waiting for a retry) finishes as
+ * failed without running again, journaled so that a restart does not run it
+ * either; a finished one is forgotten; a running one is left alone.
+ */
+enum async_cancel_result async_cancel(struct async *a, struct async_job *job)
+{
+	switch (job->state) {
+	case ASYNC_RUNNING:
+		return ASYNC_CANCEL_RUNNING;
+	case ASYNC_SUCCEEDED:
+	case ASYNC_FAILED:
+		async_forget_recorded(a, job, async_now_ms());
+		async_maybe_compact(a);
+		return ASYNC_CANCEL_FORGOTTEN;
+	case ASYNC_QUEUED:
+		break;
+	}
+	if (!ring_remove(&job->queue->ring, job))
+		ev_timer_stop(a->gw->loop, &job->retry_timer);
+	log_info("async job %s (%s): canceled after %u attempts", job->id_hex, job->function,
+	    job->attempts);
+	job->canceled = true;
+	async_finish(job, false);
+	return ASYNC_CANCELED;
+}
+
 /* Lets go of the function an attempt ran on, and of its queue slot. */
 static void async_release(struct async_job *job)
 {

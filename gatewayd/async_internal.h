@@ -37,6 +37,16 @@ struct async {
 	bool stopping;
 };
 
+/* What DELETE /_gateway/jobs/<id> did (async_cancel()). */
+enum async_cancel_result {
+	ASYNC_CANCELED,			/* it was queued: it is failed and will never run */
+	ASYNC_CANCEL_RUNNING,		/* an attempt is on a worker: nothing done */
+	ASYNC_CANCEL_FORGOTTEN,		/* it had finished: it is forgotten */
+};
+
+/* async.c */
+enum async_cancel_result async_cancel(struct async *a, struct async_job *job);
+
 /* async_replay.c */
 int async_replay(struct async *a, char *err, size_t err_len);
 int async_write_live(void *ctx, struct journal *out);

@@ -39,6 +39,7 @@ struct async_job {
 	uint16_t status;		/* the function's HTTP status, 0 until it gave one */
 	struct buf response;		/* what it wrote, up to async.result_max */
 	bool truncated;			/* the response was longer than that */
+	bool canceled;			/* ASYNC_FAILED by DELETE before it ran (not journaled apart) */
 	struct async *async;
 	struct async_queue *queue;
 	/* While an attempt runs. */

@@ -16,8 +16,6 @@
 #include "log.h"
 #include "record.h"
 
-/* Finished jobs are looked at for result_ttl once a second. */
-#define ASYNC_EXPIRY_TICK 1.0
 /* Compaction once the journal is this large and twice what is live. */
 #define ASYNC_COMPACT_MIN (4u << 20)
 /* Retry delays stop doubling here (seconds). */
@@ -42,6 +40,11 @@ static void async_on_expiry(struct ev_loop *loop, ev_timer *timer, int revents);
 static uint16_t async_response_status(const struct buf *response);
 static void async_bound_results(struct async *a, const struct async_job *newest);
 static void async_forget_recorded(struct async *a, struct async_job *job, uint64_t now_ms);
+static int async_adopt_finished(struct async *a);
+static int async_finished_order(const void *x, const void *y);
+static void async_done_add(struct async_job *job);
+static double async_ttl(struct async *a, const struct async_queue *q);
+static void async_arm_expiry(struct async *a);
 
 static const struct pool_job_ops async_job_ops = {
 	.output = async_on_output,
@@ -64,20 +67,24 @@ int async_start(struct gateway *gw, char *err, size_t err_len)
 	TAILQ_INIT(&a->done);
 	gw->async = a;
 	gw->function_hooks = (struct function_hooks){ .idle = async_on_function_idle, .owner = a };
+	ev_timer_init(&a->expiry_timer, async_on_expiry, 0., 0.);
+	a->expiry_timer.data = a;
 	if (conf->async_journal == NULL)
 		return 0;
 	a->journal = journal_open(conf->async_journal, conf->async_fsync, err, err_len);
 	if (a->journal == NULL || async_replay(a, err, err_len) < 0)
 		return -1;
+	if (async_adopt_finished(a) < 0) {
+		snprintf(err, err_len, "out of memory ordering replayed jobs");
+		return -1;
+	}
 	if (conf->async_fsync != JOURNAL_FSYNC_OFF) {
 		ev_timer_init(&a->sync_timer, async_on_sync, conf->async_fsync_interval,
 		    conf->async_fsync_interval);
 		a->sync_timer.data = a;
 		ev_timer_start(gw->loop, &a->sync_timer);
 	}
-	ev_timer_init(&a->expiry_timer, async_on_expiry, ASYNC_EXPIRY_TICK, ASYNC_EXPIRY_TICK);
-	a->expiry_timer.data = a;
-	ev_timer_start(gw->loop, &a->expiry_timer);
+	async_arm_expiry(a);
 	for (struct async_queue *q = a->queues; q != NULL; q = q->next)
 		async_dispatch(a, q);
 	return 0;
@@ -181,6 +188,7 @@ static struct async_queue *async_queue_for(struct async *a, const char *name)
 			free(q);
 			return NULL;
 		}
+		TAILQ_INIT(&q->done);
 		q->next = a->queues;
 		a->queues = q;
 	}
@@ -420,6 +428,7 @@ static void async_finish(struct async_job *job, bool succeeded)
 
 	job->state = succeeded ? ASYNC_SUCCEEDED : ASYNC_FAILED;
 	job->finished_ms = async_now_ms();
+	job->finished_at = ev_now(a->gw->loop);
 	struct journal_record r = {
 		.type = JOURNAL_FINISHED, .time_ms = job->finished_ms, .succeeded = succeeded,
 		.attempts = job->attempts, .status = job->status,
@@ -431,9 +440,61 @@ static void async_finish(struct async_job *job, bool succeeded)
 	buf_free(&job->params);
 	buf_free(&job->body);
 	TAILQ_INSERT_TAIL(&a->done, job, done_link);
+	async_done_add(job);
 	async_bound_results(a, job);
+	async_arm_expiry(a);
 	async_maybe_compact(a);
 	async_dispatch(a, job->queue);
+}
+
+/* A finished job joins its queue's finished jobs, the newest. */
+static void async_done_add(struct async_job *job)
+{
+	struct async_queue *q = job->queue;
+
+	TAILQ_INSERT_TAIL(&q->done, job, queue_done_link);
+	q->done_count++;
+	q->done_bytes += buf_used(&job->response);
+}
+
+/*
+ * After the replay: the queues it made get their lists of finished jobs,
+ * each oldest first (a compacted journal holds them in no order), with the
+ * wall-clock finishing times turned into the loop's monotonic time, as if
+ * the clock had not moved while gatewayd was down. 0 / -1 (out of memory).
+ */
+static int async_adopt_finished(struct async *a)
+{
+	size_t n = 0, i = 0;
+	struct async_job *job;
+	uint64_t now_ms = async_now_ms();
+	ev_tstamp now = ev_now(a->gw->loop);
+
+	for (struct async_queue *q = a->queues; q != NULL; q = q->next)
+		TAILQ_INIT(&q->done);
+	TAILQ_FOREACH(job, &a->done, done_link)
+		n++;
+	struct async_job **jobs = calloc(n > 0 ? n : 1, sizeof(*jobs));
+	if (jobs == NULL)
+		return -1;
+	TAILQ_FOREACH(job, &a->done, done_link)
+		jobs[i++] = job;
+	qsort(jobs, n, sizeof(*jobs), async_finished_order);
+	for (i = 0; i < n; i++) {
+		uint64_t ago_ms = now_ms > jobs[i]->finished_ms ? now_ms - jobs[i]->finished_ms : 0;
+		jobs[i]->finished_at = now - (double)ago_ms / 1000;
+		async_done_add(jobs[i]);
+	}
+	free(jobs);
+	return 0;
+}
+
+/* qsort(): by finished_ms, oldest first. */
+static int async_finished_order(const void *x, const void *y)
+{
+	const struct async_job *a = *(struct async_job *const *)x, *b = *(struct async_job *const *)y;
+
+	return (a->finished_ms > b->finished_ms) - (a->finished_ms < b->finished_ms);
 }
 
 /*
@@ -444,22 +505,14 @@ static void async_finish(struct async_job *job, bool succeeded)
  */
 static void async_bound_results(struct async *a, const struct async_job *newest)
 {
+	struct async_queue *q = newest->queue;
 	const struct function *fn = async_function(a, newest->function);
 	unsigned max = fn != NULL ? fn->conf->async.results_max : ASYNC_DEFAULT_RESULTS_MAX;
 	uint64_t memory = fn != NULL ? fn->conf->async.results_memory : ASYNC_DEFAULT_RESULTS_MEMORY;
-	unsigned kept = 0;
-	uint64_t bytes = 0;
 
-	for (struct async_job *job = TAILQ_LAST(&a->done, async_done_list), *prev; job != NULL;
-	     job = prev) {
-		prev = TAILQ_PREV(job, async_done_list, done_link);
-		if (job->queue != newest->queue)
-			continue;
-		kept++;
-		bytes += buf_used(&job->response);
-		if (job != newest && (kept > max || bytes > memory))
-			async_forget_recorded(a, job, async_now_ms());
-	}
+	for (struct async_job *oldest; (oldest = TAILQ_FIRST(&q->done)) != newest &&
+	     (q->done_count > max || q->done_bytes > memory);)
+		async_forget_recorded(a, oldest, async_now_ms());
 }
 
 /* Forgets a finished job, and records it so that compaction drops its bytes. */
@@ -469,6 +522,9 @@ static void async_forget_recorded(struct async *a, struct async_job *job, uint64
 
 	memcpy(r.id, job->id, JOURNAL_ID_LEN);
 	async_record(a, &r);
+	TAILQ_REMOVE(&job->queue->done, job, queue_done_link);
+	job->queue->done_count--;
+	job->queue->done_bytes -= buf_used(&job->response);
 	async_forget(a, job);
 }
 
@@ -512,23 +568,63 @@ static void async_on_sync(struct ev_loop *loop, ev_timer *timer, int revents)
 		log_error("async: cannot sync the journal: %s", strerror(errno));
 }
 
-/* Finished jobs older than their function's async.result_ttl are forgotten. */
+/*
+ * Finished jobs older than their function's async.result_ttl are forgotten,
+ * by the loop's monotonic time (a step of the wall clock changes nothing):
+ * each queue's oldest first, until one is not due; then the timer is armed
+ * for the next.
+ */
 static void async_on_expiry(struct ev_loop *loop, ev_timer *timer, int revents)
 {
 	struct async *a = timer->data;
-	uint64_t now = async_now_ms();
-	(void)loop;
+	uint64_t now_ms = async_now_ms();
 	(void)revents;
 
-	for (struct async_job *job = TAILQ_FIRST(&a->done), *next; job != NULL; job = next) {
-		next = TAILQ_NEXT(job, done_link);
-		struct function *fn = async_function(a, job->function);
-		double ttl = fn != NULL ? fn->conf->async.result_ttl : ASYNC_DEFAULT_TTL;
-		if ((double)(now - job->finished_ms) < ttl * 1000)
-			continue;
-		async_forget_recorded(a, job, now);
+	for (struct async_queue *q = a->queues; q != NULL; q = q->next) {
+		double ttl = async_ttl(a, q);
+		for (struct async_job *job; (job = TAILQ_FIRST(&q->done)) != NULL &&
+		     job->finished_at + ttl <= ev_now(loop);)
+			async_forget_recorded(a, job, now_ms);
 	}
+	async_arm_expiry(a);
 	async_maybe_compact(a);
+}
+
+/* A queue's async.result_ttl: its function's, or the default once it is gone. */
+static double async_ttl(struct async *a, const struct async_queue *q)
+{
+	const struct function *fn = async_function(a, q->name);
+
+	return fn != NULL ? fn->conf->async.result_ttl : ASYNC_DEFAULT_TTL;
+}
+
+/*
+ * One timer for the next expiry: each queue's oldest finished job expires
+ * first of its queue (they share a ttl), so the earliest of them is next.
+ */
+static void async_arm_expiry(struct async *a)
+{
+	struct ev_loop *loop = a->gw->loop;
+	bool any = false;
+	ev_tstamp next = 0;
+
+	ev_timer_stop(loop, &a->expiry_timer);
+	if (a->stopping)
+		return;
+	for (struct async_queue *q = a->queues; q != NULL; q = q->next) {
+		const struct async_job *oldest = TAILQ_FIRST(&q->done);
+		if (oldest == NULL)
+			continue;
+		ev_tstamp at = oldest->finished_at + async_ttl(a, q);
+		if (!any || at < next)
+			next = at;
+		any = true;
+	}
+	if (!any)
+		return;
+	ev_tstamp now = ev_now(loop);
+	ev_timer_set(&a->expiry_timer, next > now ? next - now : 0., 0.);
+	ev_timer_start(loop, &a->expiry_timer);
 }
 
 /* The status a CGI-style response gives: its Status header, else 200. */

@@ -22,6 +22,9 @@ struct async_queue {
 	char *name;
 	struct ring ring;		/* jobs waiting, oldest first; retries go first */
 	unsigned running;		/* attempts on workers now */
+	TAILQ_HEAD(async_queue_done, async_job) done;	/* its finished jobs, oldest first */
+	unsigned done_count;		/* in done: against async.results_max */
+	uint64_t done_bytes;		/* their responses: against async.results_memory */
 	struct async_queue *next;
 };
 
@@ -33,7 +36,7 @@ struct async {
 	TAILQ_HEAD(async_done_list, async_job) done;	/* finished, oldest first */
 	uint64_t live_bytes;		/* journal bytes the live jobs need: compaction's measure */
 	ev_timer sync_timer;		/* async.fsync = batch */
-	ev_timer expiry_timer;		/* async.result_ttl */
+	ev_timer expiry_timer;		/* async.result_ttl: at the earliest of the queues' oldest */
 	bool stopping;
 };
 

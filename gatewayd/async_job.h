@@ -35,7 +35,8 @@ struct async_job {
 	struct buf body;
 	enum async_state state;
 	unsigned attempts;		/* begun so far */
-	uint64_t created_ms, started_ms, finished_ms;
+	uint64_t created_ms, started_ms, finished_ms;	/* wall clock, for display */
+	ev_tstamp finished_at;		/* the loop's monotonic time, for async.result_ttl */
 	uint16_t status;		/* the function's HTTP status, 0 until it gave one */
 	struct buf response;		/* what it wrote, up to async.result_max */
 	bool truncated;			/* the response was longer than that */
@@ -51,6 +52,7 @@ struct async_job {
 	/* Links. */
 	struct async_job *hash_next;
 	TAILQ_ENTRY(async_job) done_link;	/* a->done: finished jobs, oldest first */
+	TAILQ_ENTRY(async_job) queue_done_link;	/* queue->done: its function's, oldest first */
 };
 
 /* The table of jobs by id. */

@@ -37,7 +37,6 @@ static void async_record(struct async *a, const struct journal_record *r);
 static void async_maybe_compact(struct async *a);
 static void async_on_sync(struct ev_loop *loop, ev_timer *timer, int revents);
 static void async_on_expiry(struct ev_loop *loop, ev_timer *timer, int revents);
-static uint16_t async_response_status(const struct buf *response);
 static void async_bound_results(struct async *a, const struct async_job *newest);
 static void async_forget_recorded(struct async *a, struct async_job *job, uint64_t now_ms);
 static int async_adopt_finished(struct async *a);
@@ -302,7 +301,7 @@ static void async_on_end(struct pool_job *pj, uint32_t app_status, uint8_t proto
 	(void)app_status;
 	(void)protocol_status;
 
-	job->status = async_response_status(&job->response);
+	job->status = async_response_status(buf_head(&job->response), buf_used(&job->response));
 	if (job->status >= 500) {
 		async_attempt_failed(job, "the function answered 5xx");
 		return;
@@ -625,31 +624,6 @@ static void async_arm_expiry(struct async *a)
 	ev_tstamp now = ev_now(loop);
 	ev_timer_set(&a->expiry_timer, next > now ? next - now : 0., 0.);
 	ev_timer_start(loop, &a->expiry_timer);
-}
-
-/* The status a CGI-style response gives: its Status header, else 200. */
-static uint16_t async_response_status(const struct buf *response)
-{
-	const char *p = (const char *)buf_head(response);
-	size_t len = buf_used(response);
-
-	for (size_t i = 0; i < len;) {
-		size_t end = i;
-		while (end < len && p[end] != '\n')
-			end++;
-		size_t line = end - i;
-		if (line == 0 || (line == 1 && p[i] == '\r'))
-			break;
-		if (line >= 10 && strncasecmp(p + i, "Status:", 7) == 0) {
-			const char *s = p + i + 7;
-			while (s < p + end && *s == ' ')
-				s++;
-			if (p + end - s >= 3 && s[0] >= '1' && s[0] <= '5')
-				return (uint16_t)((s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0'));
-		}
-		i = end + 1;
-	}
-	return len > 0 ? 200 : 0;
 }
 
 void async_stop(struct gateway *gw)

@@ -3,6 +3,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "async_job.h"
@@ -141,4 +142,31 @@ uint64_t async_now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * The status a CGI-style response gives: its Status header, else 200 (0 for
+ * no response). Reads no byte past len: the response need not end a line.
+ */
+uint16_t async_response_status(const uint8_t *response, size_t len)
+{
+	const char *p = (const char *)response;
+
+	for (size_t i = 0; i < len;) {
+		size_t end = i;
+		while (end < len && p[end] != '\n')
+			end++;
+		size_t line = end - i;
+		if (line == 0 || (line == 1 && p[i] == '\r'))
+			break;
+		if (line >= 10 && strncasecmp(p + i, "Status:", 7) == 0) {
+			const char *s = p + i + 7;
+			while (s < p + end && *s == ' ')
+				s++;
+			if (p + end - s >= 3 && s[0] >= '1' && s[0] <= '5')
+				return (uint16_t)((s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0'));
+		}
+		i = end + 1;
+	}
+	return len > 0 ? 200 : 0;
 }

@@ -74,6 +74,9 @@ void async_table_free(struct async_table *t);
 /* Parses 32 hex digits into id. 0 / -1. */
 int async_id_parse(const char *hex, size_t len, uint8_t *id);
 
+/* A response's HTTP status: its Status header, else 200; 0 when len is 0. */
+uint16_t async_response_status(const uint8_t *response, size_t len);
+
 /* Milliseconds since the epoch. */
 uint64_t async_now_ms(void);
 

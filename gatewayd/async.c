@@ -427,7 +427,7 @@ static void async_finish(struct async_job *job, bool succeeded)
 
 	job->state = succeeded ? ASYNC_SUCCEEDED : ASYNC_FAILED;
 	job->finished_ms = async_now_ms();
-	job->finished_at = ev_now(a->gw->loop);
+	job->finished_at = async_monotonic_now();
 	struct journal_record r = {
 		.type = JOURNAL_FINISHED, .time_ms = job->finished_ms, .succeeded = succeeded,
 		.attempts = job->attempts, .status = job->status,
@@ -459,15 +459,15 @@ static void async_done_add(struct async_job *job)
 /*
  * After the replay: the queues it made get their lists of finished jobs,
  * each oldest first (a compacted journal holds them in no order), with the
- * wall-clock finishing times turned into the loop's monotonic time, as if
- * the clock had not moved while gatewayd was down. 0 / -1 (out of memory).
+ * wall-clock finishing times turned into monotonic time, as if the clock
+ * had not moved while gatewayd was down. 0 / -1 (out of memory).
  */
 static int async_adopt_finished(struct async *a)
 {
 	size_t n = 0, i = 0;
 	struct async_job *job;
 	uint64_t now_ms = async_now_ms();
-	ev_tstamp now = ev_now(a->gw->loop);
+	ev_tstamp now = async_monotonic_now();
 
 	for (struct async_queue *q = a->queues; q != NULL; q = q->next)
 		TAILQ_INIT(&q->done);
@@ -569,20 +569,22 @@ static void async_on_sync(struct ev_loop *loop, ev_timer *timer, int revents)
 
 /*
  * Finished jobs older than their function's async.result_ttl are forgotten,
- * by the loop's monotonic time (a step of the wall clock changes nothing):
- * each queue's oldest first, until one is not due; then the timer is armed
- * for the next.
+ * by CLOCK_MONOTONIC (a step of the wall clock changes nothing; ev_now()
+ * would not do: it follows the wall clock): each queue's oldest first,
+ * until one is not due; then the timer is armed for the next.
  */
 static void async_on_expiry(struct ev_loop *loop, ev_timer *timer, int revents)
 {
 	struct async *a = timer->data;
 	uint64_t now_ms = async_now_ms();
+	ev_tstamp now = async_monotonic_now();
+	(void)loop;
 	(void)revents;
 
 	for (struct async_queue *q = a->queues; q != NULL; q = q->next) {
 		double ttl = async_ttl(a, q);
 		for (struct async_job *job; (job = TAILQ_FIRST(&q->done)) != NULL &&
-		     job->finished_at + ttl <= ev_now(loop);)
+		     job->finished_at + ttl <= now;)
 			async_forget_recorded(a, job, now_ms);
 	}
 	async_arm_expiry(a);
@@ -600,6 +602,7 @@ static double async_ttl(struct async *a, const struct async_queue *q)
 /*
  * One timer for the next expiry: each queue's oldest finished job expires
  * first of its queue (they share a ttl), so the earliest of them is next.
+ * The delay is relative: libev counts it on the monotonic clock.
  */
 static void async_arm_expiry(struct async *a)
 {
@@ -621,7 +624,7 @@ static void async_arm_expiry(struct async *a)
 	}
 	if (!any)
 		return;
-	ev_tstamp now = ev_now(loop);
+	ev_tstamp now = async_monotonic_now();
 	ev_timer_set(&a->expiry_timer, next > now ? next - now : 0., 0.);
 	ev_timer_start(loop, &a->expiry_timer);
 }

@@ -170,3 +170,16 @@ uint16_t async_response_status(const uint8_t *response, size_t len)
 	}
 	return len > 0 ? 200 : 0;
 }
+
+/*
+ * Seconds on CLOCK_MONOTONIC, what async.result_ttl is counted on: unlike
+ * the wall clock (and ev_now(), which libev resyncs to it every half
+ * second), a step of the system time does not move it.
+ */
+ev_tstamp async_monotonic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ev_tstamp)ts.tv_sec + (ev_tstamp)ts.tv_nsec / 1e9;
+}

@@ -36,7 +36,7 @@ struct async_job {
 	enum async_state state;
 	unsigned attempts;		/* begun so far */
 	uint64_t created_ms, started_ms, finished_ms;	/* wall clock, for display */
-	ev_tstamp finished_at;		/* the loop's monotonic time, for async.result_ttl */
+	ev_tstamp finished_at;		/* async_monotonic_now(), for async.result_ttl */
 	uint16_t status;		/* the function's HTTP status, 0 until it gave one */
 	struct buf response;		/* what it wrote, up to async.result_max */
 	bool truncated;			/* the response was longer than that */
@@ -79,5 +79,8 @@ uint16_t async_response_status(const uint8_t *response, size_t len);
 
 /* Milliseconds since the epoch. */
 uint64_t async_now_ms(void);
+
+/* Seconds on CLOCK_MONOTONIC (not ev_now(), which follows the wall clock). */
+ev_tstamp async_monotonic_now(void);
 
 #endif /* GATEWAYD_ASYNC_JOB_H */

@@ -146,7 +146,8 @@ uint64_t async_now_ms(void)
 
 /*
  * The status a CGI-style response gives: its Status header, else 200 (0 for
- * no response). Reads no byte past len: the response need not end a line.
+ * no response; 200 for a Status that is not three digits, 1xx to 5xx).
+ * Reads no byte past len: the response need not end a line.
  */
 uint16_t async_response_status(const uint8_t *response, size_t len)
 {
@@ -163,7 +164,8 @@ uint16_t async_response_status(const uint8_t *response, size_t len)
 			const char *s = p + i + 7;
 			while (s < p + end && *s == ' ')
 				s++;
-			if (p + end - s >= 3 && s[0] >= '1' && s[0] <= '5')
+			if (p + end - s >= 3 && s[0] >= '1' && s[0] <= '5' && s[1] >= '0' &&
+			    s[1] <= '9' && s[2] >= '0' && s[2] <= '9')
 				return (uint16_t)((s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0'));
 		}
 		i = end + 1;

@@ -44,6 +44,15 @@ START_TEST(test_status_cut_short)
 }
 END_TEST
 
+/* Three digits or no status: "40\r" once read as 4, 0 and '\r' - '0', 365. */
+START_TEST(test_status_not_digits)
+{
+	ck_assert_uint_eq(status_of("Status: 40\r\n\r\n"), 200);
+	ck_assert_uint_eq(status_of("Status: 4x4 odd\r\n\r\n"), 200);
+	ck_assert_uint_eq(status_of("Status: 404\r\n\r\n"), 404);
+}
+END_TEST
+
 static Suite *async_job_suite(void)
 {
 	Suite *s = suite_create("async_job");
@@ -51,6 +60,7 @@ static Suite *async_job_suite(void)
 
 	tcase_add_test(tc, test_status_header);
 	tcase_add_test(tc, test_status_cut_short);
+	tcase_add_test(tc, test_status_not_digits);
 	suite_add_tcase(s, tc);
 	return s;
 }

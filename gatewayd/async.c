@@ -460,7 +460,9 @@ static void async_done_add(struct async_job *job)
  * After the replay: the queues it made get their lists of finished jobs,
  * each oldest first (a compacted journal holds them in no order), with the
  * wall-clock finishing times turned into monotonic time, as if the clock
- * had not moved while gatewayd was down. 0 / -1 (out of memory).
+ * had not moved while gatewayd was down; then each is held to its
+ * function's results bounds, which may have been lowered meanwhile.
+ * 0 / -1 (out of memory).
  */
 static int async_adopt_finished(struct async *a)
 {
@@ -485,6 +487,10 @@ static int async_adopt_finished(struct async *a)
 		async_done_add(jobs[i]);
 	}
 	free(jobs);
+	for (struct async_queue *q = a->queues; q != NULL; q = q->next) {
+		if (!TAILQ_EMPTY(&q->done))
+			async_bound_results(a, TAILQ_LAST(&q->done, async_queue_done));
+	}
 	return 0;
 }
 

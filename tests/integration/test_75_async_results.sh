@@ -4,7 +4,8 @@
 # /result) and the 5 newest are readable; with async.results_memory = 1M, 150
 # jobs of 200K results leave gatewayd's RSS within 12 MB of where it began
 # (without the bound it keeps 30 MB of results) and the newest readable.
-# Forgetting is journaled: after a restart the forgotten stay 404.
+# Forgetting is journaled: after a restart the forgotten stay 404; a bound
+# lowered while gatewayd was down is applied as the journal is replayed.
 # A result reply carries Cache-Control: no-store (the function's own is
 # dropped), and a truncated one (async.result_max) no Content-Length, which
 # counted the bytes that were cut.
@@ -100,6 +101,21 @@ http_get "/_gateway/jobs/${big[0]}"
 assert_status 404
 http_get "/_gateway/jobs/${ids[19]}/result"
 assert_status 200
+
+# --- A bound lowered while gatewayd was down holds from the start: of the 5
+# kept, the 3 oldest are forgotten at the replay, not at the next finish.
+sed -i 's/^async.results_max = 5$/async.results_max = 2/' "$GW_CONF"
+gw_stop
+gw_start
+for ((i = 15; i < 20; i++)); do
+	http_get "/_gateway/jobs/${ids[i]}"
+	if [ "$i" -lt 18 ]; then
+		assert_status 404
+	else
+		assert_status 200
+	fi
+done
+echo "results_max lowered to 2 across a restart: jobs 15-17 answer 404, 18-19 200"
 
 # --- Result headers: no-store; a truncated result has no Content-Length.
 async_submit /function/count -H 'Prefer: respond-async'

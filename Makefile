@@ -40,6 +40,8 @@ FUNCTIONS := $(patsubst functions/%.c,$(BUILD)/functions/%,$(wildcard functions/
 CHECKS    := $(patsubst tests/%.c,$(BUILD)/%,$(wildcard tests/check_*.c))
 # Functions only the tests run (the isolation tests' attacker): never installed.
 TEST_FUNCTIONS := $(patsubst tests/functions/%.c,$(BUILD)/tests/%,$(wildcard tests/functions/*.c))
+# LD_PRELOAD shims the integration tests load into gatewayd (a stepped wall clock).
+TEST_PRELOADS := $(patsubst tests/preload/%.c,$(BUILD)/tests/%.so,$(wildcard tests/preload/*.c))
 # The runtimes' worker programs (runtime = python3), where gatewayd looks for them.
 RUNTIME_DIR := $(abspath $(BUILD))/runtimes
 PYTHON_CFLAGS := $(shell pkg-config --cflags python3-embed 2>/dev/null)
@@ -55,7 +57,7 @@ deps:
 	@scripts/deps.sh
 
 check: deps
-	$(MAKE) all $(CHECKS) $(TEST_FUNCTIONS)
+	$(MAKE) all $(CHECKS) $(TEST_FUNCTIONS) $(TEST_PRELOADS)
 	$(MAKE) layers unit integration
 
 # No two source files call each other: a lower one reaches up through callbacks.
@@ -65,7 +67,7 @@ layers: all
 unit: $(CHECKS)
 	@set -e; for t in $(CHECKS); do echo "== $$t"; CK_DEFAULT_TIMEOUT=30 $$t; done
 
-integration: all $(TEST_FUNCTIONS)
+integration: all $(TEST_FUNCTIONS) $(TEST_PRELOADS)
 	@tests/integration/run.sh $(BUILD)
 
 run: deps
@@ -136,6 +138,10 @@ $(BUILD)/obj/gatewayd/config_runtime.o: GW_CFLAGS += -DGATEWAYD_RUNTIME_DIR='"$(
 $(BUILD)/tests/%: tests/functions/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lfcgi
+
+$(BUILD)/tests/%.so: tests/preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $< -ldl
 
 $(BUILD)/spawn_time: tests/bench/spawn_time.c $(CORE_LIB)
 	$(CC) $(GW_CFLAGS) $(POOL_INC) $(GW_LDFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS)

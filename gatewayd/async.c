@@ -16,8 +16,6 @@
 #include "log.h"
 #include "record.h"
 
-/* Finished jobs are looked at for result_ttl once a second. */
-#define ASYNC_EXPIRY_TICK 1.0
 /* Compaction once the journal is this large and twice what is live. */
 #define ASYNC_COMPACT_MIN (4u << 20)
 /* Retry delays stop doubling here (seconds). */
@@ -39,7 +37,13 @@ static void async_record(struct async *a, const struct journal_record *r);
 static void async_maybe_compact(struct async *a);
 static void async_on_sync(struct ev_loop *loop, ev_timer *timer, int revents);
 static void async_on_expiry(struct ev_loop *loop, ev_timer *timer, int revents);
-static uint16_t async_response_status(const struct buf *response);
+static void async_bound_results(struct async *a, const struct async_job *newest);
+static void async_forget_recorded(struct async *a, struct async_job *job, uint64_t now_ms);
+static int async_adopt_finished(struct async *a);
+static int async_finished_order(const void *x, const void *y);
+static void async_done_add(struct async_job *job);
+static double async_ttl(struct async *a, const struct async_queue *q);
+static void async_arm_expiry(struct async *a);
 
 static const struct pool_job_ops async_job_ops = {
 	.output = async_on_output,
@@ -62,20 +66,24 @@ int async_start(struct gateway *gw, char *err, size_t err_len)
 	TAILQ_INIT(&a->done);
 	gw->async = a;
 	gw->function_hooks = (struct function_hooks){ .idle = async_on_function_idle, .owner = a };
+	ev_timer_init(&a->expiry_timer, async_on_expiry, 0., 0.);
+	a->expiry_timer.data = a;
 	if (conf->async_journal == NULL)
 		return 0;
 	a->journal = journal_open(conf->async_journal, conf->async_fsync, err, err_len);
 	if (a->journal == NULL || async_replay(a, err, err_len) < 0)
 		return -1;
+	if (async_adopt_finished(a) < 0) {
+		snprintf(err, err_len, "out of memory ordering replayed jobs");
+		return -1;
+	}
 	if (conf->async_fsync != JOURNAL_FSYNC_OFF) {
 		ev_timer_init(&a->sync_timer, async_on_sync, conf->async_fsync_interval,
 		    conf->async_fsync_interval);
 		a->sync_timer.data = a;
 		ev_timer_start(gw->loop, &a->sync_timer);
 	}
-	ev_timer_init(&a->expiry_timer, async_on_expiry, ASYNC_EXPIRY_TICK, ASYNC_EXPIRY_TICK);
-	a->expiry_timer.data = a;
-	ev_timer_start(gw->loop, &a->expiry_timer);
+	async_arm_expiry(a);
 	for (struct async_queue *q = a->queues; q != NULL; q = q->next)
 		async_dispatch(a, q);
 	return 0;
@@ -179,6 +187,7 @@ static struct async_queue *async_queue_for(struct async *a, const char *name)
 			free(q);
 			return NULL;
 		}
+		TAILQ_INIT(&q->done);
 		q->next = a->queues;
 		a->queues = q;
 	}
@@ -292,7 +301,7 @@ static void async_on_end(struct pool_job *pj, uint32_t app_status, uint8_t proto
 	(void)app_status;
 	(void)protocol_status;
 
-	job->status = async_response_status(&job->response);
+	job->status = async_response_status(buf_head(&job->response), buf_used(&job->response));
 	if (job->status >= 500) {
 		async_attempt_failed(job, "the function answered 5xx");
 		return;
@@ -326,6 +335,33 @@ static void async_on_fail(struct pool_job *pj, enum pool_error error)
 		return;
 	}
 	async_attempt_failed(job, "unknown pool error");
+}
+
+/*
+ * DELETE: a queued job (in its queue, or waiting for a retry) finishes as
+ * failed without running again, journaled so that a restart does not run it
+ * either; a finished one is forgotten; a running one is left alone.
+ */
+enum async_cancel_result async_cancel(struct async *a, struct async_job *job)
+{
+	switch (job->state) {
+	case ASYNC_RUNNING:
+		return ASYNC_CANCEL_RUNNING;
+	case ASYNC_SUCCEEDED:
+	case ASYNC_FAILED:
+		async_forget_recorded(a, job, async_now_ms());
+		async_maybe_compact(a);
+		return ASYNC_CANCEL_FORGOTTEN;
+	case ASYNC_QUEUED:
+		break;
+	}
+	if (!ring_remove(&job->queue->ring, job))
+		ev_timer_stop(a->gw->loop, &job->retry_timer);
+	log_info("async job %s (%s): canceled after %u attempts", job->id_hex, job->function,
+	    job->attempts);
+	job->canceled = true;
+	async_finish(job, false);
+	return ASYNC_CANCELED;
 }
 
 /* Lets go of the function an attempt ran on, and of its queue slot. */
@@ -391,6 +427,7 @@ static void async_finish(struct async_job *job, bool succeeded)
 
 	job->state = succeeded ? ASYNC_SUCCEEDED : ASYNC_FAILED;
 	job->finished_ms = async_now_ms();
+	job->finished_at = async_monotonic_now();
 	struct journal_record r = {
 		.type = JOURNAL_FINISHED, .time_ms = job->finished_ms, .succeeded = succeeded,
 		.attempts = job->attempts, .status = job->status,
@@ -402,8 +439,98 @@ static void async_finish(struct async_job *job, bool succeeded)
 	buf_free(&job->params);
 	buf_free(&job->body);
 	TAILQ_INSERT_TAIL(&a->done, job, done_link);
+	async_done_add(job);
+	async_bound_results(a, job);
+	async_arm_expiry(a);
 	async_maybe_compact(a);
 	async_dispatch(a, job->queue);
+}
+
+/* A finished job joins its queue's finished jobs, the newest. */
+static void async_done_add(struct async_job *job)
+{
+	struct async_queue *q = job->queue;
+
+	TAILQ_INSERT_TAIL(&q->done, job, queue_done_link);
+	q->done_count++;
+	q->done_bytes += buf_used(&job->response);
+}
+
+/*
+ * After the replay: the queues it made get their lists of finished jobs,
+ * each oldest first (a compacted journal holds them in no order), with the
+ * wall-clock finishing times turned into monotonic time, as if the clock
+ * had not moved while gatewayd was down; then each is held to its
+ * function's results bounds, which may have been lowered meanwhile.
+ * 0 / -1 (out of memory).
+ */
+static int async_adopt_finished(struct async *a)
+{
+	size_t n = 0, i = 0;
+	struct async_job *job;
+	uint64_t now_ms = async_now_ms();
+	ev_tstamp now = async_monotonic_now();
+
+	for (struct async_queue *q = a->queues; q != NULL; q = q->next)
+		TAILQ_INIT(&q->done);
+	TAILQ_FOREACH(job, &a->done, done_link)
+		n++;
+	struct async_job **jobs = calloc(n > 0 ? n : 1, sizeof(*jobs));
+	if (jobs == NULL)
+		return -1;
+	TAILQ_FOREACH(job, &a->done, done_link)
+		jobs[i++] = job;
+	qsort(jobs, n, sizeof(*jobs), async_finished_order);
+	for (i = 0; i < n; i++) {
+		uint64_t ago_ms = now_ms > jobs[i]->finished_ms ? now_ms - jobs[i]->finished_ms : 0;
+		jobs[i]->finished_at = now - (double)ago_ms / 1000;
+		async_done_add(jobs[i]);
+	}
+	free(jobs);
+	for (struct async_queue *q = a->queues; q != NULL; q = q->next) {
+		if (!TAILQ_EMPTY(&q->done))
+			async_bound_results(a, TAILQ_LAST(&q->done, async_queue_done));
+	}
+	return 0;
+}
+
+/* qsort(): by finished_ms, oldest first. */
+static int async_finished_order(const void *x, const void *y)
+{
+	const struct async_job *a = *(struct async_job *const *)x, *b = *(struct async_job *const *)y;
+
+	return (a->finished_ms > b->finished_ms) - (a->finished_ms < b->finished_ms);
+}
+
+/*
+ * async.results_max and async.results_memory: the finished jobs of newest's
+ * function beyond either bound are forgotten, oldest first. The newest is
+ * always kept, however large, so that every result can be read at least
+ * until the next job of its function finishes.
+ */
+static void async_bound_results(struct async *a, const struct async_job *newest)
+{
+	struct async_queue *q = newest->queue;
+	const struct function *fn = async_function(a, newest->function);
+	unsigned max = fn != NULL ? fn->conf->async.results_max : ASYNC_DEFAULT_RESULTS_MAX;
+	uint64_t memory = fn != NULL ? fn->conf->async.results_memory : ASYNC_DEFAULT_RESULTS_MEMORY;
+
+	for (struct async_job *oldest; (oldest = TAILQ_FIRST(&q->done)) != newest &&
+	     (q->done_count > max || q->done_bytes > memory);)
+		async_forget_recorded(a, oldest, async_now_ms());
+}
+
+/* Forgets a finished job, and records it so that compaction drops its bytes. */
+static void async_forget_recorded(struct async *a, struct async_job *job, uint64_t now_ms)
+{
+	struct journal_record r = { .type = JOURNAL_FORGOTTEN, .time_ms = now_ms };
+
+	memcpy(r.id, job->id, JOURNAL_ID_LEN);
+	async_record(a, &r);
+	TAILQ_REMOVE(&job->queue->done, job, queue_done_link);
+	job->queue->done_count--;
+	job->queue->done_bytes -= buf_used(&job->response);
+	async_forget(a, job);
 }
 
 /*
@@ -446,51 +573,66 @@ static void async_on_sync(struct ev_loop *loop, ev_timer *timer, int revents)
 		log_error("async: cannot sync the journal: %s", strerror(errno));
 }
 
-/* Finished jobs older than their function's async.result_ttl are forgotten. */
+/*
+ * Finished jobs older than their function's async.result_ttl are forgotten,
+ * by CLOCK_MONOTONIC (a step of the wall clock changes nothing; ev_now()
+ * would not do: it follows the wall clock): each queue's oldest first,
+ * until one is not due; then the timer is armed for the next.
+ */
 static void async_on_expiry(struct ev_loop *loop, ev_timer *timer, int revents)
 {
 	struct async *a = timer->data;
-	uint64_t now = async_now_ms();
+	uint64_t now_ms = async_now_ms();
+	ev_tstamp now = async_monotonic_now();
 	(void)loop;
 	(void)revents;
 
-	for (struct async_job *job = TAILQ_FIRST(&a->done), *next; job != NULL; job = next) {
-		next = TAILQ_NEXT(job, done_link);
-		struct function *fn = async_function(a, job->function);
-		double ttl = fn != NULL ? fn->conf->async.result_ttl : ASYNC_DEFAULT_TTL;
-		if ((double)(now - job->finished_ms) < ttl * 1000)
-			continue;
-		struct journal_record r = { .type = JOURNAL_FORGOTTEN, .time_ms = now };
-		memcpy(r.id, job->id, JOURNAL_ID_LEN);
-		async_record(a, &r);
-		async_forget(a, job);
+	for (struct async_queue *q = a->queues; q != NULL; q = q->next) {
+		double ttl = async_ttl(a, q);
+		for (struct async_job *job; (job = TAILQ_FIRST(&q->done)) != NULL &&
+		     job->finished_at + ttl <= now;)
+			async_forget_recorded(a, job, now_ms);
 	}
+	async_arm_expiry(a);
 	async_maybe_compact(a);
 }
 
-/* The status a CGI-style response gives: its Status header, else 200. */
-static uint16_t async_response_status(const struct buf *response)
+/* A queue's async.result_ttl: its function's, or the default once it is gone. */
+static double async_ttl(struct async *a, const struct async_queue *q)
 {
-	const char *p = (const char *)buf_head(response);
-	size_t len = buf_used(response);
+	const struct function *fn = async_function(a, q->name);
 
-	for (size_t i = 0; i < len;) {
-		size_t end = i;
-		while (end < len && p[end] != '\n')
-			end++;
-		size_t line = end - i;
-		if (line == 0 || (line == 1 && p[i] == '\r'))
-			break;
-		if (line >= 10 && strncasecmp(p + i, "Status:", 7) == 0) {
-			const char *s = p + i + 7;
-			while (*s == ' ' && s < p + end)
-				s++;
-			if (p + end - s >= 3 && s[0] >= '1' && s[0] <= '5')
-				return (uint16_t)((s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0'));
-		}
-		i = end + 1;
+	return fn != NULL ? fn->conf->async.result_ttl : ASYNC_DEFAULT_TTL;
+}
+
+/*
+ * One timer for the next expiry: each queue's oldest finished job expires
+ * first of its queue (they share a ttl), so the earliest of them is next.
+ * The delay is relative: libev counts it on the monotonic clock.
+ */
+static void async_arm_expiry(struct async *a)
+{
+	struct ev_loop *loop = a->gw->loop;
+	bool any = false;
+	ev_tstamp next = 0;
+
+	ev_timer_stop(loop, &a->expiry_timer);
+	if (a->stopping)
+		return;
+	for (struct async_queue *q = a->queues; q != NULL; q = q->next) {
+		const struct async_job *oldest = TAILQ_FIRST(&q->done);
+		if (oldest == NULL)
+			continue;
+		ev_tstamp at = oldest->finished_at + async_ttl(a, q);
+		if (!any || at < next)
+			next = at;
+		any = true;
 	}
-	return len > 0 ? 200 : 0;
+	if (!any)
+		return;
+	ev_tstamp now = async_monotonic_now();
+	ev_timer_set(&a->expiry_timer, next > now ? next - now : 0., 0.);
+	ev_timer_start(loop, &a->expiry_timer);
 }
 
 void async_stop(struct gateway *gw)

@@ -49,10 +49,13 @@ enum async_accept_result async_accept(struct gateway *gw, struct function *fn,
     struct buf *params, struct buf *body, char *id_hex);
 
 /*
- * GET /_gateway/jobs/<id> and /_gateway/jobs/<id>/result: writes the whole
- * CGI-style response (headers, blank line, body) into out. 0 / -1 (memory).
+ * GET (or HEAD) /_gateway/jobs/<id> and /_gateway/jobs/<id>/result, DELETE
+ * /_gateway/jobs/<id> (docs/async.md): writes the whole CGI-style response
+ * (headers, blank line, body) into out. method is REQUEST_METHOD's value
+ * (NULL when absent). 0 / -1 (memory).
  */
-int async_answer_api(struct gateway *gw, const char *path, size_t path_len, struct buf *out);
+int async_answer_api(struct gateway *gw, const char *method, size_t method_len,
+    const char *path, size_t path_len, struct buf *out);
 
 /* Shutdown: no job starts any more (those running finish or are cut). */
 void async_stop(struct gateway *gw);

@@ -1,11 +1,13 @@
 /*
  * async_api.c: what gatewayd answers under /_gateway/jobs/: a job's state
- * as JSON, and its result replayed as the function wrote it. The id is 128
- * random bits: knowing it is the permission to read the job.
+ * as JSON, its result replayed as the function wrote it, and its cancelling.
+ * The id is 128 random bits: knowing it is the permission to read the job,
+ * and to cancel it.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "async_internal.h"
@@ -17,9 +19,15 @@ static int async_api_json(struct buf *out, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int async_api_state(struct buf *out, const struct async_job *job);
 static void async_api_time(char *out, size_t len, uint64_t ms);
-static const char *async_api_state_name(enum async_state state);
+static const char *async_api_state_name(const struct async_job *job);
+static int async_api_cancel(struct buf *out, struct async_job *job);
+static int async_api_not_allowed(struct buf *out, const char *allow);
+static bool async_api_method_is(const char *method, size_t len, const char *name);
+static int async_api_result(struct buf *out, const struct async_job *job);
+static bool async_api_header_is(const char *line, size_t len, const char *name);
 
-int async_answer_api(struct gateway *gw, const char *path, size_t path_len, struct buf *out)
+int async_answer_api(struct gateway *gw, const char *method, size_t method_len,
+    const char *path, size_t path_len, struct buf *out)
 {
 	size_t prefix = strlen(ASYNC_API_PREFIX), suffix = strlen(ASYNC_API_RESULT);
 	uint8_t id[JOURNAL_ID_LEN];
@@ -33,19 +41,103 @@ int async_answer_api(struct gateway *gw, const char *path, size_t path_len, stru
 	if ((!result && rest_len != ASYNC_ID_HEX_LEN) ||
 	    async_id_parse(rest, ASYNC_ID_HEX_LEN, id) < 0)
 		return async_api_json(out, 404, "{\"error\":\"no such job\"}");
-	const struct async_job *job = gw->async != NULL ? async_table_find(&gw->async->jobs, id)
-							: NULL;
+	bool reading = async_api_method_is(method, method_len, "GET") ||
+	    async_api_method_is(method, method_len, "HEAD");
+	bool deleting = !result && async_api_method_is(method, method_len, "DELETE");
+	if (!reading && !deleting)
+		return async_api_not_allowed(out, result ? "GET, HEAD" : "GET, HEAD, DELETE");
+	struct async_job *job = gw->async != NULL ? async_table_find(&gw->async->jobs, id) : NULL;
 	if (job == NULL)
 		return async_api_json(out, 404, "{\"error\":\"no such job\"}");
+	if (deleting)
+		return async_api_cancel(out, job);
 	if (!result)
 		return async_api_state(out, job);
+	if (job->canceled)
+		return async_api_json(out, 409, "{\"error\":\"canceled\",\"state\":\"canceled\"}");
 	if (job->state != ASYNC_SUCCEEDED && job->state != ASYNC_FAILED)
 		return async_api_json(out, 409, "{\"error\":\"not finished\",\"state\":\"%s\"}",
-		    async_api_state_name(job->state));
+		    async_api_state_name(job));
 	if (buf_used(&job->response) == 0)
 		return async_api_json(out, 502, "{\"error\":\"the function gave no response\","
 		    "\"attempts\":%u}", job->attempts);
-	return buf_append(out, buf_head(&job->response), buf_used(&job->response));
+	return async_api_result(out, job);
+}
+
+/*
+ * DELETE of a job, by its id's holder: a queued one is canceled (200, its
+ * state), a finished one forgotten (204), a running one left to finish (409).
+ */
+static int async_api_cancel(struct buf *out, struct async_job *job)
+{
+	static const char forgotten[] = "Status: 204\r\nCache-Control: no-store\r\n\r\n";
+
+	switch (async_cancel(job->async, job)) {
+	case ASYNC_CANCELED:
+		return async_api_state(out, job);
+	case ASYNC_CANCEL_FORGOTTEN:
+		return buf_append(out, forgotten, sizeof(forgotten) - 1);
+	case ASYNC_CANCEL_RUNNING:
+		break;
+	}
+	return async_api_json(out, 409, "{\"error\":\"running\",\"state\":\"running\"}");
+}
+
+/* 405 with the methods the path takes. */
+static int async_api_not_allowed(struct buf *out, const char *allow)
+{
+	char head[160];
+	static const char body[] = "{\"error\":\"method not allowed\"}\n";
+	int n = snprintf(head, sizeof(head), "Status: 405\r\nAllow: %s\r\nContent-Type: "
+	    "application/json\r\nCache-Control: no-store\r\n\r\n", allow);
+
+	if (buf_append(out, head, (size_t)n) < 0)
+		return -1;
+	return buf_append(out, body, sizeof(body) - 1);
+}
+
+/* Whether REQUEST_METHOD is name (methods are case-sensitive, RFC 9110). */
+static bool async_api_method_is(const char *method, size_t len, const char *name)
+{
+	return method != NULL && len == strlen(name) && memcmp(method, name, len) == 0;
+}
+
+/*
+ * The function's response as it wrote it, but private to the id's holder:
+ * its Cache-Control is replaced by no-store, and a truncated body drops its
+ * Content-Length, which counted bytes that were not kept.
+ */
+static int async_api_result(struct buf *out, const struct async_job *job)
+{
+	static const char no_store[] = "Cache-Control: no-store\r\n";
+	const char *p = (const char *)buf_head(&job->response);
+	size_t len = buf_used(&job->response), i = 0;
+
+	if (buf_append(out, no_store, sizeof(no_store) - 1) < 0)
+		return -1;
+	while (i < len) {
+		size_t end = i;
+		while (end < len && p[end] != '\n')
+			end++;
+		size_t line = end - i;
+		if (line == 0 || (line == 1 && p[i] == '\r'))
+			break;	/* the blank line: the body follows */
+		bool dropped = async_api_header_is(p + i, line, "Cache-Control") ||
+		    (job->truncated && async_api_header_is(p + i, line, "Content-Length"));
+		size_t next = end < len ? end + 1 : end;
+		if (!dropped && buf_append(out, p + i, next - i) < 0)
+			return -1;
+		i = next;
+	}
+	return buf_append(out, p + i, len - i);
+}
+
+/* Whether a header line is the named header's. */
+static bool async_api_header_is(const char *line, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+
+	return len > n && line[n] == ':' && strncasecmp(line, name, n) == 0;
 }
 
 /* A JSON answer of gatewayd's own, never cached (it changes, and is private). */
@@ -82,7 +174,7 @@ static int async_api_state(struct buf *out, const struct async_job *job)
 	    "{\"id\":\"%s\",\"function\":\"%s\",\"state\":\"%s\",\"attempts\":%u,"
 	    "\"created\":%s,\"started\":%s,\"finished\":%s,\"status\":%s,"
 	    "\"result\":\"" ASYNC_API_PREFIX "%s" ASYNC_API_RESULT "\",\"result_truncated\":%s}",
-	    job->id_hex, job->function, async_api_state_name(job->state), job->attempts, created,
+	    job->id_hex, job->function, async_api_state_name(job), job->attempts, created,
 	    started, finished, status, job->id_hex, job->truncated ? "true" : "false");
 }
 
@@ -101,9 +193,12 @@ static void async_api_time(char *out, size_t len, uint64_t ms)
 	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(ms % 1000));
 }
 
-static const char *async_api_state_name(enum async_state state)
+/* A canceled job is failed inside, but its holder is told what happened. */
+static const char *async_api_state_name(const struct async_job *job)
 {
-	switch (state) {
+	if (job->canceled)
+		return "canceled";
+	switch (job->state) {
 	case ASYNC_QUEUED: return "queued";
 	case ASYNC_RUNNING: return "running";
 	case ASYNC_SUCCEEDED: return "succeeded";

@@ -13,12 +13,18 @@
 
 /* result_ttl for a finished job whose function is gone (seconds). */
 #define ASYNC_DEFAULT_TTL 3600.0
+/* async.results_max and async.results_memory for a function that is gone. */
+#define ASYNC_DEFAULT_RESULTS_MAX 1000u
+#define ASYNC_DEFAULT_RESULTS_MEMORY (64u << 20)
 
 /* One function's queue of jobs, by function name (it outlives reloads). */
 struct async_queue {
 	char *name;
 	struct ring ring;		/* jobs waiting, oldest first; retries go first */
 	unsigned running;		/* attempts on workers now */
+	TAILQ_HEAD(async_queue_done, async_job) done;	/* its finished jobs, oldest first */
+	unsigned done_count;		/* in done: against async.results_max */
+	uint64_t done_bytes;		/* their responses: against async.results_memory */
 	struct async_queue *next;
 };
 
@@ -30,9 +36,19 @@ struct async {
 	TAILQ_HEAD(async_done_list, async_job) done;	/* finished, oldest first */
 	uint64_t live_bytes;		/* journal bytes the live jobs need: compaction's measure */
 	ev_timer sync_timer;		/* async.fsync = batch */
-	ev_timer expiry_timer;		/* async.result_ttl */
+	ev_timer expiry_timer;		/* async.result_ttl: at the earliest of the queues' oldest */
 	bool stopping;
 };
+
+/* What DELETE /_gateway/jobs/<id> did (async_cancel()). */
+enum async_cancel_result {
+	ASYNC_CANCELED,			/* it was queued: it is failed and will never run */
+	ASYNC_CANCEL_RUNNING,		/* an attempt is on a worker: nothing done */
+	ASYNC_CANCEL_FORGOTTEN,		/* it had finished: it is forgotten */
+};
+
+/* async.c */
+enum async_cancel_result async_cancel(struct async *a, struct async_job *job);
 
 /* async_replay.c */
 int async_replay(struct async *a, char *err, size_t err_len);

@@ -3,6 +3,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "async_job.h"
@@ -141,4 +142,46 @@ uint64_t async_now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * The status a CGI-style response gives: its Status header, else 200 (0 for
+ * no response; 200 for a Status that is not three digits, 1xx to 5xx).
+ * Reads no byte past len: the response need not end a line.
+ */
+uint16_t async_response_status(const uint8_t *response, size_t len)
+{
+	const char *p = (const char *)response;
+
+	for (size_t i = 0; i < len;) {
+		size_t end = i;
+		while (end < len && p[end] != '\n')
+			end++;
+		size_t line = end - i;
+		if (line == 0 || (line == 1 && p[i] == '\r'))
+			break;
+		if (line >= 10 && strncasecmp(p + i, "Status:", 7) == 0) {
+			const char *s = p + i + 7;
+			while (s < p + end && *s == ' ')
+				s++;
+			if (p + end - s >= 3 && s[0] >= '1' && s[0] <= '5' && s[1] >= '0' &&
+			    s[1] <= '9' && s[2] >= '0' && s[2] <= '9')
+				return (uint16_t)((s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0'));
+		}
+		i = end + 1;
+	}
+	return len > 0 ? 200 : 0;
+}
+
+/*
+ * Seconds on CLOCK_MONOTONIC, what async.result_ttl is counted on: unlike
+ * the wall clock (and ev_now(), which libev resyncs to it every half
+ * second), a step of the system time does not move it.
+ */
+ev_tstamp async_monotonic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ev_tstamp)ts.tv_sec + (ev_tstamp)ts.tv_nsec / 1e9;
 }

@@ -35,10 +35,12 @@ struct async_job {
 	struct buf body;
 	enum async_state state;
 	unsigned attempts;		/* begun so far */
-	uint64_t created_ms, started_ms, finished_ms;
+	uint64_t created_ms, started_ms, finished_ms;	/* wall clock, for display */
+	ev_tstamp finished_at;		/* async_monotonic_now(), for async.result_ttl */
 	uint16_t status;		/* the function's HTTP status, 0 until it gave one */
 	struct buf response;		/* what it wrote, up to async.result_max */
 	bool truncated;			/* the response was longer than that */
+	bool canceled;			/* ASYNC_FAILED by DELETE before it ran (not journaled apart) */
 	struct async *async;
 	struct async_queue *queue;
 	/* While an attempt runs. */
@@ -50,6 +52,7 @@ struct async_job {
 	/* Links. */
 	struct async_job *hash_next;
 	TAILQ_ENTRY(async_job) done_link;	/* a->done: finished jobs, oldest first */
+	TAILQ_ENTRY(async_job) queue_done_link;	/* queue->done: its function's, oldest first */
 };
 
 /* The table of jobs by id. */
@@ -71,7 +74,13 @@ void async_table_free(struct async_table *t);
 /* Parses 32 hex digits into id. 0 / -1. */
 int async_id_parse(const char *hex, size_t len, uint8_t *id);
 
+/* A response's HTTP status: its Status header, else 200; 0 when len is 0. */
+uint16_t async_response_status(const uint8_t *response, size_t len);
+
 /* Milliseconds since the epoch. */
 uint64_t async_now_ms(void);
+
+/* Seconds on CLOCK_MONOTONIC (not ev_now(), which follows the wall clock). */
+ev_tstamp async_monotonic_now(void);
 
 #endif /* GATEWAYD_ASYNC_JOB_H */

@@ -201,6 +201,8 @@ struct async_settings {
 	size_t max_body;		/* async.max_body: request body bytes */
 	unsigned max_concurrency;	/* async.max_concurrency: workers reserved for jobs */
 	size_t result_max;		/* async.result_max: response bytes kept */
+	unsigned results_max;		/* async.results_max: finished jobs kept */
+	size_t results_memory;		/* async.results_memory: their response bytes */
 	double result_ttl;		/* async.result_ttl: finished jobs kept, seconds */
 	double retry_delay;		/* async.retry_delay: first retry delay (doubling) */
 };

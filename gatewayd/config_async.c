@@ -57,6 +57,10 @@ static const struct key_spec async_keys[] = {
 	NUMBER_KEY("async.result_max", config_key_size, A(result_max), LIVE, "1M",
 	    0, 64 * CONFIG_SIZE_M),
 	KEY("async.result_ttl", config_key_positive_duration, A(result_ttl), KIND_SCALAR, LIVE, "1h"),
+	NUMBER_KEY("async.results_max", config_key_whole, A(results_max), LIVE, "1000",
+	    1, 10000000),
+	NUMBER_KEY("async.results_memory", config_key_size, A(results_memory), LIVE, "64M",
+	    0, 64 * CONFIG_SIZE_G),
 	KEY("async.retry_delay", config_key_positive_duration, A(retry_delay), KIND_SCALAR, LIVE,
 	    "1s"),
 };
@@ -178,6 +182,8 @@ static void async_section_end(struct conf_file *cf)
 		offsetof(struct function_conf, async.max_concurrency),
 		offsetof(struct function_conf, async.result_max),
 		offsetof(struct function_conf, async.result_ttl),
+		offsetof(struct function_conf, async.results_max),
+		offsetof(struct function_conf, async.results_memory),
 		offsetof(struct function_conf, async.retry_delay),
 	};
 	const struct function_conf *fn = &cf->ld->conf->functions[cf->fn_index];

@@ -279,6 +279,8 @@ static void request_route(struct request *req)
 		}
 		req->api_path = path.path;
 		req->api_path_len = path.len;
+		req->api_method = method->found ? (const char *)method->value : NULL;
+		req->api_method_len = method->value_len;
 		request_dispose(req, REQUEST_TO_GATEWAY);
 		return;
 	}
@@ -445,7 +447,8 @@ static int request_answer_api(struct request *req)
 {
 	struct buf out = { 0 };
 
-	if (async_answer_api(req->gw, req->api_path, req->api_path_len, &out) < 0) {
+	if (async_answer_api(req->gw, req->api_method, req->api_method_len, req->api_path,
+		req->api_path_len, &out) < 0) {
 		buf_free(&out);
 		return -1;
 	}

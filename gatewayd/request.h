@@ -80,6 +80,8 @@ struct request {
 	bool preference_applied;	/* to async: asked with Prefer: respond-async (echoed) */
 	const char *api_path;		/* to gatewayd: the path, inside params */
 	size_t api_path_len;
+	const char *api_method;		/* to gatewayd: REQUEST_METHOD, inside params (NULL: none) */
+	size_t api_method_len;
 	int refusal_status;		/* refused: the HTTP status gatewayd answers */
 	char refusal_detail[160];	/* refused: the body line of that answer */
 	struct stderr_hold stderr_hold;	/* the worker's FCGI_STDERR, until the header is out */

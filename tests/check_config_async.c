@@ -35,6 +35,8 @@ static void assert_async_defaults(const struct function_conf *fn)
 	ck_assert_uint_eq(fn->async.max_concurrency, 0);
 	ck_assert_uint_eq(fn->async.result_max, 1024 * 1024);
 	ck_assert_double_eq(fn->async.result_ttl, 3600);
+	ck_assert_uint_eq(fn->async.results_max, 1000);
+	ck_assert_uint_eq(fn->async.results_memory, 64 * 1024 * 1024);
 	ck_assert_double_eq(fn->async.retry_delay, 1);
 }
 
@@ -181,6 +183,33 @@ START_TEST(test_error_async_values)
 }
 END_TEST
 
+/* async.results_max and async.results_memory at the ends of their ranges. */
+START_TEST(test_async_results_bounds)
+{
+	struct gateway_conf *conf = load_ok(FIXTURES "good_async_results.ini");
+
+	ck_assert_uint_eq(conf->function_count, 2);
+	ck_assert_uint_eq(conf->functions[0].async.results_max, 10000000);
+	ck_assert_uint_eq(conf->functions[0].async.results_memory, 64ULL << 30);
+	ck_assert_uint_eq(conf->functions[1].async.results_max, 1);
+	ck_assert_uint_eq(conf->functions[1].async.results_memory, 0);
+	config_free(conf);
+}
+END_TEST
+
+/* Out of range, not numbers, and with async off: each at its file:line. */
+START_TEST(test_error_async_results_bounds)
+{
+	assert_errors(FIXTURES "err_async_results.ini",
+	    "tests/config/err_async_results.ini:9: async.results_max = 0: must be between 1 and 10000000\n"
+	    "tests/config/err_async_results.ini:10: async.results_memory = 65G: must be between 0 and 64G\n"
+	    "tests/config/err_async_results.ini:15: async.results_max = lots: must be a whole number between 1 and 10000000\n"
+	    "tests/config/err_async_results.ini:16: async.results_memory = -1: must be a size between 0 and 64G (bytes, or a number with K, M or G)\n"
+	    "tests/config/err_async_results.ini:20: async.results_max" ONLY_ASYNC
+	    "tests/config/err_async_results.ini:21: async.results_memory" ONLY_ASYNC);
+}
+END_TEST
+
 /*
  * async.* keys with async off; async.max_body above request.max_body, at its
  * line or at the header for the default; async.max_concurrency above
@@ -289,6 +318,8 @@ static Suite *config_async_suite(void)
 	tcase_add_test(good, test_async_keys);
 	tcase_add_test(good, test_async_fsync);
 	tcase_add_test(good, test_async_journal_path);
+	tcase_add_test(good, test_async_results_bounds);
+	tcase_add_test(bad, test_error_async_results_bounds);
 	tcase_add_test(bad, test_error_async_values);
 	tcase_add_test(bad, test_error_async_applies);
 	tcase_add_test(bad, test_error_async_no_journal);

@@ -35,7 +35,7 @@ assert_eq succeeded "$JOB_STATE" "state of the short-ttl job"
 http_get "/_gateway/jobs/$gone/result"
 assert_status 200
 
-# Forgotten after 1 s (checked once a second), not before.
+# Forgotten after 1 s (the expiry timer is armed for it), not before.
 for ((i = 0; i < 60; i++)); do
 	http_get "/_gateway/jobs/$gone"
 	[ "$HTTP_STATUS" = 404 ] && break

@@ -36,7 +36,9 @@ static void async_release(struct async_job *job);
 static void async_on_retry(struct ev_loop *loop, ev_timer *timer, int revents);
 static void async_finish(struct async_job *job, bool succeeded);
 static void async_record(struct async *a, const struct journal_record *r);
+static int async_compact(struct async *a);
 static void async_maybe_compact(struct async *a);
+static void async_compact_at_start(struct async *a);
 static void async_on_sync(struct ev_loop *loop, ev_timer *timer, int revents);
 static void async_on_expiry(struct ev_loop *loop, ev_timer *timer, int revents);
 static uint16_t async_response_status(const struct buf *response);
@@ -67,6 +69,7 @@ int async_start(struct gateway *gw, char *err, size_t err_len)
 	a->journal = journal_open(conf->async_journal, conf->async_fsync, err, err_len);
 	if (a->journal == NULL || async_replay(a, err, err_len) < 0)
 		return -1;
+	async_compact_at_start(a);
 	if (conf->async_fsync != JOURNAL_FSYNC_OFF) {
 		ev_timer_init(&a->sync_timer, async_on_sync, conf->async_fsync_interval,
 		    conf->async_fsync_interval);
@@ -398,9 +401,7 @@ static void async_finish(struct async_job *job, bool succeeded)
 	};
 	memcpy(r.id, job->id, JOURNAL_ID_LEN);
 	async_record(a, &r);
-	a->live_bytes += journal_record_size(&r);
-	buf_free(&job->params);
-	buf_free(&job->body);
+	async_live_finish(a, job);
 	TAILQ_INSERT_TAIL(&a->done, job, done_link);
 	async_maybe_compact(a);
 	async_dispatch(a, job->queue);
@@ -419,21 +420,59 @@ static void async_record(struct async *a, const struct journal_record *r)
 		    strerror(errno));
 }
 
-/* Rewrites the journal once it is mostly history. */
-static void async_maybe_compact(struct async *a)
+/*
+ * Rewrites the journal with the live jobs alone. Returns 0, or -1 (logged:
+ * the old journal stays in use and nothing is lost).
+ */
+static int async_compact(struct async *a)
 {
 	char err[512];
+	uint64_t before = journal_size(a->journal);
 
+	if (journal_compact(a->journal, async_write_live, a, err, sizeof(err)) < 0) {
+		log_error("async: journal compaction failed: %s", err);
+		return -1;
+	}
+	log_info("async: journal %s compacted from %llu to %llu bytes (%zu live jobs)",
+	    a->gw->conf->async_journal, (unsigned long long)before,
+	    (unsigned long long)journal_size(a->journal), a->jobs.count);
+	return 0;
+}
+
+/*
+ * Rewrites the journal once it is mostly history: past its floor
+ * (ASYNC_COMPACT_MIN) and more than twice what the live jobs need, so its
+ * size stays within a factor of two of the live records or under the floor.
+ */
+static void async_maybe_compact(struct async *a)
+{
 	if (a->journal == NULL || journal_size(a->journal) < ASYNC_COMPACT_MIN ||
 	    journal_size(a->journal) < 2 * a->live_bytes)
 		return;
-	uint64_t before = journal_size(a->journal);
-	if (journal_compact(a->journal, async_write_live, a, err, sizeof(err)) < 0) {
-		log_error("async: journal compaction failed: %s", err);
-		return;
-	}
-	log_info("async: journal compacted from %llu to %llu bytes",
-	    (unsigned long long)before, (unsigned long long)journal_size(a->journal));
+	async_compact(a);
+}
+
+/*
+ * After replay: a restart always compacts when the file holds anything
+ * past the live records, whatever its size, so a restart sheds forgotten
+ * jobs (and the request headers they carried) at once. Logs the figures.
+ */
+static void async_compact_at_start(struct async *a)
+{
+	log_info("async: journal %s: %llu bytes, %zu live jobs needing %llu bytes",
+	    a->gw->conf->async_journal, (unsigned long long)journal_size(a->journal),
+	    a->jobs.count, (unsigned long long)a->live_bytes);
+	if (journal_size(a->journal) > a->live_bytes)
+		async_compact(a);
+}
+
+void async_journal_figures(const struct gateway *gw, uint64_t *journal_bytes,
+    uint64_t *live_bytes)
+{
+	const struct async *a = gw->async;
+
+	*journal_bytes = a != NULL && a->journal != NULL ? journal_size(a->journal) : 0;
+	*live_bytes = a != NULL ? a->live_bytes : 0;
 }
 
 static void async_on_sync(struct ev_loop *loop, ev_timer *timer, int revents)

@@ -152,13 +152,13 @@ enum async_accept_result async_accept(struct gateway *gw, struct function *fn,
 		async_job_free(job);
 		return ASYNC_NOT_RECORDED;
 	}
-	a->live_bytes += journal_record_size(&r);
 	memset(params, 0, sizeof(*params));
 	memset(body, 0, sizeof(*body));
 	if (async_table_insert(&a->jobs, job) < 0) {
 		async_job_free(job);
 		return ASYNC_NOT_RECORDED;
 	}
+	a->live_bytes += journal_record_size(&r);
 	ring_push(&q->ring, job);
 	memcpy(id_hex, job->id_hex, ASYNC_ID_HEX_LEN + 1);
 	async_dispatch(a, q);
@@ -464,15 +464,6 @@ static void async_compact_at_start(struct async *a)
 	    a->jobs.count, (unsigned long long)a->live_bytes);
 	if (journal_size(a->journal) > a->live_bytes)
 		async_compact(a);
-}
-
-void async_journal_figures(const struct gateway *gw, uint64_t *journal_bytes,
-    uint64_t *live_bytes)
-{
-	const struct async *a = gw->async;
-
-	*journal_bytes = a != NULL && a->journal != NULL ? journal_size(a->journal) : 0;
-	*live_bytes = a != NULL ? a->live_bytes : 0;
 }
 
 static void async_on_sync(struct ev_loop *loop, ev_timer *timer, int revents)

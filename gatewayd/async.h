@@ -63,11 +63,4 @@ unsigned async_running(const struct gateway *gw);
 /* Frees everything; the journal is synced and closed. */
 void async_free(struct gateway *gw);
 
-/*
- * For a status page: the journal's size now and the bytes its live jobs
- * need (what compaction would keep); both 0 without a journal.
- */
-void async_journal_figures(const struct gateway *gw, uint64_t *journal_bytes,
-    uint64_t *live_bytes);
-
 #endif /* GATEWAYD_ASYNC_H */

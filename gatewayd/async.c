@@ -38,7 +38,7 @@ static void async_finish(struct async_job *job, bool succeeded);
 static void async_record(struct async *a, const struct journal_record *r);
 static int async_compact(struct async *a);
 static void async_maybe_compact(struct async *a);
-static void async_compact_at_start(struct async *a);
+static int async_compact_at_start(struct async *a, char *err, size_t err_len);
 static void async_on_sync(struct ev_loop *loop, ev_timer *timer, int revents);
 static void async_on_expiry(struct ev_loop *loop, ev_timer *timer, int revents);
 static uint16_t async_response_status(const struct buf *response);
@@ -67,9 +67,9 @@ int async_start(struct gateway *gw, char *err, size_t err_len)
 	if (conf->async_journal == NULL)
 		return 0;
 	a->journal = journal_open(conf->async_journal, conf->async_fsync, err, err_len);
-	if (a->journal == NULL || async_replay(a, err, err_len) < 0)
+	if (a->journal == NULL || async_replay(a, err, err_len) < 0 ||
+	    async_compact_at_start(a, err, err_len) < 0)
 		return -1;
-	async_compact_at_start(a);
 	if (conf->async_fsync != JOURNAL_FSYNC_OFF) {
 		ev_timer_init(&a->sync_timer, async_on_sync, conf->async_fsync_interval,
 		    conf->async_fsync_interval);
@@ -454,16 +454,32 @@ static void async_maybe_compact(struct async *a)
 
 /*
  * After replay: a restart always compacts when the file holds anything
- * past the live records, whatever its size, so a restart sheds forgotten
- * jobs (and the request headers they carried) at once. Logs the figures.
+ * past its header and the live records, whatever its size, so a restart
+ * sheds forgotten jobs (and the request headers they carried) at once.
+ * Logs the figures. An older gatewayd's journal (no header, replayed with
+ * the unkeyed check this once) must be rewritten keyed before anything is
+ * appended: if that fails, start-up fails. 0 / -1 with err.
  */
-static void async_compact_at_start(struct async *a)
+static int async_compact_at_start(struct async *a, char *err, size_t err_len)
 {
+	const char *path = a->gw->conf->async_journal;
+	bool unkeyed = journal_unkeyed(a->journal);
+
 	log_info("async: journal %s: %llu bytes, %zu live jobs needing %llu bytes",
-	    a->gw->conf->async_journal, (unsigned long long)journal_size(a->journal),
-	    a->jobs.count, (unsigned long long)a->live_bytes);
-	if (journal_size(a->journal) > a->live_bytes)
-		async_compact(a);
+	    path, (unsigned long long)journal_size(a->journal), a->jobs.count,
+	    (unsigned long long)a->live_bytes);
+	if (unkeyed)
+		log_warn("async: journal %s has no header (an older gatewayd's): its records "
+		    "were replayed with the old unkeyed check, once; rewriting it keyed", path);
+	if (!unkeyed && journal_size(a->journal) <= JOURNAL_FILE_HEADER_LEN + a->live_bytes)
+		return 0;
+	if (async_compact(a) < 0 && unkeyed) {
+		snprintf(err, err_len, "async: journal %s: cannot rewrite an older gatewayd's "
+		    "journal with a header (see the log); move it away to start without its jobs",
+		    path);
+		return -1;
+	}
+	return 0;
 }
 
 static void async_on_sync(struct ev_loop *loop, ev_timer *timer, int revents)

@@ -188,7 +188,8 @@ read_header(struct journal *j, char *err, size_t err_len)
 	if (got > 0)
 		return 0;
 	if (got == 0) {
-		if (ftruncate(j->fd, 0) < 0 || write_header(j) < 0 || fdatasync(j->fd) < 0) {
+		if (getrandom(j->key, sizeof(j->key), 0) != (ssize_t)sizeof(j->key) ||
+		    ftruncate(j->fd, 0) < 0 || write_header(j) < 0 || fdatasync(j->fd) < 0) {
 			snprintf(err, err_len, "journal_open: %s: writing its header: %s",
 			    j->path, strerror(errno));
 			return -1;
@@ -207,19 +208,15 @@ read_header(struct journal *j, char *err, size_t err_len)
 }
 
 /*
- * Writes the header for j's secret at the end of j (a file of 0 bytes),
- * drawing the secret first unless j already has one (a compaction's new
- * file carries the old one's). 0 / -1 (errno).
+ * Writes the header for j's secret (fresh from read_header(), or the old
+ * file's in a compaction's new one) at the end of j, a file of 0 bytes.
+ * 0 / -1 (errno).
  */
 static int
 write_header(struct journal *j)
 {
-	static const uint8_t none[JOURNAL_KEY_LEN];
 	uint8_t head[JOURNAL_FILE_HEADER_LEN];
 
-	if (memcmp(j->key, none, sizeof(none)) == 0 &&
-	    getrandom(j->key, sizeof(j->key), 0) != (ssize_t)sizeof(j->key))
-		return -1;
 	journal_header_encode(j->key, head);
 	if (write_all(j->fd, head, sizeof(head)) < 0)
 		return -1;

@@ -38,8 +38,6 @@ struct async {
 int async_replay(struct async *a, char *err, size_t err_len);
 int async_write_live(void *ctx, struct journal *out);
 void async_forget(struct async *a, struct async_job *job);
-uint64_t async_accepted_bytes(const struct async_job *job);
-uint64_t async_live_job_bytes(const struct async_job *job);
 void async_live_finish(struct async *a, struct async_job *job);
 int async_ring_resize(struct ring *r, size_t capacity);
 

@@ -12,6 +12,8 @@
 
 static void async_replay_record(void *ctx, const struct journal_record *r);
 static void async_replay_skipped(void *ctx, uint64_t offset, uint64_t len);
+static uint64_t async_accepted_bytes(const struct async_job *job);
+static uint64_t async_live_job_bytes(const struct async_job *job);
 
 /* What a replay saw, for its log line. */
 struct async_replay_stats {
@@ -182,7 +184,7 @@ int async_write_live(void *ctx, struct journal *out)
  * The bytes of the ACCEPTED record async_write_live() writes for job now:
  * with its request while it may still run, without once it has finished.
  */
-uint64_t async_accepted_bytes(const struct async_job *job)
+static uint64_t async_accepted_bytes(const struct async_job *job)
 {
 	struct journal_record r = {
 		.type = JOURNAL_ACCEPTED, .function_len = strlen(job->function),
@@ -197,7 +199,7 @@ uint64_t async_accepted_bytes(const struct async_job *job)
  * live_bytes is what it takes away when it changes or goes, so live_bytes
  * falls back when jobs are forgotten and compaction can happen.
  */
-uint64_t async_live_job_bytes(const struct async_job *job)
+static uint64_t async_live_job_bytes(const struct async_job *job)
 {
 	uint64_t bytes = async_accepted_bytes(job);
 

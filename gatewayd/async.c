@@ -34,7 +34,9 @@ static void async_release(struct async_job *job);
 static void async_on_retry(struct ev_loop *loop, ev_timer *timer, int revents);
 static void async_finish(struct async_job *job, bool succeeded);
 static void async_record(struct async *a, const struct journal_record *r);
+static int async_compact(struct async *a);
 static void async_maybe_compact(struct async *a);
+static int async_compact_at_start(struct async *a, char *err, size_t err_len);
 static void async_on_sync(struct ev_loop *loop, ev_timer *timer, int revents);
 static void async_on_expiry(struct ev_loop *loop, ev_timer *timer, int revents);
 static void async_bound_results(struct async *a, const struct async_job *newest);
@@ -71,7 +73,8 @@ int async_start(struct gateway *gw, char *err, size_t err_len)
 	if (conf->async_journal == NULL)
 		return 0;
 	a->journal = journal_open(conf->async_journal, conf->async_fsync, err, err_len);
-	if (a->journal == NULL || async_replay(a, err, err_len) < 0)
+	if (a->journal == NULL || async_replay(a, err, err_len) < 0 ||
+	    async_compact_at_start(a, err, err_len) < 0)
 		return -1;
 	if (async_adopt_finished(a) < 0) {
 		snprintf(err, err_len, "out of memory ordering replayed jobs");
@@ -157,13 +160,13 @@ enum async_accept_result async_accept(struct gateway *gw, struct function *fn,
 		async_job_free(job);
 		return ASYNC_NOT_RECORDED;
 	}
-	a->live_bytes += journal_record_size(&r);
 	memset(params, 0, sizeof(*params));
 	memset(body, 0, sizeof(*body));
 	if (async_table_insert(&a->jobs, job) < 0) {
 		async_job_free(job);
 		return ASYNC_NOT_RECORDED;
 	}
+	a->live_bytes += journal_record_size(&r);
 	ring_push(&q->ring, job);
 	memcpy(id_hex, job->id_hex, ASYNC_ID_HEX_LEN + 1);
 	async_dispatch(a, q);
@@ -435,9 +438,7 @@ static void async_finish(struct async_job *job, bool succeeded)
 	};
 	memcpy(r.id, job->id, JOURNAL_ID_LEN);
 	async_record(a, &r);
-	a->live_bytes += journal_record_size(&r);
-	buf_free(&job->params);
-	buf_free(&job->body);
+	async_live_finish(a, job);
 	TAILQ_INSERT_TAIL(&a->done, job, done_link);
 	async_done_add(job);
 	async_bound_results(a, job);
@@ -546,21 +547,66 @@ static void async_record(struct async *a, const struct journal_record *r)
 		    strerror(errno));
 }
 
-/* Rewrites the journal once it is mostly history. */
-static void async_maybe_compact(struct async *a)
+/*
+ * Rewrites the journal with the live jobs alone. Returns 0, or -1 (logged:
+ * the old journal stays in use and nothing is lost).
+ */
+static int async_compact(struct async *a)
 {
 	char err[512];
+	uint64_t before = journal_size(a->journal);
 
+	if (journal_compact(a->journal, async_write_live, a, err, sizeof(err)) < 0) {
+		log_error("async: journal compaction failed: %s", err);
+		return -1;
+	}
+	log_info("async: journal %s compacted from %llu to %llu bytes (%zu live jobs)",
+	    a->gw->conf->async_journal, (unsigned long long)before,
+	    (unsigned long long)journal_size(a->journal), a->jobs.count);
+	return 0;
+}
+
+/*
+ * Rewrites the journal once it is mostly history: past its floor
+ * (ASYNC_COMPACT_MIN) and more than twice what the live jobs need, so its
+ * size stays within a factor of two of the live records or under the floor.
+ */
+static void async_maybe_compact(struct async *a)
+{
 	if (a->journal == NULL || journal_size(a->journal) < ASYNC_COMPACT_MIN ||
 	    journal_size(a->journal) < 2 * a->live_bytes)
 		return;
-	uint64_t before = journal_size(a->journal);
-	if (journal_compact(a->journal, async_write_live, a, err, sizeof(err)) < 0) {
-		log_error("async: journal compaction failed: %s", err);
-		return;
+	async_compact(a);
+}
+
+/*
+ * After replay: a restart always compacts when the file holds anything
+ * past its header and the live records, whatever its size, so a restart
+ * sheds forgotten jobs (and the request headers they carried) at once.
+ * Logs the figures. An older gatewayd's journal (no header, replayed with
+ * the unkeyed check this once) must be rewritten keyed before anything is
+ * appended: if that fails, start-up fails. 0 / -1 with err.
+ */
+static int async_compact_at_start(struct async *a, char *err, size_t err_len)
+{
+	const char *path = a->gw->conf->async_journal;
+	bool unkeyed = journal_unkeyed(a->journal);
+
+	log_info("async: journal %s: %llu bytes, %zu live jobs needing %llu bytes",
+	    path, (unsigned long long)journal_size(a->journal), a->jobs.count,
+	    (unsigned long long)a->live_bytes);
+	if (unkeyed)
+		log_warn("async: journal %s has no header (an older gatewayd's): its records "
+		    "were replayed with the old unkeyed check, once; rewriting it keyed", path);
+	if (!unkeyed && journal_size(a->journal) <= JOURNAL_FILE_HEADER_LEN + a->live_bytes)
+		return 0;
+	if (async_compact(a) < 0 && unkeyed) {
+		snprintf(err, err_len, "async: journal %s: cannot rewrite an older gatewayd's "
+		    "journal with a header (see the log); move it away to start without its jobs",
+		    path);
+		return -1;
 	}
-	log_info("async: journal compacted from %llu to %llu bytes",
-	    (unsigned long long)before, (unsigned long long)journal_size(a->journal));
+	return 0;
 }
 
 static void async_on_sync(struct ev_loop *loop, ev_timer *timer, int revents)

@@ -54,6 +54,7 @@ enum async_cancel_result async_cancel(struct async *a, struct async_job *job);
 int async_replay(struct async *a, char *err, size_t err_len);
 int async_write_live(void *ctx, struct journal *out);
 void async_forget(struct async *a, struct async_job *job);
+void async_live_finish(struct async *a, struct async_job *job);
 int async_ring_resize(struct ring *r, size_t capacity);
 
 #endif /* GATEWAYD_ASYNC_INTERNAL_H */

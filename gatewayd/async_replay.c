@@ -12,6 +12,8 @@
 
 static void async_replay_record(void *ctx, const struct journal_record *r);
 static void async_replay_skipped(void *ctx, uint64_t offset, uint64_t len);
+static uint64_t async_accepted_bytes(const struct async_job *job);
+static uint64_t async_live_job_bytes(const struct async_job *job);
 
 /* What a replay saw, for its log line. */
 struct async_replay_stats {
@@ -111,9 +113,7 @@ static void async_replay_record(void *ctx, const struct journal_record *r)
 		job->finished_ms = r->time_ms;
 		buf_reset(&job->response);
 		buf_append(&job->response, r->response, r->response_len);
-		buf_free(&job->params);
-		buf_free(&job->body);
-		a->live_bytes += journal_record_size(r);
+		async_live_finish(a, job);
 		TAILQ_INSERT_TAIL(&a->done, job, done_link);
 		return;
 	case JOURNAL_FORGOTTEN:
@@ -180,9 +180,57 @@ int async_write_live(void *ctx, struct journal *out)
 	return 0;
 }
 
+/*
+ * The bytes of the ACCEPTED record async_write_live() writes for job now:
+ * with its request while it may still run, without once it has finished.
+ */
+static uint64_t async_accepted_bytes(const struct async_job *job)
+{
+	struct journal_record r = {
+		.type = JOURNAL_ACCEPTED, .function_len = strlen(job->function),
+		.params_len = buf_used(&job->params), .body_len = buf_used(&job->body),
+	};
+	return journal_record_size(&r);
+}
+
+/*
+ * The bytes async_write_live() counts in live_bytes for job: its ACCEPTED
+ * record, and its FINISHED record once it has finished. What a job adds to
+ * live_bytes is what it takes away when it changes or goes, so live_bytes
+ * falls back when jobs are forgotten and compaction can happen.
+ */
+static uint64_t async_live_job_bytes(const struct async_job *job)
+{
+	uint64_t bytes = async_accepted_bytes(job);
+
+	if (job->state == ASYNC_SUCCEEDED || job->state == ASYNC_FAILED) {
+		struct journal_record r = { .type = JOURNAL_FINISHED,
+			.response_len = buf_used(&job->response) };
+		bytes += journal_record_size(&r);
+	}
+	return bytes;
+}
+
+/*
+ * A finished job's request is dropped (buffers freed) and live_bytes moves
+ * from its full ACCEPTED record to what compaction keeps of it now.
+ */
+void async_live_finish(struct async *a, struct async_job *job)
+{
+	uint64_t request = async_accepted_bytes(job);
+
+	a->live_bytes -= request < a->live_bytes ? request : a->live_bytes;
+	buf_free(&job->params);
+	buf_free(&job->body);
+	a->live_bytes += async_live_job_bytes(job);
+}
+
 /* A finished job past its result_ttl: gone (its id answers 404). */
 void async_forget(struct async *a, struct async_job *job)
 {
+	uint64_t bytes = async_live_job_bytes(job);
+
+	a->live_bytes -= bytes < a->live_bytes ? bytes : a->live_bytes;
 	TAILQ_REMOVE(&a->done, job, done_link);
 	async_table_remove(&a->jobs, job);
 	async_job_free(job);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -34,11 +35,15 @@ struct journal {
 	bool dirty;		/* appended since the last fdatasync() */
 	uint8_t *buf;		/* the encoding buffer, reused between appends */
 	size_t buf_cap;
+	uint8_t key[JOURNAL_KEY_LEN];	/* the secret in the file header */
+	bool unkeyed;		/* an older gatewayd's file: no header (see journal.h) */
 };
 
 static struct journal	*journal_create(const char *, int, enum journal_fsync, char *, size_t);
 static void	journal_free(struct journal *);
 static int	sync_dir(const char *);
+static int	read_header(struct journal *, char *, size_t);
+static int	write_header(struct journal *);
 static int	replay_map(struct journal *, const uint8_t *, size_t,
 		    const struct journal_replay_ops *, void *, char *, size_t);
 static int	grow_buf(struct journal *, size_t);
@@ -141,6 +146,10 @@ journal_open(const char *path, enum journal_fsync policy, char *err, size_t err_
 
 	if ((j = journal_create(path, 0, policy, err, err_len)) == NULL)
 		return NULL;
+	if (read_header(j, err, err_len) < 0) {
+		journal_free(j);
+		return NULL;
+	}
 	if (sync_dir(path) < 0) {
 		snprintf(err, err_len, "journal_open: %s: syncing its directory: %s", path,
 		    strerror(errno));
@@ -148,6 +157,72 @@ journal_open(const char *path, enum journal_fsync policy, char *err, size_t err_
 		return NULL;
 	}
 	return j;
+}
+
+/*
+ * Reads the file header into j. An empty file, or a header torn by a crash
+ * while it was created (nothing can follow it then), gets a new header with
+ * a fresh secret. A file that starts with a record is an older gatewayd's:
+ * j is unkeyed, with a fresh secret for its compaction. 0 / -1 with err.
+ */
+static int
+read_header(struct journal *j, char *err, size_t err_len)
+{
+	uint8_t head[JOURNAL_FILE_HEADER_LEN];
+	struct journal_record rec;
+	ssize_t n = 0, got;
+	int fd;
+
+	fd = open(j->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		while ((n = pread(fd, head, sizeof(head), 0)) < 0 && errno == EINTR)
+			;
+		close(fd);
+	}
+	if (fd < 0 || n < 0) {
+		snprintf(err, err_len, "journal_open: %s: reading its header: %s", j->path,
+		    strerror(errno));
+		return -1;
+	}
+	got = journal_header_decode(head, (size_t)n, j->key);
+	if (got > 0)
+		return 0;
+	if (got == 0) {
+		if (getrandom(j->key, sizeof(j->key), 0) != (ssize_t)sizeof(j->key) ||
+		    ftruncate(j->fd, 0) < 0 || write_header(j) < 0 || fdatasync(j->fd) < 0) {
+			snprintf(err, err_len, "journal_open: %s: writing its header: %s",
+			    j->path, strerror(errno));
+			return -1;
+		}
+		j->dirty = false;
+		return 0;
+	}
+	if (journal_record_decode(head, (size_t)n, NULL, &rec) >= 0 &&
+	    getrandom(j->key, sizeof(j->key), 0) == (ssize_t)sizeof(j->key)) {
+		j->unkeyed = true;
+		return 0;
+	}
+	snprintf(err, err_len, "journal_open: %s: neither a gatewayd journal header nor a "
+	    "record at its start: not a journal (or damaged): move it away", j->path);
+	return -1;
+}
+
+/*
+ * Writes the header for j's secret (fresh from read_header(), or the old
+ * file's in a compaction's new one) at the end of j, a file of 0 bytes.
+ * 0 / -1 (errno).
+ */
+static int
+write_header(struct journal *j)
+{
+	uint8_t head[JOURNAL_FILE_HEADER_LEN];
+
+	journal_header_encode(j->key, head);
+	if (write_all(j->fd, head, sizeof(head)) < 0)
+		return -1;
+	j->size = sizeof(head);
+	j->dirty = true;
+	return 0;
 }
 
 /*
@@ -191,7 +266,9 @@ done:
 }
 
 /*
- * Hands every whole record in map[0..size) to ops->record. Where decoding
+ * Hands every whole record after the file header in map[0..size) to
+ * ops->record, checked with j's secret (unkeyed: from the start, as the
+ * gatewayd that wrote it did). Where decoding
  * fails (-1: corrupt; 0 before the end: a damaged length) it resynchronises
  * by decoding at each following byte, which the codec refuses at once
  * unless the magic starts there, so this is a scan for the next magic that
@@ -203,11 +280,13 @@ replay_map(struct journal *j, const uint8_t *map, size_t size,
     const struct journal_replay_ops *ops, void *ctx, char *err, size_t err_len)
 {
 	struct journal_record rec;
-	size_t off = 0, bad = SIZE_MAX;		/* SIZE_MAX: not in a skipped run */
+	const uint8_t *key = j->unkeyed ? NULL : j->key;
+	size_t off = j->unkeyed || size < JOURNAL_FILE_HEADER_LEN ? 0 : JOURNAL_FILE_HEADER_LEN;
+	size_t bad = SIZE_MAX;		/* SIZE_MAX: not in a skipped run */
 	ssize_t n;
 
 	while (off < size) {
-		n = journal_record_decode(map + off, size - off, &rec);
+		n = journal_record_decode(map + off, size - off, key, &rec);
 		if (n <= 0) {
 			if (bad == SIZE_MAX)
 				bad = off;
@@ -302,20 +381,23 @@ journal_append_unsynced(struct journal *j, const struct journal_record *r)
 	return journal_write(j, r, false);
 }
 
-/* Writes r in one write(); fdatasync too when sync_now. 0 / -1 (errno). */
+/*
+ * Writes r in one write(); fdatasync too when sync_now. 0 / -1 (errno;
+ * EROFS for an unkeyed journal, whose records must not mix with keyed ones).
+ */
 static int
 journal_write(struct journal *j, const struct journal_record *r, bool sync_now)
 {
 	size_t need = journal_record_size(r);
 	int rc = -1;
 
-	if (need == 0) {
-		errno = EINVAL;
+	if (need == 0 || j->unkeyed) {
+		errno = need == 0 ? EINVAL : EROFS;
 		return -1;
 	}
 	if (need > j->buf_cap && grow_buf(j, need) < 0)
 		return -1;
-	journal_record_encode(r, j->buf, need);
+	journal_record_encode(r, j->key, j->buf, need);
 	if (write_all(j->fd, j->buf, need) < 0) {
 		cut_partial(j);
 		goto done;
@@ -356,6 +438,12 @@ journal_sync_pending(const struct journal *j)
 	return j->policy == JOURNAL_FSYNC_BATCH && j->dirty;
 }
 
+bool
+journal_unkeyed(const struct journal *j)
+{
+	return j->unkeyed;
+}
+
 uint64_t
 journal_size(const struct journal *j)
 {
@@ -388,6 +476,11 @@ journal_compact(struct journal *j, int (*write_live)(void *ctx, struct journal *
 	unlink(tmp);
 	if ((out = journal_create(tmp, O_EXCL, JOURNAL_FSYNC_OFF, err, err_len)) == NULL)
 		goto done;
+	memcpy(out->key, j->key, sizeof(out->key));
+	if (write_header(out) < 0) {
+		snprintf(err, err_len, "journal_compact: %s: %s", tmp, strerror(errno));
+		goto done;
+	}
 	if (write_live(ctx, out) < 0) {
 		snprintf(err, err_len, "journal_compact: %s: writing the live records failed",
 		    tmp);
@@ -403,6 +496,7 @@ journal_compact(struct journal *j, int (*write_live)(void *ctx, struct journal *
 	out->fd = fd;		/* the old file, closed with out below */
 	j->size = out->size;
 	j->dirty = false;
+	j->unkeyed = false;
 	if (sync_dir(j->path) < 0) {
 		snprintf(err, err_len, "journal_compact: %s: syncing its directory: %s",
 		    j->path, strerror(errno));

@@ -1,13 +1,21 @@
 /*
- * journal.h: the durable log of async jobs: an append-only file of records,
- * each framed and checked by a CRC-32C, replayed at start-up and compacted
- * when it has grown well past what is still live.
+ * journal.h: the durable log of async jobs: a file header, then an
+ * append-only run of records, each framed and checked by a CRC-32C keyed
+ * with the journal's secret, replayed at start-up and compacted when it has
+ * grown well past what is still live.
  *
- * Record layout (little-endian), the codec's business only:
- *   magic u32 "GWJ1" | length u32 (of what follows the CRC) | crc32c u32 |
- *   type u8 | id 16 bytes | time_ms u64 | type-specific fields
- * A torn last record or garbage is detected by length and CRC; replay skips
- * it, resynchronising on the next magic, and reports what it skipped.
+ * Layout (little-endian), the codec's business only:
+ *   file header, once:  magic u32 "GWJH" | version u32 (2) | secret 16 bytes
+ *   each record:        magic u32 "GWJ1" | length u32 (of what follows the
+ *     check) | check u32 = crc32c(secret || the rest) |
+ *     type u8 | id 16 bytes | time_ms u64 | type-specific fields
+ * The secret comes from getrandom() when the file is created and is carried
+ * into each compacted file. A torn last record or garbage is detected by
+ * length and check; replay skips it, resynchronising on the next magic, and
+ * reports what it skipped. Bytes a client placed in a request body may be
+ * scanned there, but cannot verify without the secret (journal_codec.c
+ * says why a keyed CRC suffices). A file without the header is an older
+ * gatewayd's: replayed once with the unkeyed check, then compacted.
  */
 #ifndef GATEWAYD_JOURNAL_H
 #define GATEWAYD_JOURNAL_H
@@ -18,6 +26,10 @@
 #include <sys/types.h>
 
 #define JOURNAL_ID_LEN 16
+/* The per-journal secret that keys every record's check. */
+#define JOURNAL_KEY_LEN 16
+/* Bytes of the file header: magic, version, secret. */
+#define JOURNAL_FILE_HEADER_LEN (4 + 4 + JOURNAL_KEY_LEN)
 
 /* When appended records are flushed to disk ([global] async.fsync). */
 enum journal_fsync {
@@ -58,25 +70,47 @@ struct journal_record {
 /* Bytes journal_record_encode() writes for r. */
 size_t journal_record_size(const struct journal_record *r);
 
-/* Writes r into out. Returns the bytes written, or 0 when cap is too small. */
-size_t journal_record_encode(const struct journal_record *r, uint8_t *out, size_t cap);
+/*
+ * Writes r into out, its check keyed with key (JOURNAL_KEY_LEN bytes).
+ * Returns the bytes written, or 0 when cap is too small.
+ */
+size_t journal_record_encode(const struct journal_record *r, const uint8_t *key, uint8_t *out,
+    size_t cap);
 
 /*
- * Decodes the record at buf. Returns the bytes it spans, 0 when it is not
+ * Decodes the record at buf, checked with key (NULL: the unkeyed check of
+ * journals without a header). Returns the bytes it spans, 0 when it is not
  * whole within len (a torn tail, or more to read), -1 when it is corrupt
- * (bad magic, length, CRC or type).
+ * (bad magic, length, check or type, or written under another key).
  */
-ssize_t journal_record_decode(const uint8_t *buf, size_t len, struct journal_record *r);
+ssize_t journal_record_decode(const uint8_t *buf, size_t len, const uint8_t *key,
+    struct journal_record *r);
 
-/* CRC-32C (Castagnoli) of len bytes, as the records carry it. */
+/* CRC-32C (Castagnoli) of len bytes. */
 uint32_t journal_crc32c(const void *data, size_t len);
+
+/* A record's check: CRC-32C of key (when not NULL) then payload. */
+uint32_t journal_record_check(const uint8_t *key, const void *payload, size_t len);
+
+/* Writes the file header that carries key. */
+void journal_header_encode(const uint8_t key[JOURNAL_KEY_LEN], uint8_t out[JOURNAL_FILE_HEADER_LEN]);
+
+/*
+ * Reads a file header from buf: JOURNAL_FILE_HEADER_LEN with key filled,
+ * 0 when len is short of it but what is there agrees (an empty or torn
+ * header), -1 when buf starts otherwise (another version, no header).
+ */
+ssize_t journal_header_decode(const uint8_t *buf, size_t len, uint8_t key[JOURNAL_KEY_LEN]);
 
 struct journal;
 
 /*
  * Opens (creating, 0600) the journal at path for appending, with the fsync
- * policy; under batch, the caller's timer calls journal_sync(). Returns it,
- * or NULL with err.
+ * policy; under batch, the caller's timer calls journal_sync(). A new (or
+ * empty) file gets a header with a fresh secret, synced. A file that starts
+ * with a record instead is an older gatewayd's, opened unkeyed (see
+ * journal_unkeyed). Returns it, or NULL with err (also for a file that is
+ * neither).
  */
 struct journal *journal_open(const char *path, enum journal_fsync policy, char *err,
     size_t err_len);
@@ -117,13 +151,21 @@ int journal_sync(struct journal *j);
 /* Whether appends wait for a journal_sync() (policy batch with data pending). */
 bool journal_sync_pending(const struct journal *j);
 
+/*
+ * Whether j is an older gatewayd's journal without a header: replay checks
+ * its records unkeyed, as that gatewayd did (trusted as before, this once),
+ * and it takes no append (EROFS) until journal_compact() rewrote it keyed.
+ */
+bool journal_unkeyed(const struct journal *j);
+
 /* Bytes in the file now. */
 uint64_t journal_size(const struct journal *j);
 
 /*
  * Rewrites the journal with only the records write_live() appends (through
- * journal_append on the journal it is given), into path.tmp, fsynced, then
- * renamed over path. On failure the old journal stays in use. 0 / -1 with err.
+ * journal_append on the journal it is given), into path.tmp behind a header
+ * with j's secret, fsynced, then renamed over path. On failure the old
+ * journal stays in use. 0 / -1 with err.
  */
 int journal_compact(struct journal *j, int (*write_live)(void *ctx, struct journal *out),
     void *ctx, char *err, size_t err_len);

@@ -8,6 +8,19 @@
  * length, and that length against the bytes that arrived, before anything
  * past it is read. A record decodes only if encoding what it decoded gives
  * the same bytes back, which the fuzzer (tests/fuzz/fuzz_journal.c) checks.
+ *
+ * Why a keyed CRC is enough here. Replay resynchronises after a torn write
+ * by trying every following offset, so it may try bytes that a client put
+ * in a request body. A record's check is therefore CRC-32C(secret ||
+ * checked part), the secret being the journal's 128 random bits kept in
+ * its file header. CRC is linear: anyone who sees one valid record and its
+ * check could forge others, so this is no MAC in general. But clients
+ * never read the journal (0600, gatewayd's uid) and nothing derived from
+ * the secret leaves the file; to a client the check of a record it
+ * chooses is the secret's image under a linear map onto 32 bits, uniform
+ * over random secrets, so each forged record it plants verifies with
+ * probability 2^-32, and then only if a torn write makes replay scan it.
+ * A 32-bit check bounds that; a longer tag would change the layout.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,6 +32,9 @@
 
 /* "GWJ1", as it appears at the start of every record in the file. */
 static const uint8_t journal_magic[4] = { 'G', 'W', 'J', '1' };
+/* "GWJH", the start of the file header, then its version. */
+static const uint8_t journal_header_magic[4] = { 'G', 'W', 'J', 'H' };
+#define JOURNAL_VERSION		2
 
 /* magic u32 | length u32 | crc32c u32: what precedes the checked part. */
 #define JOURNAL_HEADER_LEN	12
@@ -107,6 +123,7 @@ static uint8_t	*put16(uint8_t *, uint16_t);
 static uint8_t	*put32(uint8_t *, uint32_t);
 static uint8_t	*put64(uint8_t *, uint64_t);
 static uint8_t	*put_bytes(uint8_t *, const void *, size_t);
+static uint32_t	crc32c_update(uint32_t, const uint8_t *, size_t);
 static size_t	fixed_len(uint8_t);
 static size_t	payload_len(const struct journal_record *);
 static ssize_t	take_bytes(const uint8_t **, const uint8_t *, size_t, const uint8_t **);
@@ -164,15 +181,59 @@ put_bytes(uint8_t *p, const void *data, size_t len)
 	return p + len;
 }
 
+/* The CRC register after len more bytes (before the final inversion). */
+static uint32_t
+crc32c_update(uint32_t crc, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		crc = crc32c_table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+	return crc;
+}
+
 uint32_t
 journal_crc32c(const void *data, size_t len)
 {
-	const uint8_t *p = data;
+	return crc32c_update(0xffffffffu, data, len) ^ 0xffffffffu;
+}
+
+/* One CRC over the key and then the record, as if they were one buffer. */
+uint32_t
+journal_record_check(const uint8_t *key, const void *payload, size_t len)
+{
 	uint32_t crc = 0xffffffffu;
 
-	for (size_t i = 0; i < len; i++)
-		crc = crc32c_table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
-	return crc ^ 0xffffffffu;
+	if (key != NULL)
+		crc = crc32c_update(crc, key, JOURNAL_KEY_LEN);
+	return crc32c_update(crc, payload, len) ^ 0xffffffffu;
+}
+
+void
+journal_header_encode(const uint8_t key[JOURNAL_KEY_LEN], uint8_t out[JOURNAL_FILE_HEADER_LEN])
+{
+	uint8_t *p = put_bytes(out, journal_header_magic, sizeof(journal_header_magic));
+
+	p = put32(p, JOURNAL_VERSION);
+	put_bytes(p, key, JOURNAL_KEY_LEN);
+}
+
+/*
+ * Byte by byte against what has arrived, as for records: a short buffer
+ * that agrees with the magic and version so far is 0, anything else -1.
+ */
+ssize_t
+journal_header_decode(const uint8_t *buf, size_t len, uint8_t key[JOURNAL_KEY_LEN])
+{
+	uint8_t want[8];
+
+	put32(put_bytes(want, journal_header_magic, sizeof(journal_header_magic)),
+	    JOURNAL_VERSION);
+	for (size_t i = 0; i < len && i < sizeof(want); i++)
+		if (buf[i] != want[i])
+			return -1;
+	if (len < JOURNAL_FILE_HEADER_LEN)
+		return 0;
+	memcpy(key, buf + sizeof(want), JOURNAL_KEY_LEN);
+	return JOURNAL_FILE_HEADER_LEN;
 }
 
 /*
@@ -245,11 +306,12 @@ journal_record_size(const struct journal_record *r)
 }
 
 /*
- * Writes the fields first and the CRC over them last. Returns 0, writing
+ * Writes the fields first and the check over them last. Returns 0, writing
  * nothing, when cap is short or r cannot be encoded.
  */
 size_t
-journal_record_encode(const struct journal_record *r, uint8_t *out, size_t cap)
+journal_record_encode(const struct journal_record *r, const uint8_t *key, uint8_t *out,
+    size_t cap)
 {
 	size_t n = payload_len(r);
 	uint8_t *p;
@@ -284,7 +346,7 @@ journal_record_encode(const struct journal_record *r, uint8_t *out, size_t cap)
 	case JOURNAL_FORGOTTEN:
 		break;
 	}
-	put32(out + 8, journal_crc32c(out + JOURNAL_HEADER_LEN, n));
+	put32(out + 8, journal_record_check(key, out + JOURNAL_HEADER_LEN, n));
 	return JOURNAL_HEADER_LEN + n;
 }
 
@@ -361,11 +423,12 @@ decode_fields(const uint8_t *p, const uint8_t *end, struct journal_record *r)
 /*
  * Checks what it can as soon as the bytes for it have arrived (magic,
  * length bounds, type, the type's fixed size), so garbage is refused
- * before a whole record's worth is waited for; then the CRC, then the
+ * before a whole record's worth is waited for; then the check, then the
  * fields. Fills r (fields of other types zeroed) only on success.
  */
 ssize_t
-journal_record_decode(const uint8_t *buf, size_t len, struct journal_record *r)
+journal_record_decode(const uint8_t *buf, size_t len, const uint8_t *key,
+    struct journal_record *r)
 {
 	struct journal_record out;
 	size_t length, fixed;
@@ -385,7 +448,7 @@ journal_record_decode(const uint8_t *buf, size_t len, struct journal_record *r)
 		return -1;
 	if (len - JOURNAL_HEADER_LEN < length)
 		return 0;
-	if (journal_crc32c(buf + JOURNAL_HEADER_LEN, length) != get32(buf + 8))
+	if (journal_record_check(key, buf + JOURNAL_HEADER_LEN, length) != get32(buf + 8))
 		return -1;
 
 	memset(&out, 0, sizeof(out));

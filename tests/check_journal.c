@@ -27,6 +27,14 @@
 #define LOG_MAX		64
 
 #define HEADER_LEN	12
+/* Every file starts with its header: offsets in a file are past it. */
+#define FH		JOURNAL_FILE_HEADER_LEN
+
+/* The secret the codec tests key their records with. */
+static const uint8_t test_key[JOURNAL_KEY_LEN] = {
+	0x6b, 0x65, 0x79, 0x21, 0x00, 0xff, 0x10, 0x20,
+	0x30, 0x40, 0x50, 0x60, 0x70, 0x80, 0x90, 0xa0,
+};
 
 static uint8_t pattern[BIG_LEN];
 static uint8_t enc[REC_MAX];
@@ -51,7 +59,7 @@ put32le(uint8_t *p, uint32_t v)
 static void
 reseal(uint8_t *buf, size_t len)
 {
-	put32le(buf + 8, journal_crc32c(buf + HEADER_LEN, len - HEADER_LEN));
+	put32le(buf + 8, journal_record_check(test_key, buf + HEADER_LEN, len - HEADER_LEN));
 }
 
 /* A record of each kind; i varies ids, times and sizes. */
@@ -147,9 +155,9 @@ roundtrip(const struct journal_record *r)
 
 	ck_assert_uint_gt(n, HEADER_LEN);
 	ck_assert_uint_le(n, sizeof(enc));
-	ck_assert_uint_eq(journal_record_encode(r, enc, n - 1), 0);
-	ck_assert_uint_eq(journal_record_encode(r, enc, n), n);
-	ck_assert_int_eq(journal_record_decode(enc, n, &got), (ssize_t)n);
+	ck_assert_uint_eq(journal_record_encode(r, test_key, enc, n - 1), 0);
+	ck_assert_uint_eq(journal_record_encode(r, test_key, enc, n), n);
+	ck_assert_int_eq(journal_record_decode(enc, n, test_key, &got), (ssize_t)n);
 	assert_same(&got, r);
 	return n;
 }
@@ -188,10 +196,10 @@ START_TEST(test_layout_by_hand)
 	r.time_ms = 0x0102030405060708ull;
 	r.attempt = 3;
 	ck_assert_uint_eq(journal_record_size(&r), sizeof(want));
-	ck_assert_uint_eq(journal_record_encode(&r, enc, sizeof(enc)), sizeof(want));
+	ck_assert_uint_eq(journal_record_encode(&r, test_key, enc, sizeof(enc)), sizeof(want));
 	ck_assert_mem_eq(enc, want, 8);
 	ck_assert_mem_eq(enc + HEADER_LEN, want + HEADER_LEN, sizeof(want) - HEADER_LEN);
-	uint32_t crc = journal_crc32c(want + HEADER_LEN, sizeof(want) - HEADER_LEN);
+	uint32_t crc = journal_record_check(test_key, want + HEADER_LEN, sizeof(want) - HEADER_LEN);
 	for (int i = 0; i < 4; i++)
 		ck_assert_uint_eq(enc[8 + i], (crc >> (8 * i)) & 0xff);
 
@@ -201,7 +209,7 @@ START_TEST(test_layout_by_hand)
 	r.response_len = 4;
 	r.status = 0x01f4;
 	r.attempts = 2;
-	ck_assert_uint_eq(journal_record_encode(&r, enc, sizeof(enc)), HEADER_LEN + 25 + 15);
+	ck_assert_uint_eq(journal_record_encode(&r, test_key, enc, sizeof(enc)), HEADER_LEN + 25 + 15);
 	const uint8_t fin[] = { 1, 2, 0, 0, 0, 0xf4, 0x01, 4, 0, 0, 0, 'H', 'T', 'T', 'P' };
 	ck_assert_mem_eq(enc + HEADER_LEN + 25, fin, sizeof(fin));
 
@@ -213,7 +221,7 @@ START_TEST(test_layout_by_hand)
 	r.params_len = 2;
 	r.body = (const uint8_t *)"b";
 	r.body_len = 1;
-	ck_assert_uint_eq(journal_record_encode(&r, enc, sizeof(enc)), HEADER_LEN + 25 + 14);
+	ck_assert_uint_eq(journal_record_encode(&r, test_key, enc, sizeof(enc)), HEADER_LEN + 25 + 14);
 	const uint8_t acc[] = { 1, 0, 'f', 2, 0, 0, 0, 'p', 'q', 1, 0, 0, 0, 'b' };
 	ck_assert_mem_eq(enc + HEADER_LEN + 25, acc, sizeof(acc));
 	ck_assert_uint_eq(enc[4], 25 + 14);
@@ -259,7 +267,7 @@ START_TEST(test_roundtrip_edge_sizes)
 	r.body = pattern;
 	r.body_len = BIG_LEN;
 	n = roundtrip(&r);
-	ck_assert_int_eq(journal_record_decode(enc, n, &got), (ssize_t)n);
+	ck_assert_int_eq(journal_record_decode(enc, n, test_key, &got), (ssize_t)n);
 	ck_assert_ptr_eq(got.body, enc + n - BIG_LEN);
 
 	/* FINISHED with no response, failed, status 0 and the largest counters. */
@@ -286,7 +294,7 @@ START_TEST(test_encode_refuses)
 
 	r.function_len = UINT16_MAX + 1;
 	ck_assert_uint_eq(journal_record_size(&r), 0);
-	ck_assert_uint_eq(journal_record_encode(&r, enc, sizeof(enc)), 0);
+	ck_assert_uint_eq(journal_record_encode(&r, test_key, enc, sizeof(enc)), 0);
 
 	/* Over the 64 MiB record limit: refused before any byte is read. */
 	r = make_record(JOURNAL_ACCEPTED, 1);
@@ -300,12 +308,12 @@ START_TEST(test_encode_refuses)
 	r.type = (enum journal_type)0;
 	ck_assert_uint_eq(journal_record_size(&r), 0);
 	r.type = (enum journal_type)5;
-	ck_assert_uint_eq(journal_record_encode(&r, enc, sizeof(enc)), 0);
+	ck_assert_uint_eq(journal_record_encode(&r, test_key, enc, sizeof(enc)), 0);
 
 	/* Short buffers, down to none. */
 	r = make_record(JOURNAL_FORGOTTEN, 1);
 	for (size_t cap = 0; cap < HEADER_LEN + 25; cap++)
-		ck_assert_uint_eq(journal_record_encode(&r, enc, cap), 0);
+		ck_assert_uint_eq(journal_record_encode(&r, test_key, enc, cap), 0);
 }
 END_TEST
 
@@ -318,10 +326,10 @@ START_TEST(test_decode_every_split_point)
 		size_t n = roundtrip(&r);
 
 		for (size_t cut = 0; cut < n; cut++)
-			ck_assert_int_eq(journal_record_decode(enc, cut, &got), 0);
+			ck_assert_int_eq(journal_record_decode(enc, cut, test_key, &got), 0);
 		/* Bytes past the record (the next one) are not its business. */
 		memcpy(enc + n, enc, n);
-		ck_assert_int_eq(journal_record_decode(enc, 2 * n, &got), (ssize_t)n);
+		ck_assert_int_eq(journal_record_decode(enc, 2 * n, test_key, &got), (ssize_t)n);
 		assert_same(&got, &r);
 	}
 }
@@ -330,16 +338,16 @@ END_TEST
 START_TEST(test_decode_bad_magic)
 {
 	struct journal_record r = make_record(JOURNAL_ACCEPTED, 2), got;
-	size_t n = journal_record_encode(&r, enc, sizeof(enc));
+	size_t n = journal_record_encode(&r, test_key, enc, sizeof(enc));
 
 	for (size_t i = 0; i < 4; i++) {
 		memcpy(enc2, enc, n);
 		enc2[i] ^= 0x20;
-		ck_assert_int_eq(journal_record_decode(enc2, n, &got), -1);
+		ck_assert_int_eq(journal_record_decode(enc2, n, test_key, &got), -1);
 		/* Refused as soon as the wrong byte has arrived. */
-		ck_assert_int_eq(journal_record_decode(enc2, i + 1, &got), -1);
+		ck_assert_int_eq(journal_record_decode(enc2, i + 1, test_key, &got), -1);
 		if (i > 0)
-			ck_assert_int_eq(journal_record_decode(enc2, i, &got), 0);
+			ck_assert_int_eq(journal_record_decode(enc2, i, test_key, &got), 0);
 	}
 }
 END_TEST
@@ -351,13 +359,13 @@ START_TEST(test_decode_flipped_byte_anywhere)
 	/* Every byte of the CRC and of what it covers, in every type. */
 	for (unsigned t = 1; t <= 4; t++) {
 		struct journal_record r = make_record((enum journal_type)t, 5);
-		size_t n = journal_record_encode(&r, enc, sizeof(enc));
+		size_t n = journal_record_encode(&r, test_key, enc, sizeof(enc));
 
 		for (size_t i = 8; i < n; i++) {
 			for (unsigned bit = 0; bit < 8; bit++) {
 				memcpy(enc2, enc, n);
 				enc2[i] ^= (uint8_t)(1u << bit);
-				ck_assert_msg(journal_record_decode(enc2, n, &got) == -1,
+				ck_assert_msg(journal_record_decode(enc2, n, test_key, &got) == -1,
 				    "type %u byte %zu bit %u", t, i, bit);
 			}
 		}
@@ -368,7 +376,7 @@ END_TEST
 START_TEST(test_decode_bad_length)
 {
 	struct journal_record r = make_record(JOURNAL_ACCEPTED, 2), got;
-	size_t n = journal_record_encode(&r, enc, sizeof(enc));
+	size_t n = journal_record_encode(&r, test_key, enc, sizeof(enc));
 
 	/* Shorter than any record, or than this type's fixed part. */
 	const uint32_t bad[] = { 0, 1, 24, 25, 34 };
@@ -376,45 +384,45 @@ START_TEST(test_decode_bad_length)
 		memcpy(enc2, enc, n);
 		put32le(enc2 + 4, bad[i]);
 		reseal(enc2, HEADER_LEN + bad[i]);
-		ck_assert_msg(journal_record_decode(enc2, n, &got) == -1, "length %u", bad[i]);
+		ck_assert_msg(journal_record_decode(enc2, n, test_key, &got) == -1, "length %u", bad[i]);
 	}
 	/* Over 64 MiB: refused with only the header's first 8 bytes. */
 	memcpy(enc2, enc, n);
 	put32le(enc2 + 4, 64u * 1024 * 1024 + 1);
-	ck_assert_int_eq(journal_record_decode(enc2, 8, &got), -1);
+	ck_assert_int_eq(journal_record_decode(enc2, 8, test_key, &got), -1);
 	put32le(enc2 + 4, UINT32_MAX);
-	ck_assert_int_eq(journal_record_decode(enc2, n, &got), -1);
+	ck_assert_int_eq(journal_record_decode(enc2, n, test_key, &got), -1);
 	/* A longer length with the bytes not there yet is only "need more". */
 	put32le(enc2 + 4, (uint32_t)(n - HEADER_LEN + 1));
-	ck_assert_int_eq(journal_record_decode(enc2, n, &got), 0);
+	ck_assert_int_eq(journal_record_decode(enc2, n, test_key, &got), 0);
 
 	/* STARTED and FINISHED one byte short of their fixed parts. */
 	r = make_record(JOURNAL_STARTED, 1);
-	n = journal_record_encode(&r, enc, sizeof(enc));
+	n = journal_record_encode(&r, test_key, enc, sizeof(enc));
 	put32le(enc + 4, 28);
 	reseal(enc, n - 1);
-	ck_assert_int_eq(journal_record_decode(enc, n - 1, &got), -1);
+	ck_assert_int_eq(journal_record_decode(enc, n - 1, test_key, &got), -1);
 	r = make_record(JOURNAL_FINISHED, 0);
 	r.response_len = 0;
-	n = journal_record_encode(&r, enc, sizeof(enc));
+	n = journal_record_encode(&r, test_key, enc, sizeof(enc));
 	put32le(enc + 4, 35);
 	reseal(enc, n - 1);
-	ck_assert_int_eq(journal_record_decode(enc, n - 1, &got), -1);
+	ck_assert_int_eq(journal_record_decode(enc, n - 1, test_key, &got), -1);
 }
 END_TEST
 
 START_TEST(test_decode_unknown_type)
 {
 	struct journal_record r = make_record(JOURNAL_FORGOTTEN, 2), got;
-	size_t n = journal_record_encode(&r, enc, sizeof(enc));
+	size_t n = journal_record_encode(&r, test_key, enc, sizeof(enc));
 	const uint8_t bad[] = { 0, 5, 6, 0x81, 0xff };
 
 	for (size_t i = 0; i < sizeof(bad); i++) {
 		enc[HEADER_LEN] = bad[i];
 		reseal(enc, n);
-		ck_assert_int_eq(journal_record_decode(enc, n, &got), -1);
+		ck_assert_int_eq(journal_record_decode(enc, n, test_key, &got), -1);
 		/* Known as soon as the type byte arrives. */
-		ck_assert_int_eq(journal_record_decode(enc, HEADER_LEN + 1, &got), -1);
+		ck_assert_int_eq(journal_record_decode(enc, HEADER_LEN + 1, test_key, &got), -1);
 	}
 }
 END_TEST
@@ -422,7 +430,7 @@ END_TEST
 START_TEST(test_decode_inner_lengths)
 {
 	struct journal_record r = make_record(JOURNAL_ACCEPTED, 4), got;
-	size_t n = journal_record_encode(&r, enc, sizeof(enc));
+	size_t n = journal_record_encode(&r, test_key, enc, sizeof(enc));
 	size_t f = HEADER_LEN + 25;			/* function_len */
 	size_t p = f + 2 + r.function_len;		/* params_len */
 	size_t b = p + 4 + r.params_len;		/* body_len */
@@ -431,45 +439,106 @@ START_TEST(test_decode_inner_lengths)
 	memcpy(enc2, enc, n);
 	enc2[f] = (uint8_t)(r.function_len + r.params_len + r.body_len + 9);
 	reseal(enc2, n);
-	ck_assert_int_eq(journal_record_decode(enc2, n, &got), -1);
+	ck_assert_int_eq(journal_record_decode(enc2, n, test_key, &got), -1);
 	memcpy(enc2, enc, n);
 	put32le(enc2 + p, (uint32_t)(r.params_len + r.body_len + 5));
 	reseal(enc2, n);
-	ck_assert_int_eq(journal_record_decode(enc2, n, &got), -1);
+	ck_assert_int_eq(journal_record_decode(enc2, n, test_key, &got), -1);
 	memcpy(enc2, enc, n);
 	put32le(enc2 + b, (uint32_t)(r.body_len + 1));
 	reseal(enc2, n);
-	ck_assert_int_eq(journal_record_decode(enc2, n, &got), -1);
+	ck_assert_int_eq(journal_record_decode(enc2, n, test_key, &got), -1);
 	memcpy(enc2, enc, n);
 	put32le(enc2 + p, UINT32_MAX);
 	reseal(enc2, n);
-	ck_assert_int_eq(journal_record_decode(enc2, n, &got), -1);
+	ck_assert_int_eq(journal_record_decode(enc2, n, test_key, &got), -1);
 
 	/* One byte too few: the fields end before the record does. */
 	memcpy(enc2, enc, n);
 	put32le(enc2 + b, (uint32_t)(r.body_len - 1));
 	reseal(enc2, n);
-	ck_assert_int_eq(journal_record_decode(enc2, n, &got), -1);
+	ck_assert_int_eq(journal_record_decode(enc2, n, test_key, &got), -1);
 
 	/* Trailing bytes inside length, on a fixed-size type. */
 	r = make_record(JOURNAL_STARTED, 4);
-	n = journal_record_encode(&r, enc, sizeof(enc));
+	n = journal_record_encode(&r, test_key, enc, sizeof(enc));
 	enc[n] = 0;
 	put32le(enc + 4, (uint32_t)(n + 1 - HEADER_LEN));
 	reseal(enc, n + 1);
-	ck_assert_int_eq(journal_record_decode(enc, n + 1, &got), -1);
+	ck_assert_int_eq(journal_record_decode(enc, n + 1, test_key, &got), -1);
 
 	/* FINISHED: response overrun, and a succeeded byte other than 0 or 1. */
 	r = make_record(JOURNAL_FINISHED, 4);
-	n = journal_record_encode(&r, enc, sizeof(enc));
+	n = journal_record_encode(&r, test_key, enc, sizeof(enc));
 	memcpy(enc2, enc, n);
 	put32le(enc2 + HEADER_LEN + 25 + 7, (uint32_t)(r.response_len + 1));
 	reseal(enc2, n);
-	ck_assert_int_eq(journal_record_decode(enc2, n, &got), -1);
+	ck_assert_int_eq(journal_record_decode(enc2, n, test_key, &got), -1);
 	memcpy(enc2, enc, n);
 	enc2[HEADER_LEN + 25] = 2;
 	reseal(enc2, n);
-	ck_assert_int_eq(journal_record_decode(enc2, n, &got), -1);
+	ck_assert_int_eq(journal_record_decode(enc2, n, test_key, &got), -1);
+}
+END_TEST
+
+/*
+ * The check is keyed: a record written under one secret is corrupt under
+ * any other, and under the unkeyed check of journals without a header; the
+ * check is CRC-32C over the secret and then the record, as one buffer.
+ */
+START_TEST(test_keyed_check)
+{
+	struct journal_record r = make_record(JOURNAL_ACCEPTED, 5), got;
+	uint8_t other[JOURNAL_KEY_LEN];
+	uint8_t joined[JOURNAL_KEY_LEN + 64];
+	size_t n = journal_record_encode(&r, test_key, enc, sizeof(enc));
+
+	ck_assert_int_eq(journal_record_decode(enc, n, test_key, &got), (ssize_t)n);
+	ck_assert_int_eq(journal_record_decode(enc, n, NULL, &got), -1);
+	for (size_t i = 0; i < JOURNAL_KEY_LEN; i++) {
+		memcpy(other, test_key, sizeof(other));
+		other[i] ^= 0x80;
+		ck_assert_int_eq(journal_record_decode(enc, n, other, &got), -1);
+	}
+	/* Unkeyed, as older journals: the plain CRC-32C of the record. */
+	ck_assert_uint_eq(journal_record_encode(&r, NULL, enc2, sizeof(enc2)), n);
+	ck_assert_int_eq(journal_record_decode(enc2, n, NULL, &got), (ssize_t)n);
+	ck_assert_int_eq(journal_record_decode(enc2, n, test_key, &got), -1);
+	ck_assert_uint_eq(journal_record_check(NULL, pattern, 64), journal_crc32c(pattern, 64));
+	memcpy(joined, test_key, JOURNAL_KEY_LEN);
+	memcpy(joined + JOURNAL_KEY_LEN, pattern, 64);
+	ck_assert_uint_eq(journal_record_check(test_key, pattern, 64),
+	    journal_crc32c(joined, sizeof(joined)));
+}
+END_TEST
+
+/* The file header: "GWJH", version 2, the secret; read back byte by byte. */
+START_TEST(test_header_round_trip)
+{
+	uint8_t head[JOURNAL_FILE_HEADER_LEN], key[JOURNAL_KEY_LEN];
+	static const uint8_t want[8] = { 'G', 'W', 'J', 'H', 2, 0, 0, 0 };
+
+	journal_header_encode(test_key, head);
+	ck_assert_mem_eq(head, want, sizeof(want));
+	ck_assert_mem_eq(head + 8, test_key, JOURNAL_KEY_LEN);
+	memset(key, 0, sizeof(key));
+	ck_assert_int_eq(journal_header_decode(head, sizeof(head), key), JOURNAL_FILE_HEADER_LEN);
+	ck_assert_mem_eq(key, test_key, JOURNAL_KEY_LEN);
+	/* Short but agreeing so far (empty, or torn while created): 0. */
+	for (size_t cut = 0; cut < sizeof(head); cut++)
+		ck_assert_int_eq(journal_header_decode(head, cut, key), 0);
+	/* Another magic or version: -1, as soon as the byte that differs is there. */
+	for (size_t i = 0; i < sizeof(want); i++) {
+		uint8_t bad[JOURNAL_FILE_HEADER_LEN];
+		memcpy(bad, head, sizeof(bad));
+		bad[i] ^= 1;
+		ck_assert_int_eq(journal_header_decode(bad, i + 1, key), -1);
+		ck_assert_int_eq(journal_header_decode(bad, sizeof(bad), key), -1);
+	}
+	/* A record is no header. */
+	struct journal_record r = make_record(JOURNAL_STARTED, 1);
+	size_t n = journal_record_encode(&r, test_key, enc, sizeof(enc));
+	ck_assert_int_eq(journal_header_decode(enc, n, key), -1);
 }
 END_TEST
 
@@ -516,7 +585,7 @@ log_record(void *ctx, const struct journal_record *r)
 	ck_assert_uint_lt(log->nrec, LOG_MAX);
 	log->rec[log->nrec] = malloc(n);
 	ck_assert_ptr_nonnull(log->rec[log->nrec]);
-	ck_assert_uint_eq(journal_record_encode(r, log->rec[log->nrec], n), n);
+	ck_assert_uint_eq(journal_record_encode(r, test_key, log->rec[log->nrec], n), n);
 	log->rec_len[log->nrec++] = n;
 }
 
@@ -567,7 +636,7 @@ free_log(struct replay_log *log)
 static void
 assert_logged(const struct replay_log *log, size_t i, const struct journal_record *r)
 {
-	size_t n = journal_record_encode(r, enc, sizeof(enc));
+	size_t n = journal_record_encode(r, test_key, enc, sizeof(enc));
 
 	ck_assert_uint_lt(i, log->nrec);
 	ck_assert_uint_eq(log->rec_len[i], n);
@@ -616,7 +685,8 @@ START_TEST(test_open_creates_0600)
 
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
-	ck_assert_uint_eq(journal_size(j), 0);
+	ck_assert_uint_eq(journal_size(j), FH);
+	ck_assert_uint_eq(file_size(path), FH);
 	journal_close(j);
 
 	/* An empty journal replays to nothing. */
@@ -639,9 +709,9 @@ START_TEST(test_append_replay_in_order)
 	struct replay_log log;
 	uint64_t bytes = append_seq(j, 0, 50);
 
-	ck_assert_uint_eq(journal_size(j), bytes);
+	ck_assert_uint_eq(journal_size(j), FH + bytes);
 	journal_close(j);
-	ck_assert_uint_eq(file_size(path), bytes);
+	ck_assert_uint_eq(file_size(path), FH + bytes);
 
 	j = reopen_and_replay(&log);
 	ck_assert_uint_eq(log.nrec, 50);
@@ -698,8 +768,8 @@ START_TEST(test_append_refuses_unencodable)
 	ck_assert_int_eq(errno, EINVAL);
 	r.type = (enum journal_type)9;
 	ck_assert_int_eq(journal_append(j, &r), -1);
-	ck_assert_uint_eq(journal_size(j), 0);
-	ck_assert_uint_eq(file_size(path), 0);
+	ck_assert_uint_eq(journal_size(j), FH);
+	ck_assert_uint_eq(file_size(path), FH);
 	journal_close(j);
 }
 END_TEST
@@ -713,7 +783,7 @@ check_torn_tail(size_t cut)
 {
 	struct journal *j = open_journal(JOURNAL_FSYNC_OFF);
 	struct replay_log log;
-	uint64_t whole = append_seq(j, 0, 4);
+	uint64_t whole = FH + append_seq(j, 0, 4);
 	struct journal_record last = nth_record(4), next = nth_record(9);
 
 	ck_assert_int_eq(journal_append(j, &last), 0);
@@ -756,7 +826,7 @@ START_TEST(test_garbage_appended)
 {
 	struct journal *j = open_journal(JOURNAL_FSYNC_OFF);
 	struct replay_log log;
-	uint64_t before = append_seq(j, 0, 3);
+	uint64_t before = FH + append_seq(j, 0, 3);
 	/* Junk with a false start: the magic and a length that lies. */
 	uint8_t junk[100];
 
@@ -790,7 +860,7 @@ START_TEST(test_garbage_at_end_cut)
 {
 	struct journal *j = open_journal(JOURNAL_FSYNC_OFF);
 	struct replay_log log;
-	uint64_t before = append_seq(j, 0, 2);
+	uint64_t before = FH + append_seq(j, 0, 2);
 
 	journal_close(j);
 	append_raw(pattern, 333);
@@ -810,12 +880,12 @@ START_TEST(test_garbage_between_records)
 	struct journal *j = open_journal(JOURNAL_FSYNC_OFF);
 	struct journal_record a = nth_record(1), b = nth_record(2);
 	struct replay_log log;
-	size_t na = journal_record_size(&a);
+	size_t na = FH + journal_record_size(&a);
 
 	ck_assert_int_eq(journal_append(j, &a), 0);
 	journal_close(j);
 	/* A record's worth of garbage that starts like a record. */
-	size_t ng = journal_record_encode(&b, enc2, sizeof(enc2));
+	size_t ng = journal_record_encode(&b, test_key, enc2, sizeof(enc2));
 	enc2[ng / 2] ^= 1;
 	append_raw(enc2, ng);
 	append_raw("GW", 2);
@@ -839,7 +909,7 @@ START_TEST(test_damaged_length_mid_file)
 {
 	struct journal *j = open_journal(JOURNAL_FSYNC_OFF);
 	struct replay_log log;
-	uint64_t first = append_seq(j, 0, 2);
+	uint64_t first = FH + append_seq(j, 0, 2);
 	struct journal_record mid = nth_record(2);
 	size_t nm = journal_record_size(&mid);
 
@@ -934,8 +1004,8 @@ START_TEST(test_compact_keeps_live)
 	const int none[] = { -1 };
 	j = open_journal(JOURNAL_FSYNC_BATCH);
 	ck_assert_int_eq(journal_compact(j, write_some, (void *)none, err, sizeof(err)), 0);
-	ck_assert_uint_eq(journal_size(j), 0);
-	ck_assert_uint_eq(file_size(path), 0);
+	ck_assert_uint_eq(journal_size(j), FH);
+	ck_assert_uint_eq(file_size(path), FH);
 	journal_close(j);
 }
 END_TEST
@@ -945,7 +1015,7 @@ START_TEST(test_compact_failure_keeps_old)
 	struct journal *j = open_journal(JOURNAL_FSYNC_OFF);
 	struct replay_log log;
 	char err[256] = "";
-	uint64_t before = append_seq(j, 0, 6);
+	uint64_t before = FH + append_seq(j, 0, 6);
 
 	ck_assert_int_eq(journal_compact(j, write_one_then_fail, NULL, err, sizeof(err)), -1);
 	ck_assert_str_ne(err, "");
@@ -1025,6 +1095,144 @@ START_TEST(test_policy_off)
 }
 END_TEST
 
+/* The file's header, read behind the journal's back; returns its secret. */
+static void
+file_key(uint8_t key[JOURNAL_KEY_LEN])
+{
+	uint8_t head[JOURNAL_FILE_HEADER_LEN];
+	int fd = open(path, O_RDONLY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(read(fd, head, sizeof(head)), (ssize_t)sizeof(head));
+	close(fd);
+	ck_assert_int_eq(journal_header_decode(head, sizeof(head), key), JOURNAL_FILE_HEADER_LEN);
+}
+
+/*
+ * A new journal gets a random secret (two journals, two secrets), kept by
+ * a reopen and carried into the file a compaction writes.
+ */
+START_TEST(test_header_secret_kept)
+{
+	static const uint8_t zero[JOURNAL_KEY_LEN];
+	uint8_t first[JOURNAL_KEY_LEN], again[JOURNAL_KEY_LEN];
+	const int live[] = { 2, -1 };
+	char err[256] = "";
+	struct replay_log log;
+	struct journal *j = open_journal(JOURNAL_FSYNC_OFF);
+
+	append_seq(j, 0, 4);
+	journal_close(j);
+	file_key(first);
+	ck_assert(memcmp(first, zero, sizeof(zero)) != 0);
+	j = reopen_and_replay(&log);
+	ck_assert_uint_eq(log.nrec, 4);
+	free_log(&log);
+	ck_assert_int_eq(journal_compact(j, write_some, (void *)live, err, sizeof(err)), 0);
+	journal_close(j);
+	file_key(again);
+	ck_assert_mem_eq(first, again, JOURNAL_KEY_LEN);
+	j = reopen_and_replay(&log);
+	ck_assert_uint_eq(log.nrec, 1);
+	journal_close(j);
+	free_log(&log);
+
+	ck_assert_int_eq(unlink(path), 0);
+	j = open_journal(JOURNAL_FSYNC_OFF);
+	journal_close(j);
+	file_key(again);
+	ck_assert(memcmp(first, again, JOURNAL_KEY_LEN) != 0);
+
+	/* A header torn while it was created: written anew. */
+	ck_assert_int_eq(truncate(path, 10), 0);
+	j = open_journal(JOURNAL_FSYNC_OFF);
+	ck_assert_uint_eq(journal_size(j), FH);
+	journal_close(j);
+	file_key(again);
+}
+END_TEST
+
+/*
+ * A record that verifies under any other secret (or unkeyed, as older
+ * journals and a forger who knows the old format would write it) is
+ * garbage, even right after a torn record where replay resynchronises.
+ */
+START_TEST(test_forged_record_skipped)
+{
+	struct journal *j = open_journal(JOURNAL_FSYNC_OFF);
+	struct journal_record forged = make_record(JOURNAL_ACCEPTED, 7);
+	struct journal_record torn = make_record(JOURNAL_ACCEPTED, 8);
+	struct replay_log log;
+	uint64_t before = FH + append_seq(j, 0, 3);
+	size_t nt, nf;
+
+	journal_close(j);
+	nt = journal_record_encode(&torn, test_key, enc, sizeof(enc));
+	append_raw(enc, nt / 2);
+	nf = journal_record_encode(&forged, NULL, enc2, sizeof(enc2));
+	append_raw(enc2, nf);		/* the old, unkeyed format */
+	ck_assert_uint_eq(journal_record_encode(&forged, test_key, enc2, sizeof(enc2)), nf);
+	append_raw(enc2, nf);		/* keyed, under another secret */
+	j = reopen_and_replay(&log);
+	ck_assert_uint_eq(log.nrec, 3);
+	ck_assert_uint_eq(log.nskip, 1);
+	ck_assert_uint_eq(log.skip_off[0], before);
+	ck_assert_uint_eq(log.skip_len[0], nt / 2 + 2 * nf);
+	ck_assert_uint_eq(file_size(path), before);
+	journal_close(j);
+	free_log(&log);
+}
+END_TEST
+
+/*
+ * An older gatewayd's journal (no header, unkeyed records): replayed once
+ * with the unkeyed check, no append until compacted, then keyed with a
+ * header; a file that is no journal at all is refused, by name.
+ */
+START_TEST(test_unkeyed_journal_migrates)
+{
+	const int live[] = { 0, 3, -1 };
+	char err[256] = "";
+	struct replay_log log;
+	struct journal *j;
+	struct journal_record r;
+	uint8_t key[JOURNAL_KEY_LEN];
+
+	ck_assert_int_eq(close(open(path, O_WRONLY | O_CREAT, 0600)), 0);
+	for (unsigned i = 0; i < 5; i++) {
+		r = nth_record(i);
+		size_t n = journal_record_encode(&r, NULL, enc, sizeof(enc));
+		append_raw(enc, n);
+	}
+	j = reopen_and_replay(&log);
+	ck_assert(journal_unkeyed(j));
+	ck_assert_uint_eq(log.nrec, 5);
+	ck_assert_uint_eq(log.nskip, 0);
+	free_log(&log);
+	errno = 0;
+	ck_assert_int_eq(journal_append(j, &r), -1);
+	ck_assert_int_eq(errno, EROFS);
+	ck_assert_int_eq(journal_compact(j, write_some, (void *)live, err, sizeof(err)), 0);
+	ck_assert(!journal_unkeyed(j));
+	ck_assert_int_eq(journal_append(j, &r), 0);
+	journal_close(j);
+	file_key(key);
+	j = reopen_and_replay(&log);
+	ck_assert(!journal_unkeyed(j));
+	ck_assert_uint_eq(log.nrec, 3);
+	ck_assert_uint_eq(log.nskip, 0);
+	journal_close(j);
+	free_log(&log);
+
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(close(open(path, O_WRONLY | O_CREAT, 0600)), 0);
+	append_raw("not a journal at all", 20);
+	ck_assert_ptr_null(journal_open(path, JOURNAL_FSYNC_OFF, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, path));
+	ck_assert_ptr_nonnull(strstr(err, "move it away"));
+}
+END_TEST
+
 static Suite *
 journal_suite(void)
 {
@@ -1044,6 +1252,8 @@ journal_suite(void)
 	tcase_add_test(codec, test_decode_bad_length);
 	tcase_add_test(codec, test_decode_unknown_type);
 	tcase_add_test(codec, test_decode_inner_lengths);
+	tcase_add_test(codec, test_keyed_check);
+	tcase_add_test(codec, test_header_round_trip);
 	suite_add_tcase(s, codec);
 
 	tcase_add_checked_fixture(file, setup_dir, teardown_dir);
@@ -1061,6 +1271,9 @@ journal_suite(void)
 	tcase_add_test(file, test_policy_always);
 	tcase_add_test(file, test_policy_batch);
 	tcase_add_test(file, test_policy_off);
+	tcase_add_test(file, test_header_secret_kept);
+	tcase_add_test(file, test_forged_record_skipped);
+	tcase_add_test(file, test_unkeyed_journal_migrates);
 	suite_add_tcase(s, file);
 	return s;
 }

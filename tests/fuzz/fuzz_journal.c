@@ -6,9 +6,11 @@
  * offset, the way replay resynchronises. Every record that decodes must
  * encode back to exactly its own bytes, every shorter prefix of it must be
  * "need more", and any one byte changed under the CRC must make it
- * corrupt. Then as the fields of a record to encode: the encoding must
- * decode back to the same fields. Any disagreement aborts, which libFuzzer
- * reports as a crash.
+ * corrupt. Records are checked with a fixed secret (the fuzzer finds
+ * the keyed CRC as it found the plain one). The file header read from the
+ * input's start must encode back to its own bytes. Then as the fields of a
+ * record to encode: the encoding must decode back to the same fields. Any
+ * disagreement aborts, which libFuzzer reports as a crash.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +33,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint8_t out[OUT_MAX];
+
+/* The secret every record here is checked with. */
+static const uint8_t fuzz_key[JOURNAL_KEY_LEN] = "fuzz_journal key";
 
 /* Whether p[0..n) lies inside base[0..len) (n may be 0). */
 static int
@@ -79,12 +84,12 @@ check_prefixes(const uint8_t *rec, size_t n)
 
 	if (n <= PREFIX_ALL_MAX) {
 		for (size_t cut = 0; cut < n; cut++)
-			CHECK(journal_record_decode(rec, cut, &r) == 0);
+			CHECK(journal_record_decode(rec, cut, fuzz_key, &r) == 0);
 		return;
 	}
 	const size_t cuts[] = { 0, 1, 4, 8, HEADER_LEN, HEADER_LEN + 1, n / 2, n - 1 };
 	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++)
-		CHECK(journal_record_decode(rec, cuts[i], &r) == 0);
+		CHECK(journal_record_decode(rec, cuts[i], fuzz_key, &r) == 0);
 }
 
 /*
@@ -108,14 +113,14 @@ check_decoded(const uint8_t *rec, size_t n, const struct journal_record *r)
 	}
 	if (r->type == JOURNAL_FINISHED)
 		CHECK(inside(r->response, r->response_len, rec, n));
-	CHECK(journal_record_encode(r, out, n - 1) == 0);
-	CHECK(journal_record_encode(r, out, n) == n);
+	CHECK(journal_record_encode(r, fuzz_key, out, n - 1) == 0);
+	CHECK(journal_record_encode(r, fuzz_key, out, n) == n);
 	CHECK(memcmp(out, rec, n) == 0);
 	check_prefixes(rec, n);
 
 	at = 8 + journal_crc32c(rec, n) % (n - 8);
 	out[at] ^= (uint8_t)(1u + rec[n - 1] % 255);
-	CHECK(journal_record_decode(out, n, &again) == -1);
+	CHECK(journal_record_decode(out, n, fuzz_key, &again) == -1);
 }
 
 /*
@@ -155,8 +160,8 @@ check_encode(const uint8_t *data, size_t size)
 
 	n = journal_record_size(&r);
 	CHECK(n > HEADER_LEN && n <= OUT_MAX);
-	CHECK(journal_record_encode(&r, out, n) == n);
-	CHECK(journal_record_decode(out, n, &again) == (ssize_t)n);
+	CHECK(journal_record_encode(&r, fuzz_key, out, n) == n);
+	CHECK(journal_record_decode(out, n, fuzz_key, &again) == (ssize_t)n);
 	check_same(&r, &again);
 }
 
@@ -169,8 +174,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > INPUT_MAX)
 		return 0;
+	uint8_t key[JOURNAL_KEY_LEN], head[JOURNAL_FILE_HEADER_LEN];
+	n = journal_header_decode(data, size, key);
+	CHECK(n == -1 || n == 0 || n == JOURNAL_FILE_HEADER_LEN);
+	CHECK(n != 0 || size < JOURNAL_FILE_HEADER_LEN);
+	if (n > 0) {
+		journal_header_encode(key, head);
+		CHECK(memcmp(head, data, sizeof(head)) == 0);
+	}
 	while (off < size) {
-		n = journal_record_decode(data + off, size - off, &r);
+		n = journal_record_decode(data + off, size - off, fuzz_key, &r);
 		CHECK(n >= -1 && n <= (ssize_t)(size - off));
 		if (n > 0) {
 			check_decoded(data + off, (size_t)n, &r);

@@ -11,6 +11,7 @@
 #include <sys/random.h>
 
 #include "async_internal.h"
+#include "callback_policy.h"
 #include "fcgi.h"
 #include "function_set.h"
 #include "log.h"
@@ -115,6 +116,18 @@ bool async_wanted(const struct function_conf *conf, const uint8_t *prefer, size_
 	    "true", 4) == 0) || (x_async_len == 1 && x_async[0] == '1'));
 }
 
+/*
+ * Whether the request's X-Callback-Url, if it names one, is one the
+ * function's async.callback_allow lets gatewayd send its result to.
+ */
+static bool async_callback_allowed(const struct function_conf *conf, const struct buf *params)
+{
+	char url[CALLBACK_URL_MAX];
+	int found = callback_url_param(buf_head(params), buf_used(params), url);
+
+	return found == 0 || (found == 1 && callback_url_allowed(url, conf->async.callback_allow));
+}
+
 enum async_accept_result async_accept(struct gateway *gw, struct function *fn,
     struct buf *params, struct buf *body, char *id_hex)
 {
@@ -122,6 +135,8 @@ enum async_accept_result async_accept(struct gateway *gw, struct function *fn,
 	struct async_queue *q = async_queue_for(a, fn->conf->name);
 	uint8_t id[JOURNAL_ID_LEN];
 
+	if (!async_callback_allowed(fn->conf, params))
+		return ASYNC_CALLBACK_REFUSED;
 	if (q == NULL || ring_full(&q->ring))
 		return ASYNC_QUEUE_FULL;
 	if (getrandom(id, sizeof(id), 0) != (ssize_t)sizeof(id))

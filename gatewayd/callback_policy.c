@@ -23,6 +23,7 @@
 #include <openssl/hmac.h>
 
 #include "callback_policy.h"
+#include "fcgi.h"
 
 /* A URL cut into the parts that are compared. Pointers into the text. */
 struct url_parts {
@@ -227,6 +228,27 @@ bool callback_url_allowed(const char *url, const char *allow)
 		p += len;
 	}
 	return false;
+}
+
+/*
+ * The job's callback URL, the first X-Callback-Url param of the PARAMS
+ * stream (params, params_len), copied into url with a NUL. Returns 1 when
+ * there is one, 0 when there is none, -1 when the stream is malformed or the
+ * value is too long or holds a NUL (a URL no allow list can pass).
+ */
+int callback_url_param(const uint8_t *params, size_t params_len, char url[CALLBACK_URL_MAX])
+{
+	struct fcgi_param wanted = FCGI_PARAM(CALLBACK_URL_PARAM);
+
+	if (fcgi_params_lookup(params, params_len, &wanted, 1) < 0)
+		return -1;
+	if (!wanted.found)
+		return 0;
+	if (wanted.value_len >= CALLBACK_URL_MAX || memchr(wanted.value, '\0', wanted.value_len))
+		return -1;
+	memcpy(url, wanted.value, wanted.value_len);
+	url[wanted.value_len] = '\0';
+	return 1;
 }
 
 /*

@@ -46,10 +46,15 @@ static const struct {
 	{ "https", 443 },
 };
 
-/* A byte that may stand in a path or a query: printable ASCII, no '\\' nor '#'. */
+/*
+ * A byte that may stand in a path or a query: printable ASCII but for those
+ * RFC 3986 never allows raw ('"', '<', '>', '\\', '^', '`', '{', '|', '}')
+ * and '#' (a fragment means nothing to a receiver). So a URL allowed is
+ * also safe in the job's JSON as it is.
+ */
 static bool url_byte_plain(unsigned char c)
 {
-	return c > 0x20 && c < 0x7f && c != '\\' && c != '#';
+	return c > 0x20 && c < 0x7f && !strchr("\"<>\\^`{|}#", c);
 }
 
 /* Reads "scheme://" from text into u; returns what follows, NULL when not http(s). */

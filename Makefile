@@ -14,7 +14,11 @@ endif
 INIH_CFLAGS := $(shell pkg-config --cflags inih 2>/dev/null)
 INIH_LIBS   := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
-CORE_LIBS   := -lev $(INIH_LIBS) $(shell pkg-config --libs libseccomp 2>/dev/null || echo -lseccomp) -lm
+# libcrypto signs callbacks (HMAC-SHA256); libcurl, the OpenSSL flavour, delivers them.
+CRYPTO_LIBS := $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
+CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
+CORE_LIBS   := -lev $(INIH_LIBS) $(shell pkg-config --libs libseccomp 2>/dev/null || echo -lseccomp) \
+               $(CURL_LIBS) $(CRYPTO_LIBS) -lm
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wstrict-prototypes \

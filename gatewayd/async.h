@@ -25,6 +25,7 @@ enum async_accept_result {
 	ASYNC_ACCEPTED,		/* recorded and queued: answer 202 */
 	ASYNC_QUEUE_FULL,	/* nothing recorded: answer 503 */
 	ASYNC_NOT_RECORDED,	/* the journal write failed: nothing queued, answer 503 */
+	ASYNC_CALLBACK_REFUSED,	/* X-Callback-Url not in async.callback_allow: answer 400 */
 };
 
 /*

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "async_internal.h"
+#include "callback_policy.h"
 
 #define ASYNC_API_PREFIX "/_gateway/jobs/"
 #define ASYNC_API_RESULT "/result"
@@ -143,7 +144,7 @@ static bool async_api_header_is(const char *line, size_t len, const char *name)
 /* A JSON answer of gatewayd's own, never cached (it changes, and is private). */
 static int async_api_json(struct buf *out, int status, const char *fmt, ...)
 {
-	char body[1024];
+	char body[4096];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -161,7 +162,11 @@ static int async_api_json(struct buf *out, int status, const char *fmt, ...)
 
 static int async_api_state(struct buf *out, const struct async_job *job)
 {
-	char created[64], started[64], finished[64], status[8];
+	static const char *const callback_states[] = {
+		[CALLBACK_PENDING] = "pending", [CALLBACK_DELIVERED] = "delivered",
+		[CALLBACK_FAILED] = "failed",
+	};
+	char created[64], started[64], finished[64], status[8], callback[CALLBACK_URL_MAX + 256];
 
 	async_api_time(created, sizeof(created), job->created_ms);
 	async_api_time(started, sizeof(started), job->attempts > 0 ? job->started_ms : 0);
@@ -170,12 +175,25 @@ static int async_api_state(struct buf *out, const struct async_job *job)
 		snprintf(status, sizeof(status), "%u", job->status);
 	else
 		snprintf(status, sizeof(status), "null");
+	/*
+	 * The URL passed the allow list and the error was made JSON-safe: both as
+	 * they are. Before the job's own state and attempts, for readers that take
+	 * the last "state" they find.
+	 */
+	if (job->callback_url != NULL)
+		snprintf(callback, sizeof(callback), ",\"callback\":{\"url\":\"%s\",\"state\":\"%s\","
+		    "\"attempts\":%u,\"last_error\":%s%s%s}", job->callback_url,
+		    callback_states[job->callback_state], job->callback_attempts,
+		    job->callback_error[0] ? "\"" : "", job->callback_error[0] ? job->callback_error :
+		    "null", job->callback_error[0] ? "\"" : "");
+	else
+		callback[0] = '\0';
 	return async_api_json(out, 200,
-	    "{\"id\":\"%s\",\"function\":\"%s\",\"state\":\"%s\",\"attempts\":%u,"
+	    "{\"id\":\"%s\",\"function\":\"%s\"%s,\"state\":\"%s\",\"attempts\":%u,"
 	    "\"created\":%s,\"started\":%s,\"finished\":%s,\"status\":%s,"
 	    "\"result\":\"" ASYNC_API_PREFIX "%s" ASYNC_API_RESULT "\",\"result_truncated\":%s}",
-	    job->id_hex, job->function, async_api_state_name(job), job->attempts, created,
-	    started, finished, status, job->id_hex, job->truncated ? "true" : "false");
+	    job->id_hex, job->function, callback, async_api_state_name(job), job->attempts,
+	    created, started, finished, status, job->id_hex, job->truncated ? "true" : "false");
 }
 
 /* RFC 3339 UTC in quotes, or null for 0. */

@@ -31,6 +31,7 @@ struct async_queue {
 struct async {
 	struct gateway *gw;
 	struct journal *journal;	/* NULL without async.journal */
+	struct callbacks *callbacks;	/* deliveries to X-Callback-Url */
 	struct async_table jobs;
 	struct async_queue *queues;
 	TAILQ_HEAD(async_done_list, async_job) done;	/* finished, oldest first */

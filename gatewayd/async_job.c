@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "async_job.h"
+#include "callback_policy.h"
 
 static size_t async_table_bucket(const struct async_table *t, const uint8_t *id);
 static int async_table_grow(struct async_table *t);
@@ -33,11 +34,28 @@ void async_job_free(struct async_job *job)
 	if (job == NULL)
 		return;
 	free(job->function);
+	free(job->callback_url);
 	buf_free(&job->params);
 	buf_free(&job->body);
 	buf_free(&job->response);
 	buf_free(&job->forward);
 	free(job);
+}
+
+/*
+ * Keeps the job's X-Callback-Url (in callback_url, its delivery pending)
+ * before its params are let go at its end. Accept checked it against the
+ * allow list already. 0, or -1 when out of memory (the job delivers none).
+ */
+int async_job_take_callback(struct async_job *job)
+{
+	char url[CALLBACK_URL_MAX];
+
+	if (job->callback_url != NULL ||
+	    callback_url_param(buf_head(&job->params), buf_used(&job->params), url) != 1)
+		return 0;
+	job->callback_state = CALLBACK_PENDING;
+	return (job->callback_url = strdup(url)) != NULL ? 0 : -1;
 }
 
 /* The ids are random: their first bytes hash well as they are. */

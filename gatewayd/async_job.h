@@ -13,6 +13,7 @@
 
 #include "async.h"
 #include "buf.h"
+#include "callback.h"
 #include "journal.h"
 #include "pool.h"
 
@@ -43,6 +44,11 @@ struct async_job {
 	bool canceled;			/* ASYNC_FAILED by DELETE before it ran (not journaled apart) */
 	struct async *async;
 	struct async_queue *queue;
+	/* Its X-Callback-Url delivery (docs/async.md, Callbacks); url NULL without one. */
+	char *callback_url;
+	enum callback_state callback_state;
+	unsigned callback_attempts;
+	char callback_error[128];	/* the last failed attempt's, JSON-safe; "" if none */
 	/* While an attempt runs. */
 	struct function *fn;
 	struct buf forward;
@@ -64,6 +70,7 @@ struct async_table {
 
 struct async_job *async_job_new(const uint8_t *id, const char *function, size_t function_len);
 void async_job_free(struct async_job *job);
+int async_job_take_callback(struct async_job *job);
 
 /* 0 / -1 (out of memory). */
 int async_table_insert(struct async_table *t, struct async_job *job);

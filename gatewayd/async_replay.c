@@ -8,11 +8,13 @@
 #include <string.h>
 
 #include "async_internal.h"
+#include "callback_policy.h"
+#include "fcgi.h"
 #include "log.h"
 
 static void async_replay_record(void *ctx, const struct journal_record *r);
 static void async_replay_skipped(void *ctx, uint64_t offset, uint64_t len);
-static uint64_t async_accepted_bytes(const struct async_job *job);
+static uint64_t async_accepted_bytes(const struct async_job *job, bool finished);
 static uint64_t async_live_job_bytes(const struct async_job *job);
 
 /* What a replay saw, for its log line. */
@@ -113,12 +115,20 @@ static void async_replay_record(void *ctx, const struct journal_record *r)
 		job->finished_ms = r->time_ms;
 		buf_reset(&job->response);
 		buf_append(&job->response, r->response, r->response_len);
+		async_job_take_callback(job);
 		async_live_finish(a, job);
 		TAILQ_INSERT_TAIL(&a->done, job, done_link);
 		return;
 	case JOURNAL_FORGOTTEN:
 		if (job != NULL && job->state != ASYNC_QUEUED)
 			async_forget(a, job);
+		return;
+	case JOURNAL_DELIVERED:
+		if (job == NULL || job->callback_url == NULL || job->callback_state != CALLBACK_PENDING)
+			return;
+		job->callback_state = r->succeeded ? CALLBACK_DELIVERED : CALLBACK_FAILED;
+		job->callback_attempts = r->attempts;
+		a->live_bytes += journal_record_size(r);
 		return;
 	}
 }
@@ -134,8 +144,27 @@ static void async_replay_skipped(void *ctx, uint64_t offset, uint64_t len)
 }
 
 /*
+ * The params a finished job's ACCEPTED record carries through compaction:
+ * its callback URL alone (what a delivery still owed needs, and what its
+ * JSON shows after), into out. 0 / -1 (memory).
+ */
+static int async_callback_params(const struct async_job *job, struct buf *out)
+{
+	size_t name_len = strlen(CALLBACK_URL_PARAM), url_len = strlen(job->callback_url);
+	size_t n = fcgi_nv_encoded_size(name_len, url_len);
+	uint8_t pair[CALLBACK_URL_MAX + 64];
+
+	if (n == 0 || n > sizeof(pair))
+		return -1;
+	fcgi_nv_encode(pair, sizeof(pair), CALLBACK_URL_PARAM, name_len, job->callback_url,
+	    url_len);
+	return buf_append(out, pair, n);
+}
+
+/*
  * Compaction: each live job as few records as rebuild it: ACCEPTED (with its
- * request only while it may still run), its last STARTED, and FINISHED.
+ * request only while it may still run, with its callback URL after), its
+ * last STARTED, FINISHED, and DELIVERED once its callback is over.
  */
 int async_write_live(void *ctx, struct journal *out)
 {
@@ -145,16 +174,23 @@ int async_write_live(void *ctx, struct journal *out)
 	for (size_t i = 0; i < a->jobs.bucket_count; i++) {
 		for (struct async_job *job = a->jobs.buckets[i]; job != NULL; job = job->hash_next) {
 			bool finished = job->state == ASYNC_SUCCEEDED || job->state == ASYNC_FAILED;
+			struct buf url_params = { 0 };
+			if (finished && job->callback_url != NULL &&
+			    async_callback_params(job, &url_params) < 0)
+				return -1;
+			const struct buf *params = finished ? &url_params : &job->params;
 			struct journal_record r = {
 				.type = JOURNAL_ACCEPTED, .time_ms = job->created_ms,
 				.function = job->function, .function_len = strlen(job->function),
-				.params = buf_head(&job->params), .params_len = buf_used(&job->params),
+				.params = buf_head(params), .params_len = buf_used(params),
 				.body = buf_head(&job->body), .body_len = buf_used(&job->body),
 			};
 			memcpy(r.id, job->id, JOURNAL_ID_LEN);
-			if (journal_append(out, &r) < 0)
-				return -1;
+			int appended = journal_append(out, &r);
 			live += journal_record_size(&r);
+			buf_free(&url_params);
+			if (appended < 0)
+				return -1;
 			if (job->attempts > 0 && !finished) {
 				r = (struct journal_record){ .type = JOURNAL_STARTED,
 					.time_ms = job->started_ms, .attempt = job->attempts };
@@ -174,6 +210,17 @@ int async_write_live(void *ctx, struct journal *out)
 					return -1;
 				live += journal_record_size(&r);
 			}
+			if (finished && job->callback_url != NULL &&
+			    job->callback_state != CALLBACK_PENDING) {
+				r = (struct journal_record){ .type = JOURNAL_DELIVERED,
+					.time_ms = job->finished_ms,
+					.succeeded = job->callback_state == CALLBACK_DELIVERED,
+					.attempts = job->callback_attempts };
+				memcpy(r.id, job->id, JOURNAL_ID_LEN);
+				if (journal_append(out, &r) < 0)
+					return -1;
+				live += journal_record_size(&r);
+			}
 		}
 	}
 	a->live_bytes = live;
@@ -181,31 +228,42 @@ int async_write_live(void *ctx, struct journal *out)
 }
 
 /*
- * The bytes of the ACCEPTED record async_write_live() writes for job now:
- * with its request while it may still run, without once it has finished.
+ * The bytes of job's ACCEPTED record as async_write_live() writes it: with
+ * its request while it may still run, with its callback URL alone once it
+ * has finished.
  */
-static uint64_t async_accepted_bytes(const struct async_job *job)
+static uint64_t async_accepted_bytes(const struct async_job *job, bool finished)
 {
 	struct journal_record r = {
 		.type = JOURNAL_ACCEPTED, .function_len = strlen(job->function),
-		.params_len = buf_used(&job->params), .body_len = buf_used(&job->body),
+		.params_len = finished ? 0 : buf_used(&job->params),
+		.body_len = finished ? 0 : buf_used(&job->body),
 	};
+	if (finished && job->callback_url != NULL)
+		r.params_len = fcgi_nv_encoded_size(strlen(CALLBACK_URL_PARAM),
+		    strlen(job->callback_url));
 	return journal_record_size(&r);
 }
 
 /*
  * The bytes async_write_live() counts in live_bytes for job: its ACCEPTED
- * record, and its FINISHED record once it has finished. What a job adds to
+ * record, its FINISHED record once it has finished and its DELIVERED once
+ * its callback is over. What a job adds to
  * live_bytes is what it takes away when it changes or goes, so live_bytes
  * falls back when jobs are forgotten and compaction can happen.
  */
 static uint64_t async_live_job_bytes(const struct async_job *job)
 {
-	uint64_t bytes = async_accepted_bytes(job);
+	bool finished = job->state == ASYNC_SUCCEEDED || job->state == ASYNC_FAILED;
+	uint64_t bytes = async_accepted_bytes(job, finished);
 
-	if (job->state == ASYNC_SUCCEEDED || job->state == ASYNC_FAILED) {
+	if (finished) {
 		struct journal_record r = { .type = JOURNAL_FINISHED,
 			.response_len = buf_used(&job->response) };
+		bytes += journal_record_size(&r);
+	}
+	if (job->callback_url != NULL && job->callback_state != CALLBACK_PENDING) {
+		struct journal_record r = { .type = JOURNAL_DELIVERED };
 		bytes += journal_record_size(&r);
 	}
 	return bytes;
@@ -217,7 +275,7 @@ static uint64_t async_live_job_bytes(const struct async_job *job)
  */
 void async_live_finish(struct async *a, struct async_job *job)
 {
-	uint64_t request = async_accepted_bytes(job);
+	uint64_t request = async_accepted_bytes(job, false);
 
 	a->live_bytes -= request < a->live_bytes ? request : a->live_bytes;
 	buf_free(&job->params);

@@ -205,6 +205,8 @@ struct async_settings {
 	size_t results_memory;		/* async.results_memory: their response bytes */
 	double result_ttl;		/* async.result_ttl: finished jobs kept, seconds */
 	double retry_delay;		/* async.retry_delay: first retry delay (doubling) */
+	char *callback_allow;		/* async.callback_allow: URL prefixes; NULL allows none */
+	char *callback_secret;		/* async.callback_secret_file's contents: the signing key */
 };
 
 /* One [function] section. */

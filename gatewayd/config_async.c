@@ -13,15 +13,19 @@
  * an error rather than silently dead.
  */
 #include <sys/stat.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "callback_policy.h"
 #include "config.h"
 #include "config_internal.h"
 
-static key_parser key_async_journal, key_async_fsync_interval;
+static key_parser key_async_journal, key_async_fsync_interval, key_callback_allow,
+    key_callback_secret_file;
 static void async_section_end(struct conf_file *cf);
 static void async_load_end(struct loader *ld);
 
@@ -63,6 +67,9 @@ static const struct key_spec async_keys[] = {
 	    0, 64 * CONFIG_SIZE_G),
 	KEY("async.retry_delay", config_key_positive_duration, A(retry_delay), KIND_SCALAR, LIVE,
 	    "1s"),
+	KEY("async.callback_allow", key_callback_allow, A(callback_allow), KIND_STRING, LIVE, NULL),
+	KEY("async.callback_secret_file", key_callback_secret_file, A(callback_secret), KIND_STRING,
+	    LIVE, NULL),
 };
 
 const struct key_table config_async_table = {
@@ -113,6 +120,85 @@ static int key_async_fsync_interval(struct conf_file *cf, const struct key_spec 
 	}
 	*(double *)((char *)target + k->offset) = seconds;
 	return 0;
+}
+
+/*
+ * async.callback_allow: the URL prefixes a job's X-Callback-Url may start
+ * with, separated by spaces (callback_policy.c says how they match). Each
+ * must be an http(s) URL with a host and no userinfo or query, so that a
+ * typo is an error here rather than a prefix that never matches.
+ */
+static int key_callback_allow(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	char **field = (char **)((char *)target + k->offset);
+	char prefix[2048];
+	int ret = 0;
+
+	for (const char *p = value; *p; ) {
+		size_t len;
+		p += strspn(p, " \t");
+		if ((len = strcspn(p, " \t")) == 0)
+			break;
+		snprintf(prefix, sizeof(prefix), "%.*s", (int)len, p);
+		if (len >= sizeof(prefix) || !callback_prefix_valid(prefix)) {
+			config_key_error(cf, k->name, value, "%s is not a URL prefix such as "
+			    "https://hooks.example/in/ (http or https, a host, no user@ nor ?query)",
+			    prefix);
+			ret = -1;
+		}
+		p += len;
+	}
+	if (ret < 0)
+		return -1;
+	free(*field);
+	return (*field = strdup(value)) ? 0 : config_out_of_memory(cf);
+}
+
+/*
+ * async.callback_secret_file: the file whose contents (up to 4K, one
+ * trailing newline dropped) key the callbacks' HMAC. It holds a secret, so
+ * env_file's ownership rules apply. gatewayd itself signs, so the file is
+ * read in every reading of the configuration, the daemon's too: it must be
+ * readable by gatewayd's user.
+ */
+static int key_callback_secret_file(struct conf_file *cf, const struct key_spec *k,
+    void *target, const char *value)
+{
+	char **field = (char **)((char *)target + k->offset);
+	char secret[4097];
+	char *path = config_path_resolve(cf, k, value, PATH_FILE);
+	struct stat st;
+	size_t n = 0;
+	FILE *fp;
+	int ret = -1;
+
+	if (!path)
+		return -1;
+	if (!(fp = fopen(path, "re")) || fstat(fileno(fp), &st) < 0) {
+		config_key_error(cf, k->name, value, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (config_secret_file_unsafe(cf, k->name, path, &st))
+		goto out;
+	n = fread(secret, 1, sizeof(secret), fp);
+	if (ferror(fp))
+		config_key_error(cf, k->name, value, "%s: cannot read: %s", path, strerror(errno));
+	else if (n == sizeof(secret))
+		config_key_error(cf, k->name, value, "%s is larger than 4K", path);
+	else if ((n -= n > 0 && secret[n - 1] == '\n') == 0 || memchr(secret, '\0', n))
+		config_key_error(cf, k->name, value, "%s: the secret must be text and not empty",
+		    path);
+	else {
+		free(*field);
+		ret = (*field = strndup(secret, n)) ? 0 : config_out_of_memory(cf);
+	}
+out:
+	explicit_bzero(secret, sizeof(secret));
+	if (fp)
+		fclose(fp);
+	free(path);
+	return ret;
 }
 
 /* A key of this table, by its field in struct async_settings. */
@@ -185,6 +271,8 @@ static void async_section_end(struct conf_file *cf)
 		offsetof(struct function_conf, async.results_max),
 		offsetof(struct function_conf, async.results_memory),
 		offsetof(struct function_conf, async.retry_delay),
+		offsetof(struct function_conf, async.callback_allow),
+		offsetof(struct function_conf, async.callback_secret),
 	};
 	const struct function_conf *fn = &cf->ld->conf->functions[cf->fn_index];
 	struct key_at async = AT(cf, mode);

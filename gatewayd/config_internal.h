@@ -223,6 +223,11 @@ void config_error_at(struct loader *ld, const char *file, unsigned line, const c
 /* Reports "out of memory" at cf's current line and returns -1. */
 int config_out_of_memory(struct conf_file *cf);
 
+struct stat;
+/* Whether a file of secrets named by key breaks the ownership rules; reported if so. */
+bool config_secret_file_unsafe(struct conf_file *cf, const char *key, const char *path,
+    const struct stat *st);
+
 /* The value parsers topic tables share. */
 key_parser config_key_whole, config_key_size, config_key_duration,
     config_key_positive_duration, config_key_mode, config_key_bool, config_key_text,

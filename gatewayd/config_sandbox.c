@@ -505,27 +505,6 @@ static int env_file_line(struct loader *ld, const char *path, unsigned lineno,
 }
 
 /*
- * An env_file holds secrets: it must be root's or the user's who loads the
- * configuration (gatewayd's, when it does not run as root), writable by
- * nobody else (else another user chooses what a function runs with) and
- * readable by nobody but its owner and group. Reports and returns true when
- * st breaks a rule.
- */
-static bool env_file_unsafe(struct conf_file *cf, const char *path, const struct stat *st)
-{
-	if (st->st_uid != 0 && st->st_uid != geteuid())
-		config_file_error(cf, "env_file %s belongs to uid %u: it must be root's or "
-		    "gatewayd's (chown root)", path, (unsigned)st->st_uid);
-	else if (st->st_mode & (S_IWGRP | S_IWOTH))
-		config_file_error(cf, "env_file %s is writable by others: chmod go-w", path);
-	else if (st->st_mode & S_IROTH)
-		config_file_error(cf, "env_file %s is readable by everyone: chmod o-r", path);
-	else
-		return false;
-	return true;
-}
-
-/*
  * Reads the env_file at path (absolute), opened by cf's env_file = line,
  * into (*pairs, *count). It holds secrets, so a file everyone may read is
  * refused; the mode is checked on the descriptor that is read. Every bad
@@ -548,7 +527,7 @@ static int env_file_read(struct conf_file *cf, const struct key_spec *k, const c
 			fclose(fp);
 		return -1;
 	}
-	if (env_file_unsafe(cf, path, &st)) {
+	if (config_secret_file_unsafe(cf, k->name, path, &st)) {
 		fclose(fp);
 		return -1;
 	}

@@ -568,3 +568,25 @@ void config_strings_free(struct conf_strings *list)
 	free(list->items);
 	*list = (struct conf_strings){ 0 };
 }
+
+/*
+ * A file of secrets (env_file, async.callback_secret_file, named by key):
+ * it must be root's or the user's who loads the configuration (gatewayd's,
+ * when it does not run as root), writable by nobody else (else another user
+ * chooses what a function runs with) and readable by nobody but its owner
+ * and group. Reports and returns true when st breaks a rule.
+ */
+bool config_secret_file_unsafe(struct conf_file *cf, const char *key, const char *path,
+    const struct stat *st)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		config_file_error(cf, "%s %s belongs to uid %u: it must be root's or "
+		    "gatewayd's (chown root)", key, path, (unsigned)st->st_uid);
+	else if (st->st_mode & (S_IWGRP | S_IWOTH))
+		config_file_error(cf, "%s %s is writable by others: chmod go-w", key, path);
+	else if (st->st_mode & S_IROTH)
+		config_file_error(cf, "%s %s is readable by everyone: chmod o-r", key, path);
+	else
+		return false;
+	return true;
+}

@@ -43,6 +43,7 @@ enum journal_type {
 	JOURNAL_STARTED = 2,	/* attempt N was given to a worker */
 	JOURNAL_FINISHED = 3,	/* the job ended: outcome, status, kept response */
 	JOURNAL_FORGOTTEN = 4,	/* result_ttl passed: the job is gone */
+	JOURNAL_DELIVERED = 5,	/* its callback is over: delivered (succeeded) or failed, attempts */
 };
 
 /* One record; pointers refer into the decoded buffer or the caller's data. */
@@ -59,7 +60,7 @@ struct journal_record {
 	size_t body_len;
 	/* JOURNAL_STARTED */
 	uint32_t attempt;		/* 1 for the first */
-	/* JOURNAL_FINISHED */
+	/* JOURNAL_FINISHED (and JOURNAL_DELIVERED: succeeded, attempts) */
 	bool succeeded;
 	uint32_t attempts;
 	uint16_t status;		/* the function's HTTP status (0 when it gave none) */

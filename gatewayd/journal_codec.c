@@ -253,6 +253,8 @@ fixed_len(uint8_t type)
 		return JOURNAL_COMMON_LEN + 1 + 4 + 2 + 4;
 	case JOURNAL_FORGOTTEN:
 		return JOURNAL_COMMON_LEN;
+	case JOURNAL_DELIVERED:
+		return JOURNAL_COMMON_LEN + 1 + 4;
 	default:
 		return 0;
 	}
@@ -345,6 +347,10 @@ journal_record_encode(const struct journal_record *r, const uint8_t *key, uint8_
 		break;
 	case JOURNAL_FORGOTTEN:
 		break;
+	case JOURNAL_DELIVERED:
+		*p++ = r->succeeded ? 1 : 0;
+		p = put32(p, r->attempts);
+		break;
 	}
 	put32(out + 8, journal_record_check(key, out + JOURNAL_HEADER_LEN, n));
 	return JOURNAL_HEADER_LEN + n;
@@ -413,6 +419,13 @@ decode_fields(const uint8_t *p, const uint8_t *end, struct journal_record *r)
 		r->response_len = (size_t)n;
 		break;
 	case JOURNAL_FORGOTTEN:
+		break;
+	case JOURNAL_DELIVERED:
+		if (p[0] > 1)
+			return -1;
+		r->succeeded = p[0] == 1;
+		r->attempts = get32(p + 1);
+		p += 5;
 		break;
 	default:
 		return -1;

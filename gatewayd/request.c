@@ -459,7 +459,8 @@ static int request_answer_api(struct request *req)
 
 /*
  * An async request, whole: recorded and queued, then answered 202 with
- * where its job can be followed; a full queue or a journal that cannot be
+ * where its job can be followed; a callback URL outside async.callback_allow
+ * is a 400, a full queue or a journal that cannot be
  * written is a 503 and nothing is kept.
  */
 static int request_accept_async(struct request *req)
@@ -474,6 +475,9 @@ static int request_accept_async(struct request *req)
 		return 0;
 	case ASYNC_NOT_RECORDED:
 		request_respond(req, 503, "the job could not be recorded");
+		return 0;
+	case ASYNC_CALLBACK_REFUSED:
+		request_respond(req, 400, "X-Callback-Url is not allowed (async.callback_allow)");
 		return 0;
 	case ASYNC_ACCEPTED:
 		break;

@@ -94,6 +94,10 @@ make_record(enum journal_type type, unsigned i)
 		break;
 	case JOURNAL_FORGOTTEN:
 		break;
+	case JOURNAL_DELIVERED:
+		r.succeeded = i % 2 == 1;
+		r.attempts = i + 2;
+		break;
 	}
 	return r;
 }
@@ -139,6 +143,10 @@ assert_same(const struct journal_record *got, const struct journal_record *want)
 		ck_assert(same_bytes(got->response, want->response, want->response_len));
 		break;
 	case JOURNAL_FORGOTTEN:
+		break;
+	case JOURNAL_DELIVERED:
+		ck_assert(got->succeeded == want->succeeded);
+		ck_assert_uint_eq(got->attempts, want->attempts);
 		break;
 	}
 }
@@ -307,7 +315,7 @@ START_TEST(test_encode_refuses)
 	r = make_record(JOURNAL_FORGOTTEN, 1);
 	r.type = (enum journal_type)0;
 	ck_assert_uint_eq(journal_record_size(&r), 0);
-	r.type = (enum journal_type)5;
+	r.type = (enum journal_type)(JOURNAL_DELIVERED + 1);	/* the first unknown type */
 	ck_assert_uint_eq(journal_record_encode(&r, test_key, enc, sizeof(enc)), 0);
 
 	/* Short buffers, down to none. */
@@ -357,7 +365,7 @@ START_TEST(test_decode_flipped_byte_anywhere)
 	struct journal_record got;
 
 	/* Every byte of the CRC and of what it covers, in every type. */
-	for (unsigned t = 1; t <= 4; t++) {
+	for (unsigned t = 1; t <= JOURNAL_DELIVERED; t++) {
 		struct journal_record r = make_record((enum journal_type)t, 5);
 		size_t n = journal_record_encode(&r, test_key, enc, sizeof(enc));
 

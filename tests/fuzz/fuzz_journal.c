@@ -71,6 +71,9 @@ check_same(const struct journal_record *a, const struct journal_record *b)
 		break;
 	case JOURNAL_FORGOTTEN:
 		break;
+	case JOURNAL_DELIVERED:
+		CHECK(a->succeeded == b->succeeded && a->attempts == b->attempts);
+		break;
 	default:
 		abort();
 	}

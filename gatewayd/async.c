@@ -39,6 +39,8 @@ static int async_compact(struct async *a);
 static void async_maybe_compact(struct async *a);
 static int async_compact_at_start(struct async *a, char *err, size_t err_len);
 static void async_on_sync(struct ev_loop *loop, ev_timer *timer, int revents);
+static void async_on_group_commit(struct ev_loop *loop, ev_prepare *prepare, int revents);
+static void async_commit_held(struct async *a);
 static void async_on_expiry(struct ev_loop *loop, ev_timer *timer, int revents);
 static void async_bound_results(struct async *a, const struct async_job *newest);
 static void async_forget_recorded(struct async *a, struct async_job *job, uint64_t now_ms);
@@ -70,6 +72,9 @@ int async_start(struct gateway *gw, char *err, size_t err_len)
 	}
 	a->gw = gw;
 	TAILQ_INIT(&a->done);
+	TAILQ_INIT(&a->held);
+	ev_prepare_init(&a->group_commit, async_on_group_commit);
+	a->group_commit.data = a;
 	gw->async = a;
 	gw->function_hooks = (struct function_hooks){ .idle = async_on_function_idle, .owner = a };
 	ev_timer_init(&a->expiry_timer, async_on_expiry, 0., 0.);
@@ -152,7 +157,7 @@ static bool async_callback_allowed(const struct function_conf *conf, const struc
 }
 
 enum async_accept_result async_accept(struct gateway *gw, struct function *fn,
-    struct buf *params, struct buf *body, char *id_hex)
+    struct buf *params, struct buf *body, char *id_hex, struct async_wait *wait)
 {
 	struct async *a = gw->async;
 	struct async_queue *q = async_queue_for(a, fn->conf->name);
@@ -160,7 +165,7 @@ enum async_accept_result async_accept(struct gateway *gw, struct function *fn,
 
 	if (!async_callback_allowed(fn->conf, params))
 		return ASYNC_CALLBACK_REFUSED;
-	if (q == NULL || ring_full(&q->ring))
+	if (q == NULL || ring_count(&q->ring) + q->held >= q->ring.capacity)
 		return ASYNC_QUEUE_FULL;
 	if (getrandom(id, sizeof(id), 0) != (ssize_t)sizeof(id))
 		return ASYNC_NOT_RECORDED;
@@ -179,7 +184,9 @@ enum async_accept_result async_accept(struct gateway *gw, struct function *fn,
 		.body = buf_head(&job->body), .body_len = buf_used(&job->body),
 	};
 	memcpy(r.id, id, sizeof(id));
-	if (a->journal != NULL && journal_append(a->journal, &r) < 0) {
+	bool hold = a->journal != NULL && gw->conf->async_fsync == JOURNAL_FSYNC_ALWAYS;
+	if (a->journal != NULL &&
+	    (hold ? journal_append_unsynced(a->journal, &r) : journal_append(a->journal, &r)) < 0) {
 		log_error("async: cannot record a job for %s in %s: %s", job->function,
 		    gw->conf->async_journal, strerror(errno));
 		memset(&job->params, 0, sizeof(job->params));
@@ -194,10 +201,74 @@ enum async_accept_result async_accept(struct gateway *gw, struct function *fn,
 		return ASYNC_NOT_RECORDED;
 	}
 	a->live_bytes += journal_record_size(&r);
+	if (hold) {
+		job->wait = wait;
+		wait->job = job;
+		q->held++;
+		TAILQ_INSERT_TAIL(&a->held, job, held_link);
+		ev_prepare_start(gw->loop, &a->group_commit);
+		return ASYNC_HELD;
+	}
 	ring_push(&q->ring, job);
 	memcpy(id_hex, job->id_hex, ASYNC_ID_HEX_LEN + 1);
 	async_dispatch(a, q);
 	return ASYNC_ACCEPTED;
+}
+
+void async_wait_cancel(struct async_wait *wait)
+{
+	if (wait->job != NULL)
+		wait->job->wait = NULL;
+	wait->job = NULL;
+}
+
+/*
+ * The loop is about to block: every job accepted in this iteration is in
+ * the journal, unsynced. One fdatasync makes them all durable.
+ */
+static void async_on_group_commit(struct ev_loop *loop, ev_prepare *prepare, int revents)
+{
+	(void)loop;
+	(void)revents;
+	async_commit_held(prepare->data);
+}
+
+/*
+ * Group commit: one journal_sync() for the held jobs, then each is queued
+ * and its request told ASYNC_ACCEPTED (202), or, when the sync failed, each
+ * is dropped and told ASYNC_NOT_RECORDED (503): no 202 before its sync.
+ */
+static void async_commit_held(struct async *a)
+{
+	ev_prepare_stop(a->gw->loop, &a->group_commit);
+	if (TAILQ_EMPTY(&a->held))
+		return;
+	int synced = journal_sync(a->journal);
+	if (synced < 0)
+		log_error("async: cannot sync the journal %s: %s; the jobs accepted since the last "
+		    "sync are answered 503", a->gw->conf->async_journal, strerror(errno));
+	struct async_job *job;
+	while ((job = TAILQ_FIRST(&a->held)) != NULL) {
+		struct async_queue *q = job->queue;
+		struct async_wait *wait = job->wait;
+		TAILQ_REMOVE(&a->held, job, held_link);
+		q->held--;
+		job->wait = NULL;
+		if (wait != NULL)
+			wait->job = NULL;
+		if (synced == 0 && (!ring_full(&q->ring) ||
+			async_ring_resize(&q->ring, q->ring.capacity * 2) == 0)) {
+			ring_push(&q->ring, job);
+			if (wait != NULL)
+				wait->decided(wait, ASYNC_ACCEPTED, job->id_hex);
+			continue;
+		}
+		async_drop_unsynced(a, job);
+		if (wait != NULL)
+			wait->decided(wait, ASYNC_NOT_RECORDED, NULL);
+	}
+	for (struct async_queue *q = a->queues; q != NULL; q = q->next)
+		async_dispatch(a, q);
 }
 
 /*
@@ -832,6 +903,7 @@ void async_stop(struct gateway *gw)
 
 	if (a == NULL)
 		return;
+	async_commit_held(a);
 	a->stopping = true;
 	ev_timer_stop(gw->loop, &a->sync_timer);
 	ev_timer_stop(gw->loop, &a->expiry_timer);

@@ -26,6 +26,22 @@ enum async_accept_result {
 	ASYNC_QUEUE_FULL,	/* nothing recorded: answer 503 */
 	ASYNC_NOT_RECORDED,	/* the journal write failed: nothing queued, answer 503 */
 	ASYNC_CALLBACK_REFUSED,	/* X-Callback-Url not in async.callback_allow: answer 400 */
+	ASYNC_HELD,		/* async.fsync = always: wait->decided() says, after the sync */
+};
+
+struct async_job;
+
+/*
+ * A request whose job waits for the journal sync that makes it durable
+ * (async.fsync = always: one fdatasync for every job accepted in a loop
+ * iteration). The caller embeds it, sets decided, and calls
+ * async_wait_cancel() if it goes first; decided() is called once, with
+ * ASYNC_ACCEPTED (id_hex holds the id: answer 202) or ASYNC_NOT_RECORDED
+ * (the sync failed: answer 503, the job is dropped).
+ */
+struct async_wait {
+	void (*decided)(struct async_wait *w, enum async_accept_result result, const char *id_hex);
+	struct async_job *job;		/* async.c's, while held */
 };
 
 /*
@@ -44,10 +60,14 @@ bool async_prefer_respond_async(const uint8_t *prefer, size_t len);
 /*
  * Accepts a whole request for fn: params as the web server sent them, and
  * the body. On ASYNC_ACCEPTED the buffers are taken (left empty) and id_hex
- * (ASYNC_ID_HEX_LEN + 1 bytes) holds the job's id.
+ * (ASYNC_ID_HEX_LEN + 1 bytes) holds the job's id. On ASYNC_HELD they are
+ * taken too, and wait is told the outcome later, never from inside this call.
  */
 enum async_accept_result async_accept(struct gateway *gw, struct function *fn,
-    struct buf *params, struct buf *body, char *id_hex);
+    struct buf *params, struct buf *body, char *id_hex, struct async_wait *wait);
+
+/* The request behind wait goes: its job, if still held, is decided without telling it. */
+void async_wait_cancel(struct async_wait *wait);
 
 /*
  * GET (or HEAD) /_gateway/jobs/<id> and /_gateway/jobs/<id>/result, DELETE

@@ -22,6 +22,7 @@ struct async_queue {
 	char *name;
 	struct ring ring;		/* jobs waiting, oldest first; retries go first */
 	unsigned running;		/* attempts on workers now */
+	unsigned held;			/* accepted, waiting for the group commit's sync */
 	TAILQ_HEAD(async_queue_done, async_job) done;	/* its finished jobs, oldest first */
 	unsigned done_count;		/* in done: against async.results_max */
 	uint64_t done_bytes;		/* their responses: against async.results_memory */
@@ -35,6 +36,8 @@ struct async {
 	struct async_table jobs;
 	struct async_queue *queues;
 	TAILQ_HEAD(async_done_list, async_job) done;	/* finished, oldest first */
+	TAILQ_HEAD(async_held_list, async_job) held;	/* accepted, not yet synced (fsync always) */
+	ev_prepare group_commit;	/* before the loop blocks: one sync for every held job */
 	uint64_t live_bytes;		/* journal bytes the live jobs need: compaction's measure */
 	ev_timer sync_timer;		/* async.fsync = batch */
 	ev_timer expiry_timer;		/* async.result_ttl: at the earliest of the queues' oldest */
@@ -55,6 +58,7 @@ enum async_cancel_result async_cancel(struct async *a, struct async_job *job);
 int async_replay(struct async *a, char *err, size_t err_len);
 int async_write_live(void *ctx, struct journal *out);
 void async_forget(struct async *a, struct async_job *job);
+void async_drop_unsynced(struct async *a, struct async_job *job);
 void async_live_finish(struct async *a, struct async_job *job);
 int async_ring_resize(struct ring *r, size_t capacity);
 

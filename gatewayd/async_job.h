@@ -58,6 +58,8 @@ struct async_job {
 	/* Links. */
 	struct async_job *hash_next;
 	TAILQ_ENTRY(async_job) done_link;	/* a->done: finished jobs, oldest first */
+	TAILQ_ENTRY(async_job) held_link;	/* a->held: waiting for the group commit */
+	struct async_wait *wait;		/* while held: the request to tell, or NULL */
 	TAILQ_ENTRY(async_job) queue_done_link;	/* queue->done: its function's, oldest first */
 };
 

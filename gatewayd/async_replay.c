@@ -283,6 +283,20 @@ void async_live_finish(struct async *a, struct async_job *job)
 	a->live_bytes += async_live_job_bytes(job);
 }
 
+/*
+ * An accepted job whose ACCEPTED record could not be synced: gone as if
+ * never accepted (its request is answered 503). Its record may still reach
+ * the disk: a restart would then run it, at least once as any job.
+ */
+void async_drop_unsynced(struct async *a, struct async_job *job)
+{
+	uint64_t bytes = async_live_job_bytes(job);
+
+	a->live_bytes -= bytes < a->live_bytes ? bytes : a->live_bytes;
+	async_table_remove(&a->jobs, job);
+	async_job_free(job);
+}
+
 /* A finished job past its result_ttl: gone (its id answers 404). */
 void async_forget(struct async *a, struct async_job *job)
 {

@@ -51,6 +51,8 @@ static int request_stdin_complete(struct request *req);
 static int request_submit(struct request *req);
 static int request_answer_api(struct request *req);
 static int request_accept_async(struct request *req);
+static void request_async_decided(struct async_wait *wait, enum async_accept_result result,
+    const char *id);
 static void request_respond(struct request *req, int status, const char *detail);
 static void request_send_whole(struct request *req, const void *response, size_t len);
 static const char *request_status_text(int status);
@@ -71,6 +73,8 @@ static const struct pool_job_ops request_job_ops = {
 };
 
 #define request_of_job(j) ((struct request *)((char *)(j) - offsetof(struct request, job)))
+#define request_of_wait(w) \
+	((struct request *)((char *)(w) - offsetof(struct request, async_wait)))
 
 struct request *request_begin(struct gateway *gw, const struct request_output *out,
     const char *peer, uint16_t id, bool keep_conn)
@@ -465,20 +469,39 @@ static int request_answer_api(struct request *req)
  */
 static int request_accept_async(struct request *req)
 {
-	char id[ASYNC_ID_HEX_LEN + 1], response[512];
+	char id[ASYNC_ID_HEX_LEN + 1];
 
-	switch (async_accept(req->gw, req->function, &req->params, &req->body, id)) {
+	req->async_wait.decided = request_async_decided;
+	enum async_accept_result result = async_accept(req->gw, req->function, &req->params,
+	    &req->body, id, &req->async_wait);
+	if (result != ASYNC_HELD)
+		request_async_decided(&req->async_wait, result, id);
+	return 0;
+}
+
+/*
+ * What async_accept() decided, at once or after the group commit's sync:
+ * 202 with where the job can be followed, or gatewayd's 400 or 503.
+ */
+static void request_async_decided(struct async_wait *wait, enum async_accept_result result,
+    const char *id)
+{
+	struct request *req = request_of_wait(wait);
+	char response[512];
+
+	switch (result) {
 	case ASYNC_QUEUE_FULL:
 		log_warn("function %s: async queue full (async.queue_size %u), answering 503",
 		    req->function->conf->name, req->function->conf->async.queue_size);
 		request_respond(req, 503, "the function's async queue is full");
-		return 0;
+		return;
 	case ASYNC_NOT_RECORDED:
 		request_respond(req, 503, "the job could not be recorded");
-		return 0;
+		return;
 	case ASYNC_CALLBACK_REFUSED:
 		request_respond(req, 400, "X-Callback-Url is not allowed (async.callback_allow)");
-		return 0;
+		return;
+	case ASYNC_HELD:
 	case ASYNC_ACCEPTED:
 		break;
 	}
@@ -488,7 +511,6 @@ static int request_accept_async(struct request *req)
 	    "{\"id\":\"%s\",\"state\":\"queued\",\"location\":\"" GATEWAY_API_PREFIX "jobs/%s\"}\n",
 	    id, req->preference_applied ? "Preference-Applied: respond-async\r\n" : "", id, id);
 	request_send_whole(req, response, (size_t)n);
-	return 0;
 }
 
 /*
@@ -667,6 +689,7 @@ void request_free(struct request *req)
 {
 	if (req->state == REQUEST_AT_POOL)
 		pool_job_cancel(&req->job);
+	async_wait_cancel(&req->async_wait);
 	if (req->function != NULL)
 		function_unref(req->function);
 	request_drop_buffers(req);

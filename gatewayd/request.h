@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "async.h"
 #include "buf.h"
 #include "pool.h"
 #include "stderr_hold.h"
@@ -86,6 +87,7 @@ struct request {
 	char refusal_detail[160];	/* refused: the body line of that answer */
 	struct stderr_hold stderr_hold;	/* the worker's FCGI_STDERR, until the header is out */
 	struct pool_job job;
+	struct async_wait async_wait;	/* to async, fsync always: its job until synced */
 	LIST_ENTRY(request) conn_link;	/* the connection's requests (front.c's) */
 };
 

@@ -72,9 +72,10 @@
  *		 with how=crash, kills itself by SIGKILL mid-request); then
  *		 200 "flaky: ok after K runs"
  *	crash    kills itself by SIGKILL mid-request, every time
- *	trace    &file=PATH[&ms=N]: appends "GATEWAY_JOB_ID GATEWAY_JOB_ATTEMPT
- *		 pid\n" (one write, O_APPEND) to PATH, sleeps N ms, answers
- *		 200 "trace: ok ID ATTEMPT"
+ *	trace    &file=PATH[&ms=N][&pad=B]: appends "GATEWAY_JOB_ID
+ *		 GATEWAY_JOB_ATTEMPT pid\n" (one write, O_APPEND) to PATH, sleeps
+ *		 N ms, answers 200 "trace: ok ID ATTEMPT", then B bytes of 'p'
+ *		 (0..SYSPROBE_MAX_PAD: a result of a chosen size)
  *
  * A missing or unknown call, or a bad mb, ms, code, fail or file, answers 400.
  */
@@ -103,6 +104,7 @@
 #include <fcgiapp.h>
 
 #define SYSPROBE_MAX_MB		4096UL	/* largest alloc&mb= */
+#define SYSPROBE_MAX_PAD	(1UL << 20)	/* largest trace&pad= */
 #define SYSPROBE_MAX_GROUPS	64	/* supplementary groups shown by whoami */
 #define SYSPROBE_MAX_MS		60000UL	/* longest sleep&ms= and stream&ms= */
 
@@ -477,18 +479,20 @@ static void sysprobe_flaky(FCGX_Request *req, const char *qs)
 	    "\r\nflaky: fail %ld of %lu\n", count, fail);
 }
 
-/* call=trace&file=PATH[&ms=N]: one line per run, for counting executions. */
+/* call=trace&file=PATH[&ms=N][&pad=B]: one line per run, for counting executions. */
 static void sysprobe_trace(FCGX_Request *req, const char *qs)
 {
 	const char *id = FCGX_GetParam("GATEWAY_JOB_ID", req->envp);
 	const char *attempt = FCGX_GetParam("GATEWAY_JOB_ATTEMPT", req->envp);
 	char path[PATH_MAX], line[128];
-	unsigned long ms = 0;
+	unsigned long ms = 0, pad = 0;
 	int fd, n;
 
 	if (sysprobe_string(qs, "file", path, sizeof(path)) < 0 ||
 	    (sysprobe_param(qs, "ms", &(size_t){ 0 }) != NULL &&
-		sysprobe_number(qs, "ms", SYSPROBE_MAX_MS, &ms) < 0)) {
+		sysprobe_number(qs, "ms", SYSPROBE_MAX_MS, &ms) < 0) ||
+	    (sysprobe_param(qs, "pad", &(size_t){ 0 }) != NULL &&
+		sysprobe_number(qs, "pad", SYSPROBE_MAX_PAD, &pad) < 0)) {
 		sysprobe_status(req, "400 Bad Request", "trace: file=PATH[&ms=N] required");
 		return;
 	}
@@ -506,6 +510,8 @@ static void sysprobe_trace(FCGX_Request *req, const char *qs)
 	close(fd);
 	sysprobe_sleep_ms(ms);
 	FCGX_FPrintF(req->out, "Content-Type: text/plain\r\n\r\ntrace: ok %s %s\n", id, attempt);
+	for (; pad > 0; pad--)
+		FCGX_PutChar('p', req->out);
 }
 
 /* call=whoami: real ids, supplementary groups and working directory. */

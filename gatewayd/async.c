@@ -19,6 +19,8 @@
 
 /* Compaction once the journal is this large and twice what is live. */
 #define ASYNC_COMPACT_MIN (4u << 20)
+/* While the journal cannot be written, a rewrite is tried this often (seconds). */
+#define ASYNC_REPAIR_EVERY 1.0
 /* Retry delays stop doubling here (seconds). */
 #define ASYNC_RETRY_MAX 300.0
 
@@ -41,6 +43,8 @@ static int async_compact_at_start(struct async *a, char *err, size_t err_len);
 static void async_on_sync(struct ev_loop *loop, ev_timer *timer, int revents);
 static void async_on_group_commit(struct ev_loop *loop, ev_prepare *prepare, int revents);
 static void async_commit_held(struct async *a);
+static void async_journal_failed(struct async *a, const char *what);
+static void async_on_repair(struct ev_loop *loop, ev_timer *timer, int revents);
 static void async_on_expiry(struct ev_loop *loop, ev_timer *timer, int revents);
 static void async_bound_results(struct async *a, const struct async_job *newest);
 static void async_forget_recorded(struct async *a, struct async_job *job, uint64_t now_ms);
@@ -75,6 +79,8 @@ int async_start(struct gateway *gw, char *err, size_t err_len)
 	TAILQ_INIT(&a->held);
 	ev_prepare_init(&a->group_commit, async_on_group_commit);
 	a->group_commit.data = a;
+	ev_timer_init(&a->repair_timer, async_on_repair, ASYNC_REPAIR_EVERY, ASYNC_REPAIR_EVERY);
+	a->repair_timer.data = a;
 	gw->async = a;
 	gw->function_hooks = (struct function_hooks){ .idle = async_on_function_idle, .owner = a };
 	ev_timer_init(&a->expiry_timer, async_on_expiry, 0., 0.);
@@ -167,6 +173,8 @@ enum async_accept_result async_accept(struct gateway *gw, struct function *fn,
 		return ASYNC_CALLBACK_REFUSED;
 	if (q == NULL || ring_count(&q->ring) + q->held >= q->ring.capacity)
 		return ASYNC_QUEUE_FULL;
+	if (a->journal_failing)
+		return ASYNC_NOT_RECORDED;
 	if (getrandom(id, sizeof(id), 0) != (ssize_t)sizeof(id))
 		return ASYNC_NOT_RECORDED;
 	struct async_job *job = async_job_new(id, fn->conf->name, strlen(fn->conf->name));
@@ -187,8 +195,7 @@ enum async_accept_result async_accept(struct gateway *gw, struct function *fn,
 	bool hold = a->journal != NULL && gw->conf->async_fsync == JOURNAL_FSYNC_ALWAYS;
 	if (a->journal != NULL &&
 	    (hold ? journal_append_unsynced(a->journal, &r) : journal_append(a->journal, &r)) < 0) {
-		log_error("async: cannot record a job for %s in %s: %s", job->function,
-		    gw->conf->async_journal, strerror(errno));
+		async_journal_failed(a, "record a job");
 		memset(&job->params, 0, sizeof(job->params));
 		memset(&job->body, 0, sizeof(job->body));
 		async_job_free(job);
@@ -245,8 +252,7 @@ static void async_commit_held(struct async *a)
 		return;
 	int synced = journal_sync(a->journal);
 	if (synced < 0)
-		log_error("async: cannot sync the journal %s: %s; the jobs accepted since the last "
-		    "sync are answered 503", a->gw->conf->async_journal, strerror(errno));
+		async_journal_failed(a, "sync the jobs just accepted (answered 503)");
 	struct async_job *job;
 	while ((job = TAILQ_FIRST(&a->held)) != NULL) {
 		struct async_queue *q = job->queue;
@@ -641,14 +647,48 @@ static void async_forget_recorded(struct async *a, struct async_job *job, uint64
 /*
  * Appends a record of a job's progress. Not synced on its own, even with
  * async.fsync = always: losing it in a crash only runs the job again, so
- * the sync timer makes it durable. A failure is logged (the job goes on in
- * memory).
+ * the sync timer makes it durable. A failure (a full disk) does not lose
+ * it: the job goes on in memory, and the repair rewrites the journal from
+ * memory, this record's news included, once it can be written.
  */
 static void async_record(struct async *a, const struct journal_record *r)
 {
 	if (a->journal != NULL && journal_append_unsynced(a->journal, r) < 0)
-		log_error("async: cannot write the journal %s: %s", a->gw->conf->async_journal,
-		    strerror(errno));
+		async_journal_failed(a, "record a job's progress");
+}
+
+/*
+ * The journal could not be written or synced (errno says why; ENOSPC for a
+ * full disk). Logged once, not per request: from now on new async requests
+ * get 503, and every ASYNC_REPAIR_EVERY the journal is rewritten from what
+ * is in memory (a compaction), which restores any progress record that was
+ * lost, until that succeeds.
+ */
+static void async_journal_failed(struct async *a, const char *what)
+{
+	if (a->journal_failing)
+		return;
+	log_error("async: cannot %s in the journal %s: %s; new async requests get 503 until it "
+	    "can be rewritten (tried every %.0f s)", what, a->gw->conf->async_journal,
+	    strerror(errno), ASYNC_REPAIR_EVERY);
+	a->journal_failing = true;
+	ev_timer_again(a->gw->loop, &a->repair_timer);
+}
+
+/* While the journal is failing: a rewrite; once one succeeds, accepting again. */
+static void async_on_repair(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+	struct async *a = timer->data;
+	char err[512];
+	(void)revents;
+
+	if (journal_compact(a->journal, async_write_live, a, err, sizeof(err)) < 0)
+		return;
+	ev_timer_stop(loop, timer);
+	a->journal_failing = false;
+	log_info("async: journal %s written again (%zu live jobs, %llu bytes): accepting async "
+	    "requests", a->gw->conf->async_journal, a->jobs.count,
+	    (unsigned long long)journal_size(a->journal));
 }
 
 /*
@@ -677,7 +717,7 @@ static int async_compact(struct async *a)
  */
 static void async_maybe_compact(struct async *a)
 {
-	if (a->journal == NULL || journal_size(a->journal) < ASYNC_COMPACT_MIN ||
+	if (a->journal == NULL || a->journal_failing || journal_size(a->journal) < ASYNC_COMPACT_MIN ||
 	    journal_size(a->journal) < 2 * a->live_bytes)
 		return;
 	async_compact(a);
@@ -720,7 +760,7 @@ static void async_on_sync(struct ev_loop *loop, ev_timer *timer, int revents)
 	(void)revents;
 
 	if (journal_sync_pending(a->journal) && journal_sync(a->journal) < 0)
-		log_error("async: cannot sync the journal: %s", strerror(errno));
+		async_journal_failed(a, "sync what was written");
 }
 
 /*
@@ -907,6 +947,7 @@ void async_stop(struct gateway *gw)
 	a->stopping = true;
 	ev_timer_stop(gw->loop, &a->sync_timer);
 	ev_timer_stop(gw->loop, &a->expiry_timer);
+	ev_timer_stop(gw->loop, &a->repair_timer);
 }
 
 unsigned async_running(const struct gateway *gw)

@@ -41,6 +41,8 @@ struct async {
 	uint64_t live_bytes;		/* journal bytes the live jobs need: compaction's measure */
 	ev_timer sync_timer;		/* async.fsync = batch */
 	ev_timer expiry_timer;		/* async.result_ttl: at the earliest of the queues' oldest */
+	bool journal_failing;		/* a write or sync failed (disk full): 503s until repaired */
+	ev_timer repair_timer;		/* while failing: rewrite the journal, every ASYNC_REPAIR_EVERY */
 	bool stopping;
 };
 

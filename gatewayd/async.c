@@ -717,7 +717,8 @@ static int async_compact(struct async *a)
  */
 static void async_maybe_compact(struct async *a)
 {
-	if (a->journal == NULL || a->journal_failing || journal_size(a->journal) < ASYNC_COMPACT_MIN ||
+	if (a->journal == NULL || a->journal_failing ||
+	    journal_size(a->journal) < ASYNC_COMPACT_MIN ||
 	    journal_size(a->journal) < 2 * a->live_bytes)
 		return;
 	async_compact(a);

@@ -57,6 +57,8 @@
 #   ASYNC_N        jobs of the async drain (10000); 0 skips the async section
 #   ASYNC_SECONDS  seconds of wrk per async.fsync policy (5)
 #   ASYNC_POLICIES async.fsync policies, in order ("always batch off")
+#   ASYNC_CALLBACK_N jobs with an X-Callback-Url to a loopback receiver
+#                  (tests/bench/callback_sink.py), fsync batch (2000); 0 skips
 #
 # Exit status: 0 when every path answered only 2xx without socket errors
 # (whether or not the targets were met), 1 when any request failed, 2 when
@@ -78,6 +80,7 @@ SPAWN_N=${SPAWN_N:-100}
 ONDEMAND_N=${ONDEMAND_N:-20}
 ASYNC_N=${ASYNC_N:-10000}
 ASYNC_SECONDS=${ASYNC_SECONDS:-5}
+ASYNC_CALLBACK_N=${ASYNC_CALLBACK_N:-2000}
 read -r -a ASYNC_POLICIES <<<"${ASYNC_POLICIES:-always batch off}"
 CONNS=16
 case $DURATION$ROUNDS$WARMUP$SPAWN_N$ONDEMAND_N$ASYNC_N$ASYNC_SECONDS in
@@ -729,6 +732,43 @@ if [ "$ASYNC_N" -gt 0 ]; then
 		fi
 		stop_gatewayd_async
 	done
+	# Callback deliveries: ASYNC_CALLBACK_N jobs naming a receiver on loopback;
+	# the rate is from the first request sent to the last delivery received.
+	CB_RATE="" CB_SECONDS=""
+	if [ "$ASYNC_CALLBACK_N" -gt 0 ]; then
+		rm -f "$TMP/async/journal" "$TMP/cb.port" "$TMP/cb.out"
+		printf 'bench-secret\n' >"$TMP/cb.secret"
+		chmod 0600 "$TMP/cb.secret"
+		python3 "$ROOT/tests/bench/callback_sink.py" --port-file "$TMP/cb.port" \
+			--expect "$ASYNC_CALLBACK_N" --out "$TMP/cb.out" 2>>"$TMP/callback_sink.log" &
+		BENCH_EXTRA_PIDS+=("$!")
+		for ((i = 0; i < 50; i++)); do [ -s "$TMP/cb.port" ] && break; sleep 0.1; done
+		cb_port=$(cat "$TMP/cb.port" 2>/dev/null || true)
+		if [ -n "$cb_port" ] && start_gatewayd_async "$BUILD/gatewayd" "$HELLO" batch "$TMP/async/journal" \
+			"async.callback_allow = http://127.0.0.1:$cb_port/
+async.callback_secret_file = $TMP/cb.secret"; then
+			bench_log "callbacks: $ASYNC_CALLBACK_N jobs delivered to 127.0.0.1:$cb_port"
+			if python3 "$ROOT/tests/bench/async_flood.py" "$TMP/gwa.sock" --function helloasync \
+				-n "$ASYNC_CALLBACK_N" --timeout 120 --callback "http://127.0.0.1:$cb_port/in" \
+				>"$TMP/async-flood-callback.txt" 2>&1; then
+				for ((i = 0; i < 600; i++)); do [ -s "$TMP/cb.out" ] && break; sleep 0.1; done
+			fi
+			cb_start=$(sed -n 's/.* start=\([0-9.]*\).*/\1/p' "$TMP/async-flood-callback.txt")
+			cb_last=$(sed -n 's/.* last=\([0-9.]*\).*/\1/p' "$TMP/cb.out" 2>/dev/null || true)
+			if [ -n "$cb_start" ] && [ -n "$cb_last" ]; then
+				CB_SECONDS=$(awk -v a="$cb_start" -v b="$cb_last" 'BEGIN { printf "%.3f", b - a }')
+				CB_RATE=$(awk -v n="$ASYNC_CALLBACK_N" -v s="$CB_SECONDS" 'BEGIN { if (s > 0) printf "%.0f", n / s }')
+			else
+				bench_log "callbacks: not every delivery arrived within 60 s:"
+				sed 's/^/  | /' "$TMP/async-flood-callback.txt" >&2
+				FAILED=1
+			fi
+			stop_gatewayd_async
+		else
+			bench_log "callbacks: the receiver or its gatewayd did not start"
+			FAILED=1
+		fi
+	fi
 	echo
 	echo "async: [helloasync] (static pool of 4 hello, async = on) in its own gatewayd, restarted per"
 	echo "async.fsync policy; accepts: wrk -t1 -c$CONNS -d${ASYNC_SECONDS}s -H 'X-Async: true' through nginx (202s);"
@@ -754,6 +794,10 @@ if [ "$ASYNC_N" -gt 0 ]; then
 				printf '%-34s %9s   (informational)\n' "async accepts/s ($pol) / gw req/s" "$a_ratio"
 			fi
 		done
+	fi
+	if [ "$ASYNC_CALLBACK_N" -gt 0 ]; then
+		printf '%-34s %9s   (%s jobs, fsync batch: first request sent to last delivery received, %s s)\n' \
+			"callback deliveries/s" "${CB_RATE:--}" "$ASYNC_CALLBACK_N" "${CB_SECONDS:--}"
 	fi
 	# Group commit: always answers each 202 after an fdatasync, but one covers
 	# every job accepted in a loop iteration, so it should keep up with batch.

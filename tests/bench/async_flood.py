@@ -4,6 +4,7 @@
 Used by scripts/bench.sh (the async section); see docs/bench.md.
 
     async_flood.py SOCK --function NAME [-n 10000] [--window 32] [--timeout 120]
+                   [--callback URL]
 
 Talks FastCGI straight to gatewayd's listening unix socket SOCK, on ONE
 FCGI_KEEP_CONN connection, with up to --window requests in flight on it
@@ -19,6 +20,7 @@ GATEWAY_FUNCTION NAME. Then:
 3. prints one line:
 
      accepted=N other=O accept_s=A drain_s=D tail_s=T succeeded=S failed=F unfinished=U
+     start=EPOCH
 
    accept_s: the client's time from the first request sent to the last 202;
    drain_s:  gatewayd's own timestamps, the earliest "created" to the latest
@@ -26,6 +28,8 @@ GATEWAY_FUNCTION NAME. Then:
              to the last job done;
    tail_s:   the latest "finished" minus the latest "created": how long the
              queue took to empty after the last accept.
+   start:    the wall-clock time the first request was sent (for the callback
+             delivery rate: --callback URL sends each job's X-Callback-Url).
 
 Exit status: 0 when all N were accepted and succeeded, 1 otherwise, 3 on a
 usage or connect error. Every read has a deadline (--timeout bounds the
@@ -165,6 +169,7 @@ def main():
     p.add_argument("-n", type=int, default=10000)
     p.add_argument("--window", type=int, default=32)
     p.add_argument("--timeout", type=float, default=120.0)
+    p.add_argument("--callback", help="X-Callback-Url of every job")
     args = p.parse_args()
     if args.n < 1 or not 1 <= args.window <= 64:
         print("async_flood: -n must be >= 1 and --window 1..64", file=sys.stderr)
@@ -177,9 +182,13 @@ def main():
         return 3
 
     # 1. exactly N accepts.
-    submit = params_for("/gw-async/", args.function, [("HTTP_X_ASYNC", "true")])
+    headers = [("HTTP_X_ASYNC", "true")]
+    if args.callback:
+        headers.append(("HTTP_X_CALLBACK_URL", args.callback))
+    submit = params_for("/gw-async/", args.function, headers)
     ids, other, last = [], [0], [None]
     accept_s = -1.0
+    start = time.time()
 
     def accepted(_, answer):
         status, body = answer
@@ -236,8 +245,8 @@ def main():
         drain = (max(finished) - min(created)) / 1000.0
         tail = (max(finished) - max(created)) / 1000.0
     print("accepted=%d other=%d accept_s=%.3f drain_s=%.3f tail_s=%.3f succeeded=%d failed=%d "
-          "unfinished=%d" % (len(ids), other[0], accept_s, drain, tail,
-                             count["succeeded"], count["failed"], unfinished))
+          "unfinished=%d start=%.3f" % (len(ids), other[0], accept_s, drain, tail,
+                                        count["succeeded"], count["failed"], unfinished, start))
     ok = len(ids) == args.n and count["succeeded"] == args.n
     return 0 if ok else 1
 

@@ -529,12 +529,13 @@ EOF
 	fi
 }
 
-# start_gatewayd_async GATEWAYD_BIN HELLO_BIN POLICY JOURNAL: a second
-# gatewayd, on TMP/gwa.sock, with the one function [helloasync] (a static
-# pool of 4 hello, async = on) and [global] async.journal = JOURNAL,
-# async.fsync = POLICY. Sets GWA_PID; returns 1 if it does not start.
+# start_gatewayd_async GATEWAYD_BIN HELLO_BIN POLICY JOURNAL [EXTRA]: a
+# second gatewayd, on TMP/gwa.sock, with the one function [helloasync] (a
+# static pool of 4 hello, async = on, and the key lines EXTRA) and [global]
+# async.journal = JOURNAL, async.fsync = POLICY. Sets GWA_PID; returns 1 if
+# it does not start.
 start_gatewayd_async() {
-	local bin=$1 hello=$2 policy=$3 journal=$4
+	local bin=$1 hello=$2 policy=$3 journal=$4 extra=${5:-}
 	rm -f "$TMP/gwa.sock"
 	# Its run_dir holds the journal: gatewayd's own user must create it there.
 	[ -d "$TMP/async" ] || mkdir -m 0700 "$TMP/async"
@@ -555,6 +556,7 @@ pm.max_children = 4
 async = on
 async.queue_size = 1000000
 env[BENCH_POOL] = helloasync
+$extra
 EOF
 	"$bin" -c "$TMP/gatewayd-async.ini" >>"$TMP/gatewayd-async.log" 2>&1 &
 	GWA_PID=$!

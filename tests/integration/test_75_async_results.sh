@@ -79,8 +79,13 @@ for ((i = 0; i < 145; i++)); do
 done
 rss_after=$(rss_kb)
 echo "RSS before 150 results of 200K: $rss_before kB, after: $rss_after kB"
-[ $((rss_after - rss_before)) -lt 12288 ] ||
+# Under AddressSanitizer freed buffers stay resident in its quarantine, so
+# RSS says nothing about what gatewayd holds there: the plain build checks it.
+if ldd "$GATEWAYD" | grep -q libasan; then
+	echo "AddressSanitizer build: RSS bound not checked"
+elif [ $((rss_after - rss_before)) -ge 12288 ]; then
 	fail "RSS grew by $((rss_after - rss_before)) kB over 150 results, more than 12 MB with results_memory = 1M"
+fi
 http_get "/_gateway/jobs/${big[149]}/result"
 assert_status 200
 cmp -s "$BODY" "$T/payload" || fail "the newest result is not the body it echoed"

@@ -57,6 +57,32 @@ void buf_consume(struct buf *b, size_t n)
 		b->off = b->len = 0;
 }
 
+int buf_fit(struct buf *b)
+{
+	size_t used = buf_used(b);
+
+	if (used == 0) {
+		buf_free(b);
+		return 0;
+	}
+	if (used == b->cap)
+		return 0;
+	/*
+	 * A copy, not realloc(): shrinking in place would leave a hole after
+	 * each kept buffer too small for the next 4 KiB one, so a burst of
+	 * jobs would still cost the heap 4 KiB each.
+	 */
+	uint8_t *data = malloc(used);
+	if (data == NULL)
+		return -1;
+	memcpy(data, b->data + b->off, used);
+	free(b->data);
+	b->data = data;
+	b->off = 0;
+	b->len = b->cap = used;
+	return 0;
+}
+
 void buf_reset(struct buf *b)
 {
 	b->off = b->len = 0;

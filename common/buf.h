@@ -46,6 +46,14 @@ void buf_consume(struct buf *b, size_t n);
 /* Empties the buffer and keeps its memory. */
 void buf_reset(struct buf *b);
 
+/*
+ * Gives back the spare room of a buffer that is kept long (an async job's
+ * request and result): its bytes move to the start and its allocation
+ * shrinks to exactly them; an empty one is freed. 0, or -1 when out of
+ * memory (the buffer is then as it was).
+ */
+int buf_fit(struct buf *b);
+
 /* Frees the memory; the buffer is empty and reusable afterwards. */
 void buf_free(struct buf *b);
 

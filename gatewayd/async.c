@@ -185,6 +185,9 @@ enum async_accept_result async_accept(struct gateway *gw, struct function *fn,
 	job->created_ms = async_now_ms();
 	job->params = *params;
 	job->body = *body;
+	/* Kept until it runs, maybe long: its bytes, not the room they were read into. */
+	(void)buf_fit(&job->params);
+	(void)buf_fit(&job->body);
 	struct journal_record r = {
 		.type = JOURNAL_ACCEPTED, .time_ms = job->created_ms,
 		.function = job->function, .function_len = strlen(job->function),
@@ -533,6 +536,7 @@ static void async_finish(struct async_job *job, bool succeeded)
 	struct async *a = job->async;
 
 	job->state = succeeded ? ASYNC_SUCCEEDED : ASYNC_FAILED;
+	(void)buf_fit(&job->response);	/* kept for async.result_ttl */
 	job->finished_ms = async_now_ms();
 	job->finished_at = async_monotonic_now();
 	struct journal_record r = {

@@ -11,6 +11,13 @@
 #include "journal.h"
 #include "ring.h"
 
+/*
+ * Freed memory goes back to the system once the jobs held have halved
+ * since the last time, and by at least this many: a few malloc_trim()
+ * calls drain a burst of any size.
+ */
+#define ASYNC_TRIM_MIN_JOBS 256u
+
 /* result_ttl for a finished job whose function is gone (seconds). */
 #define ASYNC_DEFAULT_TTL 3600.0
 /* async.results_max and async.results_memory for a function that is gone. */
@@ -39,6 +46,7 @@ struct async {
 	TAILQ_HEAD(async_held_list, async_job) held;	/* accepted, not yet synced (fsync always) */
 	ev_prepare group_commit;	/* before the loop blocks: one sync for every held job */
 	uint64_t live_bytes;		/* journal bytes the live jobs need: compaction's measure */
+	size_t jobs_at_trim;		/* most jobs held since the last malloc_trim() */
 	ev_timer sync_timer;		/* async.fsync = batch */
 	ev_timer expiry_timer;		/* async.result_ttl: at the earliest of the queues' oldest */
 	bool journal_failing;		/* a write or sync failed (disk full): 503s until repaired */

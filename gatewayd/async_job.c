@@ -10,7 +10,7 @@
 #include "callback_policy.h"
 
 static size_t async_table_bucket(const struct async_table *t, const uint8_t *id);
-static int async_table_grow(struct async_table *t);
+static int async_table_rehash(struct async_table *t, size_t bucket_count);
 
 struct async_job *async_job_new(const uint8_t *id, const char *function, size_t function_len)
 {
@@ -69,7 +69,8 @@ static size_t async_table_bucket(const struct async_table *t, const uint8_t *id)
 
 int async_table_insert(struct async_table *t, struct async_job *job)
 {
-	if (t->count >= t->bucket_count && async_table_grow(t) < 0)
+	if (t->count >= t->bucket_count &&
+	    async_table_rehash(t, t->bucket_count ? t->bucket_count * 2 : ASYNC_TABLE_MIN) < 0)
 		return -1;
 	size_t b = async_table_bucket(t, job->id);
 	job->hash_next = t->buckets[b];
@@ -78,10 +79,9 @@ int async_table_insert(struct async_table *t, struct async_job *job)
 	return 0;
 }
 
-/* Doubles the buckets (starting at 1024) and rehashes. */
-static int async_table_grow(struct async_table *t)
+/* Moves every job into n buckets (a power of two). 0 / -1 (out of memory). */
+static int async_table_rehash(struct async_table *t, size_t n)
 {
-	size_t n = t->bucket_count ? t->bucket_count * 2 : 1024;
 	struct async_job **buckets = calloc(n, sizeof(*buckets));
 
 	if (buckets == NULL)
@@ -120,6 +120,9 @@ void async_table_remove(struct async_table *t, struct async_job *job)
 		if (*link == job) {
 			*link = job->hash_next;
 			t->count--;
+			/* Back down after a burst; failing to is harmless. */
+			if (t->bucket_count > ASYNC_TABLE_MIN && t->count < t->bucket_count / 8)
+				(void)async_table_rehash(t, t->bucket_count / 2);
 			return;
 		}
 	}

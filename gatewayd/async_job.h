@@ -63,7 +63,11 @@ struct async_job {
 	TAILQ_ENTRY(async_job) queue_done_link;	/* queue->done: its function's, oldest first */
 };
 
-/* The table of jobs by id. */
+/*
+ * The table of jobs by id: its buckets double when it holds as many jobs,
+ * and halve when it holds under an eighth, never below ASYNC_TABLE_MIN.
+ */
+#define ASYNC_TABLE_MIN 1024u
 struct async_table {
 	struct async_job **buckets;
 	size_t bucket_count;		/* a power of two */

@@ -3,6 +3,7 @@
  * the journal, writing the live ones into a compacted journal, and
  * forgetting a finished job once its result_ttl is over.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ static void async_replay_record(void *ctx, const struct journal_record *r);
 static void async_replay_skipped(void *ctx, uint64_t offset, uint64_t len);
 static uint64_t async_accepted_bytes(const struct async_job *job, bool finished);
 static uint64_t async_live_job_bytes(const struct async_job *job);
+static void async_return_memory(struct async *a);
 
 /* What a replay saw, for its log line. */
 struct async_replay_stats {
@@ -306,6 +308,27 @@ void async_forget(struct async *a, struct async_job *job)
 	TAILQ_REMOVE(&a->done, job, done_link);
 	async_table_remove(&a->jobs, job);
 	async_job_free(job);
+	async_return_memory(a);
+}
+
+/*
+ * After a burst of jobs has gone, RSS follows it down. glibc keeps the
+ * freed heap, which is fragmented by whatever is still live, so the
+ * process would stay at its peak for good; malloc_trim() hands the free
+ * pages back. It walks the heap, so it runs only when the jobs held have
+ * halved since the last time (counting from the most held in between),
+ * and by ASYNC_TRIM_MIN_JOBS at least: log2(peak) calls drain any burst.
+ */
+static void async_return_memory(struct async *a)
+{
+	size_t held = a->jobs.count;
+
+	if (held + 1 > a->jobs_at_trim)
+		a->jobs_at_trim = held + 1;
+	if (held > a->jobs_at_trim / 2 || a->jobs_at_trim - held < ASYNC_TRIM_MIN_JOBS)
+		return;
+	malloc_trim(0);
+	a->jobs_at_trim = held;
 }
 
 /* Moves a ring's entries, in order, into a ring of a new capacity. 0 / -1. */

@@ -1,6 +1,7 @@
 /*
- * check_async_job.c: unit tests for what gatewayd/async_job.c reads out of
- * a job's kept response: async_response_status().
+ * check_async_job.c: unit tests for gatewayd/async_job.c: what it reads
+ * out of a job's kept response (async_response_status()), and the table of
+ * jobs by id, which grows with a burst and shrinks back after it.
  *
  * Each response is copied into a buffer of exactly its length, so that a
  * read past its end is a heap overflow `make check SAN=1` reports.
@@ -53,15 +54,58 @@ START_TEST(test_status_not_digits)
 }
 END_TEST
 
+/* A job whose id is n spread over its bytes (the table hashes the first eight). */
+static struct async_job *job_numbered(uint32_t n)
+{
+	uint8_t id[JOURNAL_ID_LEN] = { 0 };
+
+	for (size_t i = 0; i < sizeof(id); i++)
+		id[i] = (uint8_t)((n * 2654435761u) >> (8 * (i % 4))) ^ (uint8_t)i;
+	memcpy(id + sizeof(id) - sizeof(n), &n, sizeof(n));
+	struct async_job *job = async_job_new(id, "f", 1);
+	ck_assert_ptr_nonnull(job);
+	return job;
+}
+
+START_TEST(test_table_burst_and_back)
+{
+	enum { BURST = 20000, KEPT = 100 };
+	static struct async_job *jobs[BURST];
+	struct async_table t = { 0 };
+
+	for (uint32_t i = 0; i < BURST; i++) {
+		jobs[i] = job_numbered(i);
+		ck_assert_int_eq(async_table_insert(&t, jobs[i]), 0);
+	}
+	ck_assert_uint_eq(t.count, BURST);
+	ck_assert_uint_ge(t.bucket_count, BURST);
+	for (uint32_t i = KEPT; i < BURST; i++) {
+		ck_assert_ptr_eq(async_table_find(&t, jobs[i]->id), jobs[i]);
+		async_table_remove(&t, jobs[i]);
+		ck_assert_ptr_null(async_table_find(&t, jobs[i]->id));
+		async_job_free(jobs[i]);
+	}
+	ck_assert_uint_eq(t.count, KEPT);
+	ck_assert_uint_eq(t.bucket_count, ASYNC_TABLE_MIN);
+	for (uint32_t i = 0; i < KEPT; i++)
+		ck_assert_ptr_eq(async_table_find(&t, jobs[i]->id), jobs[i]);
+	async_table_free(&t);
+	ck_assert_uint_eq(t.bucket_count, 0);
+}
+END_TEST
+
 static Suite *async_job_suite(void)
 {
 	Suite *s = suite_create("async_job");
 	TCase *tc = tcase_create("response_status");
+	TCase *table = tcase_create("table");
 
 	tcase_add_test(tc, test_status_header);
 	tcase_add_test(tc, test_status_cut_short);
 	tcase_add_test(tc, test_status_not_digits);
 	suite_add_tcase(s, tc);
+	tcase_add_test(table, test_table_burst_and_back);
+	suite_add_tcase(s, table);
 	return s;
 }
 

@@ -8,7 +8,7 @@
 #include "spawner_proto.h"
 
 /* Bytes of one LOADED entry besides its name: name_len, digest, uid, gid. */
-#define SPAWNER_FUNCTION_FIXED 18
+#define SPAWNER_FUNCTION_FIXED 20	/* name and secret lengths, digest, uid, gid */
 
 static void put_u16(uint8_t *p, uint16_t v)
 {
@@ -160,16 +160,22 @@ ssize_t spawner_env_split(const uint8_t *data, size_t len, const char **strings,
 
 size_t spawner_function_size(const struct spawner_function *f)
 {
-	return SPAWNER_FUNCTION_FIXED + f->name_len;
+	return SPAWNER_FUNCTION_FIXED + f->name_len + f->secret_len;
 }
 
+/* name length, name, digest, uid, gid, secret length, secret. */
 size_t spawner_function_encode(const struct spawner_function *f, uint8_t *out)
 {
+	uint8_t *secret = out + 18 + f->name_len;
+
 	put_u16(out, (uint16_t)f->name_len);
 	memcpy(out + 2, f->name, f->name_len);
 	put_u64(out + 2 + f->name_len, f->digest);
 	put_u32(out + 10 + f->name_len, f->uid);
 	put_u32(out + 14 + f->name_len, f->gid);
+	put_u16(secret, (uint16_t)f->secret_len);
+	if (f->secret_len > 0)
+		memcpy(secret + 2, f->secret, f->secret_len);
 	return spawner_function_size(f);
 }
 
@@ -187,5 +193,10 @@ ssize_t spawner_function_decode(const uint8_t *data, size_t len, struct spawner_
 	f->digest = get_u64(data + 2 + f->name_len);
 	f->uid = get_u32(data + 10 + f->name_len);
 	f->gid = get_u32(data + 14 + f->name_len);
-	return (ssize_t)(SPAWNER_FUNCTION_FIXED + f->name_len);
+	f->secret_len = get_u16(data + 18 + f->name_len);
+	if (f->secret_len > SPAWNER_SECRET_MAX ||
+	    len < SPAWNER_FUNCTION_FIXED + f->name_len + f->secret_len)
+		return -1;
+	f->secret = f->secret_len > 0 ? (const char *)data + 20 + f->name_len : NULL;
+	return (ssize_t)spawner_function_size(f);
 }

@@ -28,6 +28,8 @@
 #define SPAWNER_MSG_HEADER 28
 /* The longest function name a message may carry. */
 #define SPAWNER_NAME_MAX 255
+/* The longest secret a LOADED entry may carry. */
+#define SPAWNER_SECRET_MAX 4096
 /* Variables a SPAWN may carry. */
 #define SPAWNER_ENV_MAX 4096
 /* Descriptors a SPAWN carries: the child's 0, 1 and 2. */
@@ -62,13 +64,19 @@ struct spawner_msg {
 	size_t data_len;
 };
 
-/* One function of a LOADED reply: how the spawner will start its workers. */
+/*
+ * One function of a LOADED reply: how the spawner will start its workers,
+ * and the one secret of its configuration that the daemon needs but may
+ * not be able to read itself (it runs unprivileged; the file may be root's).
+ */
 struct spawner_function {
 	const char *name;		/* not NUL-terminated */
 	size_t name_len;
 	uint64_t digest;		/* changes whenever how its workers start changes */
 	uint32_t uid;			/* what its workers run as */
 	uint32_t gid;
+	const char *secret;		/* not NUL-terminated; its callbacks' signing key, or NULL */
+	size_t secret_len;		/* at most SPAWNER_SECRET_MAX; 0 without one */
 };
 
 /* Bytes spawner_msg_encode() needs for m. */

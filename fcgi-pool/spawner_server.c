@@ -186,12 +186,14 @@ static void server_load(struct server *sv)
 		server_error(sv, err);
 	} else if (buf_used(&functions) > SPAWNER_MSG_MAX - SPAWNER_MSG_HEADER) {
 		sv->ops->release(sv->ctx, generation);
-		server_error(sv, "too many functions for one reply");
+		server_error(sv, "too many functions (or callback secrets) for one reply");
 	} else {
 		struct spawner_msg r = { .type = SPAWNER_LOADED, .generation = generation,
 					 .data = buf_head(&functions), .data_len = buf_used(&functions) };
 		server_reply(sv, &r, -1);
 	}
+	if (functions.data != NULL)
+		explicit_bzero(functions.data, functions.cap);	/* it carried secrets */
 	buf_free(&functions);
 }
 

@@ -942,6 +942,27 @@ static void async_on_callback(void *owner, const uint8_t id[JOURNAL_ID_LEN],
 	a->live_bytes += journal_record_size(&r);
 }
 
+/*
+ * After a reload, taken or refused: the live async keys take effect at
+ * once rather than at each function's next finished job. Every queue's
+ * finished jobs are held to its function's results bounds, and the expiry
+ * timer follows the result_ttl now in force (a lowered one forgets the
+ * jobs already past it).
+ */
+void async_reloaded(struct gateway *gw)
+{
+	struct async *a = gw->async;
+
+	if (a == NULL || a->stopping)
+		return;
+	for (struct async_queue *q = a->queues; q != NULL; q = q->next) {
+		if (!TAILQ_EMPTY(&q->done))
+			async_bound_results(a, TAILQ_LAST(&q->done, async_queue_done));
+	}
+	async_arm_expiry(a);
+	async_maybe_compact(a);
+}
+
 void async_stop(struct gateway *gw)
 {
 	struct async *a = gw->async;

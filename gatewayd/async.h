@@ -78,6 +78,13 @@ void async_wait_cancel(struct async_wait *wait);
 int async_answer_api(struct gateway *gw, const char *method, size_t method_len,
     const char *path, size_t path_len, struct buf *out);
 
+/*
+ * After a reload (taken or refused): the live async keys now in force
+ * apply at once: results bounds to the finished jobs, result_ttl to the
+ * expiry timer.
+ */
+void async_reloaded(struct gateway *gw);
+
 /* Shutdown: no job starts any more (those running finish or are cut). */
 void async_stop(struct gateway *gw);
 

@@ -158,21 +158,24 @@ static int key_callback_allow(struct conf_file *cf, const struct key_spec *k, vo
 /*
  * async.callback_secret_file: the file whose contents (up to 4K, one
  * trailing newline dropped) key the callbacks' HMAC. It holds a secret, so
- * env_file's ownership rules apply. gatewayd itself signs, so the file is
- * read in every reading of the configuration, the daemon's too: it must be
- * readable by gatewayd's user.
+ * env_file's ownership rules apply. Only the spawner's reading (as root,
+ * at start and at every reload) reads it, as for env_file: the daemon runs
+ * unprivileged and may not be able to, and gets the key with the spawner's
+ * LOADED reply (generation_new()).
  */
 static int key_callback_secret_file(struct conf_file *cf, const struct key_spec *k,
     void *target, const char *value)
 {
 	char **field = (char **)((char *)target + k->offset);
 	char secret[4097];
-	char *path = config_path_resolve(cf, k, value, PATH_FILE);
 	struct stat st;
 	size_t n = 0;
 	FILE *fp;
 	int ret = -1;
 
+	if (cf->ld->without_secrets)
+		return 0;	/* the spawner's reading checks and reads it */
+	char *path = config_path_resolve(cf, k, value, PATH_FILE);
 	if (!path)
 		return -1;
 	if (!(fp = fopen(path, "re")) || fstat(fileno(fp), &st) < 0) {

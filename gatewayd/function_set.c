@@ -12,9 +12,11 @@
 static void function_set_on_collect(struct ev_loop *loop, ev_prepare *prepare, int revents);
 
 /*
- * Matches the spawner's entries to conf's functions by name. The two
- * readings come from the same files a moment apart; a file edited in
- * between shows as a mismatch, and the load is refused.
+ * Matches the spawner's entries to conf's functions by name, and gives
+ * each function the callback signing key the spawner read for it (the
+ * daemon's reading does not read secret files). The two readings come
+ * from the same files a moment apart; a file edited in between shows as a
+ * mismatch, and the load is refused.
  */
 struct conf_generation *generation_new(struct gateway_conf *conf, struct spawner *spawner,
     uint32_t spawn_id, const struct buf *functions, char *err, size_t err_len)
@@ -35,13 +37,22 @@ struct conf_generation *generation_new(struct gateway_conf *conf, struct spawner
 		const struct function_conf *fc = config_find_function(conf, f.name, f.name_len);
 		if (fc == NULL)
 			break;
-		g->functions[fc - conf->functions] = (struct generation_function){
+		size_t i = (size_t)(fc - conf->functions);
+		g->functions[i] = (struct generation_function){
 			.digest = f.digest, .uid = f.uid, .gid = f.gid };
+		char **secret = &conf->functions[i].async.callback_secret;
+		free(*secret);
+		*secret = NULL;
+		if (f.secret_len > 0 && (*secret = strndup(f.secret, f.secret_len)) == NULL) {
+			n = -1;
+			break;
+		}
 		count++;
 	}
 	if (n != 0 || count != conf->function_count) {
-		snprintf(err, err_len, "the configuration changed while it was being read "
-		    "(the spawner read other functions): try again");
+		snprintf(err, err_len, n < 0 ? "out of memory or "
+		    "a malformed reply from the spawner" : "the configuration changed while it "
+		    "was being read (the spawner read other functions): try again");
 		free(g->functions);
 		free(g);
 		return NULL;

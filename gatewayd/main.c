@@ -226,8 +226,10 @@ static void on_signal(struct ev_loop *loop, ev_signal *sig, int revents)
 
 	switch (sig->signum) {
 	case SIGHUP:
-		if (!gw->draining && !gw->stopping)
+		if (!gw->draining && !gw->stopping) {
 			reload_config(gw);
+			async_reloaded(gw);
+		}
 		return;
 	case SIGTERM:
 		log_info("SIGTERM: finishing open requests, then stopping");

@@ -124,14 +124,20 @@ static int table_build(struct table_generation *g, const struct identity_policy 
 	return 0;
 }
 
-/* The LOADED entries: each function's name, digest and ids. 0 / -1 out of memory. */
+/*
+ * The LOADED entries: each function's name, digest and ids, and its
+ * callbacks' signing key, which this reading (as root) could read and the
+ * daemon's may not. 0 / -1 out of memory.
+ */
 static int table_describe(const struct table_generation *g, struct buf *functions)
 {
 	for (size_t i = 0; i < g->conf->function_count; i++) {
 		const struct function_conf *fc = &g->conf->functions[i];
+		const char *secret = fc->async.callback_secret;
 		struct spawner_function f = { .name = fc->name, .name_len = strlen(fc->name),
 					      .digest = g->specs[i].digest, .uid = fc->sandbox.runs_as.uid,
-					      .gid = fc->sandbox.runs_as.gid };
+					      .gid = fc->sandbox.runs_as.gid, .secret = secret,
+					      .secret_len = secret != NULL ? strlen(secret) : 0 };
 		uint8_t *tail = buf_reserve(functions, spawner_function_size(&f));
 		if (tail == NULL)
 			return -1;

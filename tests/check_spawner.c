@@ -85,6 +85,27 @@ START_TEST(test_loaded_entries)
 	ck_assert_int_eq(spawner_msg_decode(buf, encode(&m, buf, sizeof(buf)), &d), 0);
 	m.data_len = n - 1;	/* a torn entry makes the whole reply malformed */
 	ck_assert_int_eq(spawner_msg_decode(buf, encode(&m, buf, sizeof(buf)), &d), -1);
+	ck_assert_ptr_null(g.secret);
+}
+END_TEST
+
+/* An entry carries the function's callback signing key, bytes as they are. */
+START_TEST(test_loaded_entry_secret)
+{
+	struct spawner_function f = { .name = "hook", .name_len = 4, .digest = 7, .uid = 1,
+				      .gid = 2, .secret = "s3cret\n=", .secret_len = 8 }, g;
+	uint8_t entries[64];
+	size_t n = spawner_function_encode(&f, entries);
+
+	ck_assert_uint_eq(n, spawner_function_size(&f));
+	ck_assert_int_eq(spawner_function_decode(entries, n, &g), (ssize_t)n);
+	ck_assert_uint_eq(g.secret_len, 8);
+	ck_assert_mem_eq(g.secret, "s3cret\n=", 8);
+	ck_assert_uint_eq(g.gid, 2);
+	ck_assert_int_eq(spawner_function_decode(entries, n - 1, &g), -1);
+	/* A secret length past the bound is malformed, whatever follows. */
+	entries[4 + 18] = 0xff;
+	ck_assert_int_eq(spawner_function_decode(entries, n, &g), -1);
 }
 END_TEST
 
@@ -237,7 +258,7 @@ START_TEST(test_spawn_and_exit)
 	spawner_attach(s, EV_DEFAULT, NULL, NULL);
 	ck_assert_int_eq(spawner_load(s, &generation, &loaded, err, sizeof(err)), 0);
 	ck_assert_uint_eq(generation, 1);
-	ck_assert_uint_eq(buf_used(&loaded), 2 * 18 + 5 + 5);	/* two entries */
+	ck_assert_uint_eq(buf_used(&loaded), 2 * 20 + 5 + 5);	/* two entries */
 	buf_free(&loaded);
 
 	ck_assert_int_eq(spawn(s, "exit3", &watch, &seen, &child, err, sizeof(err)), 0);
@@ -330,6 +351,7 @@ static Suite *spawner_suite(void)
 
 	tcase_add_test(codec, test_round_trip);
 	tcase_add_test(codec, test_loaded_entries);
+	tcase_add_test(codec, test_loaded_entry_secret);
 	tcase_add_test(codec, test_malformed);
 	tcase_add_test(codec, test_env_split_bound);
 	tcase_add_test(process, test_spawn_and_exit);

@@ -502,6 +502,59 @@ journal_size() {
 	stat -c %s "$GW_JOURNAL" 2>/dev/null || echo 0
 }
 
+# ----------------------------------------------------- callback receivers
+# Used by the X-Callback-Url tests: tests/integration/callback_receiver.py
+# stores each POST it gets as DIR/N.body and DIR/N.headers (N from 1).
+
+# receiver_start DIR FAIL [PORT]: a receiver storing into DIR (made), answering
+# 500 to the first FAIL requests, on PORT (default any); sets RECEIVER_PID and
+# RECEIVER_PORT once it listens.
+receiver_start() {
+	local i
+	mkdir -p "$1"
+	rm -f "$1/port"
+	/usr/bin/python3 "$REPO/tests/integration/callback_receiver.py" "$1" "${3:-0}" "$2" 2>>"$T/receiver.err" &
+	RECEIVER_PID=$!
+	bg_track "$RECEIVER_PID"
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$1/port" ] && { RECEIVER_PORT=$(cat "$1/port"); return 0; }
+		sleep 0.05
+	done
+	fail "callback receiver in $1 did not listen (stderr: '$(_show <"$T/receiver.err")')"
+}
+
+# deliveries DIR: how many POSTs DIR's receiver got.
+deliveries() {
+	find "$1" -name '*.body' | wc -l
+}
+
+# wait_deliveries DIR N: until DIR's receiver got N POSTs (10 s at most).
+wait_deliveries() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ "$(deliveries "$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	fail "$1: $(deliveries "$1") callbacks received within 10 s, expected $2"
+}
+
+# header_of FILE NAME: the value of header NAME in a stored .headers file.
+header_of() {
+	sed -n "s/^$2: //Ip" "$1" | head -n 1
+}
+
+# check_signed DIR N [SECRET]: delivery N's signature is the HMAC-SHA256 of its
+# body with the secret in the file SECRET (default $T/secret).
+check_signed() {
+	local want got
+	want=$(/usr/bin/python3 -c 'import hmac, hashlib, sys
+key = open(sys.argv[1], "rb").read().rstrip(b"\n")
+print("sha256=" + hmac.new(key, open(sys.argv[2], "rb").read(), hashlib.sha256).hexdigest())' \
+		"${3:-$T/secret}" "$1/$2.body")
+	got=$(header_of "$1/$2.headers" X-Gateway-Signature)
+	assert_eq "$want" "$got" "signature of delivery $2 in $1"
+}
+
 # --------------------------------------------------------- isolation helpers
 # Used by test_5*.sh: tests/functions/hostile (see its header) attacks a
 # victim function, gatewayd and the spawner, one attack a request.

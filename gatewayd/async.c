@@ -37,7 +37,7 @@ static void async_release(struct async_job *job);
 static void async_on_retry(struct ev_loop *loop, ev_timer *timer, int revents);
 static void async_finish(struct async_job *job, bool succeeded);
 static void async_record(struct async *a, const struct journal_record *r);
-static int async_compact(struct async *a);
+static int async_compact(struct async *a, bool quiet);
 static void async_maybe_compact(struct async *a);
 static int async_compact_at_start(struct async *a, char *err, size_t err_len);
 static void async_on_sync(struct ev_loop *loop, ev_timer *timer, int revents);
@@ -683,29 +683,29 @@ static void async_journal_failed(struct async *a, const char *what)
 static void async_on_repair(struct ev_loop *loop, ev_timer *timer, int revents)
 {
 	struct async *a = timer->data;
-	char err[512];
 	(void)revents;
 
-	if (journal_compact(a->journal, async_write_live, a, err, sizeof(err)) < 0)
+	if (async_compact(a, true) < 0)
 		return;
 	ev_timer_stop(loop, timer);
 	a->journal_failing = false;
-	log_info("async: journal %s written again (%zu live jobs, %llu bytes): accepting async "
-	    "requests", a->gw->conf->async_journal, a->jobs.count,
-	    (unsigned long long)journal_size(a->journal));
+	log_info("async: journal %s written again: accepting async requests",
+	    a->gw->conf->async_journal);
 }
 
 /*
- * Rewrites the journal with the live jobs alone. Returns 0, or -1 (logged:
- * the old journal stays in use and nothing is lost).
+ * Rewrites the journal with the live jobs alone. Returns 0, or -1: the old
+ * journal stays in use and nothing is lost; logged unless quiet (the
+ * repair, which tries every second until the disk has room again).
  */
-static int async_compact(struct async *a)
+static int async_compact(struct async *a, bool quiet)
 {
 	char err[512];
 	uint64_t before = journal_size(a->journal);
 
 	if (journal_compact(a->journal, async_write_live, a, err, sizeof(err)) < 0) {
-		log_error("async: journal compaction failed: %s", err);
+		if (!quiet)
+			log_error("async: journal compaction failed: %s", err);
 		return -1;
 	}
 	log_info("async: journal %s compacted from %llu to %llu bytes (%zu live jobs)",
@@ -725,7 +725,7 @@ static void async_maybe_compact(struct async *a)
 	    journal_size(a->journal) < ASYNC_COMPACT_MIN ||
 	    journal_size(a->journal) < 2 * a->live_bytes)
 		return;
-	async_compact(a);
+	async_compact(a, false);
 }
 
 /*
@@ -749,7 +749,7 @@ static int async_compact_at_start(struct async *a, char *err, size_t err_len)
 		    "were replayed with the old unkeyed check, once; rewriting it keyed", path);
 	if (!unkeyed && journal_size(a->journal) <= JOURNAL_FILE_HEADER_LEN + a->live_bytes)
 		return 0;
-	if (async_compact(a) < 0 && unkeyed) {
+	if (async_compact(a, false) < 0 && unkeyed) {
 		snprintf(err, err_len, "async: journal %s: cannot rewrite an older gatewayd's "
 		    "journal with a header (see the log); move it away to start without its jobs",
 		    path);

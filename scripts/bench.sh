@@ -49,6 +49,7 @@
 # See docs/bench.md for what the numbers mean. Environment:
 #   BENCH_SECONDS  seconds per measurement (8)      BENCH_ROUNDS  rounds (2)
 #   BENCH_WARMUP   warm-up seconds per path (2)     BENCH_KEEP_TMP=1 keep logs
+#   BENCH_CONNS    wrk connections (16)
 #   BENCH_PATHS    paths to run, in order ("direct direct-close gw gw-off gw-strict
 #                  gw-php php php-close gw-cgi fcgiwrap fcgiwrap-close gw-py
 #                  uwsgi gunicorn"; every gw path has a -close twin too)
@@ -82,7 +83,7 @@ ASYNC_N=${ASYNC_N:-10000}
 ASYNC_SECONDS=${ASYNC_SECONDS:-5}
 ASYNC_CALLBACK_N=${ASYNC_CALLBACK_N:-2000}
 read -r -a ASYNC_POLICIES <<<"${ASYNC_POLICIES:-always batch off}"
-CONNS=16
+CONNS=${BENCH_CONNS:-16}
 case $DURATION$ROUNDS$WARMUP$SPAWN_N$ONDEMAND_N$ASYNC_N$ASYNC_SECONDS in
 *[!0-9]*) bench_die "BENCH_SECONDS, BENCH_ROUNDS, BENCH_WARMUP, SPAWN_N, ONDEMAND_N, ASYNC_N and ASYNC_SECONDS must be integers" ;;
 esac

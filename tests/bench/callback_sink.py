@@ -15,6 +15,7 @@ The listen backlog is large, so a burst of deliveries is not refused.
 
 import argparse
 import http.server
+import sys
 import threading
 import time
 
@@ -53,6 +54,12 @@ def main():
     class Server(http.server.ThreadingHTTPServer):
         request_queue_size = 1024
         daemon_threads = True
+
+        def handle_error(self, request, client_address):
+            # A kept connection that gatewayd closes (or resets at its
+            # stop) is no error of the delivery: say nothing of it.
+            if not isinstance(sys.exc_info()[1], ConnectionError):
+                super().handle_error(request, client_address)
 
     server = Server(("127.0.0.1", 0), Sink)
     with open(args.port_file, "w") as f:

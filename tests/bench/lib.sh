@@ -555,6 +555,8 @@ pm = static
 pm.max_children = 4
 async = on
 async.queue_size = 1000000
+; the flood reads every job's final state: none may be forgotten first
+async.results_max = 10000000
 env[BENCH_POOL] = helloasync
 $extra
 EOF

@@ -1,13 +1,16 @@
 /*
- * async_internal.h: what async.c, async_replay.c and async_api.c share.
+ * async_internal.h: what the async_*.c files share: the queues, the async
+ * state, and each file's entry points for the others.
  */
 #ifndef GATEWAYD_ASYNC_INTERNAL_H
 #define GATEWAYD_ASYNC_INTERNAL_H
 
 #include <ev.h>
+#include <string.h>
 
 #include "async.h"
 #include "async_job.h"
+#include "config.h"
 #include "journal.h"
 #include "ring.h"
 
@@ -61,8 +64,39 @@ enum async_cancel_result {
 	ASYNC_CANCEL_FORGOTTEN,		/* it had finished: it is forgotten */
 };
 
+/* The running function called name, or NULL when no longer configured. */
+static inline struct function *async_function(struct async *a, const char *name)
+{
+	const struct function_conf *conf = config_find_function(a->gw->conf, name, strlen(name));
+
+	return conf != NULL ? gateway_function(a->gw, conf) : NULL;
+}
+
 /* async.c */
 enum async_cancel_result async_cancel(struct async *a, struct async_job *job);
+
+/* async_store.c */
+/* Sets up the repair timer and the batch sync timer (not started). */
+void async_store_init(struct async *a);
+void async_record(struct async *a, const struct journal_record *r);
+void async_journal_failed(struct async *a, const char *what);
+void async_maybe_compact(struct async *a);
+int async_compact_at_start(struct async *a, char *err, size_t err_len);
+
+/* async_results.c */
+/* Sets up the expiry timer (not started). */
+void async_results_init(struct async *a);
+void async_results_keep(struct async *a, struct async_job *job);
+int async_adopt_finished(struct async *a);
+void async_forget_recorded(struct async *a, struct async_job *job, uint64_t now_ms);
+void async_arm_expiry(struct async *a);
+
+/* async_callback.c */
+/* Makes a->callbacks, reporting to this file. 0 / -1 with err. */
+int async_callbacks_start(struct async *a, char *err, size_t err_len);
+void async_callbacks_resume(struct async *a);
+void async_callback_finished(struct async *a, struct async_job *job);
+bool async_callback_allowed(const struct function_conf *conf, const struct buf *params);
 
 /* async_replay.c */
 int async_replay(struct async *a, char *err, size_t err_len);

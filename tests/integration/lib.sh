@@ -193,6 +193,18 @@ gw_stop() {
 	fi
 }
 
+# gw_rss_kb: gatewayd's resident memory (VmRSS), in kB.
+gw_rss_kb() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$GW_PID/status"
+}
+
+# gw_asan: true for an AddressSanitizer build (SAN=1), whose freed buffers
+# stay resident in its quarantine: its RSS says nothing about what gatewayd
+# holds, and RSS bounds are checked on the plain build only.
+gw_asan() {
+	ldd "$GATEWAYD" | grep -q libasan
+}
+
 # gw_spawner: prints the pid of gatewayd's spawner, its one child.
 gw_spawner() {
 	pgrep -P "$GW_PID" -x gatewayd-spawn
@@ -488,6 +500,29 @@ job_wait() {
 	fail "job $1 not finished within $2 s (state $JOB_STATE, attempts $JOB_ATTEMPTS)"
 }
 
+# curl_flood_start N PATH BODY: one curl (kept-alive connections through
+# nginx) POSTs the file BODY to PATH?n=I (PATH may hold a query already),
+# I = 0..N-1, each asking for async; sets FLOOD_PID. curl_flood_wait N then
+# asserts that all N were answered 202.
+FLOOD_PID=""
+curl_flood_start() {
+	local i sep='?'
+	[[ $2 == *\?* ]] && sep='&'
+	for ((i = 0; i < $1; i++)); do
+		printf 'url = "%s%s%sn=%d"\noutput = "/dev/null"\n' "$BASE" "$2" "$sep" "$i"
+	done >"$T/curl.conf"
+	curl -sS --max-time 600 -K "$T/curl.conf" -H 'Prefer: respond-async' \
+		-H 'Content-Type: application/octet-stream' --data-binary "@$3" \
+		-w '%{http_code}\n' >"$T/codes" 2>>"$T/curl.err" &
+	FLOOD_PID=$!
+	bg_track "$FLOOD_PID"
+}
+
+curl_flood_wait() {
+	wait "$FLOOD_PID" || fail "curl failed: '$(tail -c 300 "$T/curl.err" | _show)'"
+	assert_eq "$1" "$(grep -c '^202$' "$T/codes")" "jobs answered 202"
+}
+
 # gw_kill9: kill -9 of gatewayd (the spawner dies with it, the workers with
 # the spawner, by their parent-death signals); waits until it is gone. The next gw_start starts it anew.
 gw_kill9() {
@@ -506,6 +541,7 @@ journal_size() {
 # Used by the X-Callback-Url tests: tests/integration/callback_receiver.py
 # stores each POST it gets as DIR/N.body and DIR/N.headers (N from 1).
 
+# shellcheck disable=SC2034 # RECEIVER_PORT is for the tests that source this
 # receiver_start DIR FAIL [PORT]: a receiver storing into DIR (made), answering
 # 500 to the first FAIL requests, on PORT (default any); sets RECEIVER_PID and
 # RECEIVER_PORT once it listens.

@@ -38,23 +38,14 @@ wait_journal_below() {
 }
 
 head -c 8192 /dev/zero | tr '\0' b >"$T/body8k"
-for ((i = 0; i < JOBS; i++)); do
-	printf 'url = "%s/function/short?n=%d"\noutput = "/dev/null"\n' "$BASE" "$i"
-done >"$T/curl.conf"
-curl -sS --max-time 120 -K "$T/curl.conf" -H 'Prefer: respond-async' \
-	-H 'Content-Type: application/octet-stream' --data-binary "@$T/body8k" \
-	-w '%{http_code}\n' >"$T/codes" 2>>"$T/curl.err" &
-flood=$!
-bg_track "$flood"
+curl_flood_start "$JOBS" /function/short "$T/body8k"
 peak=0
-while kill -0 "$flood" 2>/dev/null; do
+while kill -0 "$FLOOD_PID" 2>/dev/null; do
 	size=$(journal_size)
 	[ "$size" -gt "$peak" ] && peak=$size
 	sleep 0.1
 done
-wait "$flood" || fail "curl failed: '$(tail -c 300 "$T/curl.err" | _show)'"
-accepted=$(grep -c '^202$' "$T/codes")
-assert_eq "$JOBS" "$accepted" "jobs answered 202"
+curl_flood_wait "$JOBS"
 size=$(journal_size)
 [ "$size" -gt "$peak" ] && peak=$size
 

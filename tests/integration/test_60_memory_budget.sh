@@ -25,10 +25,7 @@ request.max_body = 16M
 EOF
 gw_start
 
-rss_kib() {
-	awk '/^VmRSS:/ { print $2 }' "/proc/$GW_PID/status"
-}
-rss_start=$(rss_kib)
+rss_start=$(gw_rss_kb)
 echo "gatewayd VmRSS at start: $rss_start KiB"
 
 python3 "$REPO/tests/integration/fcgi_flood.py" hold "$GW_SOCK" --connections "$HOLDERS" \
@@ -42,13 +39,11 @@ for ((i = 0; i < 300; i++)); do
 done
 grep -q '^held ' "$T/holders.out" || fail "the holders did not send their bodies within 30 s"
 sleep 0.5 # the last bytes read
-rss_held=$(rss_kib)
+rss_held=$(gw_rss_kb)
 growth=$(((rss_held - rss_start) / 1024))
 echo "gatewayd VmRSS with $HOLDERS x $((HELD / MIB))M bodies held: $rss_held KiB (+$growth MiB;" \
 	"budget ${BUDGET_MIB}M + ${OVERHEAD_MIB}M overhead allowed)"
-# Under AddressSanitizer freed buffers stay resident in its quarantine, so
-# RSS says nothing about what gatewayd holds there: the plain build checks it.
-if ldd "$GATEWAYD" | grep -q libasan; then
+if gw_asan; then
 	echo "AddressSanitizer build: RSS bound not checked"
 elif [ "$growth" -gt $((BUDGET_MIB + OVERHEAD_MIB)) ]; then
 	fail "gatewayd's RSS grew by $growth MiB holding half-sent bodies, over request.memory_max (${BUDGET_MIB}M) + ${OVERHEAD_MIB}M"

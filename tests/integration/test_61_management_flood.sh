@@ -18,10 +18,7 @@ EOF
 gw_start
 nginx_up
 
-rss_kib() {
-	awk '/^VmRSS:/ { print $2 }' "/proc/$GW_PID/status"
-}
-rss_start=$(rss_kib)
+rss_start=$(gw_rss_kb)
 echo "gatewayd VmRSS at start: $rss_start KiB"
 
 python3 "$REPO/tests/integration/fcgi_flood.py" get-values "$GW_SOCK" --bytes $((20 * MIB)) \
@@ -33,7 +30,7 @@ bg_track "$flood"
 rss_peak=$rss_start
 for ((i = 0; i < 10; i++)); do
 	sleep 0.1
-	rss=$(rss_kib)
+	rss=$(gw_rss_kb)
 	[ "$rss" -gt "$rss_peak" ] && rss_peak=$rss
 done
 http_get /function/hello
@@ -44,7 +41,7 @@ rc=0
 wait "$flood" || rc=$?
 out=$(cat "$T/flood.out")
 echo "flood: $out"
-rss=$(rss_kib)
+rss=$(gw_rss_kb)
 [ "$rss" -gt "$rss_peak" ] && rss_peak=$rss
 growth=$(((rss_peak - rss_start) / 1024))
 echo "gatewayd VmRSS peak during the flood: $rss_peak KiB (+$growth MiB; ${RSS_MAX_MIB} MiB allowed)"

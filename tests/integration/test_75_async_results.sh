@@ -35,10 +35,6 @@ EOF
 gw_start
 nginx_up
 
-rss_kb() {
-	sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$GW_PID/status"
-}
-
 # --- async.results_max = 5: the oldest 15 of 20 forgotten.
 ids=()
 for ((i = 0; i < 20; i++)); do
@@ -62,7 +58,7 @@ echo "results_max = 5: jobs 0-14 answer 404, 15-19 200"
 
 # --- async.results_memory = 1M: RSS bounded across 150 results of 200K.
 head -c 204800 /dev/urandom >"$T/payload"
-rss_before=$(rss_kb)
+rss_before=$(gw_rss_kb)
 big=()
 for ((i = 0; i < 150; i++)); do
 	async_submit /function/memory --data-binary "@$T/payload" \
@@ -77,11 +73,9 @@ for ((i = 0; i < 145; i++)); do
 	http_get "/_gateway/jobs/${big[i]}"
 	[ "$HTTP_STATUS" = 404 ] || job_wait "${big[i]}" 30
 done
-rss_after=$(rss_kb)
+rss_after=$(gw_rss_kb)
 echo "RSS before 150 results of 200K: $rss_before kB, after: $rss_after kB"
-# Under AddressSanitizer freed buffers stay resident in its quarantine, so
-# RSS says nothing about what gatewayd holds there: the plain build checks it.
-if ldd "$GATEWAYD" | grep -q libasan; then
+if gw_asan; then
 	echo "AddressSanitizer build: RSS bound not checked"
 elif [ $((rss_after - rss_before)) -ge 12288 ]; then
 	fail "RSS grew by $((rss_after - rss_before)) kB over 150 results, more than 12 MB with results_memory = 1M"

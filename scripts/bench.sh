@@ -468,6 +468,15 @@ verdict() {	# verdict VALUE OP LIMIT (OP: >=, > or <=)
 	awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN { ok = (op == ">=") ? (v >= l) : (op == ">") ? (v > l) : (v <= l); print ok ? "PASS" : "MISS" }'
 }
 
+# judge NAME VALUE OP LIMIT: sets VERDICT (verdict VALUE OP LIMIT) and adds
+# the target's line to the table printed at the end.
+TARGET_ROWS=()
+VERDICT=""
+judge() {
+	VERDICT=$(verdict "$2" "$3" "$4")
+	TARGET_ROWS+=("$(printf '%-40s %9s   %-2s %-5s %s' "$1" "$2" "$3" "$4" "$VERDICT")")
+}
+
 echo
 if has_path gw && { has_path direct || has_path direct-close; }; then
 	# The targets are judged against the stronger direct figure of the two
@@ -485,22 +494,25 @@ if has_path gw && { has_path direct || has_path direct-close; }; then
 	t_ratio=$(ratio "${B_RPS[gw]:-}" "$best_direct_rps")
 	l_ratio=$(ratio "${B_P99[gw]:-}" "$best_direct_p99")
 	printf '%-34s %9s %14s %10s\n' ratio "vs direct" "vs direct-close" "vs best"
+	judge "gatewayd/direct throughput (best)" "$t_ratio" ">=" 0.9
 	printf '%-34s %9s %14s %10s   target >= 0.90  %s\n' "gatewayd/direct throughput" \
 		"$(ratio "${B_RPS[gw]:-}" "${B_RPS[direct]:-}")" "$(ratio "${B_RPS[gw]:-}" "${B_RPS[direct-close]:-}")" \
-		"$t_ratio" "$(verdict "$t_ratio" ">=" 0.9)"
+		"$t_ratio" "$VERDICT"
+	judge "gatewayd/direct p99 latency (best)" "$l_ratio" "<=" 1.5
 	printf '%-34s %9s %14s %10s   target <= 1.50  %s\n' "gatewayd/direct p99 latency" \
 		"$(ratio "${B_P99[gw]:-}" "${B_P99[direct]:-}")" "$(ratio "${B_P99[gw]:-}" "${B_P99[direct-close]:-}")" \
-		"$l_ratio" "$(verdict "$l_ratio" "<=" 1.5)"
+		"$l_ratio" "$VERDICT"
 fi
 if has_path gw-off && { has_path gw || has_path gw-strict; }; then
 	# The same pool in the same gatewayd; only the workers' filter differs.
 	printf '%-34s %9s %14s %10s %12s\n' "" "req/s" "p99" "worker CPU" "median req/s"
 	if has_path gw; then
 		m_ratio=$(ratio "${M_RPS[gw]:-}" "${M_RPS[gw-off]:-}")
+		judge "seccomp default / off (median req/s)" "$m_ratio" ">=" 0.97
 		printf '%-34s %9s %14s %10s %12s   (gw / gw-off) target >= 0.97 (median)  %s\n' \
 			"seccomp default vs off" \
 			"$(ratio "${B_RPS[gw]:-}" "${B_RPS[gw-off]:-}")" "$(ratio "${B_P99[gw]:-}" "${B_P99[gw-off]:-}")" \
-			"$(ratio "${B_WCPU[gw]:-}" "${B_WCPU[gw-off]:-}")" "$m_ratio" "$(verdict "$m_ratio" ">=" 0.97)"
+			"$(ratio "${B_WCPU[gw]:-}" "${B_WCPU[gw-off]:-}")" "$m_ratio" "$VERDICT"
 	fi
 	has_path gw-strict && printf '%-34s %9s %14s %10s %12s   (gw-strict / gw-off)\n' "seccomp strict vs off" \
 		"$(ratio "${B_RPS[gw-strict]:-}" "${B_RPS[gw-off]:-}")" "$(ratio "${B_P99[gw-strict]:-}" "${B_P99[gw-off]:-}")" \
@@ -534,9 +546,10 @@ if { has_path gw-cgi || has_path gw-cgi-close; } && { has_path fcgiwrap || has_p
 	has_path gw-cgi || cgi_path="gw-cgi-close"
 	c_ratio=$(ratio "${B_RPS[$cgi_path]:-}" "$best_fw_rps")
 	printf '%-34s %9s %14s %10s\n' "" "vs fcgiwrap" "vs fcgiwrap-cl" "vs best"
+	judge "$cgi_path/fcgiwrap throughput (best)" "$c_ratio" ">=" 1.0
 	printf '%-34s %9s %14s %10s   target >= 1.00  %s\n' "$cgi_path/fcgiwrap throughput" \
 		"$(ratio "${B_RPS[$cgi_path]:-}" "${B_RPS[fcgiwrap]:-}")" "$(ratio "${B_RPS[$cgi_path]:-}" "${B_RPS[fcgiwrap-close]:-}")" \
-		"$c_ratio" "$(verdict "$c_ratio" ">=" 1.0)"
+		"$c_ratio" "$VERDICT"
 	printf '%-34s %9s %14s %10s   (informational)\n' "$cgi_path/fcgiwrap p99 latency" \
 		"$(ratio "${B_P99[$cgi_path]:-}" "${B_P99[fcgiwrap]:-}")" "$(ratio "${B_P99[$cgi_path]:-}" "${B_P99[fcgiwrap-close]:-}")" \
 		"$(ratio "${B_P99[$cgi_path]:-}" "$best_fw_p99")"
@@ -557,11 +570,14 @@ if { has_path gw-py || has_path gw-py-close; } && { has_path uwsgi || has_path g
 		py_l_g=$(ratio "${B_P99[$py_path]:-}" "${B_P99[gunicorn]:-}")
 		if [ -z "$py_judged" ]; then
 			py_judged=$py_path
+			judge "$py_path/uwsgi throughput" "$py_t_u" ">=" 1.0
+			v_u=$VERDICT
+			judge "$py_path/gunicorn throughput" "$py_t_g" ">" 1.0
 			printf '%-34s %9s %14s   target >= 1.00 uwsgi %s, > 1.00 gunicorn %s\n' \
-				"$py_path/peer throughput" "$py_t_u" "$py_t_g" \
-				"$(verdict "$py_t_u" ">=" 1.0)" "$(verdict "$py_t_g" ">" 1.0)"
+				"$py_path/peer throughput" "$py_t_u" "$py_t_g" "$v_u" "$VERDICT"
+			judge "$py_path/uwsgi p99 latency" "$py_l_u" "<=" 1.0
 			printf '%-34s %9s %14s   target <= 1.00 uwsgi %s\n' \
-				"$py_path/peer p99 latency" "$py_l_u" "$py_l_g" "$(verdict "$py_l_u" "<=" 1.0)"
+				"$py_path/peer p99 latency" "$py_l_u" "$py_l_g" "$VERDICT"
 		else
 			printf '%-34s %9s %14s   (informational)\n' "$py_path/peer throughput" "$py_t_u" "$py_t_g"
 			printf '%-34s %9s %14s   (informational)\n' "$py_path/peer p99 latency" "$py_l_u" "$py_l_g"
@@ -790,7 +806,8 @@ async.callback_secret_file = $TMP/cb.secret"; then
 		for pol in "${ASYNC_POLICIES[@]}"; do
 			a_ratio=$(ratio "${A_RPS[$pol]:-}" "${B_RPS[gw]:-}")
 			if [ "$pol" = batch ]; then
-				printf '%-34s %9s   target >= 1.00  %s\n' "async accepts/s ($pol) / gw req/s" "$a_ratio" "$(verdict "$a_ratio" ">=" 1.0)"
+				judge "async accepts/s ($pol) / gw req/s" "$a_ratio" ">=" 1.0
+				printf '%-34s %9s   target >= 1.00  %s\n' "async accepts/s ($pol) / gw req/s" "$a_ratio" "$VERDICT"
 			else
 				printf '%-34s %9s   (informational)\n' "async accepts/s ($pol) / gw req/s" "$a_ratio"
 			fi
@@ -804,7 +821,8 @@ async.callback_secret_file = $TMP/cb.secret"; then
 	# every job accepted in a loop iteration, so it should keep up with batch.
 	if [ -n "${A_RPS[always]:-}" ] && [ -n "${A_RPS[batch]:-}" ]; then
 		g_ratio=$(ratio "${A_RPS[always]}" "${A_RPS[batch]}")
-		printf '%-34s %9s   target >= 0.60  %s\n' "async accepts/s always / batch" "$g_ratio" "$(verdict "$g_ratio" ">=" 0.6)"
+		judge "async accepts/s always / batch" "$g_ratio" ">=" 0.6
+		printf '%-34s %9s   target >= 0.60  %s\n' "async accepts/s always / batch" "$g_ratio" "$VERDICT"
 	fi
 fi
 
@@ -823,6 +841,12 @@ if [ -s "$TMP/gatewayd-async.log" ]; then
 	echo
 	echo "the async gatewayd wrote $(wc -l <"$TMP/gatewayd-async.log") log line(s) at log_level = warn; the last ones:"
 	tail -n 5 "$TMP/gatewayd-async.log" | sed 's/^/  | /'
+fi
+if [ "${#TARGET_ROWS[@]}" -gt 0 ]; then
+	echo
+	echo "targets, this run:"
+	printf '%-40s %9s   %s\n' "" "measured" "target"
+	printf '%s\n' "${TARGET_ROWS[@]}"
 fi
 echo
 if [ "$FAILED" -ne 0 ]; then

@@ -48,12 +48,14 @@ TEST_FUNCTIONS := $(patsubst tests/functions/%.c,$(BUILD)/tests/%,$(wildcard tes
 TEST_PRELOADS := $(patsubst tests/preload/%.c,$(BUILD)/tests/%.so,$(wildcard tests/preload/*.c))
 # The runtimes' worker programs (runtime = python3), where gatewayd looks for them.
 RUNTIME_DIR := $(abspath $(BUILD))/runtimes
+# gatewayd -v. A release sets it; otherwise it says which commit was built.
+VERSION   ?= 0.1.0$(shell git describe --always --dirty --exclude '*' 2>/dev/null | sed 's/^/+/')
 PYTHON_CFLAGS := $(shell pkg-config --cflags python3-embed 2>/dev/null)
 PYTHON_LIBS   := $(shell pkg-config --libs python3-embed 2>/dev/null)
 PYTHON_VERSION := $(shell pkg-config --modversion python3-embed 2>/dev/null)
 RUNTIMES  := $(BUILD)/runtimes/python3/gatewayd-python3 $(BUILD)/runtimes/python3/gatewayd_runtime.py
 
-.PHONY: all deps check unit integration layers run bench fuzz clean
+.PHONY: all deps check unit integration layers man run bench fuzz clean FORCE
 
 all: $(DAEMON) $(FUNCTIONS) $(RUNTIMES)
 
@@ -62,7 +64,11 @@ deps:
 
 check: deps
 	$(MAKE) all $(CHECKS) $(TEST_FUNCTIONS) $(TEST_PRELOADS)
-	$(MAKE) layers unit integration
+	$(MAKE) layers man unit integration
+
+# The man pages, as mandoc reads them: any warning fails.
+man:
+	mandoc -Tlint -Wwarning man/*.[0-9]
 
 # No two source files call each other: a lower one reaches up through callbacks.
 layers: all
@@ -138,6 +144,13 @@ $(BUILD)/runtimes/python3/gatewayd_runtime.py: functions/runtimes/python3/gatewa
 	python$(PYTHON_VERSION) -m py_compile $@
 
 $(BUILD)/obj/gatewayd/config_runtime.o: GW_CFLAGS += -DGATEWAYD_RUNTIME_DIR='"$(RUNTIME_DIR)"'
+$(BUILD)/obj/gatewayd/main.o: GW_CFLAGS += -DGATEWAYD_VERSION='"$(VERSION)"'
+# main.o is rebuilt when the version changes (another commit), not only main.c.
+$(BUILD)/obj/gatewayd/main.o: $(BUILD)/version
+$(BUILD)/version: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
+FORCE:
 
 $(BUILD)/tests/%: tests/functions/%.c
 	@mkdir -p $(dir $@)

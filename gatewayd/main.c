@@ -23,6 +23,9 @@
 #include "worker_spec.h"
 
 #define GATEWAYD_DEFAULT_CONFIG "/etc/gatewayd/gatewayd.ini"
+#ifndef GATEWAYD_VERSION
+#define GATEWAYD_VERSION "unknown"	/* the Makefile sets it */
+#endif
 /* Seconds workers get to exit after SIGTERM before they are killed. */
 #define GATEWAYD_STOP_GRACE 3.0
 
@@ -49,12 +52,13 @@ int main(int argc, char **argv)
 	char err[8192];
 	int opt;
 
-	while ((opt = getopt(argc, argv, "c:ts:h")) != -1) {
+	while ((opt = getopt(argc, argv, "c:ts:hv")) != -1) {
 		switch (opt) {
 		case 'c': config_path = optarg; break;
 		case 't': test_only = true; break;
 		case 's': command = optarg; break;
 		case 'h': usage(stdout); return 0;
+		case 'v': printf("gatewayd %s\n", GATEWAYD_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -118,14 +122,16 @@ int main(int argc, char **argv)
 static void usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: gatewayd [-t] [-c config] [-s reload|stop]\n"
+	    "usage: gatewayd [-htv] [-c config] [-s reload|stop]\n"
 	    "  -c config  configuration file (default " GATEWAYD_DEFAULT_CONFIG ")\n"
 	    "  -t         check the configuration and exit\n"
 	    "  -s reload  tell the running gatewayd (its [global] pid file) to reload\n"
 	    "  -s stop    tell it to finish its requests and stop\n"
+	    "  -v         print the version and exit\n"
+	    "  -h         print this help and exit\n"
 	    "gatewayd runs in the foreground and logs to stderr. SIGHUP reloads the\n"
 	    "configuration; SIGTERM finishes open requests (up to shutdown_timeout) and\n"
-	    "stops; SIGINT or SIGQUIT stop at once.\n");
+	    "stops; SIGINT or SIGQUIT stop at once. See gatewayd(8).\n");
 }
 /*
  * Loads path (without_secrets: the daemon's reading, env_file not read),

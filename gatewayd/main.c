@@ -3,11 +3,13 @@
  * signals and shutdown. Only start-up may exit the daemon on an error.
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "async.h"
@@ -16,6 +18,7 @@
 #include "gateway.h"
 #include "identities.h"
 #include "log.h"
+#include "notify.h"
 #include "pidfile.h"
 #include "privileges.h"
 #include "reload.h"
@@ -79,13 +82,17 @@ int main(int argc, char **argv)
 		config_free(gw.conf);
 		return status;
 	}
+	notify_take_socket();	/* before the spawner forks: it and the workers never see it */
 	/* Our name, whatever the binary is called: what `gatewayd -s` checks. */
 	prctl(PR_SET_NAME, "gatewayd");
 	umask(077);
 	log_set_level(gw.conf->log_level);
 	signal(SIGPIPE, SIG_IGN);
-	if (startup_spawner(&gw, err, sizeof(err)) < 0) {
+	int spawned = startup_spawner(&gw, err, sizeof(err));
+	notify_connect();	/* after the spawner's fork: it holds no notify socket */
+	if (spawned < 0) {
 		log_error("cannot start: %s", err);
+		notify_send("STATUS=cannot start: %s", err);
 		config_free(gw.conf);
 		return 1;
 	}
@@ -100,11 +107,14 @@ int main(int argc, char **argv)
 	    privileges_drop(&gw.identity, err, sizeof(err)) < 0 ||
 	    startup_functions(&gw, err, sizeof(err)) < 0) {
 		log_error("cannot start: %s", err);
+		notify_send("STATUS=cannot start: %s", err);
 		gw.exit_status = 1;
 		begin_shutdown(&gw);
 	} else {
 		log_info("gatewayd started: %zu functions from %s", gw.conf->function_count,
 		    config_path);
+		notify_send("READY=1\nSTATUS=serving %zu functions from %s",
+		    gw.conf->function_count, config_path);
 	}
 	ev_run(gw.loop, 0);
 	async_free(&gw);
@@ -233,8 +243,16 @@ static void on_signal(struct ev_loop *loop, ev_signal *sig, int revents)
 	switch (sig->signum) {
 	case SIGHUP:
 		if (!gw->draining && !gw->stopping) {
-			reload_config(gw);
+			struct timespec now;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			notify_send("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading %s",
+			    (unsigned long long)now.tv_sec * 1000000ULL +
+			    (unsigned long long)now.tv_nsec / 1000, gw->config_path);
+			bool taken = reload_config(gw);
 			async_reloaded(gw);
+			notify_send("READY=1\nSTATUS=%s: %zu functions from %s", taken ? "reloaded" :
+			    "reload refused (see the log), the running configuration stays",
+			    gw->conf->function_count, gw->config_path);
 		}
 		return;
 	case SIGTERM:
@@ -257,6 +275,7 @@ static void begin_drain(struct gateway *gw)
 {
 	if (gw->draining || gw->stopping)
 		return;
+	notify_send("STOPPING=1\nSTATUS=finishing open requests, then stopping");
 	front_drain(gw);
 	if (gw->conf->shutdown_timeout > 0) {
 		ev_timer_init(&gw->drain_timer, on_drain_expired, gw->conf->shutdown_timeout, 0.);
@@ -289,6 +308,7 @@ static void begin_shutdown(struct gateway *gw)
 	if (gw->stopping)
 		return;
 	gw->stopping = true;
+	notify_send("STOPPING=1\nSTATUS=stopping");
 	ev_timer_stop(gw->loop, &gw->drain_timer);
 	front_shutdown(gw);
 	async_stop(gw);

@@ -26,7 +26,7 @@ static struct function *reload_find(const struct gateway *gw, const char *name);
  * reading, keeps its workers and takes the new live settings at once; any
  * other gets a new pool, and the old one drains.
  */
-void reload_config(struct gateway *gw)
+bool reload_config(struct gateway *gw)
 {
 	struct conf_generation *generation;
 	struct function **functions;
@@ -35,14 +35,14 @@ void reload_config(struct gateway *gw)
 
 	log_info("SIGHUP: reloading %s", gw->config_path);
 	if ((generation = reload_read(gw)) == NULL)
-		return;
+		return false;
 	size_t n = generation->conf->function_count;
 	if ((functions = calloc(n + 1, sizeof(*functions))) == NULL) {
 		snprintf(err, sizeof(err), "out of memory");
 	} else if (reload_plan(gw, generation, functions, &fresh, err, sizeof(err)) == 0 &&
 	    listener_reload(gw, generation->conf, err, sizeof(err)) == 0) {
 		reload_commit(gw, generation, functions, fresh);
-		return;
+		return true;
 	}
 	for (size_t i = 0; functions != NULL && i < n; i++) {
 		if (functions[i] != NULL && functions[i]->generation == generation)
@@ -51,6 +51,7 @@ void reload_config(struct gateway *gw)
 	free(functions);
 	generation_unref(generation);
 	reload_log_errors(err);
+	return false;
 }
 
 /*

@@ -8,9 +8,11 @@
 #ifndef GATEWAYD_RELOAD_H
 #define GATEWAYD_RELOAD_H
 
+#include <stdbool.h>
+
 #include "gateway.h"
 
-/* Re-reads gw->config_path and applies it, or logs why not. */
-void reload_config(struct gateway *gw);
+/* Re-reads gw->config_path and applies it (true), or logs why not (false). */
+bool reload_config(struct gateway *gw);
 
 #endif /* GATEWAYD_RELOAD_H */

@@ -205,7 +205,12 @@ static void async_commit_held(struct async *a)
 	ev_prepare_stop(a->gw->loop, &a->group_commit);
 	if (TAILQ_EMPTY(&a->held))
 		return;
-	int synced = journal_sync(a->journal);
+	/*
+	 * A journal already failing (the sync timer's fdatasync, say) may have
+	 * lost these records too, and a sync that succeeds after a failed one
+	 * proves nothing (journal_sync()): they are not answered 202.
+	 */
+	int synced = a->journal_failing ? -1 : journal_sync(a->journal);
 	if (synced < 0)
 		async_journal_failed(a, "sync the jobs just accepted (answered 503)");
 	struct async_job *job;

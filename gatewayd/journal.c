@@ -134,8 +134,9 @@ sync_dir(const char *path)
 }
 
 /*
- * The event loop owns the batch timer that calls journal_sync(), and asks
- * journal_sync_pending() whether it needs arming. The directory is synced
+ * The event loop owns the timer that calls journal_sync() (batch: every
+ * append; always: the unsynced ones), and asks journal_sync_pending()
+ * whether there is anything to sync. The directory is synced
  * because the file may have just been created, and policy always promises
  * durability from the first append on.
  */
@@ -435,7 +436,7 @@ journal_sync(struct journal *j)
 bool
 journal_sync_pending(const struct journal *j)
 {
-	return j->policy == JOURNAL_FSYNC_BATCH && j->dirty;
+	return j->policy != JOURNAL_FSYNC_OFF && j->dirty;
 }
 
 bool

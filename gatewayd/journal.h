@@ -149,7 +149,10 @@ int journal_append_unsynced(struct journal *j, const struct journal_record *r);
 /* fdatasync if anything was appended since the last sync. 0 / -1 (errno). */
 int journal_sync(struct journal *j);
 
-/* Whether appends wait for a journal_sync() (policy batch with data pending). */
+/*
+ * Whether appends wait for a journal_sync(): any append under policy batch,
+ * journal_append_unsynced()'s under always; never under off.
+ */
 bool journal_sync_pending(const struct journal *j);
 
 /*

@@ -111,26 +111,20 @@ static bool async_api_method_is(const char *method, size_t len, const char *name
 static int async_api_result(struct buf *out, const struct async_job *job)
 {
 	static const char no_store[] = "Cache-Control: no-store\r\n";
-	const char *p = (const char *)buf_head(&job->response);
-	size_t len = buf_used(&job->response), i = 0;
+	const uint8_t *p = buf_head(&job->response);
+	size_t len = buf_used(&job->response), off = 0;
+	struct async_header_line l;
 
 	if (buf_append(out, no_store, sizeof(no_store) - 1) < 0)
 		return -1;
-	while (i < len) {
-		size_t end = i;
-		while (end < len && p[end] != '\n')
-			end++;
-		size_t line = end - i;
-		if (line == 0 || (line == 1 && p[i] == '\r'))
-			break;	/* the blank line: the body follows */
-		bool dropped = async_api_header_is(p + i, line, "Cache-Control") ||
-		    (job->truncated && async_api_header_is(p + i, line, "Content-Length"));
-		size_t next = end < len ? end + 1 : end;
-		if (!dropped && buf_append(out, p + i, next - i) < 0)
+	for (; async_response_line(p, len, off, &l); off = l.next) {
+		const char *line = (const char *)p + l.start;
+		bool dropped = async_api_header_is(line, l.len, "Cache-Control") ||
+		    (job->truncated && async_api_header_is(line, l.len, "Content-Length"));
+		if (!dropped && buf_append(out, line, l.next - l.start) < 0)
 			return -1;
-		i = next;
 	}
-	return buf_append(out, p + i, len - i);
+	return buf_append(out, p + l.start, len - l.start);	/* the blank line, the body */
 }
 
 /* Whether a header line is the named header's. */

@@ -69,34 +69,25 @@ bool async_callback_allowed(const struct function_conf *conf, const struct buf *
 static void async_response_body(const struct buf *response, char *content_type, size_t ct_size,
     const uint8_t **body, size_t *body_len)
 {
-	const char *p = (const char *)buf_head(response);
-	size_t len = buf_used(response), i = 0;
+	const uint8_t *p = buf_head(response);
+	size_t len = buf_used(response), off = 0;
+	struct async_header_line l;
 
 	content_type[0] = '\0';
-	while (i < len) {
-		const char *start = p + i;
-		size_t end = i;
-		while (end < len && p[end] != '\n')
-			end++;
-		size_t line = end - i;
-		if (line > 0 && p[end - 1] == '\r')
-			line--;
-		i = end + 1;
-		if (line == 0)
-			break;
-		if (line > 13 && strncasecmp(start, "Content-Type:", 13) == 0) {
-			const char *v = start + 13;
-			size_t n = line - 13;
-			while (n > 0 && *v == ' ')
-				v++, n--;
-			if (n < ct_size) {
-				memcpy(content_type, v, n);
-				content_type[n] = '\0';
-			}
+	for (; async_response_line(p, len, off, &l); off = l.next) {
+		if (l.len <= 13 || strncasecmp((const char *)p + l.start, "Content-Type:", 13) != 0)
+			continue;
+		const char *v = (const char *)p + l.start + 13;
+		size_t n = l.len - 13;
+		while (n > 0 && *v == ' ')
+			v++, n--;
+		if (n < ct_size) {
+			memcpy(content_type, v, n);
+			content_type[n] = '\0';
 		}
 	}
-	*body = (const uint8_t *)p + (i < len ? i : len);
-	*body_len = i < len ? len - i : 0;
+	*body = p + l.next;
+	*body_len = len - l.next;
 }
 
 /*

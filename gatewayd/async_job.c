@@ -170,26 +170,32 @@ uint64_t async_now_ms(void)
  * no response; 200 for a Status that is not three digits, 1xx to 5xx).
  * Reads no byte past len: the response need not end a line.
  */
+bool async_response_line(const uint8_t *response, size_t len, size_t off,
+    struct async_header_line *l)
+{
+	const uint8_t *nl = off < len ? memchr(response + off, '\n', len - off) : NULL;
+	size_t end = nl != NULL ? (size_t)(nl - response) : len;
+
+	l->start = off < len ? off : len;
+	l->next = nl != NULL ? end + 1 : len;
+	l->len = end > l->start && response[end - 1] == '\r' ? end - 1 - l->start : end - l->start;
+	return l->start < len && l->len > 0;
+}
+
 uint16_t async_response_status(const uint8_t *response, size_t len)
 {
 	const char *p = (const char *)response;
+	struct async_header_line l;
 
-	for (size_t i = 0; i < len;) {
-		size_t end = i;
-		while (end < len && p[end] != '\n')
-			end++;
-		size_t line = end - i;
-		if (line == 0 || (line == 1 && p[i] == '\r'))
-			break;
-		if (line >= 10 && strncasecmp(p + i, "Status:", 7) == 0) {
-			const char *s = p + i + 7;
-			while (s < p + end && *s == ' ')
-				s++;
-			if (p + end - s >= 3 && s[0] >= '1' && s[0] <= '5' && s[1] >= '0' &&
-			    s[1] <= '9' && s[2] >= '0' && s[2] <= '9')
-				return (uint16_t)((s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0'));
-		}
-		i = end + 1;
+	for (size_t off = 0; async_response_line(response, len, off, &l); off = l.next) {
+		if (l.len < 10 || strncasecmp(p + l.start, "Status:", 7) != 0)
+			continue;
+		const char *s = p + l.start + 7, *end = p + l.start + l.len;
+		while (s < end && *s == ' ')
+			s++;
+		if (end - s >= 3 && s[0] >= '1' && s[0] <= '5' && s[1] >= '0' && s[1] <= '9' &&
+		    s[2] >= '0' && s[2] <= '9')
+			return (uint16_t)((s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0'));
 	}
 	return len > 0 ? 200 : 0;
 }

@@ -87,6 +87,22 @@ void async_table_free(struct async_table *t);
 /* Parses 32 hex digits into id. 0 / -1. */
 int async_id_parse(const char *hex, size_t len, uint8_t *id);
 
+/* One line of the CGI headers that start a job's response. */
+struct async_header_line {
+	size_t start;		/* its first byte */
+	size_t len;		/* without its "\n" or "\r\n" */
+	size_t next;		/* past its "\n": where the next line starts (at most the end) */
+};
+
+/*
+ * The header line of response[0, len) that starts at off, into l: true for
+ * a header, false at the blank line that ends them (l->next is then where
+ * the body starts) or at the end of the response (l->start = l->next = len).
+ * Every reader of a kept response's headers walks them with this.
+ */
+bool async_response_line(const uint8_t *response, size_t len, size_t off,
+    struct async_header_line *l);
+
 /* A response's HTTP status: its Status header, else 200; 0 when len is 0. */
 uint16_t async_response_status(const uint8_t *response, size_t len);
 

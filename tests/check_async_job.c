@@ -1,12 +1,14 @@
 /*
  * check_async_job.c: unit tests for gatewayd/async_job.c: what it reads
- * out of a job's kept response (async_response_status()), and the table of
- * jobs by id, which grows with a burst and shrinks back after it.
+ * out of a job's kept response (async_response_line(),
+ * async_response_status()), and the table of jobs by id, which grows with
+ * a burst and shrinks back after it.
  *
  * Each response is copied into a buffer of exactly its length, so that a
  * read past its end is a heap overflow `make check SAN=1` reports.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +53,39 @@ START_TEST(test_status_not_digits)
 	ck_assert_uint_eq(status_of("Status: 40\r\n\r\n"), 200);
 	ck_assert_uint_eq(status_of("Status: 4x4 odd\r\n\r\n"), 200);
 	ck_assert_uint_eq(status_of("Status: 404\r\n\r\n"), 404);
+}
+END_TEST
+
+/*
+ * The header lines async_response_line() walks in text (a heap copy of
+ * exactly its bytes), "start:len" each, then "|next" of the line that
+ * stopped the walk (the body's start, or the end).
+ */
+static void assert_lines(const char *text, const char *want)
+{
+	size_t len = strlen(text), off = 0, used = 0;
+	uint8_t *copy = malloc(len > 0 ? len : 1);
+	char got[256];
+	struct async_header_line l;
+
+	ck_assert_ptr_nonnull(copy);
+	memcpy(copy, text, len);
+	got[0] = '\0';
+	for (; async_response_line(copy, len, off, &l); off = l.next)
+		used += (size_t)snprintf(got + used, sizeof(got) - used, "%zu:%zu ", l.start, l.len);
+	snprintf(got + used, sizeof(got) - used, "|%zu", l.next);
+	free(copy);
+	ck_assert_str_eq(got, want);
+}
+
+START_TEST(test_header_lines)
+{
+	assert_lines("Status: 404\r\nA: b\r\n\r\nbody", "0:11 13:4 |21");
+	assert_lines("A: b\nC: d\n\nbody", "0:4 5:4 |11");
+	assert_lines("A: b\r\n", "0:4 |6");	/* no blank line: the end */
+	assert_lines("A: b", "0:4 |4");		/* cut inside a line */
+	assert_lines("\r\nbody", "|2");		/* no header at all */
+	assert_lines("", "|0");
 }
 END_TEST
 
@@ -103,6 +138,7 @@ static Suite *async_job_suite(void)
 	tcase_add_test(tc, test_status_header);
 	tcase_add_test(tc, test_status_cut_short);
 	tcase_add_test(tc, test_status_not_digits);
+	tcase_add_test(tc, test_header_lines);
 	suite_add_tcase(s, tc);
 	tcase_add_test(table, test_table_burst_and_back);
 	suite_add_tcase(s, table);

@@ -229,7 +229,11 @@ static void async_commit_held(struct async *a)
 				wait->decided(wait, ASYNC_ACCEPTED, job->id_hex);
 			continue;
 		}
-		async_drop_unsynced(a, job);
+		/*
+		 * Gone as if never accepted (answered 503). Its record may still
+		 * reach the disk: a restart would then run it, at least once.
+		 */
+		async_discard(a, job);
 		if (wait != NULL)
 			wait->decided(wait, ASYNC_NOT_RECORDED, NULL);
 	}

@@ -102,7 +102,7 @@ bool async_callback_allowed(const struct function_conf *conf, const struct buf *
 int async_replay(struct async *a, char *err, size_t err_len);
 int async_write_live(void *ctx, struct journal *out);
 void async_forget(struct async *a, struct async_job *job);
-void async_drop_unsynced(struct async *a, struct async_job *job);
+void async_discard(struct async *a, struct async_job *job);
 void async_live_finish(struct async *a, struct async_job *job);
 int async_ring_resize(struct ring *r, size_t capacity);
 

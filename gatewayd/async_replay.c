@@ -286,11 +286,10 @@ void async_live_finish(struct async *a, struct async_job *job)
 }
 
 /*
- * An accepted job whose ACCEPTED record could not be synced: gone as if
- * never accepted (its request is answered 503). Its record may still reach
- * the disk: a restart would then run it, at least once as any job.
+ * A job gone from memory: its records leave live_bytes (compaction drops
+ * them), its id the table, and it is freed. Out of every list first.
  */
-void async_drop_unsynced(struct async *a, struct async_job *job)
+void async_discard(struct async *a, struct async_job *job)
 {
 	uint64_t bytes = async_live_job_bytes(job);
 
@@ -302,12 +301,8 @@ void async_drop_unsynced(struct async *a, struct async_job *job)
 /* A finished job past its result_ttl: gone (its id answers 404). */
 void async_forget(struct async *a, struct async_job *job)
 {
-	uint64_t bytes = async_live_job_bytes(job);
-
-	a->live_bytes -= bytes < a->live_bytes ? bytes : a->live_bytes;
 	TAILQ_REMOVE(&a->done, job, done_link);
-	async_table_remove(&a->jobs, job);
-	async_job_free(job);
+	async_discard(a, job);
 	async_return_memory(a);
 }
 

@@ -35,6 +35,7 @@
 static void usage(FILE *out);
 static int load_config(const char *path, bool without_secrets, struct gateway_conf **conf);
 static int check_config(const char *config_path);
+static void report_start_failure(const char *why);
 static void on_spawner_died(void *owner, int status);
 static void watch_signals(struct gateway *gw, ev_signal *signals);
 static void on_signal(struct ev_loop *loop, ev_signal *sig, int revents);
@@ -91,8 +92,7 @@ int main(int argc, char **argv)
 	int spawned = startup_spawner(&gw, err, sizeof(err));
 	notify_connect();	/* after the spawner's fork: it holds no notify socket */
 	if (spawned < 0) {
-		log_error("cannot start: %s", err);
-		notify_send("STATUS=cannot start: %s", err);
+		report_start_failure(err);
 		config_free(gw.conf);
 		return 1;
 	}
@@ -106,8 +106,7 @@ int main(int argc, char **argv)
 	    pidfile_write(gw.conf->pid_file, err, sizeof(err)) < 0 ||
 	    privileges_drop(&gw.identity, err, sizeof(err)) < 0 ||
 	    startup_functions(&gw, err, sizeof(err)) < 0) {
-		log_error("cannot start: %s", err);
-		notify_send("STATUS=cannot start: %s", err);
+		report_start_failure(err);
 		gw.exit_status = 1;
 		begin_shutdown(&gw);
 	} else {
@@ -127,6 +126,13 @@ int main(int argc, char **argv)
 	if (gw.exit_status == 0)
 		log_info("gatewayd stopped");
 	return gw.exit_status;
+}
+
+/* Start-up failed: why, in the log and to systemd. */
+static void report_start_failure(const char *why)
+{
+	log_error("cannot start: %s", why);
+	notify_send("STATUS=cannot start: %s", why);
 }
 
 static void usage(FILE *out)
@@ -308,7 +314,8 @@ static void begin_shutdown(struct gateway *gw)
 	if (gw->stopping)
 		return;
 	gw->stopping = true;
-	notify_send("STOPPING=1\nSTATUS=stopping");
+	if (!gw->draining)	/* a drain said STOPPING already */
+		notify_send("STOPPING=1\nSTATUS=stopping");
 	ev_timer_stop(gw->loop, &gw->drain_timer);
 	front_shutdown(gw);
 	async_stop(gw);

@@ -13,8 +13,9 @@
 
 /*
  * First thing in main(): keeps $NOTIFY_SOCKET and removes it from the
- * environment, so that neither the spawner nor any worker (clear_env = no
- * passes gatewayd's environment on) can send as gatewayd.
+ * environment, so that no worker is handed it (clear_env = no passes
+ * gatewayd's environment on). systemd ignores any other sender than the
+ * main process (NotifyAccess=main, its default).
  */
 void notify_take_socket(void);
 

@@ -5,7 +5,8 @@
 # hostile function (tests/functions/hostile.c), under the default profile
 # (errno action, so each refusal shows its errno), under strict and with
 # seccomp = off (the users alone must hold), attacks a victim function with
-# secrets in its env_file, gatewayd and the spawner. Every attempt must be
+# secrets in its env_file and its callback signing key
+# (async.callback_secret_file), gatewayd and the spawner. Every attempt must be
 # refused, and both functions must still answer. Needs root.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$REPO/tests/integration/lib.sh"
@@ -19,6 +20,10 @@ PIDFILE=$RUN/gatewayd.pid
 SECRET=victim-secret-$RANDOM$RANDOM
 printf 'VICTIM_SECRET=%s\n' "$SECRET" >"$T/victim.env"
 chmod 0600 "$T/victim.env"
+# The key the victim's callbacks are signed with: root's 0600, read by the
+# spawner and held by the daemon; no function may get at it.
+printf 'callback-%s\n' "$SECRET" >"$T/callback.secret"
+chmod 0600 "$T/callback.secret"
 
 GW_GLOBAL_EXTRA="user = nobody
 pid = $PIDFILE
@@ -28,6 +33,7 @@ exec = $FUNCTIONS/sysprobe
 pm.max_children = 2
 env_file = $T/victim.env
 async = on
+async.callback_secret_file = $T/callback.secret
 
 [hostile]
 exec = $HOSTILE
@@ -86,6 +92,10 @@ for fn in hostile hostile_strict hostile_off; do
 	attack_refused "$fn" "vmread&pid=$victim" EPERM
 	attack_refused "$fn" "read&path=$T/victim.env" 'EACCES|EPERM'
 	attack_refused "$fn" "environ&pid=$GW_PID&needle=$SECRET" 'EACCES|EPERM'
+	# The callback signing key: its file, and the daemon's memory that holds it.
+	attack_refused "$fn" "read&path=$T/callback.secret" 'EACCES|EPERM'
+	attack_refused "$fn" "mem&pid=$GW_PID" 'EACCES|EPERM'
+	attack_refused "$fn" "vmread&pid=$GW_PID" EPERM
 	# gatewayd's files: the journal, the pid file, run_dir.
 	attack_refused "$fn" "read&path=$JOURNAL" 'EACCES|EPERM'
 	attack_refused "$fn" "write&path=$JOURNAL" 'EACCES|EPERM'

@@ -1,6 +1,8 @@
 /*
  * buf.c: growable byte buffer (see buf.h).
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +50,30 @@ int buf_append(struct buf *b, const void *p, size_t n)
 	memcpy(tail, p, n);
 	b->len += n;
 	return 0;
+}
+
+int buf_printf(struct buf *b, const char *fmt, ...)
+{
+	size_t room = 256;
+
+	for (int pass = 0; pass < 2; pass++) {
+		uint8_t *tail = buf_reserve(b, room);
+		if (tail == NULL)
+			return -1;
+		room = b->cap - b->len;
+		va_list ap;
+		va_start(ap, fmt);
+		int n = vsnprintf((char *)tail, room, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return -1;
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return 0;
+		}
+		room = (size_t)n + 1;	/* the second pass has room for all of it */
+	}
+	return -1;
 }
 
 void buf_consume(struct buf *b, size_t n)

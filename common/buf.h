@@ -40,6 +40,12 @@ uint8_t *buf_reserve(struct buf *b, size_t n);
 /* Appends n bytes. Returns 0, or -1 when out of memory. */
 int buf_append(struct buf *b, const void *p, size_t n);
 
+/*
+ * Appends printf-formatted text (no NUL). Returns 0, or -1 when out of
+ * memory or the format fails (what was appended before stays).
+ */
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Drops n bytes from the head (n <= buf_used). Empties reset the offset. */
 void buf_consume(struct buf *b, size_t n);
 

@@ -28,6 +28,7 @@ static void pool_dequeue(struct pool *pool, struct pool_job *job);
 static void pool_fail_waiting(struct pool *pool, enum pool_error error);
 static void pool_dispatch(struct pool *pool);
 static void pool_unidle(struct pool *pool, struct slot *s);
+static void pool_run(struct pool *pool, struct pool_job *job);
 
 static const struct slot_events pool_slot_events = {
 	.set_state = pool_slot_set_state,
@@ -109,7 +110,7 @@ int pool_submit(struct pool *pool, struct pool_job *job, enum pool_error *error)
 		return -1;
 	}
 	if (pool->idle_count > 0) {
-		pool->slot_ops->run(pool->idle[pool->idle_count - 1], job);
+		pool_run(pool, job);
 		return 0;
 	}
 	if (pool->queue_len >= pool->config.queue_max) {
@@ -127,8 +128,17 @@ static void pool_dispatch(struct pool *pool)
 	while (pool->idle_count > 0 && pool->queue_head != NULL) {
 		struct pool_job *job = pool->queue_head;
 		pool_dequeue(pool, job);
-		pool->slot_ops->run(pool->idle[pool->idle_count - 1], job);
+		pool_run(pool, job);
 	}
+}
+
+/* Runs job on the warmest idle slot (the top of the stack), noting when it started. */
+static void pool_run(struct pool *pool, struct pool_job *job)
+{
+	struct slot *s = pool->idle[pool->idle_count - 1];
+
+	s->job_since = ev_now(pool->loop);
+	pool->slot_ops->run(s, job);
 }
 
 /*
@@ -385,4 +395,39 @@ void pool_free(struct pool *pool)
 	free(pool->slots);
 	free(pool->idle);
 	free(pool);
+}
+
+pid_t pool_job_pid(const struct pool_job *job)
+{
+	return job->slot != NULL ? job->pool->slot_ops->pid(job->slot) : 0;
+}
+
+void pool_get_stats(const struct pool *pool, struct pool_stats *out)
+{
+	*out = (struct pool_stats){ .max = pool->config.max_children, .queued = pool->queue_len,
+		.queue_max = pool->config.queue_max, .held_back = scaling_held_back(pool) };
+	for (unsigned i = 0; i < pool->config.max_children; i++) {
+		const struct slot *s = pool->slots[i];
+		if (s == NULL)
+			continue;
+		out->idle += s->state == SLOT_IDLE;
+		out->busy += s->state == SLOT_BUSY;
+		out->exiting += s->state == SLOT_EXITING;
+	}
+}
+
+void pool_each_worker(const struct pool *pool,
+    void (*each)(void *arg, const struct pool_worker *worker), void *arg)
+{
+	for (unsigned i = 0; i < pool->config.max_children; i++) {
+		const struct slot *s = pool->slots[i];
+		pid_t pid = s != NULL ? pool->slot_ops->pid(s) : 0;
+		if (pid <= 0)
+			continue;
+		struct pool_worker w = { .pid = pid, .requests_served = s->requests_served,
+			.up_since = s->spawned_at, .job = s->job, .job_since = s->job_since,
+			.state = s->state == SLOT_BUSY ? POOL_WORKER_BUSY :
+			    s->state == SLOT_EXITING ? POOL_WORKER_EXITING : POOL_WORKER_IDLE };
+		each(arg, &w);
+	}
 }

@@ -89,6 +89,9 @@ struct pool_job {
 	 * i.e. it is idempotent (GET, HEAD, or the function says so).
 	 */
 	bool retry_safe;
+	/* Set by the owner, may be NULL: what status pages call the job (a request's URI). */
+	const char *label;
+	size_t label_len;
 	/* Private to the pool. */
 	struct pool *pool;
 	struct slot *slot;		/* running on, or NULL while queued */
@@ -196,6 +199,43 @@ int pool_submit(struct pool *pool, struct pool_job *job, enum pool_error *error)
  * callback is called afterwards.
  */
 void pool_job_cancel(struct pool_job *job);
+
+/* The process running job now (its worker, or its CGI program); 0 while it waits. */
+pid_t pool_job_pid(const struct pool_job *job);
+
+/* A pool's numbers at this moment. */
+struct pool_stats {
+	unsigned idle;			/* up and waiting for a job (CGI: free places) */
+	unsigned busy;			/* running a job, or draining a cancelled one */
+	unsigned exiting;		/* going: waiting to be reaped */
+	unsigned max;			/* max_children */
+	unsigned queued;		/* jobs waiting for a worker */
+	unsigned queue_max;
+	bool held_back;			/* its workers kept failing: refusing jobs for now */
+};
+
+void pool_get_stats(const struct pool *pool, struct pool_stats *out);
+
+/* What a worker is doing (pool_each_worker()). */
+enum pool_worker_state {
+	POOL_WORKER_IDLE,		/* waiting for a job */
+	POOL_WORKER_BUSY,		/* running one */
+	POOL_WORKER_EXITING,		/* going: waiting to be reaped */
+};
+
+/* One of a pool's processes, as a status page shows it. */
+struct pool_worker {
+	pid_t pid;
+	enum pool_worker_state state;
+	unsigned long requests_served;
+	double up_since;		/* loop time it came up */
+	const struct pool_job *job;	/* the job it runs (BUSY and not cancelled), else NULL */
+	double job_since;		/* loop time that job started */
+};
+
+/* Calls each() for every process of the pool (a worker, a running CGI program), in slot order. */
+void pool_each_worker(const struct pool *pool,
+    void (*each)(void *arg, const struct pool_worker *worker), void *arg);
 
 /* Stops / resumes reading a running job's worker (backpressure). */
 void pool_job_pause(struct pool_job *job);

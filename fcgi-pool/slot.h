@@ -52,6 +52,7 @@ struct slot {
 	unsigned long requests_served;
 	ev_tstamp spawned_at;			/* when it last came up */
 	ev_tstamp idle_since;			/* when it last became IDLE (set by the pool) */
+	ev_tstamp job_since;			/* when its running job started (set by the pool) */
 };
 
 /* What a kind of slot does. Only the pool calls these. */
@@ -84,6 +85,8 @@ struct slot_ops {
 	void (*kill)(struct slot *s);
 	/* The pool is freed: every watcher stopped, the slot freed (its process already reaped). */
 	void (*destroy)(struct slot *s);
+	/* The slot's process now (a worker, or the program running a CGI job); 0 when none. */
+	pid_t (*pid)(const struct slot *s);
 };
 
 /* What a slot tells its pool. */

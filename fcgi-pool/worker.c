@@ -75,6 +75,7 @@ static int worker_handle_record(struct worker *w, const struct fcgi_record *rec)
 static void worker_end_job(struct worker *w, const struct fcgi_record *rec);
 static void worker_fail_protocol(struct worker *w);
 static void worker_report_stderr_dropped(struct worker *w);
+static pid_t worker_pid(const struct slot *s);
 static void worker_on_stderr_line(void *owner, pid_t pid, const char *line, size_t len,
     bool cut);
 static void worker_on_stderr_dropped(void *owner, pid_t pid, unsigned long count);
@@ -92,6 +93,7 @@ const struct slot_ops worker_slot_ops = {
 	.stop = worker_stop,
 	.kill = worker_kill,
 	.destroy = worker_destroy,
+	.pid = worker_pid,
 };
 
 static const struct stderr_lines_events worker_stderr_events = {
@@ -680,4 +682,9 @@ static void worker_on_resume(struct ev_loop *loop, ev_timer *timer, int revents)
 	(void)loop;
 	(void)revents;
 	worker_process_input(timer->data);
+}
+
+static pid_t worker_pid(const struct slot *s)
+{
+	return ((const struct worker *)s)->pid;
 }

@@ -171,6 +171,7 @@ enum async_accept_result async_accept(struct gateway *gw, struct function *fn,
 		ev_prepare_start(gw->loop, &a->group_commit);
 		return ASYNC_HELD;
 	}
+	q->counts.accepted++;
 	ring_push(&q->ring, job);
 	memcpy(id_hex, job->id_hex, ASYNC_ID_HEX_LEN + 1);
 	async_dispatch(a, q);
@@ -224,6 +225,7 @@ static void async_commit_held(struct async *a)
 			wait->job = NULL;
 		if (synced == 0 && (!ring_full(&q->ring) ||
 			async_ring_resize(&q->ring, q->ring.capacity * 2) == 0)) {
+			q->counts.accepted++;
 			ring_push(&q->ring, job);
 			if (wait != NULL)
 				wait->decided(wait, ASYNC_ACCEPTED, job->id_hex);
@@ -385,6 +387,7 @@ static void async_on_fail(struct pool_job *pj, enum pool_error error)
 		job->state = ASYNC_QUEUED;
 		return;
 	case POOL_ERR_TIMEOUT:
+		job->fn->counters->timeouts++;
 		async_attempt_failed(job, "request_timeout passed");
 		return;
 	case POOL_ERR_WORKER_DIED:
@@ -458,6 +461,7 @@ static void async_attempt_failed(struct async_job *job, const char *why)
 		async_finish(job, false);
 		return;
 	}
+	job->queue->counts.retried++;
 	double delay = conf->async.retry_delay;
 	for (unsigned i = 1; i < job->attempts && delay < ASYNC_RETRY_MAX; i++)
 		delay *= 2;
@@ -489,6 +493,12 @@ static void async_finish(struct async_job *job, bool succeeded)
 	struct async *a = job->async;
 
 	job->state = succeeded ? ASYNC_SUCCEEDED : ASYNC_FAILED;
+	if (job->canceled)
+		job->queue->counts.canceled++;
+	else if (succeeded)
+		job->queue->counts.succeeded++;
+	else
+		job->queue->counts.failed++;
 	(void)buf_fit(&job->response);	/* kept for async.result_ttl */
 	job->finished_ms = async_now_ms();
 	job->finished_at = async_monotonic_now();
@@ -506,6 +516,29 @@ static void async_finish(struct async_job *job, bool succeeded)
 	async_callback_finished(a, job);
 	async_maybe_compact(a);
 	async_dispatch(a, job->queue);
+}
+
+bool async_function_stats(const struct gateway *gw, const char *name,
+    struct async_function_stats *out)
+{
+	const struct async_queue *q;
+
+	for (q = gw->async != NULL ? gw->async->queues : NULL; q != NULL; q = q->next) {
+		if (strcmp(q->name, name) != 0)
+			continue;
+		*out = (struct async_function_stats){
+			.queued = (unsigned)ring_count(&q->ring), .running = q->running, .held = q->held, .done = q->done_count,
+			.done_bytes = q->done_bytes, .counts = q->counts,
+		};
+		return true;
+	}
+	return false;
+}
+
+uint64_t async_journal_bytes(const struct gateway *gw)
+{
+	return gw->async != NULL && gw->async->journal != NULL ?
+	    journal_size(gw->async->journal) : 0;
 }
 
 void async_stop(struct gateway *gw)

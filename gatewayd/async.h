@@ -85,6 +85,32 @@ int async_answer_api(struct gateway *gw, const char *method, size_t method_len,
  */
 void async_reloaded(struct gateway *gw);
 
+/* What became of a function's jobs since gatewayd started. */
+struct async_counts {
+	uint64_t accepted;		/* answered 202 (replayed ones are not counted again) */
+	uint64_t succeeded;
+	uint64_t failed;		/* out of attempts, or gave no usable response */
+	uint64_t canceled;		/* by DELETE before they ran */
+	uint64_t retried;		/* attempts that failed and were tried again */
+};
+
+/* A function's async queue now. */
+struct async_function_stats {
+	unsigned queued;		/* waiting for a worker (retries too) */
+	unsigned running;		/* attempts on workers */
+	unsigned held;			/* accepted, waiting for the group commit's sync */
+	unsigned done;			/* finished, kept for their results */
+	uint64_t done_bytes;		/* those results' bytes */
+	struct async_counts counts;
+};
+
+/* name's queue: false when it has none (no async, or no job yet since start). */
+bool async_function_stats(const struct gateway *gw, const char *name,
+    struct async_function_stats *out);
+
+/* The journal's size in bytes; 0 without one. */
+uint64_t async_journal_bytes(const struct gateway *gw);
+
 /* Shutdown: no job starts any more (those running finish or are cut). */
 void async_stop(struct gateway *gw);
 

@@ -36,6 +36,7 @@ struct async_queue {
 	TAILQ_HEAD(async_queue_done, async_job) done;	/* its finished jobs, oldest first */
 	unsigned done_count;		/* in done: against async.results_max */
 	uint64_t done_bytes;		/* their responses: against async.results_memory */
+	struct async_counts counts;	/* since gatewayd started (status, metrics) */
 	struct async_queue *next;
 };
 

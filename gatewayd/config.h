@@ -235,6 +235,10 @@ struct gateway_conf {
 	struct conf_id_value listen_owner;	/* listen.owner: unset = gatewayd's user */
 	struct conf_id_value listen_group;	/* listen.group: unset = gatewayd's group */
 	int listen_backlog;		/* listen.backlog */
+	char *admin_listen;		/* admin_listen: the admin socket's path, or NULL */
+	bool status_front;		/* status.front: /_gateway/status, metrics, ping on listen too */
+	struct conf_strings status_allowed_clients;	/* status.allowed_clients (REMOTE_ADDR);
+							   none = any */
 	char *run_dir;			/* run_dir for worker sockets */
 	char *function_prefix;		/* function_prefix: "/function/" routes /function/<name>; NULL: none */
 	enum log_level log_level;	/* log_level */

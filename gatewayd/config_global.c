@@ -21,7 +21,7 @@
 #include "config_internal.h"
 #include "uri_path.h"
 
-static key_parser key_listen, key_allowed_clients, key_run_dir, key_function_prefix, key_pid,
+static key_parser key_listen, key_admin_listen, key_allowed_clients, key_run_dir, key_function_prefix, key_pid,
     key_include;
 
 /* log_level's words, in enum log_level's order. */
@@ -38,6 +38,10 @@ static const struct key_spec global_keys[] = {
 	    NULL),
 	NUMBER_KEY("listen.mode", config_key_mode, G(listen_mode), RESTART, "0660", 0, 0777),
 	NUMBER_KEY("listen.backlog", config_key_whole, G(listen_backlog), RESTART, "511", 1, 65535),
+	KEY("admin_listen", key_admin_listen, G(admin_listen), KIND_STRING, LIVE, NULL),
+	KEY("status.front", config_key_bool, G(status_front), KIND_SCALAR, LIVE, "off"),
+	KEY("status.allowed_clients", key_allowed_clients, G(status_allowed_clients),
+	    KIND_STRINGS, LIVE, NULL),
 	KEY("run_dir", key_run_dir, G(run_dir), KIND_STRING, RESTART, "/run/gatewayd"),
 	KEY("function_prefix", key_function_prefix, G(function_prefix), KIND_STRING, LIVE,
 	    "/function/"),
@@ -96,6 +100,28 @@ static bool listen_inet_valid(const char *value)
 	    port >= 1 && port <= 65535;
 }
 
+/*
+ * A unix socket path as value names it (relative to cf's directory), fit
+ * for a sockaddr_un: the absolute path (the caller frees it), or NULL with
+ * the error reported.
+ */
+static char *unix_socket_path(struct conf_file *cf, const struct key_spec *k, const char *value)
+{
+	char *path = config_path_absolute(cf, value);
+
+	if (path == NULL) {
+		config_out_of_memory(cf);
+		return NULL;
+	}
+	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		config_key_error(cf, k->name, value, "socket path %s is longer than %zu bytes", path,
+		    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
 /* listen: a unix socket path (has a '/' or ends in ".sock") or host:port. */
 static int key_listen(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
@@ -105,15 +131,8 @@ static int key_listen(struct conf_file *cf, const struct key_spec *k, void *targ
 	char *addr;
 
 	if (strchr(value, '/') || (len > 5 && strcmp(value + len - 5, ".sock") == 0)) {
-		if (!(addr = config_path_absolute(cf, value)))
-			return config_out_of_memory(cf);
-		if (strlen(addr) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-			config_key_error(cf, k->name, value,
-			    "socket path %s is longer than %zu bytes", addr,
-			    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
-			free(addr);
+		if (!(addr = unix_socket_path(cf, k, value)))
 			return -1;
-		}
 	} else if (!listen_inet_valid(value)) {
 		config_key_error(cf, k->name, value, "must be a unix socket path, host:port or "
 		    "[ipv6]:port with a port between 1 and 65535");
@@ -136,11 +155,35 @@ static int key_listen(struct conf_file *cf, const struct key_spec *k, void *targ
 	return 0;
 }
 
-/* listen.allowed_clients: IP literals separated by commas, blanks around them ignored. */
-static int key_allowed_clients(struct conf_file *cf, const struct key_spec *k, void *target,
+/*
+ * admin_listen: the admin socket's path; unix only, since its file mode is
+ * the whole of its access control (a TCP port has none).
+ */
+static int key_admin_listen(struct conf_file *cf, const struct key_spec *k, void *target,
     const char *value)
 {
 	struct gateway_conf *conf = target;
+
+	if (value[0] == '\0' || strchr(value, ':') != NULL) {
+		config_key_error(cf, k->name, value, "must be a unix socket path");
+		return -1;
+	}
+	char *path = unix_socket_path(cf, k, value);
+	if (path == NULL)
+		return -1;
+	free(conf->admin_listen);
+	conf->admin_listen = path;
+	return 0;
+}
+
+/*
+ * listen.allowed_clients, status.allowed_clients: IP literals separated by
+ * commas, blanks around them ignored.
+ */
+static int key_allowed_clients(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	struct conf_strings *clients = (struct conf_strings *)((char *)target + k->offset);
 	const char *item = value, *end;
 	char address[INET6_ADDRSTRLEN];
 	size_t len;
@@ -156,7 +199,7 @@ static int key_allowed_clients(struct conf_file *cf, const struct key_spec *k, v
 			return -1;
 		}
 		snprintf(address, sizeof(address), "%.*s", (int)len, item);	/* ip_literal() checked len */
-		if (config_strings_add(&conf->allowed_clients, address) < 0)
+		if (config_strings_add(clients, address) < 0)
 			return config_out_of_memory(cf);
 		if (*end == '\0')
 			return 0;

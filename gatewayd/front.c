@@ -67,6 +67,7 @@ struct front_conn {
 	struct gateway *gw;
 	int fd;
 	char peer[64];			/* for log lines */
+	bool admin;			/* on the admin socket: the operator's */
 	enum front_conn_state state;
 	ev_io read_watcher;
 	ev_io write_watcher;
@@ -86,7 +87,8 @@ struct front_conn {
 	SLIST_ENTRY(front_conn) pending_link;	/* gw->pending */
 };
 
-static void front_on_accepted(void *owner, int fd, const struct sockaddr_storage *ss);
+static void front_on_accepted(void *owner, int fd, const struct sockaddr_storage *ss,
+    bool admin);
 static void front_conn_set_state(struct front_conn *c, enum front_conn_state state);
 static void front_on_readable(struct ev_loop *loop, ev_io *io, int revents);
 static void front_on_writable(struct ev_loop *loop, ev_io *io, int revents);
@@ -134,7 +136,8 @@ int front_start(struct gateway *gw, char *err, size_t err_len)
 }
 
 /* A listener accepted fd from ss (owner is the gateway): a new connection. */
-static void front_on_accepted(void *owner, int fd, const struct sockaddr_storage *ss)
+static void front_on_accepted(void *owner, int fd, const struct sockaddr_storage *ss,
+    bool admin)
 {
 	struct gateway *gw = owner;
 	struct front_conn *c = calloc(1, sizeof(*c));
@@ -152,7 +155,8 @@ static void front_on_accepted(void *owner, int fd, const struct sockaddr_storage
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, c->peer,
 		    sizeof(c->peer));
 	else
-		snprintf(c->peer, sizeof(c->peer), "unix:fd%d", fd);
+		snprintf(c->peer, sizeof(c->peer), "%s:fd%d", admin ? "admin" : "unix", fd);
+	c->admin = admin;
 	ev_io_init(&c->read_watcher, front_on_readable, fd, EV_READ);
 	ev_io_init(&c->write_watcher, front_on_writable, fd, EV_WRITE);
 	ev_init(&c->timer, front_on_timer);
@@ -162,6 +166,7 @@ static void front_on_accepted(void *owner, int fd, const struct sockaddr_storage
 	front_arm_timer(c);
 	LIST_INSERT_HEAD(&gw->conns, c, link);
 	gw->conn_count++;
+	gw->admin_conn_count += admin;
 	log_debug("connection accepted from %s (%u open)", c->peer, gw->conn_count);
 }
 
@@ -370,7 +375,7 @@ static int front_handle_begin(struct front_conn *c, const struct fcgi_record *re
 	}
 	const struct request_output out = { .ops = &front_request_output, .owner = c };
 	struct request *req = request_begin(c->gw, &out, c->peer, id,
-	    (flags & FCGI_KEEP_CONN) != 0);
+	    (flags & FCGI_KEEP_CONN) != 0, c->admin);
 	if (req == NULL)
 		return -1;
 	LIST_INSERT_HEAD(&c->requests, req, conn_link);
@@ -660,6 +665,7 @@ static void front_free(struct front_conn *c)
 	close(c->fd);
 	LIST_REMOVE(c, link);
 	gw->conn_count--;
+	gw->admin_conn_count -= c->admin;
 	buf_free(&c->in);
 	buf_free(&c->out);
 	free(c);

@@ -212,17 +212,23 @@ void function_destroy(struct function *fn)
 
 static void function_on_spawned(struct pool *pool, pid_t pid)
 {
+	struct function *fn = pool_owner(pool);
+
+	fn->counters->spawns++;
 	log_debug("function %s: worker pid %d started", pool_name(pool), (int)pid);
 }
 
 static void function_on_exited(struct pool *pool, pid_t pid, int status, unsigned long served)
 {
 	struct function *fn = pool_owner(pool);
+	struct function_counters *c = fn->counters;
 
+	c->exits++;
+	c->crashes += WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
-		log_error("function %s pid %d killed by seccomp (%lu so far): a system call its "
+		log_error("function %s pid %d killed by seccomp (%llu so far): a system call its "
 		    "policy denies; find it with strace -f, see docs/sandbox.md",
-		    pool_name(pool), (int)pid, ++fn->seccomp_kills);
+		    pool_name(pool), (int)pid, (unsigned long long)++c->seccomp_kills);
 	else if (WIFSIGNALED(status))
 		log_warn("function %s: worker pid %d exited: killed by signal %d (%s) after %lu requests",
 		    pool_name(pool), (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)), served);
@@ -236,6 +242,9 @@ static void function_on_exited(struct pool *pool, pid_t pid, int status, unsigne
 
 static void function_on_spawn_failed(struct pool *pool, const char *message)
 {
+	struct function *fn = pool_owner(pool);
+
+	fn->counters->spawn_failures++;
 	log_error("function %s: cannot start a worker: %s", pool_name(pool), message);
 }
 

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "config.h"
 #include "fcgi.h"
+#include "metrics.h"
 #include "pool.h"
 
 struct conf_generation;
@@ -49,7 +50,7 @@ struct function {
 	LIST_ENTRY(function) retired_link;	/* gw->retired: replaced or removed by a reload */
 	struct pool *pool;
 	struct function_params params;	/* from conf */
-	unsigned long seccomp_kills;	/* workers killed by SIGSYS so far */
+	struct function_counters *counters;	/* its name's, kept across reloads (metrics.h) */
 };
 
 /*

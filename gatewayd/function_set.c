@@ -97,6 +97,12 @@ struct function *function_set_create(struct gateway *gw, struct conf_generation 
 	}
 	fn->generation = fn->pool_generation = generation;
 	fn->hooks = &gw->function_hooks;
+	if ((fn->counters = metrics_function(&gw->metrics, conf->name)) == NULL) {
+		snprintf(err, err_len, "out of memory");
+		function_destroy(fn);
+		free(fn);
+		return NULL;
+	}
 	generation->refs++;	/* one reference for both while they are one */
 	return fn;
 }

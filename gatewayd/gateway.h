@@ -14,6 +14,7 @@
 #include "config.h"
 #include "function.h"
 #include "identities.h"
+#include "metrics.h"
 #include "spawner.h"
 
 struct front_listener;
@@ -58,6 +59,9 @@ struct gateway {
 	unsigned pool_serial;			/* the last pool's serial (worker socket names) */
 	ev_prepare collect;			/* frees retired functions once reaped */
 	struct async *async;			/* async jobs, their queues and journal */
+	struct metrics metrics;			/* counters by function, for status and metrics */
+	const char *version;			/* gatewayd -v's */
+	double started_at;			/* wall-clock time gatewayd started (epoch seconds) */
 	struct front_listener *listeners;
 	size_t listener_count;
 	struct front_client *allowed_clients;	/* parsed listen.allowed_clients */
@@ -66,6 +70,7 @@ struct gateway {
 	void *listener_owner;				/* (front.c's, by listener_start) */
 	LIST_HEAD(front_conn_list, front_conn) conns;	/* every open web-server connection */
 	unsigned conn_count;
+	unsigned admin_conn_count;		/* of conn_count: on the admin socket */
 	struct budget request_memory;		/* request.memory_max: what requests buffer */
 	SLIST_HEAD(front_pending_list, front_conn) pending;	/* to flush or free before the
 								   loop sleeps */

@@ -2,6 +2,10 @@
  * listener.c: the sockets web servers connect to: unix and TCP listeners,
  * listen.allowed_clients, accepting (paused at max_connections and, for a
  * second, when out of descriptors), and the listener set a reload changes.
+ * The admin socket (admin_listen) is one more listener of the set, its file
+ * 0600 and gatewayd's own, so only gatewayd's user (and root) may connect;
+ * it has its own bound on connections, so it still answers when the web
+ * servers' connections fill max_connections.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +31,7 @@ struct front_listener {
 	struct gateway *gw;
 	char *address;		/* as configured (the current configuration's string) */
 	bool is_unix;
+	bool admin;		/* admin_listen's: its connections are the operator's */
 	ev_io watcher;
 	ev_timer pause_timer;	/* EMFILE: accepting resumes when it fires */
 };
@@ -39,13 +44,16 @@ struct front_client {
 
 static struct front_client *listener_parse_clients(const struct gateway_conf *conf, char *err,
     size_t err_len);
-static int listener_open(const struct gateway *gw, const char *address,
+static size_t listener_count_of(const struct gateway_conf *conf);
+static const char *listener_address_of(const struct gateway_conf *conf, size_t i, bool *admin);
+static int listener_open(const struct gateway *gw, const char *address, bool admin,
     const struct gateway_conf *conf, char *err, size_t err_len);
-static int listener_open_unix(const struct gateway *gw, const char *path,
-    const struct gateway_conf *conf, char *err, size_t err_len);
+static int listener_open_unix(const char *path, uid_t owner, gid_t group, mode_t mode,
+    int backlog, char *err, size_t err_len);
 static int listener_open_tcp(const char *address, int backlog, char *err, size_t err_len);
 static void listener_watch(struct gateway *gw, struct front_listener *l, const char *address,
-    int fd);
+    bool admin, int fd);
+static bool listener_may_accept(const struct front_listener *l);
 static void listener_unwatch(struct front_listener *l);
 static void listener_on_accept(struct ev_loop *loop, ev_io *io, int revents);
 static void listener_on_pause_expired(struct ev_loop *loop, ev_timer *timer, int revents);
@@ -68,7 +76,7 @@ int listener_start(struct gateway *gw, const struct listener_ops *ops, void *own
 int listener_reload(struct gateway *gw, const struct gateway_conf *conf, char *err,
     size_t err_len)
 {
-	size_t n = conf->listen.count;
+	size_t n = listener_count_of(conf);
 	struct front_listener *set = calloc(n, sizeof(*set));
 	int *fds = calloc(n, sizeof(*fds));
 	bool *kept = calloc(gw->listener_count + 1, sizeof(*kept));
@@ -82,14 +90,18 @@ int listener_reload(struct gateway *gw, const struct gateway_conf *conf, char *e
 	    (clients = listener_parse_clients(conf, err, err_len)) == NULL)
 		goto err;
 	for (size_t i = 0; i < n; i++) {
+		bool admin;
+		const char *address = listener_address_of(conf, i, &admin);
 		fds[i] = -1;
 		for (size_t j = 0; j < gw->listener_count && fds[i] < 0; j++) {
-			if (!kept[j] && strcmp(gw->listeners[j].address, conf->listen.items[i]) == 0) {
+			if (!kept[j] && gw->listeners[j].admin == admin &&
+			    strcmp(gw->listeners[j].address, address) == 0) {
 				kept[j] = true;
 				fds[i] = gw->listeners[j].watcher.fd;
 			}
 		}
-		if (fds[i] < 0 && (fds[i] = listener_open(gw, conf->listen.items[i], conf, err, err_len)) < 0)
+		if (fds[i] < 0 &&
+		    (fds[i] = listener_open(gw, address, admin, conf, err, err_len)) < 0)
 			goto err_opened;
 	}
 	for (size_t j = 0; j < gw->listener_count; j++) {
@@ -107,8 +119,11 @@ int listener_reload(struct gateway *gw, const struct gateway_conf *conf, char *e
 	gw->listener_count = n;
 	gw->allowed_clients = clients;
 	gw->allowed_client_count = conf->allowed_clients.count;
-	for (size_t i = 0; i < n; i++)
-		listener_watch(gw, &set[i], conf->listen.items[i], fds[i]);
+	for (size_t i = 0; i < n; i++) {
+		bool admin;
+		const char *address = listener_address_of(conf, i, &admin);
+		listener_watch(gw, &set[i], address, admin, fds[i]);
+	}
 	free(fds);
 	free(kept);
 	listener_update_accepting(gw);
@@ -153,14 +168,42 @@ static struct front_client *listener_parse_clients(const struct gateway_conf *co
 	return clients;
 }
 
-/* Opens one listening socket: a unix path or host:port. */
-static int listener_open(const struct gateway *gw, const char *address,
+/* The listeners conf names: its listen entries, then admin_listen if set. */
+static size_t listener_count_of(const struct gateway_conf *conf)
+{
+	return conf->listen.count + (conf->admin_listen != NULL);
+}
+
+/* The address of conf's listener i (< listener_count_of()); *admin: it is admin_listen. */
+static const char *listener_address_of(const struct gateway_conf *conf, size_t i, bool *admin)
+{
+	*admin = i == conf->listen.count;
+	return *admin ? conf->admin_listen : conf->listen.items[i];
+}
+
+/*
+ * Opens one listening socket: a unix path or host:port, or the admin
+ * socket (0600, gatewayd's user and group, whatever listen.* say).
+ */
+static int listener_open(const struct gateway *gw, const char *address, bool admin,
     const struct gateway_conf *conf, char *err, size_t err_len)
 {
-	int fd = address[0] == '/' ? listener_open_unix(gw, address, conf, err, err_len)
-				   : listener_open_tcp(address, conf->listen_backlog, err, err_len);
+	uid_t owner = conf->listen_owner.set ? conf->listen_owner.id : gw->identity.daemon_uid;
+	gid_t group = conf->listen_group.set ? conf->listen_group.id : gw->identity.daemon_gid;
+	int fd;
+
+	if (admin)
+		fd = listener_open_unix(address, gw->identity.daemon_uid, gw->identity.daemon_gid,
+		    0600, conf->listen_backlog, err, err_len);
+	else if (address[0] == '/')
+		fd = listener_open_unix(address, owner, group, conf->listen_mode,
+		    conf->listen_backlog, err, err_len);
+	else
+		fd = listener_open_tcp(address, conf->listen_backlog, err, err_len);
 	if (fd >= 0)
-		log_info("listening on %s", address);
+		log_info("listening on %s%s", address, admin ? " (admin)" : "");
+	if (admin)
+		return fd;
 	if (fd >= 0 && address[0] == '/' && (conf->listen_mode & 0002))
 		log_warn("listen %s: listen.mode %04o lets every local user connect, the "
 		    "functions' own users too, and send requests past the web server: use "
@@ -171,16 +214,15 @@ static int listener_open(const struct gateway *gw, const char *address,
 /*
  * A unix listener. A stale socket file left by a crash is replaced; any
  * other kind of file at the path is an error, never removed. Connecting
- * needs write permission on the file: it gets listen.owner, listen.group
- * (PHP-FPM's defaults: gatewayd's own user and group) and listen.mode, so
- * the web server's group can connect and no function's user can.
+ * needs write permission on the file: it gets owner, group and mode (for
+ * listen: listen.owner, listen.group, PHP-FPM's defaults of gatewayd's own
+ * user and group, and listen.mode), so the web server's group can connect
+ * and no function's user can.
  */
-static int listener_open_unix(const struct gateway *gw, const char *path,
-    const struct gateway_conf *conf, char *err, size_t err_len)
+static int listener_open_unix(const char *path, uid_t owner, gid_t group, mode_t mode,
+    int backlog, char *err, size_t err_len)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	uid_t owner = conf->listen_owner.set ? conf->listen_owner.id : gw->identity.daemon_uid;
-	gid_t group = conf->listen_group.set ? conf->listen_group.id : gw->identity.daemon_gid;
 	struct stat st;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
@@ -197,8 +239,7 @@ static int listener_open_unix(const struct gateway *gw, const char *path,
 	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    chown(path, owner, group) < 0 || chmod(path, conf->listen_mode) < 0 ||
-	    listen(fd, conf->listen_backlog) < 0) {
+	    chown(path, owner, group) < 0 || chmod(path, mode) < 0 || listen(fd, backlog) < 0) {
 		snprintf(err, err_len, "listen %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -248,11 +289,12 @@ static int listener_open_tcp(const char *address, int backlog, char *err, size_t
 
 /* Starts accepting on fd for address. */
 static void listener_watch(struct gateway *gw, struct front_listener *l, const char *address,
-    int fd)
+    bool admin, int fd)
 {
 	l->gw = gw;
 	l->address = (char *)address;
 	l->is_unix = address[0] == '/';
+	l->admin = admin;
 	ev_io_init(&l->watcher, listener_on_accept, fd, EV_READ);
 	l->watcher.data = l;
 	ev_init(&l->pause_timer, listener_on_pause_expired);
@@ -275,7 +317,7 @@ static void listener_on_accept(struct ev_loop *loop, ev_io *io, int revents)
 	struct gateway *gw = l->gw;
 	(void)revents;
 
-	for (int i = 0; i < LISTENER_ACCEPT_BATCH && gw->conn_count < gw->conf->max_connections; i++) {
+	for (int i = 0; i < LISTENER_ACCEPT_BATCH && listener_may_accept(l); i++) {
 		struct sockaddr_storage ss;
 		socklen_t sslen = sizeof(ss);
 		int fd = accept4(io->fd, (struct sockaddr *)&ss, &sslen, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -295,7 +337,7 @@ static void listener_on_accept(struct ev_loop *loop, ev_io *io, int revents)
 			close(fd);
 			continue;
 		}
-		gw->listener_ops->accepted(gw->listener_owner, fd, &ss);
+		gw->listener_ops->accepted(gw->listener_owner, fd, &ss, l->admin);
 	}
 	listener_update_accepting(gw);
 }
@@ -335,13 +377,27 @@ static bool listener_client_allowed(const struct gateway *gw, const struct socka
 	return false;
 }
 
-/* Pauses every listener at max_connections and resumes them below it. */
+/*
+ * Below its bound: the web servers' connections under max_connections, the
+ * admin socket's under LISTENER_ADMIN_MAX.
+ */
+static bool listener_may_accept(const struct front_listener *l)
+{
+	const struct gateway *gw = l->gw;
+
+	if (gw->stopping)
+		return false;
+	if (l->admin)
+		return gw->admin_conn_count < LISTENER_ADMIN_MAX;
+	return gw->conn_count - gw->admin_conn_count < gw->conf->max_connections;
+}
+
+/* Pauses every listener at its bound and resumes them below it. */
 void listener_update_accepting(struct gateway *gw)
 {
-	bool accept = !gw->stopping && gw->conn_count < gw->conf->max_connections;
-
 	for (size_t i = 0; i < gw->listener_count; i++) {
 		struct front_listener *l = &gw->listeners[i];
+		bool accept = listener_may_accept(l);
 		if (accept && !ev_is_active(&l->pause_timer))
 			ev_io_start(gw->loop, &l->watcher);
 		else if (!accept)

@@ -4,6 +4,7 @@
 #ifndef GATEWAYD_LISTENER_H
 #define GATEWAYD_LISTENER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
@@ -13,9 +14,10 @@
 struct listener_ops {
 	/*
 	 * A connection was accepted from peer (non-blocking, close-on-exec, its
-	 * client allowed): fd is the owner's from now on.
+	 * client allowed): fd is the owner's from now on. admin: on the admin
+	 * socket (its peer is gatewayd's user or root).
 	 */
-	void (*accepted)(void *owner, int fd, const struct sockaddr_storage *peer);
+	void (*accepted)(void *owner, int fd, const struct sockaddr_storage *peer, bool admin);
 };
 
 /*
@@ -33,7 +35,13 @@ int listener_start(struct gateway *gw, const struct listener_ops *ops, void *own
 int listener_reload(struct gateway *gw, const struct gateway_conf *conf, char *err,
     size_t err_len);
 
-/* Pauses every listener at max_connections, resumes them below it. */
+/* Connections the admin socket serves at once; more wait in its backlog. */
+#define LISTENER_ADMIN_MAX 16
+
+/*
+ * Pauses every listener at its bound (max_connections; the admin socket's
+ * LISTENER_ADMIN_MAX), resumes them below it.
+ */
 void listener_update_accepting(struct gateway *gw);
 
 /* Stops accepting and closes the listeners (unix socket files removed). */

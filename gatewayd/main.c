@@ -74,7 +74,8 @@ int main(int argc, char **argv)
 
 	if (test_only)
 		return check_config(config_path);
-	struct gateway gw = { .config_path = config_path };
+	struct gateway gw = { .config_path = config_path, .version = GATEWAYD_VERSION,
+		.started_at = ev_time() };
 	if (load_config(config_path, true, &gw.conf) < 0)
 		return 1;
 	if (command != NULL) {
@@ -123,6 +124,7 @@ int main(int argc, char **argv)
 	else
 		config_free(gw.conf);
 	spawner_close(gw.spawner);
+	metrics_free(&gw.metrics);
 	if (gw.exit_status == 0)
 		log_info("gatewayd stopped");
 	return gw.exit_status;
@@ -255,6 +257,10 @@ static void on_signal(struct ev_loop *loop, ev_signal *sig, int revents)
 			    (unsigned long long)now.tv_sec * 1000000ULL +
 			    (unsigned long long)now.tv_nsec / 1000, gw->config_path);
 			bool taken = reload_config(gw);
+			if (taken)
+				gw->metrics.reloads++;
+			else
+				gw->metrics.reload_failures++;
 			async_reloaded(gw);
 			notify_send("READY=1\nSTATUS=%s: %zu functions from %s", taken ? "reloaded" :
 			    "reload refused (see the log), the running configuration stays",

@@ -26,6 +26,7 @@
 #include "fcgi.h"
 #include "function_set.h"
 #include "gateway.h"
+#include "gateway_api.h"
 #include "log.h"
 #include "record.h"
 #include "request.h"
@@ -43,6 +44,8 @@ static bool request_take_memory(struct request *req, size_t len);
 static void request_drop_buffers(struct request *req);
 static int request_params_complete(struct request *req);
 static void request_route(struct request *req);
+static void request_keep_uri(struct request *req, const struct fcgi_param *request_uri,
+    const struct router_path *path);
 static bool request_method_idempotent(const struct fcgi_param *method);
 static void request_refuse_unrouted(struct request *req, const struct fcgi_param *lookup);
 static bool request_refuse_large_body(struct request *req, unsigned long long len);
@@ -77,7 +80,7 @@ static const struct pool_job_ops request_job_ops = {
 	((struct request *)((char *)(w) - offsetof(struct request, async_wait)))
 
 struct request *request_begin(struct gateway *gw, const struct request_output *out,
-    const char *peer, uint16_t id, bool keep_conn)
+    const char *peer, uint16_t id, bool keep_conn, bool admin)
 {
 	struct request *req = calloc(1, sizeof(*req));
 
@@ -88,6 +91,7 @@ struct request *request_begin(struct gateway *gw, const struct request_output *o
 	req->peer = peer;
 	req->id = id;
 	req->keep_conn = keep_conn;
+	req->admin = admin;
 	req->begun = ev_now(gw->loop);
 	req->state = REQUEST_READING_PARAMS;
 	req->disposition = REQUEST_UNROUTED;
@@ -288,6 +292,7 @@ static void request_route(struct request *req)
 		request_dispose(req, REQUEST_TO_GATEWAY);
 		return;
 	}
+	request_keep_uri(req, &lookup[ROUTER_REQUEST_URI], &path);
 	const struct function_conf *conf = router_route(req->gw->conf, lookup, &path);
 	if (conf == NULL) {
 		request_refuse_unrouted(req, lookup);
@@ -310,6 +315,26 @@ static void request_route(struct request *req)
 		digits[length->value_len] = '\0';
 		request_refuse_large_body(req, strtoull(digits, NULL, 10));
 	}
+}
+
+/*
+ * Keeps a copy of the URI (REQUEST_URI as the client wrote it, else the
+ * path routed on), cut at REQUEST_URI_KEPT: the params it is in are freed
+ * once forwarded, and status pages show it while the request runs.
+ */
+static void request_keep_uri(struct request *req, const struct fcgi_param *request_uri,
+    const struct router_path *path)
+{
+	const void *uri = request_uri->found ? (const void *)request_uri->value : path->path;
+	size_t len = request_uri->found ? request_uri->value_len : path->len;
+
+	if (uri == NULL)
+		len = 0;
+	req->uri_len = len < sizeof(req->uri) ? len : sizeof(req->uri);
+	if (req->uri_len > 0)
+		memcpy(req->uri, uri, req->uri_len);
+	req->job.label = req->uri;
+	req->job.label_len = req->uri_len;
 }
 
 /*
@@ -446,13 +471,17 @@ static int request_submit(struct request *req)
 	return 0;
 }
 
-/* /_gateway/...: gatewayd's own answer (async job state and results). */
+/* /_gateway/...: gatewayd's own answer (gateway_api.c). */
 static int request_answer_api(struct request *req)
 {
 	struct buf out = { 0 };
+	const struct api_request query = {
+		.admin = req->admin, .method = req->api_method, .method_len = req->api_method_len,
+		.path = req->api_path, .path_len = req->api_path_len,
+		.params = buf_head(&req->params), .params_len = buf_used(&req->params),
+	};
 
-	if (async_answer_api(req->gw, req->api_method, req->api_method_len, req->api_path,
-		req->api_path_len, &out) < 0) {
+	if (gateway_api_answer(req->gw, &query, &out) < 0) {
 		buf_free(&out);
 		return -1;
 	}
@@ -629,11 +658,13 @@ static void request_on_fail(struct pool_job *job, enum pool_error error)
 
 	switch (error) {
 	case POOL_ERR_QUEUE_FULL:
+		req->function->counters->queue_full++;
 		log_warn("function %s: queue full (queue.max %u), answering 503", name,
 		    req->function->conf->pool.queue_max);
 		request_respond(req, 503, "all workers are busy and the queue is full");
 		return;
 	case POOL_ERR_QUEUE_TIMEOUT:
+		req->function->counters->queue_timeouts++;
 		log_warn("function %s: waited queue.timeout for a worker, answering 503", name);
 		request_respond(req, 503, "no worker became free within queue.timeout");
 		return;
@@ -644,6 +675,7 @@ static void request_on_fail(struct pool_job *job, enum pool_error error)
 		request_respond(req, 503, "the function is held back: its workers keep failing");
 		return;
 	case POOL_ERR_TIMEOUT:
+		req->function->counters->timeouts++;
 		log_warn("function %s: request from %s ran past request_timeout (%.0f s): worker "
 		    "killed%s", name, req->peer, req->function->conf->pool.request_timeout,
 		    job->output_started ? ", response cut short" : ", answering 504");

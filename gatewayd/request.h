@@ -21,6 +21,9 @@ struct function;
 struct gateway;
 struct request;
 
+/* Bytes of a request's URI kept for status pages and logs once its params are gone. */
+#define REQUEST_URI_KEPT 256
+
 /* Where a request is; changed only through request_set_state(). */
 enum request_state {
 	REQUEST_READING_PARAMS,	/* collecting PARAMS until the empty record */
@@ -69,6 +72,7 @@ struct request {
 	const char *peer;		/* the connection's, for log lines */
 	uint16_t id;			/* the web server's request id */
 	bool keep_conn;			/* FCGI_KEEP_CONN: the server keeps the connection */
+	bool admin;			/* on the admin socket: all of /_gateway/ is open to it */
 	double begun;			/* loop time of its BEGIN_REQUEST (front.request_timeout) */
 	enum request_state state;
 	enum request_disposition disposition;
@@ -83,6 +87,8 @@ struct request {
 	size_t api_path_len;
 	const char *api_method;		/* to gatewayd: REQUEST_METHOD, inside params (NULL: none) */
 	size_t api_method_len;
+	char uri[REQUEST_URI_KEPT];	/* REQUEST_URI (else the path), cut to fit: status pages */
+	size_t uri_len;
 	int refusal_status;		/* refused: the HTTP status gatewayd answers */
 	char refusal_detail[160];	/* refused: the body line of that answer */
 	struct stderr_hold stderr_hold;	/* the worker's FCGI_STDERR, until the header is out */
@@ -93,11 +99,11 @@ struct request {
 
 /*
  * BEGIN_REQUEST: a new request on the connection out stands for (peer names
- * it in log lines and must live as long as the request). Returns it, or NULL
- * when out of memory.
+ * it in log lines and must live as long as the request; admin: that
+ * connection is on the admin socket). Returns it, or NULL when out of memory.
  */
 struct request *request_begin(struct gateway *gw, const struct request_output *out,
-    const char *peer, uint16_t id, bool keep_conn);
+    const char *peer, uint16_t id, bool keep_conn, bool admin);
 
 /*
  * A PARAMS or STDIN record's content. Returns 0, or -1 when the record

@@ -168,7 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
 		abort();
-	gw.listener_ops->accepted(gw.listener_owner, sv[1], &peer);
+	gw.listener_ops->accepted(gw.listener_owner, sv[1], &peer, false);
 	ev_now_update(gw.loop);
 	deadline = ev_now(gw.loop) + INPUT_DEADLINE;
 	quiet_since = ev_now(gw.loop);

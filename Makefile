@@ -40,6 +40,11 @@ CORE_SRC  := $(wildcard common/*.c) $(wildcard fcgi-pool/*.c) \
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CORE_LIB  := $(BUILD)/libgatewayd.a
 DAEMON    := $(BUILD)/gatewayd
+# gatewayctl: the admin socket's client. It reads the configuration with
+# gatewayd's own loader and speaks FastCGI with gatewayd's own codec.
+CTL       := $(BUILD)/gatewayctl
+CTL_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard gatewayctl/*.c))
+JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 FUNCTIONS := $(patsubst functions/%.c,$(BUILD)/functions/%,$(wildcard functions/*.c))
 CHECKS    := $(patsubst tests/%.c,$(BUILD)/%,$(wildcard tests/check_*.c))
 # Functions only the tests run (the isolation tests' attacker): never installed.
@@ -57,7 +62,7 @@ RUNTIMES  := $(BUILD)/runtimes/python3/gatewayd-python3 $(BUILD)/runtimes/python
 
 .PHONY: all deps check unit integration layers man run bench fuzz clean FORCE
 
-all: $(DAEMON) $(FUNCTIONS) $(RUNTIMES)
+all: $(DAEMON) $(CTL) $(FUNCTIONS) $(RUNTIMES)
 
 deps:
 	@scripts/deps.sh
@@ -127,6 +132,9 @@ $(CORE_LIB): $(CORE_OBJ)
 $(DAEMON): $(BUILD)/obj/gatewayd/main.o $(CORE_LIB)
 	$(CC) $(GW_LDFLAGS) -o $@ $^ $(CORE_LIBS)
 
+$(CTL): $(CTL_OBJ) $(CORE_LIB)
+	$(CC) $(GW_LDFLAGS) -o $@ $^ $(CORE_LIBS) $(JANSSON_LIBS)
+
 # Every example links the C SDK (functions/sdk/), used or not.
 $(BUILD)/functions/%: functions/%.c functions/sdk/gatewayd_fn.c
 	@mkdir -p $(dir $@)
@@ -174,6 +182,7 @@ $(BUILD)/check_%: tests/check_%.c $(CORE_LIB)
 $(BUILD)/obj/common/%.o:    INC = $(COMMON_INC)
 $(BUILD)/obj/fcgi-pool/%.o: INC = $(POOL_INC)
 $(BUILD)/obj/gatewayd/%.o:  INC = $(DAEMON_INC)
+$(BUILD)/obj/gatewayctl/%.o: INC = $(DAEMON_INC) -Igatewayctl
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(GW_CFLAGS) $(INC) -c -o $@ $<

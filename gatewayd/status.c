@@ -48,6 +48,12 @@ int status_render(struct gateway *gw, bool full, struct buf *out)
 		if ((i > 0 && buf_append(out, ",", 1) < 0) || status_function(gw, i, full, out) < 0)
 			return -1;
 	}
+	if (buf_append(out, "],\"duration_bounds\":[", 21) < 0)
+		return -1;
+	for (size_t b = 0; b < METRICS_BUCKETS; b++) {
+		if (buf_printf(out, "%s%g", b > 0 ? "," : "", metrics_bucket_bounds[b]) < 0)
+			return -1;
+	}
 	return buf_append(out, "]}\n", 3);
 }
 
@@ -75,7 +81,15 @@ static int status_function(struct gateway *gw, size_t i, bool full, struct buf *
 	    (unsigned long long)c->spawns, (unsigned long long)c->crashes,
 	    (unsigned long long)c->seccomp_kills, (unsigned long long)c->timeouts,
 	    (unsigned long long)c->queue_full) < 0 ||
-	    status_async(gw, fn, out) < 0)
+	    status_async(gw, fn, out) < 0 ||
+	    buf_append(out, ",\"duration_buckets\":[", 21) < 0)
+		return -1;
+	for (size_t b = 0; b < METRICS_BUCKETS; b++) {
+		if (buf_printf(out, "%s%llu", b > 0 ? "," : "",
+		    (unsigned long long)c->duration_buckets[b]) < 0)
+			return -1;
+	}
+	if (buf_append(out, "]", 1) < 0)
 		return -1;
 	if (full) {
 		struct status_walk walk = { .out = out, .uid = gw->generation->functions[i].uid,

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "ctl.h"
 
 /* Functions top follows at most (more are shown without rates). */
@@ -34,6 +35,7 @@ static const char *top_p99(const json_t *f, const json_t *bounds, const struct t
     char *out, size_t len);
 static bool top_quit_pressed(double seconds);
 static double now_seconds(void);
+static int reload_refused(const struct ctl *ctl);
 static void top_on_interrupt(int sig);
 
 /* Ctrl-C: top ends its loop and gives the terminal back as it was. */
@@ -78,8 +80,7 @@ static int cmd_reload(struct ctl *ctl, int argc, char **argv)
 		json_int_t d = ctl_num(status, "reloads"), r = ctl_num(status, "reload_failures");
 		json_decref(status);
 		if (r > refused)
-			return ctl_error(CTL_FAILED, "gatewayd refused the new configuration (its log "
-			    "says why); the running one stays");
+			return reload_refused(ctl);
 		if (d > done) {
 			if (!ctl->json)
 				printf("reloaded\n");
@@ -90,6 +91,18 @@ static int cmd_reload(struct ctl *ctl, int argc, char **argv)
 		poll(NULL, 0, 50);
 	}
 	return ctl_error(CTL_FAILED, "the reload did not finish within %.0f s", ctl->timeout);
+}
+
+/* Says why, as far as our own reading of the file tells (gatewayd's log has its own). */
+static int reload_refused(const struct ctl *ctl)
+{
+	struct gateway_conf *conf = NULL;
+	char err[8192] = "";
+
+	if (config_load_without_secrets(ctl->config_path, &conf, err, sizeof(err)) == 0)
+		config_free(conf);
+	return ctl_error(CTL_FAILED, "gatewayd refused the new configuration; the running one "
+	    "stays.%s%s", err[0] != '\0' ? " The file says:\n" : " Its log says why.", err);
 }
 
 /* Runs the gatewayd beside us with -t: it reads and reports exactly as at start. */

@@ -23,7 +23,7 @@ static bool job_finished(const char *state);
 static void sleep_seconds(double s);
 
 const struct ctl_command ctl_job_commands[] = {
-	{ "invoke", "FUNCTION [--async] [-X METHOD] [--data @FILE|TEXT] [-H 'Name: value']...",
+	{ "invoke", "FUNCTION[?QUERY] [--async] [-X METHOD] [--data @FILE|TEXT] [-H 'Name: value']...",
 	  "Calls FUNCTION through gatewayd, as a web server would, and prints its response\n"
 	  "body (--json: its status, headers and body). --data sends a body (@FILE reads it,\n"
 	  "@- reads stdin) and makes the default method POST. --async asks for a job\n"
@@ -73,9 +73,14 @@ static int cmd_invoke(struct ctl *ctl, int argc, char **argv)
 		call.param_names[call.param_count] = "HTTP_PREFER";
 		call.param_values[call.param_count++] = "respond-async";
 	}
-	snprintf(path, sizeof(path), "/function/%s", function);
+	/* FUNCTION?QUERY: the query string goes along. */
+	char name[128];
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(function, "?"), function);
+	if (function[strlen(name)] == '?')
+		call.query = function + strlen(name) + 1;
+	snprintf(path, sizeof(path), "/function/%s", name);
 	call.path = path;
-	call.function = function;
+	call.function = function = name;
 	call.method = call.method != NULL ? call.method : has_data ? "POST" : "GET";
 	call.body = buf_head(&data);
 	call.body_len = buf_used(&data);

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <ini.h>
+
 #include "config.h"
 #include "ctl.h"
 
@@ -25,6 +27,7 @@ static void usage(FILE *out);
 static const struct ctl_command *find_command(const char *name);
 static bool wants_help(int argc, char **argv);
 static const char *sibling_gatewayd(void);
+static int admin_listen_of(void *user, const char *section, const char *name, const char *value);
 
 int main(int argc, char **argv)
 {
@@ -137,9 +140,23 @@ const char *ctl_socket(struct ctl *ctl)
 	if (ctl->socket_path != NULL)
 		return ctl->socket_path;
 	if (config_load_without_secrets(ctl->config_path, &conf, err, sizeof(err)) < 0) {
-		ctl_error(CTL_UNREACHABLE, "cannot read %s (use -c CONFIG or -a SOCKET):\n%s",
-		    ctl->config_path, err);
-		return NULL;
+		/*
+		 * A file being edited may be broken and gatewayd still runs on the
+		 * last good one: its admin_listen, read as gatewayd would, still
+		 * says where (reload must reach gatewayd to be refused there).
+		 */
+		char value[PATH_MAX] = "", dir[PATH_MAX];
+		if (ini_parse(ctl->config_path, admin_listen_of, value) < 0 || value[0] == '\0') {
+			ctl_error(CTL_UNREACHABLE, "cannot read %s (use -c CONFIG or -a SOCKET):\n%s",
+			    ctl->config_path, err);
+			return NULL;
+		}
+		snprintf(dir, sizeof(dir), "%s", ctl->config_path);
+		if (value[0] == '/')
+			snprintf(path, sizeof(path), "%s", value);
+		else
+			snprintf(path, sizeof(path), "%s/%s", dirname(dir), value);
+		return ctl->socket_path = path;
 	}
 	if (conf->admin_listen == NULL) {
 		ctl_error(CTL_UNREACHABLE, "%s sets no admin_listen: gatewayd has no admin socket "
@@ -150,6 +167,14 @@ const char *ctl_socket(struct ctl *ctl)
 	snprintf(path, sizeof(path), "%s", conf->admin_listen);
 	config_free(conf);
 	return ctl->socket_path = path;
+}
+
+/* inih: keeps [global] admin_listen's value in user (PATH_MAX bytes). */
+static int admin_listen_of(void *user, const char *section, const char *name, const char *value)
+{
+	if (strcmp(section, "global") == 0 && strcmp(name, "admin_listen") == 0)
+		snprintf(user, PATH_MAX, "%s", value);
+	return 1;
 }
 
 int ctl_call(struct ctl *ctl, const struct admin_call *call, struct admin_reply *reply)

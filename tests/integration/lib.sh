@@ -103,10 +103,10 @@ assert_contains() {
 	esac
 }
 
-# assert_file_contains FILE NEEDLE WHAT: a fixed-string grep.
+# assert_file_contains FILE NEEDLE [WHAT]: a fixed-string grep.
 assert_file_contains() {
 	grep -qF -- "$2" "$1" ||
-		fail "$3: '$2' not in $(basename "$1") (tail: '$(tail -c 300 "$1" | _show)')"
+		fail "${3:-expected text}: '$2' not in $(basename "$1") (tail: '$(tail -c 300 "$1" | _show)')"
 }
 
 # assert_gw_alive: gatewayd is still running.
@@ -619,4 +619,33 @@ attack_refused() {
 # status_ids PID FIELD: the four ids of /proc/PID/status's Uid or Gid line.
 status_ids() {
 	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s '\t ' ' '
+}
+
+# ------------------------------------------------------------ admin socket
+
+GATEWAYCTL=$(dirname "$GATEWAYD")/gatewayctl
+ADMIN_SOCK=$T/admin.sock	# admin_listen, where a test sets it
+
+# ctl ARGS...: gatewayctl on $ADMIN_SOCK.
+ctl() {
+	"$GATEWAYCTL" -a "$ADMIN_SOCK" "$@"
+}
+
+# json_at FILE PATH: the value at PATH in the JSON in FILE, as Python prints
+# it; PATH is dot-separated keys and list indexes, and NAME=VALUE picks the
+# list item whose NAME is VALUE ("functions.name=slow.workers.busy").
+json_at() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))
+for part in sys.argv[2].split("."):
+    if "=" in part:
+        k, want = part.split("=", 1)
+        v = next(item for item in v if str(item.get(k)) == want)
+    elif isinstance(v, list):
+        v = v[int(part)]
+    else:
+        v = v[part]
+print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)
+PY
 }

@@ -313,6 +313,37 @@ START_TEST(test_error_listen_and_clients)
 }
 END_TEST
 
+START_TEST(test_admin_keys)
+{
+	struct gateway_conf *conf = load_ok(FIXTURES "good_admin.ini");
+	char abs[PATH_MAX];
+
+	ck_assert_ptr_nonnull(realpath(FIXTURES, abs));
+	strcat(abs, "/admin.sock");
+	ck_assert_str_eq(conf->admin_listen, abs);
+	ck_assert(conf->status_front);
+	ck_assert_uint_eq(conf->status_allowed_clients.count, 2);
+	ck_assert_str_eq(conf->status_allowed_clients.items[1], "::1");
+	ck_assert_uint_eq(conf->allowed_clients.count, 0);
+	config_free(conf);
+	conf = load_ok(FIXTURES "good_minimal.ini");
+	ck_assert_ptr_null(conf->admin_listen);
+	ck_assert(!conf->status_front);
+	config_free(conf);
+}
+END_TEST
+
+START_TEST(test_error_admin_keys)
+{
+	assert_errors(FIXTURES "err_admin.ini",
+	    "tests/config/err_admin.ini:3: admin_listen = 127.0.0.1:9001: must be a unix socket path\n"
+	    "tests/config/err_admin.ini:4: admin_listen = : already set in [global]\n"
+	    "tests/config/err_admin.ini:5: status.front = maybe: must be yes or no\n"
+	    "tests/config/err_admin.ini:6: status.allowed_clients = 127.0.0.1, nope: "
+	    "\"nope\" is not an IPv4 or IPv6 address\n");
+}
+END_TEST
+
 START_TEST(test_error_cannot_open)
 {
 	assert_errors(FIXTURES "does-not-exist.ini",
@@ -535,6 +566,7 @@ static Suite *config_suite(void)
 	Suite *s = suite_create("config");
 	TCase *good = tcase_create("good"), *bad = tcase_create("errors"), *parse = tcase_create("parse");
 
+	tcase_add_test(good, test_admin_keys);
 	tcase_add_test(good, test_minimal_defaults);
 	tcase_add_test(good, test_full_global);
 	tcase_add_test(good, test_full_function);
@@ -555,6 +587,7 @@ static Suite *config_suite(void)
 	tcase_add_test(bad, test_error_no_listen);
 	tcase_add_test(bad, test_error_no_function);
 	tcase_add_test(bad, test_error_listen_and_clients);
+	tcase_add_test(bad, test_error_admin_keys);
 	tcase_add_test(bad, test_error_cannot_open);
 	tcase_add_test(bad, test_error_truncated);
 	tcase_add_test(bad, test_error_include_depth);

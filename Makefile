@@ -51,8 +51,6 @@ CHECKS    := $(patsubst tests/%.c,$(BUILD)/%,$(wildcard tests/check_*.c))
 TEST_FUNCTIONS := $(patsubst tests/functions/%.c,$(BUILD)/tests/%,$(wildcard tests/functions/*.c))
 # LD_PRELOAD shims the integration tests load into gatewayd (a stepped wall clock).
 TEST_PRELOADS := $(patsubst tests/preload/%.c,$(BUILD)/tests/%.so,$(wildcard tests/preload/*.c))
-# The runtimes' worker programs (runtime = python3), where gatewayd looks for them.
-RUNTIME_DIR := $(abspath $(BUILD))/runtimes
 # gatewayd -v. A release sets it; otherwise it says which commit was built.
 VERSION   ?= 0.1.0$(shell git describe --always --dirty --exclude '*' 2>/dev/null | sed 's/^/+/')
 PYTHON_CFLAGS := $(shell pkg-config --cflags python3-embed 2>/dev/null)
@@ -151,7 +149,6 @@ $(BUILD)/runtimes/python3/gatewayd_runtime.py: functions/runtimes/python3/gatewa
 	cp $< $@
 	python$(PYTHON_VERSION) -m py_compile $@
 
-$(BUILD)/obj/gatewayd/config_runtime.o: GW_CFLAGS += -DGATEWAYD_RUNTIME_DIR='"$(RUNTIME_DIR)"'
 $(BUILD)/obj/gatewayd/main.o: GW_CFLAGS += -DGATEWAYD_VERSION='"$(VERSION)"'
 # main.o is rebuilt when the version changes (another commit), not only main.c.
 $(BUILD)/obj/gatewayd/main.o: $(BUILD)/version

@@ -33,8 +33,8 @@ EOF
 # connection, with its own pid, so GW_PID is gatewayd's. Waits until every
 # path is bound.
 activate() {
-	local i args=() names=listen extra
-	for extra in "${@:2}"; do names="$names:extra"; done
+	local i args=() names=listen
+	for ((i = 2; i <= $#; i++)); do names="$names:extra"; done
 	for i in "$@"; do args+=(-l "$i"); done
 	systemd-socket-activate "${args[@]}" --fdname="$names" \
 		-E ASAN_OPTIONS -E UBSAN_OPTIONS -E LSAN_OPTIONS -E PATH \

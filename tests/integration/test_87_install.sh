@@ -66,17 +66,17 @@ diff -u "$T/expected" "$T/installed" >"$T/tree.diff" ||
 echo "installed $(wc -l <"$T/installed") files under DESTDIR, each with its mode"
 
 ex=$T/root/usr/local/share/gatewayd/examples
-assert_file_contains "$ex/gatewayd.ini" "listen = /run/gatewayd/gatewayd.sock"
-assert_file_contains "$ex/gatewayd.ini" "run_dir = /run/gatewayd/workers"
-assert_file_contains "$ex/gatewayd.ini" "async.journal = /var/lib/gatewayd/async.journal"
-assert_file_contains "$ex/functions.d/hello.ini" "exec = /usr/local/lib/gatewayd/functions/hello"
-assert_file_contains "$ex/functions.d/py-hello.ini" "handler = /usr/local/lib/gatewayd/functions/hello.py"
+assert_file_contains "$ex/gatewayd.ini" "listen = /run/gatewayd/gatewayd.sock" "the installed gatewayd.ini"
+assert_file_contains "$ex/gatewayd.ini" "run_dir = /run/gatewayd/workers" "the installed gatewayd.ini"
+assert_file_contains "$ex/gatewayd.ini" "async.journal = /var/lib/gatewayd/async.journal" "the installed gatewayd.ini"
+assert_file_contains "$ex/functions.d/hello.ini" "exec = /usr/local/lib/gatewayd/functions/hello" "the installed hello.ini"
+assert_file_contains "$ex/functions.d/py-hello.ini" "handler = /usr/local/lib/gatewayd/functions/hello.py" "the installed py-hello.ini"
 if grep -nE '^[^;]*(= *\.\./|build/)' "$ex/gatewayd.ini" "$ex"/functions.d/*.ini >"$T/relative"; then
 	fail "a path of the build tree is left in the installed example: '$(_show <"$T/relative")'"
 fi
 units=$T/root/usr/local/lib/systemd/system
-assert_file_contains "$units/gatewayd.service" "ExecStart=/usr/local/sbin/gatewayd -c /etc/gatewayd/gatewayd.ini"
-assert_file_contains "$units/gatewayd.socket" "ListenStream=/run/gatewayd/gatewayd.sock"
+assert_file_contains "$units/gatewayd.service" "ExecStart=/usr/local/sbin/gatewayd -c /etc/gatewayd/gatewayd.ini" "the installed gatewayd.service"
+assert_file_contains "$units/gatewayd.socket" "ListenStream=/run/gatewayd/gatewayd.sock" "the installed gatewayd.socket"
 if grep -n '@[A-Z]*@' "$units"/* >"$T/placeholders"; then
 	fail "a placeholder is left in the units: '$(_show <"$T/placeholders")'"
 fi
@@ -115,7 +115,7 @@ handler = $prefix/lib/gatewayd/functions/hello.py
 pm.max_children = 1
 EOF
 gw_start
-assert_file_contains "$GW_LOG" "workers of $prefix/lib/gatewayd/runtimes/python3/gatewayd-python3"
+assert_file_contains "$GW_LOG" "workers of $prefix/lib/gatewayd/runtimes/python3/gatewayd-python3" "the installed gatewayd runs the installed runtime"
 rc=0
 body=$(fcgi_client --timeout 10 request "$GW_SOCK" -p SCRIPT_NAME=/function/py \
 	-p REQUEST_METHOD=GET 2>/dev/null) || rc=$?

@@ -60,8 +60,8 @@ activate "$GW_SOCK"
 inode=$(stat -c %i "$GW_SOCK")
 serves "the first request (it starts gatewayd)"
 assert_eq "$inode" "$(stat -c %i "$GW_SOCK")" "the socket file's inode (gatewayd bound no socket of its own)"
-assert_file_contains "$GW_LOG" "listen $GW_SOCK: the socket inherited from systemd (fd 3, named listen)"
-assert_file_contains "$GW_LOG" "runs as uid 65534"
+assert_file_contains "$GW_LOG" "listen $GW_SOCK: the socket inherited from systemd (fd 3, named listen)" "gatewayd took the inherited socket"
+assert_file_contains "$GW_LOG" "runs as uid 65534" "gatewayd runs as nobody"
 
 wait_workers -eq 2 10 || fail "2 workers not up within 10 s (saw $WORKERS_SEEN)"
 for pid in $(gw_workers); do
@@ -92,5 +92,5 @@ done
 wait "$GW_PID" || rc=$?
 GW_PID=""
 assert_eq 1 "$rc" "gatewayd's exit status with a socket no listen = names"
-assert_file_contains "$GW_LOG" "cannot start: the socket inherited from systemd on fd 4 (named extra, $T/extra.sock) matches no listen = address"
+assert_file_contains "$GW_LOG" "cannot start: the socket inherited from systemd on fd 4 (named extra, $T/extra.sock) matches no listen = address" "the start-up failure"
 echo "refused: $(grep -m1 'cannot start' "$GW_LOG")"

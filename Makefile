@@ -204,7 +204,7 @@ MANDIR     := $(PREFIX)/share/man
 UNITDIR    := $(PREFIX)/lib/systemd/system
 INSTALL    ?= install
 # User programs to $(BINDIR), each built as $(BUILD)/NAME.
-INSTALL_BIN :=
+INSTALL_BIN := gatewayctl
 INSTALL_FUNCTIONS := $(FUNCTIONS)
 INSTALL_SCRIPTS   := functions/hello-cgi.sh
 INSTALL_SOURCES   := functions/hello.php functions/hello.py

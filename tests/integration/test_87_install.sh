@@ -28,6 +28,7 @@ expected_tree() {
 	py=$p/lib/gatewayd/runtimes/python3
 	{
 		echo "755 $p/sbin/gatewayd"
+		echo "755 $p/bin/gatewayctl"
 		echo "755 $py/gatewayd-python3"
 		echo "644 $py/gatewayd_runtime.py"
 		for f in "$BUILD_DIR"/runtimes/python3/__pycache__/*.pyc; do

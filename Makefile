@@ -51,8 +51,6 @@ CHECKS    := $(patsubst tests/%.c,$(BUILD)/%,$(wildcard tests/check_*.c))
 TEST_FUNCTIONS := $(patsubst tests/functions/%.c,$(BUILD)/tests/%,$(wildcard tests/functions/*.c))
 # LD_PRELOAD shims the integration tests load into gatewayd (a stepped wall clock).
 TEST_PRELOADS := $(patsubst tests/preload/%.c,$(BUILD)/tests/%.so,$(wildcard tests/preload/*.c))
-# The runtimes' worker programs (runtime = python3), where gatewayd looks for them.
-RUNTIME_DIR := $(abspath $(BUILD))/runtimes
 # gatewayd -v. A release sets it; otherwise it says which commit was built.
 VERSION   ?= 0.1.0$(shell git describe --always --dirty --exclude '*' 2>/dev/null | sed 's/^/+/')
 PYTHON_CFLAGS := $(shell pkg-config --cflags python3-embed 2>/dev/null)
@@ -60,7 +58,7 @@ PYTHON_LIBS   := $(shell pkg-config --libs python3-embed 2>/dev/null)
 PYTHON_VERSION := $(shell pkg-config --modversion python3-embed 2>/dev/null)
 RUNTIMES  := $(BUILD)/runtimes/python3/gatewayd-python3 $(BUILD)/runtimes/python3/gatewayd_runtime.py
 
-.PHONY: all deps check unit integration layers man run bench fuzz clean FORCE
+.PHONY: all deps check unit integration layers man run bench fuzz clean install uninstall FORCE
 
 all: $(DAEMON) $(CTL) $(FUNCTIONS) $(RUNTIMES)
 
@@ -151,7 +149,6 @@ $(BUILD)/runtimes/python3/gatewayd_runtime.py: functions/runtimes/python3/gatewa
 	cp $< $@
 	python$(PYTHON_VERSION) -m py_compile $@
 
-$(BUILD)/obj/gatewayd/config_runtime.o: GW_CFLAGS += -DGATEWAYD_RUNTIME_DIR='"$(RUNTIME_DIR)"'
 $(BUILD)/obj/gatewayd/main.o: GW_CFLAGS += -DGATEWAYD_VERSION='"$(VERSION)"'
 # main.o is rebuilt when the version changes (another commit), not only main.c.
 $(BUILD)/obj/gatewayd/main.o: $(BUILD)/version
@@ -189,5 +186,84 @@ $(BUILD)/obj/%.o: %.c
 
 clean:
 	rm -rf build build-san
+
+# make install [DESTDIR=...] [PREFIX=/usr/local]: what `make all` built, in
+# place; it builds nothing (run `make all` first), so a test can install the
+# build it runs against. gatewayd finds its runtimes from its own path
+# (<exe dir>/../lib/gatewayd/runtimes), so one build serves any PREFIX.
+# The example configuration goes to share/gatewayd/examples, its paths
+# rewritten to the installed places; /etc/gatewayd is the operator's and is
+# never written or removed.
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+SBINDIR    := $(PREFIX)/sbin
+BINDIR     := $(PREFIX)/bin
+LIBDIR     := $(PREFIX)/lib/gatewayd
+EXAMPLEDIR := $(PREFIX)/share/gatewayd/examples
+MANDIR     := $(PREFIX)/share/man
+UNITDIR    := $(PREFIX)/lib/systemd/system
+INSTALL    ?= install
+# User programs to $(BINDIR), each built as $(BUILD)/NAME.
+INSTALL_BIN := gatewayctl
+INSTALL_FUNCTIONS := $(FUNCTIONS)
+INSTALL_SCRIPTS   := functions/hello-cgi.sh
+INSTALL_SOURCES   := functions/hello.php functions/hello.py
+INSTALL_PYC       := $(wildcard $(BUILD)/runtimes/python3/__pycache__/*.pyc)
+INSTALL_CONF      := $(wildcard conf/functions.d/*.ini)
+INSTALL_MAN       := $(wildcard man/*.[0-9])
+INSTALL_UNITS     := conf/gatewayd.service conf/gatewayd.socket
+# The example configuration's relative paths, made the installed ones.
+INSTALL_CONF_SED  := -e 's|^listen = .*|listen = /run/gatewayd/gatewayd.sock|' \
+	-e 's|^run_dir = .*|run_dir = /run/gatewayd/workers|' \
+	-e 's|^async.journal = .*|async.journal = /var/lib/gatewayd/async.journal|' \
+	-e 's|= \.\./\.\./build/functions/|= $(LIBDIR)/functions/|' \
+	-e 's|= \.\./\.\./functions/|= $(LIBDIR)/functions/|' \
+	-e 's|build/gatewayd -t -c conf/gatewayd.ini|$(SBINDIR)/gatewayd -t -c $(EXAMPLEDIR)/gatewayd.ini|'
+INSTALL_UNIT_SED  := -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+
+install:
+	@for f in $(DAEMON) $(RUNTIMES) $(INSTALL_BIN:%=$(BUILD)/%); do \
+	    [ -e "$$f" ] || { echo "install: $$f is missing: run 'make all' first" >&2; exit 1; }; done
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/runtimes/python3 \
+	    $(DESTDIR)$(LIBDIR)/functions $(DESTDIR)$(EXAMPLEDIR)/functions.d $(DESTDIR)$(UNITDIR)
+	$(INSTALL) -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/gatewayd
+	$(if $(INSTALL_BIN),$(INSTALL) -d $(DESTDIR)$(BINDIR))
+	$(if $(INSTALL_BIN),$(INSTALL) -m 0755 $(INSTALL_BIN:%=$(BUILD)/%) $(DESTDIR)$(BINDIR)/)
+	$(INSTALL) -m 0755 $(BUILD)/runtimes/python3/gatewayd-python3 $(DESTDIR)$(LIBDIR)/runtimes/python3/
+	$(INSTALL) -p -m 0644 $(BUILD)/runtimes/python3/gatewayd_runtime.py $(DESTDIR)$(LIBDIR)/runtimes/python3/
+	$(if $(INSTALL_PYC),$(INSTALL) -d $(DESTDIR)$(LIBDIR)/runtimes/python3/__pycache__)
+	$(if $(INSTALL_PYC),$(INSTALL) -p -m 0644 $(INSTALL_PYC) $(DESTDIR)$(LIBDIR)/runtimes/python3/__pycache__/)
+	$(INSTALL) -m 0755 $(INSTALL_FUNCTIONS) $(INSTALL_SCRIPTS) $(DESTDIR)$(LIBDIR)/functions/
+	$(INSTALL) -m 0644 $(INSTALL_SOURCES) $(DESTDIR)$(LIBDIR)/functions/
+	sed $(INSTALL_CONF_SED) conf/gatewayd.ini >$(DESTDIR)$(EXAMPLEDIR)/gatewayd.ini
+	chmod 0644 $(DESTDIR)$(EXAMPLEDIR)/gatewayd.ini
+	@set -e; for f in $(INSTALL_CONF); do \
+	    sed $(INSTALL_CONF_SED) $$f >$(DESTDIR)$(EXAMPLEDIR)/functions.d/$${f##*/}; \
+	    chmod 0644 $(DESTDIR)$(EXAMPLEDIR)/functions.d/$${f##*/}; done
+	@set -e; for m in $(INSTALL_MAN); do \
+	    $(INSTALL) -d $(DESTDIR)$(MANDIR)/man$${m##*.}; \
+	    $(INSTALL) -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
+	@set -e; for u in $(INSTALL_UNITS); do \
+	    sed $(INSTALL_UNIT_SED) $$u >$(DESTDIR)$(UNITDIR)/$${u##*/}; \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+
+# Removes what install put there, then the directories it made when left
+# empty (rmdir, gatewayd's own directories only: never bin/, sbin/ or a
+# man section that other packages share, nor /etc/gatewayd).
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/gatewayd $(INSTALL_BIN:%=$(DESTDIR)$(BINDIR)/%) \
+	    $(DESTDIR)$(LIBDIR)/runtimes/python3/gatewayd-python3 \
+	    $(DESTDIR)$(LIBDIR)/runtimes/python3/gatewayd_runtime.py \
+	    $(DESTDIR)$(LIBDIR)/runtimes/python3/__pycache__/gatewayd_runtime.*.pyc \
+	    $(INSTALL_FUNCTIONS:$(BUILD)/functions/%=$(DESTDIR)$(LIBDIR)/functions/%) \
+	    $(patsubst functions/%,$(DESTDIR)$(LIBDIR)/functions/%,$(INSTALL_SCRIPTS) $(INSTALL_SOURCES)) \
+	    $(DESTDIR)$(EXAMPLEDIR)/gatewayd.ini \
+	    $(INSTALL_CONF:conf/functions.d/%=$(DESTDIR)$(EXAMPLEDIR)/functions.d/%) \
+	    $(INSTALL_UNITS:conf/%=$(DESTDIR)$(UNITDIR)/%)
+	@for m in $(INSTALL_MAN); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	-@rmdir $(DESTDIR)$(LIBDIR)/runtimes/python3/__pycache__ $(DESTDIR)$(LIBDIR)/runtimes/python3 \
+	    $(DESTDIR)$(LIBDIR)/runtimes $(DESTDIR)$(LIBDIR)/functions $(DESTDIR)$(LIBDIR) \
+	    $(DESTDIR)$(EXAMPLEDIR)/functions.d $(DESTDIR)$(EXAMPLEDIR) \
+	    $(DESTDIR)$(PREFIX)/share/gatewayd 2>/dev/null || true
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -5,12 +5,13 @@
  * handler, and the exec line is written here when the section ends. Every
  * key here needs new workers when it changes.
  *
- * The runtimes' programs live in GATEWAYD_RUNTIME_DIR, which the Makefile
- * sets to the build's runtimes/ directory.
+ * The runtimes' programs are found beside gatewayd's own executable, so one
+ * build serves a build tree and any install prefix (runtime_dir()).
  */
 #include <sys/stat.h>
 #include <errno.h>
 #include <ftw.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,12 +24,10 @@
 #include "config.h"
 #include "config_internal.h"
 
-#ifndef GATEWAYD_RUNTIME_DIR
-#define GATEWAYD_RUNTIME_DIR "/usr/local/lib/gatewayd/runtimes"
-#endif
-
-/* The worker program of runtime = python3 (functions/runtimes/python3/host.c). */
-#define PYTHON3_PROGRAM GATEWAYD_RUNTIME_DIR "/python3/gatewayd-python3"
+/* The worker program of runtime = python3 (functions/runtimes/python3/host.c), in runtime_dir(). */
+#define PYTHON3_PROGRAM "python3/gatewayd-python3"
+/* Where the runtimes are, from the directory of gatewayd's executable: a build tree, an install. */
+static const char *const runtime_dir_candidates[] = { "runtimes", "../lib/gatewayd/runtimes" };
 
 static key_parser key_handler, key_handler_function;
 static void runtime_section_end(struct conf_file *cf);
@@ -49,6 +48,38 @@ static const struct key_spec runtime_keys[] = {
 	KEY("handler.function", key_handler_function, RT(function), KIND_STRING, WORKERS, NULL),
 	KEY("raw_body", config_key_bool, RT(raw_body), KIND_SCALAR, WORKERS, NULL),
 };
+
+/*
+ * The worker program of runtime = python3: PYTHON3_PROGRAM in the first of
+ * runtime_dir_candidates that exists beside the running executable
+ * (/proc/self/exe, so a relocated tree works too), as a canonical path; in
+ * the first candidate when none exists, so the error names a place. Worked
+ * out once, at the first configuration read (the daemon's, before the
+ * spawner forks with a copy): a reload never looks elsewhere, even once the
+ * executable was replaced on disk.
+ */
+static const char *python3_program(void)
+{
+	static char program[PATH_MAX * 3];
+	char exe[PATH_MAX], dir[PATH_MAX * 2], candidate[PATH_MAX * 2];
+
+	if (program[0] != '\0')
+		return program;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	snprintf(dir, sizeof(dir), "%s/%s", exe, runtime_dir_candidates[0]);
+	for (size_t i = 0; i < NAME_COUNT(runtime_dir_candidates); i++) {
+		snprintf(candidate, sizeof(candidate), "%s/%s", exe, runtime_dir_candidates[i]);
+		if (realpath(candidate, dir) != NULL)
+			break;
+		snprintf(dir, sizeof(dir), "%s/%s", exe, runtime_dir_candidates[0]);
+	}
+	snprintf(program, sizeof(program), "%s/%s", dir, PYTHON3_PROGRAM);
+	return program;
+}
 
 /* handler.function when not set. */
 #define HANDLER_FUNCTION_DEFAULT "handle"
@@ -160,7 +191,7 @@ static const size_t handler_keys[] = {
 static int python3_exec(struct function_conf *f)
 {
 	const struct runtime_settings *rt = &f->runtime;
-	const char *words[] = { PYTHON3_PROGRAM, rt->handler, rt->function,
+	const char *words[] = { python3_program(), rt->handler, rt->function,
 				rt->raw_body ? "raw" : "text" };
 	struct conf_exec *exec = &f->pool.exec;
 
@@ -219,9 +250,9 @@ static void runtime_section_end(struct conf_file *cf)
 	}
 	if (!fine || AT(cf, function).refused)
 		return;
-	if (access(PYTHON3_PROGRAM, X_OK) < 0) {
+	if (access(python3_program(), X_OK) < 0) {
 		config_error_at(cf->ld, cf->path, runtime.line, "runtime = python3: %s: %s "
-		    "(make all builds it when python3-dev is installed)", PYTHON3_PROGRAM,
+		    "(make all builds it when python3-dev is installed)", python3_program(),
 		    strerror(errno));
 		return;
 	}

@@ -21,6 +21,7 @@
 
 #include "listener.h"
 #include "log.h"
+#include "socket_activation.h"
 
 /* Seconds accepting pauses when the process is out of descriptors. */
 #define LISTENER_EMFILE_PAUSE 1.0
@@ -32,6 +33,7 @@ struct front_listener {
 	char *address;		/* as configured (the current configuration's string) */
 	bool is_unix;
 	bool admin;		/* admin_listen's: its connections are the operator's */
+	bool remove_file;	/* a unix socket file of our own, removed at close (not systemd's) */
 	ev_io watcher;
 	ev_timer pause_timer;	/* EMFILE: accepting resumes when it fires */
 };
@@ -108,7 +110,7 @@ int listener_reload(struct gateway *gw, const struct gateway_conf *conf, char *e
 		listener_unwatch(&gw->listeners[j]);
 		if (!kept[j]) {
 			close(gw->listeners[j].watcher.fd);
-			if (gw->listeners[j].is_unix)
+			if (gw->listeners[j].remove_file)
 				unlink(gw->listeners[j].address);
 			log_info("no longer listening on %s", gw->listeners[j].address);
 		}
@@ -183,15 +185,20 @@ static const char *listener_address_of(const struct gateway_conf *conf, size_t i
 
 /*
  * Opens one listening socket: a unix path or host:port, or the admin
- * socket (0600, gatewayd's user and group, whatever listen.* say).
+ * socket (0600, gatewayd's user and group, whatever listen.* say); the
+ * socket systemd handed over for it when there is one (its owner and mode
+ * are the .socket unit's).
  */
 static int listener_open(const struct gateway *gw, const char *address, bool admin,
     const struct gateway_conf *conf, char *err, size_t err_len)
 {
 	uid_t owner = conf->listen_owner.set ? conf->listen_owner.id : gw->identity.daemon_uid;
 	gid_t group = conf->listen_group.set ? conf->listen_group.id : gw->identity.daemon_gid;
-	int fd;
+	int fd = socket_activation_claim(admin ? SOCKET_ACTIVATION_ADMIN : SOCKET_ACTIVATION_LISTEN,
+	    address);
 
+	if (fd >= 0)
+		return fd;
 	if (admin)
 		fd = listener_open_unix(address, gw->identity.daemon_uid, gw->identity.daemon_gid,
 		    0600, conf->listen_backlog, err, err_len);
@@ -295,6 +302,7 @@ static void listener_watch(struct gateway *gw, struct front_listener *l, const c
 	l->address = (char *)address;
 	l->is_unix = address[0] == '/';
 	l->admin = admin;
+	l->remove_file = l->is_unix && !socket_activation_inherited(fd);
 	ev_io_init(&l->watcher, listener_on_accept, fd, EV_READ);
 	l->watcher.data = l;
 	ev_init(&l->pause_timer, listener_on_pause_expired);
@@ -412,7 +420,7 @@ void listener_close_all(struct gateway *gw)
 		ev_io_stop(gw->loop, &l->watcher);
 		ev_timer_stop(gw->loop, &l->pause_timer);
 		close(l->watcher.fd);
-		if (l->is_unix)
+		if (l->remove_file)
 			unlink(l->address);
 	}
 	gw->listener_count = 0;

@@ -44,7 +44,7 @@ int listener_reload(struct gateway *gw, const struct gateway_conf *conf, char *e
  */
 void listener_update_accepting(struct gateway *gw);
 
-/* Stops accepting and closes the listeners (unix socket files removed). */
+/* Stops accepting and closes the listeners (unix socket files removed, but systemd's). */
 void listener_close_all(struct gateway *gw);
 
 #endif /* GATEWAYD_LISTENER_H */

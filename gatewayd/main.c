@@ -22,6 +22,7 @@
 #include "pidfile.h"
 #include "privileges.h"
 #include "reload.h"
+#include "socket_activation.h"
 #include "startup.h"
 #include "worker_spec.h"
 
@@ -85,6 +86,7 @@ int main(int argc, char **argv)
 		return status;
 	}
 	notify_take_socket();	/* before the spawner forks: it and the workers never see it */
+	socket_activation_take();	/* LISTEN_FDS: likewise */
 	/* Our name, whatever the binary is called: what `gatewayd -s` checks. */
 	prctl(PR_SET_NAME, "gatewayd");
 	umask(077);

@@ -13,6 +13,7 @@
 #include "front.h"
 #include "function_set.h"
 #include "log.h"
+#include "socket_activation.h"
 #include "spawner_table.h"
 #include "startup.h"
 
@@ -31,9 +32,10 @@ int startup_spawner(struct gateway *gw, char *err, size_t err_len)
 
 int startup_listen(struct gateway *gw, char *err, size_t err_len)
 {
-	if (load_generation(gw, err, err_len) < 0 || prepare_run_dir(gw, err, err_len) < 0)
+	if (load_generation(gw, err, err_len) < 0 || prepare_run_dir(gw, err, err_len) < 0 ||
+	    front_start(gw, err, err_len) < 0)
 		return -1;
-	return front_start(gw, err, err_len);
+	return socket_activation_check_claimed(err, err_len);
 }
 
 int startup_functions(struct gateway *gw, char *err, size_t err_len)

@@ -215,6 +215,8 @@ INSTALL_UNITS     := conf/gatewayd.service conf/gatewayd.socket
 # The example configuration's relative paths, made the installed ones.
 INSTALL_CONF_SED  := -e 's|^listen = .*|listen = /run/gatewayd/gatewayd.sock|' \
 	-e 's|^run_dir = .*|run_dir = /run/gatewayd/workers|' \
+	-e 's|^admin_listen = .*|admin_listen = /run/gatewayd/admin.sock|' \
+	-e 's|build/gatewayctl -c conf/gatewayd.ini|$(BINDIR)/gatewayctl -c $(EXAMPLEDIR)/gatewayd.ini|' \
 	-e 's|^async.journal = .*|async.journal = /var/lib/gatewayd/async.journal|' \
 	-e 's|= \.\./\.\./build/functions/|= $(LIBDIR)/functions/|' \
 	-e 's|= \.\./\.\./functions/|= $(LIBDIR)/functions/|' \

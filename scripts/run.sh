@@ -107,6 +107,11 @@ gatewayd is running behind nginx on http://127.0.0.1:$PORT/ . Try:
   curl 'http://127.0.0.1:$PORT/function/echo?show=params'
   curl -i -H 'Prefer: respond-async' --data-binary hi http://127.0.0.1:$PORT/function/echo   # 202: follow its Location
 
+What gatewayd is doing (its admin socket):
+
+  $BUILD/gatewayctl -c $CONF status
+  $BUILD/gatewayctl -c $CONF top
+
 Config: $CONF (functions in conf/functions.d/). nginx: $NGINX_DIR.
 Press Ctrl-C to stop.
 

@@ -69,6 +69,7 @@ echo "installed $(wc -l <"$T/installed") files under DESTDIR, each with its mode
 ex=$T/root/usr/local/share/gatewayd/examples
 assert_file_contains "$ex/gatewayd.ini" "listen = /run/gatewayd/gatewayd.sock" "the installed gatewayd.ini"
 assert_file_contains "$ex/gatewayd.ini" "run_dir = /run/gatewayd/workers" "the installed gatewayd.ini"
+assert_file_contains "$ex/gatewayd.ini" "admin_listen = /run/gatewayd/admin.sock" "the installed gatewayd.ini"
 assert_file_contains "$ex/gatewayd.ini" "async.journal = /var/lib/gatewayd/async.journal" "the installed gatewayd.ini"
 assert_file_contains "$ex/functions.d/hello.ini" "exec = /usr/local/lib/gatewayd/functions/hello" "the installed hello.ini"
 assert_file_contains "$ex/functions.d/py-hello.ini" "handler = /usr/local/lib/gatewayd/functions/hello.py" "the installed py-hello.ini"

@@ -58,7 +58,7 @@ PYTHON_LIBS   := $(shell pkg-config --libs python3-embed 2>/dev/null)
 PYTHON_VERSION := $(shell pkg-config --modversion python3-embed 2>/dev/null)
 RUNTIMES  := $(BUILD)/runtimes/python3/gatewayd-python3 $(BUILD)/runtimes/python3/gatewayd_runtime.py
 
-.PHONY: all deps check unit integration layers man run bench fuzz clean install uninstall FORCE
+.PHONY: all deps check unit integration layers man ini-man run bench fuzz clean install uninstall FORCE
 
 all: $(DAEMON) $(CTL) $(FUNCTIONS) $(RUNTIMES)
 
@@ -70,8 +70,17 @@ check: deps
 	$(MAKE) layers man unit integration
 
 # The man pages, as mandoc reads them: any warning fails.
+# gatewayd.ini(5) is docs/config.md converted: it must match, but for its
+# date line (`make ini-man` writes it anew).
 man:
 	mandoc -Tlint -Wwarning man/*.[0-9]
+	@mkdir -p $(BUILD)
+	@python3 scripts/config_man.py - <docs/config.md | tail -n +2 >$(BUILD)/gatewayd.ini.5.body
+	@tail -n +2 man/gatewayd.ini.5 | cmp -s - $(BUILD)/gatewayd.ini.5.body || \
+	    { echo "man/gatewayd.ini.5 is not docs/config.md's: run make ini-man"; exit 1; }
+
+ini-man:
+	python3 scripts/config_man.py "$$(date '+%B %-d, %Y')" <docs/config.md >man/gatewayd.ini.5
 
 # No two source files call each other: a lower one reaches up through callbacks.
 layers: all

@@ -86,16 +86,20 @@ int ctl_get_json(struct ctl *ctl, const char *path, const char *query, json_t **
 	json_error_t error;
 	int rc = ctl_call(ctl, &call, &reply);
 
+	*out = NULL;
 	if (rc != CTL_OK)
 		return rc;
 	*out = json_loadb((const char *)buf_head(&reply.body), buf_used(&reply.body), 0, &error);
-	if (*out == NULL)
+	if (*out == NULL) {
 		rc = ctl_error(CTL_UNREACHABLE, "%s: status %d, not JSON: %s", path, reply.status,
 		    error.text);
-	else if (reply.status == 404)
-		rc = CTL_NOT_FOUND;
-	else if (reply.status >= 300)
-		rc = CTL_FAILED;
+	} else if (reply.status >= 300) {
+		const char *why = json_string_value(json_object_get(*out, "error"));
+		rc = reply.status == 404 ? CTL_NOT_FOUND :
+		    ctl_error(CTL_FAILED, "%s: %s", path, why != NULL ? why : "refused");
+		json_decref(*out);
+		*out = NULL;
+	}
 	admin_reply_free(&reply);
 	return rc;
 }

@@ -53,8 +53,9 @@ const char *ctl_socket(struct ctl *ctl);
 int ctl_call(struct ctl *ctl, const struct admin_call *call, struct admin_reply *reply);
 
 /*
- * GET path (?query) and parses its JSON body into *out. Returns CTL_OK, or
- * an exit code with the reason printed (CTL_NOT_FOUND on a 404).
+ * GET path (?query) and parses its JSON body into *out (the caller frees
+ * it). Returns CTL_OK, or an exit code with *out NULL and the reason printed
+ * (but for CTL_NOT_FOUND, a 404, which the caller words).
  */
 int ctl_get_json(struct ctl *ctl, const char *path, const char *query, json_t **out);
 

@@ -14,6 +14,7 @@
 #define CTL_HEADER_NAME_MAX 128
 
 static int cmd_invoke(struct ctl *ctl, int argc, char **argv);
+static int cmd_jobs(struct ctl *ctl, int argc, char **argv);
 static int cmd_job(struct ctl *ctl, int argc, char **argv);
 static int cmd_cancel(struct ctl *ctl, int argc, char **argv);
 static int invoke_header(struct admin_call *call, char *names, const char *header);
@@ -29,6 +30,10 @@ const struct ctl_command ctl_job_commands[] = {
 	  "@- reads stdin) and makes the default method POST. --async asks for a job\n"
 	  "(Prefer: respond-async) and prints its id. Exit 0 for a 2xx answer, else 1.",
 	  cmd_invoke },
+	{ "jobs", "[--function F] [--state S] [--limit N]", "The async jobs gatewayd holds, oldest "
+	  "first (at most N, default 100): id,\nfunction, state (queued, running, succeeded, "
+	  "failed, canceled), attempts, status,\ncreated. Listed on the admin socket only: a job's "
+	  "id is the permission to read it.", cmd_jobs },
 	{ "job", "ID [--wait] [--result]", "An async job's state. --wait polls until it has "
 	  "finished (within --timeout).\n--result prints its result body instead. Exit 0 unless "
 	  "it failed or was canceled\n(1) or there is no such job (4).", cmd_job },
@@ -154,6 +159,51 @@ static int read_data(const char *arg, struct buf *out)
 	if (f != stdin)
 		fclose(f);
 	return failed ? ctl_error(-1, "--data %s: read error", arg) : 0;
+}
+
+static int cmd_jobs(struct ctl *ctl, int argc, char **argv)
+{
+	char query[512] = "";
+	size_t used = 0;
+	json_t *list, *job;
+	size_t i;
+
+	for (int a = 1; a < argc; a++) {
+		const char *key = strcmp(argv[a], "--function") == 0 ? "function" :
+		    strcmp(argv[a], "--state") == 0 ? "state" : strcmp(argv[a], "--limit") == 0 ?
+		    "limit" : NULL;
+		if (key == NULL || a + 1 >= argc || strspn(argv[a + 1],
+		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+		    strlen(argv[a + 1]))
+			return ctl_error(CTL_USAGE, "jobs: bad argument \"%s\" (--function F, --state S, "
+			    "--limit N)", argv[a]);
+		used += (size_t)snprintf(query + used, sizeof(query) - used, "%s%s=%s",
+		    used > 0 ? "&" : "", key, argv[++a]);
+		if (used >= sizeof(query))
+			return ctl_error(CTL_USAGE, "jobs: arguments too long");
+	}
+	int rc = ctl_get_json(ctl, "/_gateway/jobs", used > 0 ? query : NULL, &list);
+	if (rc != CTL_OK)
+		return rc == CTL_FAILED ? CTL_USAGE : rc;	/* gatewayd's 400: a bad --state or --limit */
+	if (ctl->json) {
+		ctl_print_json(list);
+	} else {
+		printf("%-32s %-20s %-10s %8s %6s  %s\n", "ID", "FUNCTION", "STATE", "ATTEMPTS",
+		    "STATUS", "CREATED");
+		json_array_foreach(json_object_get(list, "jobs"), i, job) {
+			const char *created = json_string_value(json_object_get(job, "created"));
+			printf("%-32s %-20s %-10s %8lld %6lld  %s\n",
+			    json_string_value(json_object_get(job, "id")),
+			    json_string_value(json_object_get(job, "function")),
+			    json_string_value(json_object_get(job, "state")),
+			    (long long)ctl_num(job, "attempts"), (long long)ctl_num(job, "status"),
+			    created != NULL ? created : "-");
+		}
+		if ((size_t)ctl_num(list, "matched") > json_array_size(json_object_get(list, "jobs")))
+			printf("(%lld matched; --limit shows more)\n", (long long)ctl_num(list, "matched"));
+	}
+	json_decref(list);
+	return CTL_OK;
 }
 
 static int cmd_job(struct ctl *ctl, int argc, char **argv)

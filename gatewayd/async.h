@@ -78,6 +78,19 @@ void async_wait_cancel(struct async_wait *wait);
 int async_answer_api(struct gateway *gw, const char *method, size_t method_len,
     const char *path, size_t path_len, struct buf *out);
 
+/* Jobs listed at most by one async_list_jobs() answer. */
+#define ASYNC_LIST_MAX 1000
+
+/*
+ * The admin socket's GET /_gateway/jobs: a JSON list of the jobs held, the
+ * oldest first, those of function only and in state only when not NULL
+ * (queued, running, succeeded, failed, canceled), at most limit of them
+ * (<= ASYNC_LIST_MAX), with how many matched. Writes the whole CGI
+ * response into out. 0 / -1 (memory).
+ */
+int async_list_jobs(struct gateway *gw, const char *function, const char *state, size_t limit,
+    struct buf *out);
+
 /*
  * After a reload (taken or refused): the live async keys now in force
  * apply at once: results bounds to the finished jobs, result_ttl to the

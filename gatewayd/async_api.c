@@ -6,6 +6,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -26,6 +27,7 @@ static int async_api_not_allowed(struct buf *out, const char *allow);
 static bool async_api_method_is(const char *method, size_t len, const char *name);
 static int async_api_result(struct buf *out, const struct async_job *job);
 static bool async_api_header_is(const char *line, size_t len, const char *name);
+static int async_api_by_creation(const void *a, const void *b);
 
 int async_answer_api(struct gateway *gw, const char *method, size_t method_len,
     const char *path, size_t path_len, struct buf *out)
@@ -188,6 +190,60 @@ static int async_api_state(struct buf *out, const struct async_job *job)
 	    "\"result\":\"" ASYNC_API_PREFIX "%s" ASYNC_API_RESULT "\",\"result_truncated\":%s}",
 	    job->id_hex, job->function, callback, async_api_state_name(job), job->attempts,
 	    created, started, finished, status, job->id_hex, job->truncated ? "true" : "false");
+}
+
+int async_list_jobs(struct gateway *gw, const char *function, const char *state, size_t limit,
+    struct buf *out)
+{
+	const struct async_table *t = gw->async != NULL ? &gw->async->jobs : NULL;
+	struct async_job **matched = t != NULL && t->count > 0 ?
+	    malloc(t->count * sizeof(*matched)) : NULL;
+	struct buf body = { 0 };
+	size_t n = 0;
+	int rc = -1;
+
+	if (t != NULL && t->count > 0 && matched == NULL)
+		return -1;
+	for (size_t b = 0; t != NULL && b < t->bucket_count; b++) {
+		for (struct async_job *job = t->buckets[b]; job != NULL; job = job->hash_next) {
+			if ((function == NULL || strcmp(job->function, function) == 0) &&
+			    (state == NULL || strcmp(async_api_state_name(job), state) == 0))
+				matched[n++] = job;
+		}
+	}
+	if (n > 0)
+		qsort(matched, n, sizeof(*matched), async_api_by_creation);
+	if (buf_printf(&body, "{\"matched\":%zu,\"jobs\":[", n) < 0)
+		goto out;
+	for (size_t i = 0; i < n && i < limit; i++) {
+		const struct async_job *job = matched[i];
+		char created[64];
+		async_api_time(created, sizeof(created), job->created_ms);
+		if (buf_printf(&body, "%s{\"id\":\"%s\",\"function\":\"%s\",\"state\":\"%s\","
+		    "\"attempts\":%u,\"created\":%s,\"status\":%u}", i > 0 ? "," : "", job->id_hex,
+		    job->function, async_api_state_name(job), job->attempts, created, job->status) < 0)
+			goto out;
+	}
+	if (buf_printf(&body, "]}\n") < 0 ||
+	    buf_printf(out, "Status: 200\r\nContent-Type: application/json\r\n"
+	    "Cache-Control: no-store\r\nContent-Length: %zu\r\n\r\n", buf_used(&body)) < 0 ||
+	    buf_append(out, buf_head(&body), buf_used(&body)) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(matched);
+	buf_free(&body);
+	return rc;
+}
+
+/* qsort: the job created first first (ids break ties, so the order is stable). */
+static int async_api_by_creation(const void *a, const void *b)
+{
+	const struct async_job *x = *(struct async_job *const *)a, *y = *(struct async_job *const *)b;
+
+	if (x->created_ms != y->created_ms)
+		return x->created_ms < y->created_ms ? -1 : 1;
+	return memcmp(x->id, y->id, JOURNAL_ID_LEN);
 }
 
 /* RFC 3339 UTC in quotes, or null for 0. */

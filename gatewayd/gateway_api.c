@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "async.h"
@@ -32,9 +33,14 @@ static int api_ping(struct gateway *gw, const struct api_request *q, struct buf 
 static int api_status(struct gateway *gw, const struct api_request *q, struct buf *out);
 static int api_metrics(struct gateway *gw, const struct api_request *q, struct buf *out);
 static int api_reload(struct gateway *gw, const struct api_request *q, struct buf *out);
+static int api_jobs(struct gateway *gw, const struct api_request *q, struct buf *out);
 static bool api_front_allowed(const struct gateway *gw, const struct api_request *q);
 static bool api_method_is(const struct api_request *q, const char *name);
+static bool api_query_part(const struct api_request *q, const char *name, const char **value,
+    size_t *value_len);
 static bool api_query_has(const struct api_request *q, const char *word);
+static bool api_query_value(const struct api_request *q, const char *name, char *out,
+    size_t len);
 static int api_reply(struct buf *out, int status, const char *content_type, const char *extra,
     const struct buf *body);
 static int api_error(struct buf *out, int status, const char *extra, const char *message);
@@ -44,6 +50,7 @@ static const struct api_page api_pages[] = {
 	{ "/_gateway/status", "GET", false, api_status },
 	{ "/_gateway/metrics", "GET", false, api_metrics },
 	{ "/_gateway/reload", "POST", true, api_reload },
+	{ "/_gateway/jobs", "GET", true, api_jobs },
 };
 
 int gateway_api_answer(struct gateway *gw, const struct api_request *q, struct buf *out)
@@ -126,6 +133,37 @@ static int api_reload(struct gateway *gw, const struct api_request *q, struct bu
 }
 
 /*
+ * The jobs held, listed (?function=F&state=S&limit=N): the admin socket's
+ * only, since a job's id is the permission to read it.
+ */
+static int api_jobs(struct gateway *gw, const struct api_request *q, struct buf *out)
+{
+	static const char *const states[] = { "queued", "running", "succeeded", "failed",
+		"canceled" };
+	char function[128], state[16], limit_text[16];
+	bool by_function = api_query_value(q, "function", function, sizeof(function));
+	bool by_state = api_query_value(q, "state", state, sizeof(state));
+	unsigned long limit = 100;
+
+	if (by_state) {
+		bool known = false;
+		for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+			known |= strcmp(state, states[i]) == 0;
+		if (!known)
+			return api_error(out, 400, "", "state must be queued, running, succeeded, "
+			    "failed or canceled");
+	}
+	if (api_query_value(q, "limit", limit_text, sizeof(limit_text))) {
+		char *end;
+		limit = strtoul(limit_text, &end, 10);
+		if (*end != '\0' || limit == 0 || limit > ASYNC_LIST_MAX)
+			return api_error(out, 400, "", "limit must be 1..1000");
+	}
+	return async_list_jobs(gw, by_function ? function : NULL, by_state ? state : NULL, limit,
+	    out);
+}
+
+/*
  * status.front = on, and the client (REMOTE_ADDR, as the web server tells
  * it) is in status.allowed_clients, or that list is empty.
  */
@@ -164,11 +202,15 @@ static bool api_method_is(const struct api_request *q, const char *name)
 	    memcmp(q->method, name, q->method_len) == 0;
 }
 
-/* QUERY_STRING has word as one of its &-separated parts (alone, or as word=...). */
-static bool api_query_has(const struct api_request *q, const char *word)
+/*
+ * The &-separated part of QUERY_STRING named name (alone, or name=VALUE):
+ * true with its value in (*value, *value_len), empty for a bare name.
+ */
+static bool api_query_part(const struct api_request *q, const char *name, const char **value,
+    size_t *value_len)
 {
 	struct fcgi_param query = FCGI_PARAM("QUERY_STRING");
-	size_t wlen = strlen(word);
+	size_t nlen = strlen(name);
 
 	if (fcgi_params_lookup(q->params, q->params_len, &query, 1) < 0 || !query.found)
 		return false;
@@ -176,12 +218,42 @@ static bool api_query_has(const struct api_request *q, const char *word)
 	while (s < end) {
 		const char *amp = memchr(s, '&', (size_t)(end - s));
 		const char *part_end = amp != NULL ? amp : end;
-		size_t len = (size_t)(part_end - s);
-		if (len >= wlen && memcmp(s, word, wlen) == 0 && (len == wlen || s[wlen] == '='))
+		size_t plen = (size_t)(part_end - s);
+		if (plen >= nlen && memcmp(s, name, nlen) == 0 && (plen == nlen || s[nlen] == '=')) {
+			*value = plen == nlen ? part_end : s + nlen + 1;
+			*value_len = (size_t)(part_end - *value);
 			return true;
+		}
 		s = part_end + 1;
 	}
 	return false;
+}
+
+/* QUERY_STRING has word (alone, or as word=...). */
+static bool api_query_has(const struct api_request *q, const char *word)
+{
+	const char *value;
+	size_t len;
+
+	return api_query_part(q, word, &value, &len);
+}
+
+/*
+ * The value of name=VALUE in QUERY_STRING, copied into out (not decoded:
+ * the values taken here are names and numbers); false when absent, empty
+ * or longer than out.
+ */
+static bool api_query_value(const struct api_request *q, const char *name, char *out,
+    size_t len)
+{
+	const char *value;
+	size_t vlen;
+
+	if (!api_query_part(q, name, &value, &vlen) || vlen == 0 || vlen >= len)
+		return false;
+	memcpy(out, value, vlen);
+	out[vlen] = '\0';
+	return true;
 }
 
 /* A whole CGI response: status, type, extra header lines (each ending "\r\n"), body. */

@@ -122,4 +122,6 @@ http_get /_gateway/metrics
 assert_status 200
 http_get /_gateway/reload -X POST
 assert_status 404
+http_get /_gateway/jobs	# listing jobs would hand out their ids: admin socket only
+assert_status 404
 assert_gw_alive

@@ -67,7 +67,7 @@ assert_file_contains "$T/err" "echo answered 400"
 expect_exit 4 "${C[@]}" invoke nope
 assert_file_contains "$T/err" "404"
 
-# --async, then the job until it succeeded, its result, cancel.
+# --async, then the job until it succeeded, its result, the listing, cancel.
 expect_exit 0 "${C[@]}" invoke echo --async --data 'later'
 id=$(cat "$T/out")
 [[ $id =~ ^[0-9a-f]{32}$ ]] || fail "invoke --async printed '$id', not a job id"
@@ -77,6 +77,15 @@ expect_exit 0 "${C[@]}" job "$id" --result
 assert_eq later "$(cat "$T/out")" "job --result"
 expect_exit 0 "${C[@]}" --json job "$id"
 assert_eq succeeded "$(json_at "$T/out" state)" "job --json state"
+expect_exit 0 "${C[@]}" jobs
+grep -Eq "^$id +echo +succeeded +1 +200 " "$T/out" || fail "jobs does not list $id: $(_show <"$T/out")"
+expect_exit 0 "${C[@]}" --json jobs --function echo --state succeeded --limit 5
+assert_eq "$id" "$(json_at "$T/out" jobs.0.id)" "jobs --function echo --state succeeded"
+expect_exit 0 "${C[@]}" --json jobs --state queued
+assert_eq 0 "$(json_at "$T/out" matched)" "queued jobs"
+expect_exit 2 "${C[@]}" jobs --state sleeping
+assert_file_contains "$T/err" "state must be queued, running, succeeded, failed or canceled"
+expect_exit 2 "${C[@]}" jobs --limit 0
 expect_exit 0 "${C[@]}" cancel "$id"	# finished: forgotten
 expect_exit 4 "${C[@]}" job "$id"
 expect_exit 4 "${C[@]}" cancel "$id"

@@ -39,6 +39,13 @@ struct ctl_command {
 extern const struct ctl_command ctl_status_commands[];	/* status, functions, workers, metrics, ping */
 extern const struct ctl_command ctl_job_commands[];	/* job, cancel, invoke */
 extern const struct ctl_command ctl_admin_commands[];	/* reload, check-config, top */
+extern const struct ctl_command ctl_deploy_commands[];	/* deploy, remove */
+
+/*
+ * Has gatewayd reload and waits for the outcome: CTL_OK when it took the
+ * configuration, else an exit code with the reason printed.
+ */
+int ctl_reload(struct ctl *ctl);
 
 /*
  * The admin socket's path: -a, else admin_listen from the configuration.

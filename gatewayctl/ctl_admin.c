@@ -55,14 +55,23 @@ const struct ctl_command ctl_admin_commands[] = {
 
 static int cmd_reload(struct ctl *ctl, int argc, char **argv)
 {
-	const struct admin_call call = { .method = "POST", .path = "/_gateway/reload" };
-	struct admin_reply reply;
-	json_t *answer, *status = NULL;
 	(void)argv;
 
 	if (argc != 1)
 		return ctl_error(CTL_USAGE, "reload takes no arguments");
+	int rc = ctl_reload(ctl);
+	if (rc == CTL_OK)
+		puts(ctl->json ? "{\"reloaded\":true}" : "reloaded");
+	return rc;
+}
+
+int ctl_reload(struct ctl *ctl)
+{
+	const struct admin_call call = { .method = "POST", .path = "/_gateway/reload" };
+	struct admin_reply reply;
+	json_t *answer, *status = NULL;
 	int rc = ctl_call(ctl, &call, &reply);
+
 	if (rc != CTL_OK)
 		return rc;
 	answer = json_loadb((const char *)buf_head(&reply.body), buf_used(&reply.body), 0, NULL);
@@ -81,13 +90,8 @@ static int cmd_reload(struct ctl *ctl, int argc, char **argv)
 		json_decref(status);
 		if (r > refused)
 			return reload_refused(ctl);
-		if (d > done) {
-			if (!ctl->json)
-				printf("reloaded\n");
-			else
-				printf("{\"reloaded\":true}\n");
+		if (d > done)
 			return CTL_OK;
-		}
 		poll(NULL, 0, 50);
 	}
 	return ctl_error(CTL_FAILED, "the reload did not finish within %.0f s", ctl->timeout);

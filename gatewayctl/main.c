@@ -15,7 +15,7 @@
 #define CTL_DEFAULT_CONFIG "/etc/gatewayd/gatewayd.ini"
 
 static const struct ctl_command *const command_tables[] = {
-	ctl_status_commands, ctl_job_commands, ctl_admin_commands,
+	ctl_status_commands, ctl_job_commands, ctl_admin_commands, ctl_deploy_commands,
 };
 
 static void usage(FILE *out);

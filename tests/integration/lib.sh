@@ -626,6 +626,15 @@ status_ids() {
 GATEWAYCTL=$(dirname "$GATEWAYD")/gatewayctl
 ADMIN_SOCK=$T/admin.sock	# admin_listen, where a test sets it
 
+# expect_exit CODE CMD...: runs CMD, asserts its exit code; output in $T/out, $T/err.
+expect_exit() {
+	local want=$1 rc=0
+	shift
+	"$@" >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" -eq "$want" ] ||
+		fail "$* exited $rc, not $want (stdout '$(_show <"$T/out")', stderr '$(_show <"$T/err")')"
+}
+
 # ctl ARGS...: gatewayctl on $ADMIN_SOCK.
 ctl() {
 	"$GATEWAYCTL" -a "$ADMIN_SOCK" "$@"

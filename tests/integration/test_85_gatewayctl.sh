@@ -25,14 +25,6 @@ EOF
 gw_start
 C=("$GATEWAYCTL" -c "$GW_CONF")
 
-# expect_exit CODE CMD...: runs CMD, asserts its exit code; output in $T/out, $T/err.
-expect_exit() {
-	local want=$1 rc=0
-	shift
-	"$@" >"$T/out" 2>"$T/err" || rc=$?
-	[ "$rc" -eq "$want" ] ||
-		fail "$* exited $rc, not $want (stdout '$(_show <"$T/out")', stderr '$(_show <"$T/err")')"
-}
 
 expect_exit 0 "${C[@]}" ping
 assert_file_contains "$T/out" pong

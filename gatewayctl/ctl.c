@@ -104,6 +104,12 @@ int ctl_get_json(struct ctl *ctl, const char *path, const char *query, json_t **
 	return rc;
 }
 
+void ctl_write(FILE *out, const struct buf *b)
+{
+	if (buf_used(b) > 0)
+		fwrite(buf_head(b), 1, buf_used(b), out);
+}
+
 void ctl_print_json(const json_t *value)
 {
 	char *text = json_dumps(value, JSON_COMPACT);

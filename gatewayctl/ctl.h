@@ -6,6 +6,7 @@
 #define GATEWAYCTL_CTL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -68,6 +69,9 @@ int ctl_get_json(struct ctl *ctl, const char *path, const char *query, json_t **
 
 /* The number at a dotted path ("workers.busy") of object, truncated; 0 when absent. */
 json_int_t ctl_num(const json_t *object, const char *path);
+
+/* Writes b's bytes to out (none for an empty one). */
+void ctl_write(FILE *out, const struct buf *b);
 
 /* Prints a JSON value as one line on stdout (--json output). */
 void ctl_print_json(const json_t *value);

@@ -99,9 +99,16 @@ static int cmd_invoke(struct ctl *ctl, int argc, char **argv)
 	json_t *body = async && reply.status == 202 ?
 	    json_loadb((const char *)buf_head(&reply.body), buf_used(&reply.body), 0, NULL) : NULL;
 	if (ctl->json) {
+		/* s% with a length: the body need not be NUL-terminated (or UTF-8: jansson
+		 * then refuses it, and the line says so) */
 		json_t *o = json_pack("{s:i,s:s%,s:s%}", "status", reply.status, "headers",
-		    (const char *)buf_head(&reply.headers), buf_used(&reply.headers), "body",
-		    (const char *)buf_head(&reply.body), buf_used(&reply.body));
+		    buf_used(&reply.headers) > 0 ? (const char *)buf_head(&reply.headers) : "",
+		    buf_used(&reply.headers), "body",
+		    buf_used(&reply.body) > 0 ? (const char *)buf_head(&reply.body) : "",
+		    buf_used(&reply.body));
+		if (o == NULL)
+			o = json_pack("{s:i,s:s}", "status", reply.status, "error",
+			    "the body is not UTF-8 text: use invoke without --json");
 		if (body != NULL)
 			json_object_set(o, "job", json_object_get(body, "id"));
 		ctl_print_json(o);
@@ -111,7 +118,7 @@ static int cmd_invoke(struct ctl *ctl, int argc, char **argv)
 	} else {
 		if (rc != CTL_OK)
 			fprintf(stderr, "gatewayctl: %s answered %d\n", function, reply.status);
-		fwrite(buf_head(&reply.body), 1, buf_used(&reply.body), stdout);
+		ctl_write(stdout, &reply.body);
 	}
 	json_decref(body);
 	admin_reply_free(&reply);
@@ -255,7 +262,7 @@ static int cmd_job(struct ctl *ctl, int argc, char **argv)
 		const struct admin_call call = { .method = "GET", .path = path };
 		struct admin_reply reply;
 		if ((rc = ctl_call(ctl, &call, &reply)) == CTL_OK) {
-			fwrite(buf_head(&reply.body), 1, buf_used(&reply.body), stdout);
+			ctl_write(stdout, &reply.body);
 			rc = reply.status < 300 ? CTL_OK : CTL_FAILED;
 			admin_reply_free(&reply);
 		}
@@ -285,7 +292,7 @@ static int cmd_cancel(struct ctl *ctl, int argc, char **argv)
 	int rc = ctl_call(ctl, &call, &reply);
 	if (rc != CTL_OK)
 		return rc;
-	fwrite(buf_head(&reply.body), 1, buf_used(&reply.body), ctl->json ? stdout : stderr);
+	ctl_write(ctl->json ? stdout : stderr, &reply.body);
 	rc = reply.status == 404 ? CTL_NOT_FOUND : reply.status < 300 ? CTL_OK : CTL_FAILED;
 	admin_reply_free(&reply);
 	return rc;

@@ -151,7 +151,7 @@ static int cmd_metrics(struct ctl *ctl, int argc, char **argv)
 	int rc = ctl_call(ctl, &call, &reply);
 	if (rc != CTL_OK)
 		return rc;
-	fwrite(buf_head(&reply.body), 1, buf_used(&reply.body), stdout);
+	ctl_write(stdout, &reply.body);
 	rc = reply.status == 200 ? CTL_OK : CTL_FAILED;
 	admin_reply_free(&reply);
 	return rc;
@@ -172,7 +172,7 @@ static int cmd_ping(struct ctl *ctl, int argc, char **argv)
 	if (ctl->json)
 		printf("{\"ping\":%s}\n", rc == CTL_OK ? "true" : "false");
 	else
-		fwrite(buf_head(&reply.body), 1, buf_used(&reply.body), stdout);
+		ctl_write(stdout, &reply.body);
 	admin_reply_free(&reply);
 	return rc;
 }

@@ -325,11 +325,16 @@ static void request_route(struct request *req)
 static void request_keep_uri(struct request *req, const struct fcgi_param *request_uri,
     const struct router_path *path)
 {
-	const void *uri = request_uri->found ? (const void *)request_uri->value : path->path;
-	size_t len = request_uri->found ? request_uri->value_len : path->len;
+	const void *uri = NULL;
+	size_t len = 0;
 
-	if (uri == NULL)
-		len = 0;
+	if (request_uri->found) {
+		uri = request_uri->value;
+		len = request_uri->value_len;
+	} else if (path->param != NULL) {	/* else path->path is not set */
+		uri = path->path;
+		len = path->len;
+	}
 	req->uri_len = len < sizeof(req->uri) ? len : sizeof(req->uri);
 	if (req->uri_len > 0)
 		memcpy(req->uri, uri, req->uri_len);

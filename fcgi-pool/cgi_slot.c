@@ -26,6 +26,7 @@ static void cgi_slot_retire(struct slot *s);
 static void cgi_slot_stop(struct slot *s);
 static void cgi_slot_kill(struct slot *s);
 static void cgi_slot_destroy(struct slot *s);
+static pid_t cgi_slot_pid(const struct slot *s);
 static void cgi_slot_on_output(void *owner, const uint8_t *data, size_t len);
 static void cgi_slot_on_stderr_line(void *owner, pid_t pid, const char *line, size_t len,
     bool cut);
@@ -45,6 +46,7 @@ const struct slot_ops cgi_slot_ops = {
 	.stop = cgi_slot_stop,
 	.kill = cgi_slot_kill,
 	.destroy = cgi_slot_destroy,
+	.pid = cgi_slot_pid,
 };
 
 static const struct cgi_events cgi_slot_events = {
@@ -245,4 +247,11 @@ static void cgi_slot_destroy(struct slot *s)
 	ev_timer_stop(s->loop, &c->request_timer);
 	cgi_free(c->run);
 	free(c);
+}
+
+static pid_t cgi_slot_pid(const struct slot *s)
+{
+	const struct cgi_slot *c = (const struct cgi_slot *)s;
+
+	return c->run != NULL ? cgi_pid(c->run) : 0;
 }

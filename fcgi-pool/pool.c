@@ -213,6 +213,13 @@ void pool_job_cancel(struct pool_job *job)
 		job->pool->slot_ops->cancel(job->slot, job);
 }
 
+pid_t pool_job_pid(const struct pool_job *job)
+{
+	if (job->slot == NULL)
+		return 0;
+	return job->pool->slot_ops->pid(job->slot);
+}
+
 void pool_job_pause(struct pool_job *job)
 {
 	if (job->slot != NULL && job->slot->job == job)

@@ -197,6 +197,9 @@ int pool_submit(struct pool *pool, struct pool_job *job, enum pool_error *error)
  */
 void pool_job_cancel(struct pool_job *job);
 
+/* The pid of the worker running job, or 0 while it is queued (or has none). */
+pid_t pool_job_pid(const struct pool_job *job);
+
 /* Stops / resumes reading a running job's worker (backpressure). */
 void pool_job_pause(struct pool_job *job);
 void pool_job_resume(struct pool_job *job);

@@ -60,6 +60,7 @@ static void worker_retire(struct slot *s);
 static void worker_stop(struct slot *s);
 static void worker_kill(struct slot *s);
 static void worker_destroy(struct slot *s);
+static pid_t worker_pid(const struct slot *s);
 static void worker_on_readable(struct ev_loop *loop, ev_io *io, int revents);
 static void worker_on_writable(struct ev_loop *loop, ev_io *io, int revents);
 static void worker_on_exec_error(struct ev_loop *loop, ev_io *io, int revents);
@@ -92,6 +93,7 @@ const struct slot_ops worker_slot_ops = {
 	.stop = worker_stop,
 	.kill = worker_kill,
 	.destroy = worker_destroy,
+	.pid = worker_pid,
 };
 
 static const struct stderr_lines_events worker_stderr_events = {
@@ -680,4 +682,9 @@ static void worker_on_resume(struct ev_loop *loop, ev_timer *timer, int revents)
 	(void)loop;
 	(void)revents;
 	worker_process_input(timer->data);
+}
+
+static pid_t worker_pid(const struct slot *s)
+{
+	return ((const struct worker *)s)->pid;
 }

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "function.h"
 #include "identities.h"
+#include "request_observer.h"
 #include "spawner.h"
 
 struct front_listener;
@@ -66,6 +67,7 @@ struct gateway {
 	void *listener_owner;				/* (front.c's, by listener_start) */
 	LIST_HEAD(front_conn_list, front_conn) conns;	/* every open web-server connection */
 	unsigned conn_count;
+	struct request_observers request_observers;	/* told of every finished request */
 	struct budget request_memory;		/* request.memory_max: what requests buffer */
 	SLIST_HEAD(front_pending_list, front_conn) pending;	/* to flush or free before the
 								   loop sleeps */

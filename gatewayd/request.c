@@ -60,6 +60,9 @@ static void request_send(struct request *req, uint8_t type, const void *content,
 static void request_release_stderr(struct request *req);
 static void request_send_end(struct request *req, uint32_t app_status, uint8_t protocol_status);
 static void request_done(struct request *req);
+static void request_note_summary(struct request *req, const struct fcgi_param *method,
+    const struct fcgi_param *uri);
+static void request_report(struct request *req);
 static void request_cut_short(struct request *req);
 static void request_on_output(struct pool_job *job, uint8_t type, const uint8_t *content,
     size_t len);
@@ -89,6 +92,9 @@ struct request *request_begin(struct gateway *gw, const struct request_output *o
 	req->id = id;
 	req->keep_conn = keep_conn;
 	req->begun = ev_now(gw->loop);
+	req->summarize = gw->request_observers.count > 0;
+	if (req->summarize)
+		req->begun = ev_time();	/* the summary's start, to the microsecond */
 	req->state = REQUEST_READING_PARAMS;
 	req->disposition = REQUEST_UNROUTED;
 	req->job.ops = &request_job_ops;
@@ -252,11 +258,12 @@ static int request_params_complete(struct request *req)
  */
 static void request_route(struct request *req)
 {
-	struct fcgi_param lookup[ROUTER_PARAMS + 4];
+	struct fcgi_param lookup[ROUTER_PARAMS + 5];
 	struct fcgi_param *length = &lookup[ROUTER_PARAMS];
 	struct fcgi_param *prefer = &lookup[ROUTER_PARAMS + 1];
 	struct fcgi_param *x_async = &lookup[ROUTER_PARAMS + 2];
 	struct fcgi_param *method = &lookup[ROUTER_PARAMS + 3];
+	struct fcgi_param *uri = &lookup[ROUTER_PARAMS + 4];
 	struct router_path path;
 	const char *why;
 
@@ -265,11 +272,14 @@ static void request_route(struct request *req)
 	*prefer = (struct fcgi_param)FCGI_PARAM("HTTP_PREFER");
 	*x_async = (struct fcgi_param)FCGI_PARAM("HTTP_X_ASYNC");
 	*method = (struct fcgi_param)FCGI_PARAM("REQUEST_METHOD");
+	*uri = (struct fcgi_param)FCGI_PARAM("REQUEST_URI");
 	if (fcgi_params_lookup(buf_head(&req->params), buf_used(&req->params), lookup,
-		ROUTER_PARAMS + 4) < 0) {
+		ROUTER_PARAMS + 5) < 0) {
 		request_refuse(req, 400, "malformed FastCGI params");
 		return;
 	}
+	if (req->summarize)
+		request_note_summary(req, method, uri);
 	if (router_path(lookup, &path, &why) < 0) {
 		request_refuse(req, 400, "%s: %s", path.param->name, why);
 		return;
@@ -505,6 +515,8 @@ static void request_async_decided(struct async_wait *wait, enum async_accept_res
 	case ASYNC_ACCEPTED:
 		break;
 	}
+	if (req->summarize)
+		memcpy(req->job_id, id, sizeof(req->job_id));
 	int n = snprintf(response, sizeof(response),
 	    "Status: 202 Accepted\r\nContent-Type: application/json\r\n"
 	    "Location: " GATEWAY_API_PREFIX "jobs/%s\r\n%sCache-Control: no-store\r\n\r\n"
@@ -562,6 +574,10 @@ static void request_send(struct request *req, uint8_t type, const void *content,
 {
 	struct stderr_hold *hold = &req->stderr_hold;
 
+	if (req->summarize && type == FCGI_STDOUT) {
+		req->bytes_out += len;
+		response_status_feed(&req->status, content, len);
+	}
 	if (stderr_hold_active(hold)) {
 		if (type == FCGI_STDERR && stderr_hold_keep(hold, content, len) == 0)
 			return;
@@ -591,10 +607,56 @@ static void request_send_end(struct request *req, uint32_t app_status, uint8_t p
 	req->out.ops->send_end(req->out.owner, req->id, app_status, protocol_status);
 }
 
-/* The request is over: its connection unlinks and frees it. */
+/* The request is answered whole: its connection unlinks and frees it. */
 static void request_done(struct request *req)
 {
+	req->answered = true;
 	req->out.ops->done(req->out.owner, req);
+}
+
+/*
+ * Routing looked the params up: keeps the method and the URI (cut at
+ * REQUEST_SUMMARY_URI_MAX) for the summary, the params being freed or
+ * rewritten long before the request ends.
+ */
+static void request_note_summary(struct request *req, const struct fcgi_param *method,
+    const struct fcgi_param *uri)
+{
+	if (method->found) {
+		req->summary_method_len = method->value_len < sizeof(req->summary_method) ?
+		    method->value_len : sizeof(req->summary_method);
+		memcpy(req->summary_method, method->value, req->summary_method_len);
+	}
+	if (uri->found) {
+		req->summary_uri_len = uri->value_len < sizeof(req->summary_uri) ?
+		    uri->value_len : sizeof(req->summary_uri);
+		memcpy(req->summary_uri, uri->value, req->summary_uri_len);
+	}
+}
+
+/*
+ * Hands the request's summary to every observer: once, as the request is
+ * freed, whichever way it ended (status 0 unless a whole response went).
+ */
+static void request_report(struct request *req)
+{
+	const struct request_observers *obs = &req->gw->request_observers;
+	struct request_summary summary = {
+		.function = req->function != NULL ? req->function->conf->name : NULL,
+		.peer = req->peer,
+		.method = { req->summary_method, req->summary_method_len },
+		.uri = { req->summary_uri, req->summary_uri_len },
+		.status = req->answered ? response_status_code(&req->status) : 0,
+		.started = req->begun,
+		.duration = ev_time() - req->begun,
+		.worker_pid = req->worker_pid,
+		.bytes_in = req->body_len,
+		.bytes_out = req->bytes_out,
+		.job_id = req->job_id[0] != '\0' ? req->job_id : NULL,
+	};
+
+	for (size_t i = 0; i < obs->count; i++)
+		obs->list[i].finished(obs->list[i].owner, &summary);
 }
 
 /* The response cannot be completed: the connection is cut after what is queued. */
@@ -606,7 +668,11 @@ static void request_cut_short(struct request *req)
 static void request_on_output(struct pool_job *job, uint8_t type, const uint8_t *content,
     size_t len)
 {
-	request_send(request_of_job(job), type, content, len);
+	struct request *req = request_of_job(job);
+
+	if (req->summarize && req->worker_pid == 0)
+		req->worker_pid = pool_job_pid(job);
+	request_send(req, type, content, len);
 }
 
 static void request_on_end(struct pool_job *job, uint32_t app_status, uint8_t protocol_status)
@@ -626,6 +692,9 @@ static void request_on_fail(struct pool_job *job, enum pool_error error)
 {
 	struct request *req = request_of_job(job);
 	const char *name = req->function->conf->name;
+
+	if (req->summarize && req->worker_pid == 0)
+		req->worker_pid = pool_job_pid(job);
 
 	switch (error) {
 	case POOL_ERR_QUEUE_FULL:
@@ -670,7 +739,7 @@ static void request_on_fail(struct pool_job *job, enum pool_error error)
 void request_abort(struct request *req)
 {
 	request_send_end(req, 1, FCGI_REQUEST_COMPLETE);
-	request_done(req);
+	req->out.ops->done(req->out.owner, req);	/* not answered: its summary says 0 */
 }
 
 void request_pause(struct request *req)
@@ -687,6 +756,8 @@ void request_resume(struct request *req)
 
 void request_free(struct request *req)
 {
+	if (req->summarize)
+		request_report(req);
 	if (req->state == REQUEST_AT_POOL)
 		pool_job_cancel(&req->job);
 	async_wait_cancel(&req->async_wait);

@@ -15,7 +15,11 @@
 #include "async.h"
 #include "buf.h"
 #include "pool.h"
+#include "response_status.h"
 #include "stderr_hold.h"
+
+/* What of REQUEST_URI a summary keeps (the access log's %r); longer ones are cut. */
+#define REQUEST_SUMMARY_URI_MAX 512
 
 struct function;
 struct gateway;
@@ -85,6 +89,20 @@ struct request {
 	size_t api_method_len;
 	int refusal_status;		/* refused: the HTTP status gatewayd answers */
 	char refusal_detail[160];	/* refused: the body line of that answer */
+	/*
+	 * For the request summary, gathered only while the gateway has
+	 * observers: the method and URI copied at routing (params do not live
+	 * to the end), what was sent, who ran it.
+	 */
+	bool summarize;
+	bool answered;			/* a whole response went (not cut short, not aborted) */
+	char summary_method[16];
+	char summary_uri[REQUEST_SUMMARY_URI_MAX];
+	size_t summary_method_len, summary_uri_len;
+	struct response_status status;	/* read from the STDOUT sent */
+	uint64_t bytes_out;
+	pid_t worker_pid;
+	char job_id[ASYNC_ID_HEX_LEN + 1];	/* an async accept's, else "" */
 	struct stderr_hold stderr_hold;	/* the worker's FCGI_STDERR, until the header is out */
 	struct pool_job job;
 	struct async_wait async_wait;	/* to async, fsync always: its job until synced */

@@ -247,6 +247,8 @@ struct gateway_conf {
 	double read_timeout;		/* front.read_timeout: silence allowed while a request arrives, 0 = none */
 	double idle_timeout;		/* front.idle_timeout: a connection with no request is closed, 0 = none */
 	double front_request_timeout;	/* front.request_timeout: BEGIN_REQUEST to the end of STDIN, 0 = none */
+	char *access_log;		/* access_log = path, or NULL: none */
+	char *access_log_format;	/* access_log.format (checked) */
 	char *pid_file;			/* pid = path written at start (gatewayd -s reload reads it), or NULL */
 	char *async_journal;		/* async.journal = path; required when a function has async != off */
 	enum journal_fsync async_fsync;	/* async.fsync = always | batch | off */

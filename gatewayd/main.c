@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "access_log.h"
 #include "async.h"
 #include "front.h"
 #include "function_set.h"
@@ -46,7 +47,7 @@ static void on_stop_grace_expired(struct ev_loop *loop, ev_timer *timer, int rev
 static void on_stop_check(struct ev_loop *loop, ev_prepare *check, int revents);
 
 /* The signals gatewayd acts on. */
-static const int gatewayd_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP };
+static const int gatewayd_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1 };
 #define GATEWAYD_SIGNAL_COUNT (sizeof(gatewayd_signals) / sizeof(gatewayd_signals[0]))
 
 int main(int argc, char **argv)
@@ -104,6 +105,7 @@ int main(int argc, char **argv)
 
 	if (startup_listen(&gw, err, sizeof(err)) < 0 ||
 	    pidfile_write(gw.conf->pid_file, err, sizeof(err)) < 0 ||
+	    access_log_start(&gw, err, sizeof(err)) < 0 ||
 	    privileges_drop(&gw.identity, err, sizeof(err)) < 0 ||
 	    startup_functions(&gw, err, sizeof(err)) < 0) {
 		report_start_failure(err);
@@ -123,6 +125,7 @@ int main(int argc, char **argv)
 	else
 		config_free(gw.conf);
 	spawner_close(gw.spawner);
+	access_log_close(&gw);
 	if (gw.exit_status == 0)
 		log_info("gatewayd stopped");
 	return gw.exit_status;
@@ -260,6 +263,9 @@ static void on_signal(struct ev_loop *loop, ev_signal *sig, int revents)
 			    "reload refused (see the log), the running configuration stays",
 			    gw->conf->function_count, gw->config_path);
 		}
+		return;
+	case SIGUSR1:
+		access_log_reopen(gw);	/* logrotate's postrotate */
 		return;
 	case SIGTERM:
 		log_info("SIGTERM: finishing open requests, then stopping");

@@ -238,6 +238,7 @@ struct gateway_conf {
 	char *run_dir;			/* run_dir for worker sockets */
 	char *function_prefix;		/* function_prefix: "/function/" routes /function/<name>; NULL: none */
 	enum log_level log_level;	/* log_level */
+	char *log_syslog;		/* log = syslog[:path]: the socket, or NULL: stderr */
 	unsigned max_connections;	/* max_connections from web servers */
 	size_t max_params;		/* request.max_params bytes of PARAMS */
 	size_t request_memory_max;	/* request.memory_max: params and bodies all requests hold */

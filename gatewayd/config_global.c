@@ -23,7 +23,7 @@
 #include "uri_path.h"
 
 static key_parser key_listen, key_allowed_clients, key_run_dir, key_function_prefix, key_pid,
-    key_include, key_access_log, key_access_log_format;
+    key_include, key_access_log, key_access_log_format, key_log;
 
 /* log_level's words, in enum log_level's order. */
 static const char *const log_level_words[] = { "error", "warn", "info", "debug", NULL };
@@ -43,6 +43,7 @@ static const struct key_spec global_keys[] = {
 	KEY("function_prefix", key_function_prefix, G(function_prefix), KIND_STRING, LIVE,
 	    "/function/"),
 	WORD_KEY("log_level", G(log_level), LIVE, "info", log_level_words),
+	KEY("log", key_log, G(log_syslog), KIND_STRING, RESTART, NULL),
 	NUMBER_KEY("max_connections", config_key_whole, G(max_connections), LIVE, "1024",
 	    1, 1000000),
 	NUMBER_KEY("request.max_params", config_key_size, G(max_params), LIVE, "64K",
@@ -235,6 +236,38 @@ static int key_pid(struct conf_file *cf, const struct key_spec *k, void *target,
 	}
 	*slash = '/';
 	conf->pid_file = path;
+	return 0;
+}
+
+/*
+ * log: stderr, or syslog to /dev/log, or syslog:PATH to another datagram
+ * socket (an absolute path; it need not exist at -t time).
+ */
+static int key_log(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	struct gateway_conf *conf = target;
+	const char *path = NULL;
+	char *copy = NULL;
+
+	if (strcmp(value, "syslog") == 0)
+		path = "/dev/log";
+	else if (strncmp(value, "syslog:", 7) == 0)
+		path = value + 7;
+	else if (strcmp(value, "stderr") != 0) {
+		config_key_error(cf, k->name, value, "must be stderr, syslog or syslog:/path/to/socket");
+		return -1;
+	}
+	if (path != NULL && (path[0] != '/' ||
+	    strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))) {
+		config_key_error(cf, k->name, value, "the syslog socket must be an absolute path "
+		    "shorter than %zu bytes", sizeof(((struct sockaddr_un *)0)->sun_path));
+		return -1;
+	}
+	if (path != NULL && !(copy = strdup(path)))
+		return config_out_of_memory(cf);
+	free(conf->log_syslog);
+	conf->log_syslog = copy;
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -89,6 +90,9 @@ int main(int argc, char **argv)
 	prctl(PR_SET_NAME, "gatewayd");
 	umask(077);
 	log_set_level(gw.conf->log_level);
+	if (gw.conf->log_syslog != NULL && log_use_syslog(gw.conf->log_syslog) < 0)
+		log_warn("log = syslog: cannot connect to %s (%s): logging to stderr until it can",
+		    gw.conf->log_syslog, strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
 	int spawned = startup_spawner(&gw, err, sizeof(err));
 	notify_connect();	/* after the spawner's fork: it holds no notify socket */

@@ -190,6 +190,7 @@ struct request_settings {
 	char *script;			/* script = path, sent as SCRIPT_FILENAME (php-cgi), or NULL */
 	size_t max_body;		/* request.max_body bytes */
 	bool retry;			/* retry = yes: any method may run again after a worker died */
+	double slowlog_timeout;		/* request_slowlog_timeout seconds, 0 = off */
 	struct conf_pairs params;	/* param[NAME] = value, in file order */
 };
 

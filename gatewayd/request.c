@@ -30,6 +30,7 @@
 #include "record.h"
 #include "request.h"
 #include "router.h"
+#include "slowlog.h"
 
 /* Sent with every 503: the queue is expected to move within a second. */
 #define REQUEST_RETRY_AFTER_HEADER "Retry-After: 1\r\n"
@@ -63,7 +64,31 @@ static void request_done(struct request *req);
 static void request_note_summary(struct request *req, const struct fcgi_param *method,
     const struct fcgi_param *uri);
 static void request_report(struct request *req);
+static void request_on_slow(struct ev_loop *loop, ev_timer *timer, int revents);
+static void request_slowlog(struct request *req, const char *why);
 static void request_cut_short(struct request *req);
+/* request_slowlog_timeout passed: the slow-request entry, once. */
+static void request_on_slow(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+	struct request *req = (struct request *)((char *)timer -
+	    offsetof(struct request, slowlog_timer));
+	(void)loop;
+	(void)revents;
+	request_slowlog(req, "running longer than request_slowlog_timeout");
+}
+
+/* The slow-request entry for a request at the pool (slowlog.h). */
+static void request_slowlog(struct request *req, const char *why)
+{
+	pid_t pid = pool_job_pid(&req->job);
+
+	if (pid == 0)
+		pid = req->worker_pid;
+	req->worker_pid = pid;	/* the kill's entry, after the pool let the worker go */
+	slowlog_entry(why, req->function->conf->name, req->summary_uri, req->summary_uri_len, pid,
+	    ev_now(req->gw->loop) - req->begun);
+}
+
 static void request_on_output(struct pool_job *job, uint8_t type, const uint8_t *content,
     size_t len);
 static void request_on_end(struct pool_job *job, uint32_t app_status, uint8_t protocol_status);
@@ -305,6 +330,8 @@ static void request_route(struct request *req)
 	}
 	req->function = gateway_function(req->gw, conf);
 	function_ref(req->function);
+	if (!req->summarize && conf->request.slowlog_timeout > 0)
+		request_note_summary(req, method, uri);	/* the slow-request entry names it */
 	if (async_wanted(conf, prefer->found ? prefer->value : NULL, prefer->value_len,
 		x_async->found ? x_async->value : NULL, x_async->value_len)) {
 		req->preference_applied = prefer->found &&
@@ -451,6 +478,11 @@ static int request_submit(struct request *req)
 	request_set_state(req, REQUEST_AT_POOL);
 	req->job.request = buf_head(&req->forward);
 	req->job.request_len = buf_used(&req->forward);
+	double slow = req->function->conf->request.slowlog_timeout;
+	if (slow > 0) {
+		ev_timer_init(&req->slowlog_timer, request_on_slow, slow, 0);
+		ev_timer_start(req->gw->loop, &req->slowlog_timer);
+	}
 	if (pool_submit(req->function->pool, &req->job, &error) < 0)
 		request_on_fail(&req->job, error);
 	return 0;
@@ -713,6 +745,7 @@ static void request_on_fail(struct pool_job *job, enum pool_error error)
 		request_respond(req, 503, "the function is held back: its workers keep failing");
 		return;
 	case POOL_ERR_TIMEOUT:
+		request_slowlog(req, "killed by request_timeout");
 		log_warn("function %s: request from %s ran past request_timeout (%.0f s): worker "
 		    "killed%s", name, req->peer, req->function->conf->pool.request_timeout,
 		    job->output_started ? ", response cut short" : ", answering 504");
@@ -758,6 +791,7 @@ void request_free(struct request *req)
 {
 	if (req->summarize)
 		request_report(req);
+	ev_timer_stop(req->gw->loop, &req->slowlog_timer);	/* (harmless when never started) */
 	if (req->state == REQUEST_AT_POOL)
 		pool_job_cancel(&req->job);
 	async_wait_cancel(&req->async_wait);

@@ -105,6 +105,7 @@ struct request {
 	char job_id[ASYNC_ID_HEX_LEN + 1];	/* an async accept's, else "" */
 	struct stderr_hold stderr_hold;	/* the worker's FCGI_STDERR, until the header is out */
 	struct pool_job job;
+	ev_timer slowlog_timer;		/* request_slowlog_timeout, while at the pool */
 	struct async_wait async_wait;	/* to async, fsync always: its job until synced */
 	LIST_ENTRY(request) conn_link;	/* the connection's requests (front.c's) */
 };

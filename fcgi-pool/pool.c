@@ -223,6 +223,13 @@ void pool_job_cancel(struct pool_job *job)
 		job->pool->slot_ops->cancel(job->slot, job);
 }
 
+pid_t pool_job_pid(const struct pool_job *job)
+{
+	if (job->slot == NULL)
+		return 0;
+	return job->pool->slot_ops->pid(job->slot);
+}
+
 void pool_job_pause(struct pool_job *job)
 {
 	if (job->slot != NULL && job->slot->job == job)
@@ -395,11 +402,6 @@ void pool_free(struct pool *pool)
 	free(pool->slots);
 	free(pool->idle);
 	free(pool);
-}
-
-pid_t pool_job_pid(const struct pool_job *job)
-{
-	return job->slot != NULL ? job->pool->slot_ops->pid(job->slot) : 0;
 }
 
 void pool_get_stats(const struct pool *pool, struct pool_stats *out)

@@ -83,10 +83,10 @@ struct slot_ops {
 	void (*stop)(struct slot *s);
 	/* SIGKILL to the slot's process, if any. */
 	void (*kill)(struct slot *s);
+	/* The pid of the slot's process (the one running its job), or 0 when none. */
+	pid_t (*pid)(const struct slot *s);
 	/* The pool is freed: every watcher stopped, the slot freed (its process already reaped). */
 	void (*destroy)(struct slot *s);
-	/* The slot's process now (a worker, or the program running a CGI job); 0 when none. */
-	pid_t (*pid)(const struct slot *s);
 };
 
 /* What a slot tells its pool. */

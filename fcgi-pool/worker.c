@@ -60,6 +60,7 @@ static void worker_retire(struct slot *s);
 static void worker_stop(struct slot *s);
 static void worker_kill(struct slot *s);
 static void worker_destroy(struct slot *s);
+static pid_t worker_pid(const struct slot *s);
 static void worker_on_readable(struct ev_loop *loop, ev_io *io, int revents);
 static void worker_on_writable(struct ev_loop *loop, ev_io *io, int revents);
 static void worker_on_exec_error(struct ev_loop *loop, ev_io *io, int revents);
@@ -75,7 +76,6 @@ static int worker_handle_record(struct worker *w, const struct fcgi_record *rec)
 static void worker_end_job(struct worker *w, const struct fcgi_record *rec);
 static void worker_fail_protocol(struct worker *w);
 static void worker_report_stderr_dropped(struct worker *w);
-static pid_t worker_pid(const struct slot *s);
 static void worker_on_stderr_line(void *owner, pid_t pid, const char *line, size_t len,
     bool cut);
 static void worker_on_stderr_dropped(void *owner, pid_t pid, unsigned long count);

@@ -190,6 +190,7 @@ struct request_settings {
 	char *script;			/* script = path, sent as SCRIPT_FILENAME (php-cgi), or NULL */
 	size_t max_body;		/* request.max_body bytes */
 	bool retry;			/* retry = yes: any method may run again after a worker died */
+	double slowlog_timeout;		/* request_slowlog_timeout seconds, 0 = off */
 	struct conf_pairs params;	/* param[NAME] = value, in file order */
 };
 
@@ -242,6 +243,7 @@ struct gateway_conf {
 	char *run_dir;			/* run_dir for worker sockets */
 	char *function_prefix;		/* function_prefix: "/function/" routes /function/<name>; NULL: none */
 	enum log_level log_level;	/* log_level */
+	char *log_syslog;		/* log = syslog[:path]: the socket, or NULL: stderr */
 	unsigned max_connections;	/* max_connections from web servers */
 	size_t max_params;		/* request.max_params bytes of PARAMS */
 	size_t request_memory_max;	/* request.memory_max: params and bodies all requests hold */
@@ -251,6 +253,8 @@ struct gateway_conf {
 	double read_timeout;		/* front.read_timeout: silence allowed while a request arrives, 0 = none */
 	double idle_timeout;		/* front.idle_timeout: a connection with no request is closed, 0 = none */
 	double front_request_timeout;	/* front.request_timeout: BEGIN_REQUEST to the end of STDIN, 0 = none */
+	char *access_log;		/* access_log = path, or NULL: none */
+	char *access_log_format;	/* access_log.format (checked) */
 	char *pid_file;			/* pid = path written at start (gatewayd -s reload reads it), or NULL */
 	char *async_journal;		/* async.journal = path; required when a function has async != off */
 	enum journal_fsync async_fsync;	/* async.fsync = always | batch | off */

@@ -18,11 +18,12 @@
 #include <string.h>
 
 #include "config.h"
+#include "access_log_format.h"
 #include "config_internal.h"
 #include "uri_path.h"
 
-static key_parser key_listen, key_admin_listen, key_allowed_clients, key_run_dir, key_function_prefix, key_pid,
-    key_include;
+static key_parser key_listen, key_admin_listen, key_allowed_clients, key_run_dir, key_function_prefix,
+    key_pid, key_include, key_access_log, key_access_log_format, key_log;
 
 /* log_level's words, in enum log_level's order. */
 static const char *const log_level_words[] = { "error", "warn", "info", "debug", NULL };
@@ -46,6 +47,7 @@ static const struct key_spec global_keys[] = {
 	KEY("function_prefix", key_function_prefix, G(function_prefix), KIND_STRING, LIVE,
 	    "/function/"),
 	WORD_KEY("log_level", G(log_level), LIVE, "info", log_level_words),
+	KEY("log", key_log, G(log_syslog), KIND_STRING, RESTART, NULL),
 	NUMBER_KEY("max_connections", config_key_whole, G(max_connections), LIVE, "1024",
 	    1, 1000000),
 	NUMBER_KEY("request.max_params", config_key_size, G(max_params), LIVE, "64K",
@@ -54,6 +56,9 @@ static const struct key_spec global_keys[] = {
 	    CONFIG_SIZE_M, 1024 * CONFIG_SIZE_G),
 	{ "include", key_include, 0, 0, KIND_READER, LIVE, NULL, 0, 0, true, NULL },
 	KEY("pid", key_pid, G(pid_file), KIND_STRING, RESTART, NULL),
+	KEY("access_log", key_access_log, G(access_log), KIND_STRING, RESTART, NULL),
+	KEY("access_log.format", key_access_log_format, G(access_log_format), KIND_STRING, LIVE,
+	    ACCESS_LOG_DEFAULT_FORMAT),
 	KEY("shutdown_timeout", config_key_duration, G(shutdown_timeout), KIND_SCALAR, LIVE, "30s"),
 	KEY("front.read_timeout", config_key_duration, G(read_timeout), KIND_SCALAR, LIVE, "60s"),
 	KEY("front.idle_timeout", config_key_duration, G(idle_timeout), KIND_SCALAR, LIVE, "300s"),
@@ -274,6 +279,70 @@ static int key_pid(struct conf_file *cf, const struct key_spec *k, void *target,
 	}
 	*slash = '/';
 	conf->pid_file = path;
+	return 0;
+}
+
+/*
+ * log: stderr, or syslog to /dev/log, or syslog:PATH to another datagram
+ * socket (an absolute path; it need not exist at -t time).
+ */
+static int key_log(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	struct gateway_conf *conf = target;
+	const char *path = NULL;
+	char *copy = NULL;
+
+	if (strcmp(value, "syslog") == 0)
+		path = "/dev/log";
+	else if (strncmp(value, "syslog:", 7) == 0)
+		path = value + 7;
+	else if (strcmp(value, "stderr") != 0) {
+		config_key_error(cf, k->name, value, "must be stderr, syslog or syslog:/path/to/socket");
+		return -1;
+	}
+	if (path != NULL && (path[0] != '/' ||
+	    strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))) {
+		config_key_error(cf, k->name, value, "the syslog socket must be an absolute path "
+		    "shorter than %zu bytes", sizeof(((struct sockaddr_un *)0)->sun_path));
+		return -1;
+	}
+	if (path != NULL && !(copy = strdup(path)))
+		return config_out_of_memory(cf);
+	free(conf->log_syslog);
+	conf->log_syslog = copy;
+	return 0;
+}
+
+/* access_log: a file whose directory exists, relative to the file like pid. */
+static int key_access_log(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	struct gateway_conf *conf = target;
+	char *path = config_file_path(cf, k, value, false);
+
+	if (path == NULL)
+		return -1;
+	free(conf->access_log);
+	conf->access_log = path;
+	return 0;
+}
+
+/* access_log.format: its % fields must be known ones (access_log_format.h). */
+static int key_access_log_format(struct conf_file *cf, const struct key_spec *k, void *target,
+    const char *value)
+{
+	struct gateway_conf *conf = target;
+	char why[160], *format;
+
+	if (access_log_format_check(value, why, sizeof(why)) < 0) {
+		config_key_error(cf, k->name, value, "%s", why);
+		return -1;
+	}
+	if (!(format = strdup(value)))
+		return config_out_of_memory(cf);
+	free(conf->access_log_format);
+	conf->access_log_format = format;
 	return 0;
 }
 

@@ -23,6 +23,8 @@ static const struct key_spec request_keys[] = {
 	KEY("script", key_script, R(script), KIND_STRING, LIVE, NULL),
 	NUMBER_KEY("request.max_body", config_key_size, R(max_body), LIVE, "8M", 0, CONFIG_SIZE_G),
 	KEY("retry", config_key_bool, R(retry), KIND_SCALAR, LIVE, "no"),
+	KEY("request_slowlog_timeout", config_key_duration, R(slowlog_timeout), KIND_SCALAR, LIVE,
+	    "0"),
 	{ "param[NAME]", key_param, offsetof(struct function_conf, request.params),
 	  sizeof(struct conf_pairs), KIND_PAIRS, LIVE, NULL, 0, 0, true, NULL },
 };

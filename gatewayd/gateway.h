@@ -15,6 +15,7 @@
 #include "function.h"
 #include "identities.h"
 #include "metrics.h"
+#include "request_observer.h"
 #include "spawner.h"
 
 struct front_listener;
@@ -22,6 +23,7 @@ struct front_conn;
 struct front_client;
 struct listener_ops;
 struct async;
+struct access_log;
 
 /* What the spawner said of one function of a generation (its LOADED entry). */
 struct generation_function {
@@ -71,6 +73,8 @@ struct gateway {
 	LIST_HEAD(front_conn_list, front_conn) conns;	/* every open web-server connection */
 	unsigned conn_count;
 	unsigned admin_conn_count;		/* of conn_count: on the admin socket */
+	struct request_observers request_observers;	/* told of every finished request */
+	struct access_log *access_log;		/* access_log =, or NULL */
 	struct budget request_memory;		/* request.memory_max: what requests buffer */
 	SLIST_HEAD(front_pending_list, front_conn) pending;	/* to flush or free before the
 								   loop sleeps */

@@ -6,12 +6,14 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "access_log.h"
 #include "async.h"
 #include "front.h"
 #include "function_set.h"
@@ -47,7 +49,7 @@ static void on_stop_grace_expired(struct ev_loop *loop, ev_timer *timer, int rev
 static void on_stop_check(struct ev_loop *loop, ev_prepare *check, int revents);
 
 /* The signals gatewayd acts on. */
-static const int gatewayd_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP };
+static const int gatewayd_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1 };
 #define GATEWAYD_SIGNAL_COUNT (sizeof(gatewayd_signals) / sizeof(gatewayd_signals[0]))
 
 int main(int argc, char **argv)
@@ -91,6 +93,9 @@ int main(int argc, char **argv)
 	prctl(PR_SET_NAME, "gatewayd");
 	umask(077);
 	log_set_level(gw.conf->log_level);
+	if (gw.conf->log_syslog != NULL && log_use_syslog(gw.conf->log_syslog) < 0)
+		log_warn("log = syslog: cannot connect to %s (%s): logging to stderr until it can",
+		    gw.conf->log_syslog, strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
 	int spawned = startup_spawner(&gw, err, sizeof(err));
 	notify_connect();	/* after the spawner's fork: it holds no notify socket */
@@ -101,12 +106,16 @@ int main(int argc, char **argv)
 	}
 
 	gw.loop = EV_DEFAULT;
+	/* The first observer of every finished request: gatewayd_requests_total and its durations. */
+	request_observers_add(&gw.request_observers,
+	    (struct request_observer){ metrics_on_request, &gw.metrics });
 	ev_signal signals[GATEWAYD_SIGNAL_COUNT];
 	watch_signals(&gw, signals);
 	spawner_attach(gw.spawner, gw.loop, on_spawner_died, &gw);
 
 	if (startup_listen(&gw, err, sizeof(err)) < 0 ||
 	    pidfile_write(gw.conf->pid_file, err, sizeof(err)) < 0 ||
+	    access_log_start(&gw, err, sizeof(err)) < 0 ||
 	    privileges_drop(&gw.identity, err, sizeof(err)) < 0 ||
 	    startup_functions(&gw, err, sizeof(err)) < 0) {
 		report_start_failure(err);
@@ -126,6 +135,7 @@ int main(int argc, char **argv)
 	else
 		config_free(gw.conf);
 	spawner_close(gw.spawner);
+	access_log_close(&gw);
 	metrics_free(&gw.metrics);
 	if (gw.exit_status == 0)
 		log_info("gatewayd stopped");
@@ -268,6 +278,9 @@ static void on_signal(struct ev_loop *loop, ev_signal *sig, int revents)
 			    "reload refused (see the log), the running configuration stays",
 			    gw->conf->function_count, gw->config_path);
 		}
+		return;
+	case SIGUSR1:
+		access_log_reopen(gw);	/* logrotate's postrotate */
 		return;
 	case SIGTERM:
 		log_info("SIGTERM: finishing open requests, then stopping");

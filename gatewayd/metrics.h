@@ -42,6 +42,7 @@ struct function_counters {
 
 struct metrics {
 	struct function_counters *functions;	/* newest first */
+	struct function_counters *last;		/* the last one a request was counted in */
 	uint64_t reloads;			/* SIGHUPs whose configuration was taken */
 	uint64_t reload_failures;		/* SIGHUPs refused (the old configuration stays) */
 };
@@ -49,8 +50,12 @@ struct metrics {
 /* The counters of function name, made (all zero) on first use; NULL when out of memory. */
 struct function_counters *metrics_function(struct metrics *m, const char *name);
 
-/* Counts a finished request in its function's counters (none when it was routed nowhere). */
-void metrics_observe_request(struct metrics *m, const struct request_summary *summary);
+/*
+ * A request observer (request_observer.h), owner the struct metrics: counts
+ * a finished request in its function's counters (none when it was routed
+ * nowhere).
+ */
+void metrics_on_request(void *owner, const struct request_summary *summary);
 
 /* Frees every counter. */
 void metrics_free(struct metrics *m);

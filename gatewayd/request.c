@@ -31,6 +31,7 @@
 #include "record.h"
 #include "request.h"
 #include "router.h"
+#include "slowlog.h"
 
 /* Sent with every 503: the queue is expected to move within a second. */
 #define REQUEST_RETRY_AFTER_HEADER "Retry-After: 1\r\n"
@@ -44,8 +45,6 @@ static bool request_take_memory(struct request *req, size_t len);
 static void request_drop_buffers(struct request *req);
 static int request_params_complete(struct request *req);
 static void request_route(struct request *req);
-static void request_keep_uri(struct request *req, const struct fcgi_param *request_uri,
-    const struct router_path *path);
 static bool request_method_idempotent(const struct fcgi_param *method);
 static void request_refuse_unrouted(struct request *req, const struct fcgi_param *lookup);
 static bool request_refuse_large_body(struct request *req, unsigned long long len);
@@ -63,7 +62,34 @@ static void request_send(struct request *req, uint8_t type, const void *content,
 static void request_release_stderr(struct request *req);
 static void request_send_end(struct request *req, uint32_t app_status, uint8_t protocol_status);
 static void request_done(struct request *req);
+static void request_note_summary(struct request *req, const struct fcgi_param *method,
+    const struct fcgi_param *uri);
+static void request_report(struct request *req);
+static void request_on_slow(struct ev_loop *loop, ev_timer *timer, int revents);
+static void request_slowlog(struct request *req, const char *why);
 static void request_cut_short(struct request *req);
+/* request_slowlog_timeout passed: the slow-request entry, once. */
+static void request_on_slow(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+	struct request *req = (struct request *)((char *)timer -
+	    offsetof(struct request, slowlog_timer));
+	(void)loop;
+	(void)revents;
+	request_slowlog(req, "running longer than request_slowlog_timeout");
+}
+
+/* The slow-request entry for a request at the pool (slowlog.h). */
+static void request_slowlog(struct request *req, const char *why)
+{
+	pid_t pid = pool_job_pid(&req->job);
+
+	if (pid == 0)
+		pid = req->worker_pid;
+	req->worker_pid = pid;	/* the kill's entry, after the pool let the worker go */
+	slowlog_entry(why, req->function->conf->name, req->summary_uri, req->summary_uri_len, pid,
+	    ev_now(req->gw->loop) - req->begun);
+}
+
 static void request_on_output(struct pool_job *job, uint8_t type, const uint8_t *content,
     size_t len);
 static void request_on_end(struct pool_job *job, uint32_t app_status, uint8_t protocol_status);
@@ -93,6 +119,9 @@ struct request *request_begin(struct gateway *gw, const struct request_output *o
 	req->keep_conn = keep_conn;
 	req->admin = admin;
 	req->begun = ev_now(gw->loop);
+	req->summarize = gw->request_observers.count > 0;
+	if (req->summarize)
+		req->begun = ev_time();	/* the summary's start, to the microsecond */
 	req->state = REQUEST_READING_PARAMS;
 	req->disposition = REQUEST_UNROUTED;
 	req->job.ops = &request_job_ops;
@@ -261,6 +290,7 @@ static void request_route(struct request *req)
 	struct fcgi_param *prefer = &lookup[ROUTER_PARAMS + 1];
 	struct fcgi_param *x_async = &lookup[ROUTER_PARAMS + 2];
 	struct fcgi_param *method = &lookup[ROUTER_PARAMS + 3];
+	const struct fcgi_param *uri = &lookup[ROUTER_REQUEST_URI];
 	struct router_path path;
 	const char *why;
 
@@ -274,6 +304,8 @@ static void request_route(struct request *req)
 		request_refuse(req, 400, "malformed FastCGI params");
 		return;
 	}
+	if (req->summarize)
+		request_note_summary(req, method, uri);
 	if (router_path(lookup, &path, &why) < 0) {
 		request_refuse(req, 400, "%s: %s", path.param->name, why);
 		return;
@@ -292,7 +324,6 @@ static void request_route(struct request *req)
 		request_dispose(req, REQUEST_TO_GATEWAY);
 		return;
 	}
-	request_keep_uri(req, &lookup[ROUTER_REQUEST_URI], &path);
 	const struct function_conf *conf = router_route(req->gw->conf, lookup, &path);
 	if (conf == NULL) {
 		request_refuse_unrouted(req, lookup);
@@ -300,6 +331,8 @@ static void request_route(struct request *req)
 	}
 	req->function = gateway_function(req->gw, conf);
 	function_ref(req->function);
+	if (!req->summarize && conf->request.slowlog_timeout > 0)
+		request_note_summary(req, method, uri);	/* the slow-request entry names it */
 	if (async_wanted(conf, prefer->found ? prefer->value : NULL, prefer->value_len,
 		x_async->found ? x_async->value : NULL, x_async->value_len)) {
 		req->preference_applied = prefer->found &&
@@ -315,31 +348,6 @@ static void request_route(struct request *req)
 		digits[length->value_len] = '\0';
 		request_refuse_large_body(req, strtoull(digits, NULL, 10));
 	}
-}
-
-/*
- * Keeps a copy of the URI (REQUEST_URI as the client wrote it, else the
- * path routed on), cut at REQUEST_URI_KEPT: the params it is in are freed
- * once forwarded, and status pages show it while the request runs.
- */
-static void request_keep_uri(struct request *req, const struct fcgi_param *request_uri,
-    const struct router_path *path)
-{
-	const void *uri = NULL;
-	size_t len = 0;
-
-	if (request_uri->found) {
-		uri = request_uri->value;
-		len = request_uri->value_len;
-	} else if (path->param != NULL) {	/* else path->path is not set */
-		uri = path->path;
-		len = path->len;
-	}
-	req->uri_len = len < sizeof(req->uri) ? len : sizeof(req->uri);
-	if (req->uri_len > 0)
-		memcpy(req->uri, uri, req->uri_len);
-	req->job.label = req->uri;
-	req->job.label_len = req->uri_len;
 }
 
 /*
@@ -471,6 +479,11 @@ static int request_submit(struct request *req)
 	request_set_state(req, REQUEST_AT_POOL);
 	req->job.request = buf_head(&req->forward);
 	req->job.request_len = buf_used(&req->forward);
+	double slow = req->function->conf->request.slowlog_timeout;
+	if (slow > 0) {
+		ev_timer_init(&req->slowlog_timer, request_on_slow, slow, 0);
+		ev_timer_start(req->gw->loop, &req->slowlog_timer);
+	}
 	if (pool_submit(req->function->pool, &req->job, &error) < 0)
 		request_on_fail(&req->job, error);
 	return 0;
@@ -539,6 +552,8 @@ static void request_async_decided(struct async_wait *wait, enum async_accept_res
 	case ASYNC_ACCEPTED:
 		break;
 	}
+	if (req->summarize)
+		memcpy(req->job_id, id, sizeof(req->job_id));
 	int n = snprintf(response, sizeof(response),
 	    "Status: 202 Accepted\r\nContent-Type: application/json\r\n"
 	    "Location: " GATEWAY_API_PREFIX "jobs/%s\r\n%sCache-Control: no-store\r\n\r\n"
@@ -596,6 +611,10 @@ static void request_send(struct request *req, uint8_t type, const void *content,
 {
 	struct stderr_hold *hold = &req->stderr_hold;
 
+	if (req->summarize && type == FCGI_STDOUT) {
+		req->bytes_out += len;
+		response_status_feed(&req->status, content, len);
+	}
 	if (stderr_hold_active(hold)) {
 		if (type == FCGI_STDERR && stderr_hold_keep(hold, content, len) == 0)
 			return;
@@ -625,10 +644,59 @@ static void request_send_end(struct request *req, uint32_t app_status, uint8_t p
 	req->out.ops->send_end(req->out.owner, req->id, app_status, protocol_status);
 }
 
-/* The request is over: its connection unlinks and frees it. */
+/* The request is answered whole: its connection unlinks and frees it. */
 static void request_done(struct request *req)
 {
+	req->answered = true;
 	req->out.ops->done(req->out.owner, req);
+}
+
+/*
+ * Routing looked the params up: keeps the method and the URI (cut at
+ * REQUEST_SUMMARY_URI_MAX) for the summary, the slow-request log and the
+ * status page (the job's label), the params being freed or rewritten long
+ * before the request ends.
+ */
+static void request_note_summary(struct request *req, const struct fcgi_param *method,
+    const struct fcgi_param *uri)
+{
+	if (method->found) {
+		req->summary_method_len = method->value_len < sizeof(req->summary_method) ?
+		    method->value_len : sizeof(req->summary_method);
+		memcpy(req->summary_method, method->value, req->summary_method_len);
+	}
+	if (uri->found) {
+		req->summary_uri_len = uri->value_len < sizeof(req->summary_uri) ?
+		    uri->value_len : sizeof(req->summary_uri);
+		memcpy(req->summary_uri, uri->value, req->summary_uri_len);
+	}
+	req->job.label = req->summary_uri;
+	req->job.label_len = req->summary_uri_len;
+}
+
+/*
+ * Hands the request's summary to every observer: once, as the request is
+ * freed, whichever way it ended (status 0 unless a whole response went).
+ */
+static void request_report(struct request *req)
+{
+	const struct request_observers *obs = &req->gw->request_observers;
+	struct request_summary summary = {
+		.function = req->function != NULL ? req->function->conf->name : NULL,
+		.peer = req->peer,
+		.method = { req->summary_method, req->summary_method_len },
+		.uri = { req->summary_uri, req->summary_uri_len },
+		.status = req->answered ? response_status_code(&req->status) : 0,
+		.started = req->begun,
+		.duration = ev_time() - req->begun,
+		.worker_pid = req->worker_pid,
+		.bytes_in = req->body_len,
+		.bytes_out = req->bytes_out,
+		.job_id = req->job_id[0] != '\0' ? req->job_id : NULL,
+	};
+
+	for (size_t i = 0; i < obs->count; i++)
+		obs->list[i].finished(obs->list[i].owner, &summary);
 }
 
 /* The response cannot be completed: the connection is cut after what is queued. */
@@ -640,7 +708,11 @@ static void request_cut_short(struct request *req)
 static void request_on_output(struct pool_job *job, uint8_t type, const uint8_t *content,
     size_t len)
 {
-	request_send(request_of_job(job), type, content, len);
+	struct request *req = request_of_job(job);
+
+	if (req->summarize && req->worker_pid == 0)
+		req->worker_pid = pool_job_pid(job);
+	request_send(req, type, content, len);
 }
 
 static void request_on_end(struct pool_job *job, uint32_t app_status, uint8_t protocol_status)
@@ -660,6 +732,9 @@ static void request_on_fail(struct pool_job *job, enum pool_error error)
 {
 	struct request *req = request_of_job(job);
 	const char *name = req->function->conf->name;
+
+	if (req->summarize && req->worker_pid == 0)
+		req->worker_pid = pool_job_pid(job);
 
 	switch (error) {
 	case POOL_ERR_QUEUE_FULL:
@@ -681,6 +756,7 @@ static void request_on_fail(struct pool_job *job, enum pool_error error)
 		return;
 	case POOL_ERR_TIMEOUT:
 		req->function->counters->timeouts++;
+		request_slowlog(req, "killed by request_timeout");
 		log_warn("function %s: request from %s ran past request_timeout (%.0f s): worker "
 		    "killed%s", name, req->peer, req->function->conf->pool.request_timeout,
 		    job->output_started ? ", response cut short" : ", answering 504");
@@ -707,7 +783,7 @@ static void request_on_fail(struct pool_job *job, enum pool_error error)
 void request_abort(struct request *req)
 {
 	request_send_end(req, 1, FCGI_REQUEST_COMPLETE);
-	request_done(req);
+	req->out.ops->done(req->out.owner, req);	/* not answered: its summary says 0 */
 }
 
 void request_pause(struct request *req)
@@ -724,6 +800,9 @@ void request_resume(struct request *req)
 
 void request_free(struct request *req)
 {
+	if (req->summarize)
+		request_report(req);
+	ev_timer_stop(req->gw->loop, &req->slowlog_timer);	/* (harmless when never started) */
 	if (req->state == REQUEST_AT_POOL)
 		pool_job_cancel(&req->job);
 	async_wait_cancel(&req->async_wait);

@@ -15,14 +15,15 @@
 #include "async.h"
 #include "buf.h"
 #include "pool.h"
+#include "response_status.h"
 #include "stderr_hold.h"
+
+/* What of REQUEST_URI a summary keeps (the access log's %r); longer ones are cut. */
+#define REQUEST_SUMMARY_URI_MAX 512
 
 struct function;
 struct gateway;
 struct request;
-
-/* Bytes of a request's URI kept for status pages and logs once its params are gone. */
-#define REQUEST_URI_KEPT 256
 
 /* Where a request is; changed only through request_set_state(). */
 enum request_state {
@@ -87,12 +88,25 @@ struct request {
 	size_t api_path_len;
 	const char *api_method;		/* to gatewayd: REQUEST_METHOD, inside params (NULL: none) */
 	size_t api_method_len;
-	char uri[REQUEST_URI_KEPT];	/* REQUEST_URI (else the path), cut to fit: status pages */
-	size_t uri_len;
 	int refusal_status;		/* refused: the HTTP status gatewayd answers */
 	char refusal_detail[160];	/* refused: the body line of that answer */
+	/*
+	 * For the request summary, gathered only while the gateway has
+	 * observers: the method and URI copied at routing (params do not live
+	 * to the end), what was sent, who ran it.
+	 */
+	bool summarize;
+	bool answered;			/* a whole response went (not cut short, not aborted) */
+	char summary_method[16];
+	char summary_uri[REQUEST_SUMMARY_URI_MAX];
+	size_t summary_method_len, summary_uri_len;
+	struct response_status status;	/* read from the STDOUT sent */
+	uint64_t bytes_out;
+	pid_t worker_pid;
+	char job_id[ASYNC_ID_HEX_LEN + 1];	/* an async accept's, else "" */
 	struct stderr_hold stderr_hold;	/* the worker's FCGI_STDERR, until the header is out */
 	struct pool_job job;
+	ev_timer slowlog_timer;		/* request_slowlog_timeout, while at the pool */
 	struct async_wait async_wait;	/* to async, fsync always: its job until synced */
 	LIST_ENTRY(request) conn_link;	/* the connection's requests (front.c's) */
 };

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The admin socket answers status, metrics and ping while every worker of
 # every pool is busy, every wait queue is full and the web servers'
-# connections fill max_connections; the counts are what the test did; the
+# connections fill max_connections; the counts are what the test did (by
+# status and duration, once the requests are over); the
 # metrics pass promtool. The socket is 0600 and gatewayd's own: a function's
 # user cannot connect. On the front the pages exist only with status.front
 # = on and a REMOTE_ADDR in status.allowed_clients; reload never. Fails on
@@ -97,6 +98,19 @@ assert_file_contains "$T/metrics" 'gatewayd_worker_spawns_total{function="slow"}
 for pid in $held; do
 	wait "$pid"
 done
+
+# Once they are over: every request counted by its status, and its duration.
+ctl metrics >"$T/metrics2"
+promtool check metrics <"$T/metrics2" 2>"$T/promtool" || fail "promtool: $(_show <"$T/promtool")"
+assert_file_contains "$T/metrics2" 'gatewayd_requests_total{function="slow",code="200"} 2'
+assert_file_contains "$T/metrics2" 'gatewayd_requests_total{function="slow",code="503"} 1'
+assert_file_contains "$T/metrics2" 'gatewayd_requests_total{function="busy2",code="200"} 2'
+assert_file_contains "$T/metrics2" 'gatewayd_request_duration_seconds_count{function="slow"} 3'
+# The second request waited for the first: both over 4 s, none over 30.
+assert_file_contains "$T/metrics2" 'gatewayd_request_duration_seconds_bucket{function="busy2",le="2.5"} 0'
+assert_file_contains "$T/metrics2" 'gatewayd_request_duration_seconds_bucket{function="busy2",le="30"} 2'
+ctl --json status >"$T/s2"
+assert_eq 3 "$(json_at "$T/s2" functions.name=slow.requests)" "slow's requests in the status"
 
 # The front: nothing under /_gateway/ but jobs, unless status.front says so.
 http_get /_gateway/status

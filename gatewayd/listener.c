@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "inet_address.h"
 #include "listener.h"
 #include "log.h"
 #include "socket_activation.h"
@@ -258,27 +259,11 @@ static int listener_open_unix(const char *path, uid_t owner, gid_t group, mode_t
 /* A TCP listener on "host:port" or "[v6]:port". */
 static int listener_open_tcp(const char *address, int backlog, char *err, size_t err_len)
 {
-	char host[256];
-	const char *colon = strrchr(address, ':');
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
 	struct addrinfo *ai = NULL;
+	const char *why;
 
-	if (colon == NULL || (size_t)(colon - address) >= sizeof(host)) {
-		snprintf(err, err_len, "listen %s: expected host:port", address);
-		return -1;
-	}
-	const char *h = address;
-	size_t hlen = (size_t)(colon - address);
-	if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
-		h++;
-		hlen -= 2;
-	}
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	int rc = getaddrinfo(hlen > 0 ? host : NULL, colon + 1, &hints, &ai);
-	if (rc != 0) {
-		snprintf(err, err_len, "listen %s: %s", address, gai_strerror(rc));
+	if (inet_address_resolve(address, AF_UNSPEC, &ai, &why) < 0) {
+		snprintf(err, err_len, "listen %s: %s", address, why);
 		return -1;
 	}
 	int one = 1;

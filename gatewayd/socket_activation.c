@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "inet_address.h"
 #include "socket_activation.h"
 
 /* The first inherited fd (SD_LISTEN_FDS_START). */
@@ -189,24 +190,11 @@ bool socket_activation_match(const char *address, const struct sockaddr *sa, soc
 /* "host:port" or "[v6]:port" against an IPv4 or IPv6 sa, as listen = resolves it. */
 static bool match_inet(const char *address, const struct sockaddr *sa)
 {
-	struct addrinfo hints = { .ai_family = sa->sa_family, .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
 	struct addrinfo *ai = NULL;
-	const char *colon = strrchr(address, ':');
-	char host[256];
+	const char *why;
 	bool same = false;
 
-	if (colon == NULL || (size_t)(colon - address) >= sizeof(host))
-		return false;
-	const char *h = address;
-	size_t hlen = (size_t)(colon - address);
-	if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
-		h++;
-		hlen -= 2;
-	}
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	if (getaddrinfo(hlen > 0 ? host : NULL, colon + 1, &hints, &ai) != 0)
+	if (inet_address_resolve(address, sa->sa_family, &ai, &why) < 0)
 		return false;
 	for (const struct addrinfo *a = ai; a != NULL && !same; a = a->ai_next) {
 		if (sa->sa_family == AF_INET) {

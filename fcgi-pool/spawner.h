@@ -161,6 +161,13 @@ void spawner_unwatch(struct spawner *s, struct spawner_watch *watch);
 void spawner_signal(struct spawner *s, uint64_t id, int sig, bool group);
 
 /*
+ * What the worker pid (a child of this spawner) is doing, read by the
+ * spawner, which may: its /proc syscall, wchan and stack, as one line into
+ * out. 0, or -1 with the reason in out.
+ */
+int spawner_inspect(struct spawner *s, pid_t pid, char *out, size_t len);
+
+/*
  * Reads a child's exec-error pipe (non-blocking). Returns 1 with a message
  * in msg when the child reported a failure ("cannot exec PROGRAM: why",
  * "sandbox: setuid failed: why"), 0 at end of file (it exec'd, or died

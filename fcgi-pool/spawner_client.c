@@ -344,6 +344,23 @@ void spawner_signal(struct spawner *s, uint64_t id, int sig, bool group)
 		spawner_request(s, &m, NULL, 0, NULL, NULL, err, sizeof(err));
 }
 
+int spawner_inspect(struct spawner *s, pid_t pid, char *out, size_t len)
+{
+	struct spawner_msg m = { .type = SPAWNER_INSPECT, .pid = pid }, reply;
+	int fd;
+
+	if (spawner_request(s, &m, NULL, 0, &reply, &fd, out, len) < 0)
+		return -1;
+	if (fd >= 0)
+		close(fd);
+	if (reply.type != SPAWNER_INSPECTED) {
+		snprintf(out, len, "unexpected spawner reply");
+		return -1;
+	}
+	snprintf(out, len, "%.*s", (int)reply.data_len, (const char *)reply.data);
+	return 0;
+}
+
 int spawner_exec_error(int fd, const char *program, char *msg, size_t len)
 {
 	struct spawn_error e;

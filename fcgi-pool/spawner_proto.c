@@ -104,6 +104,10 @@ static bool msg_fields_valid(const struct spawner_msg *m)
 		    (m->data_len == 0 || m->data[m->data_len - 1] == '\0');
 	case SPAWNER_SIGNAL:
 		return m->child != 0 && m->value > 0 && m->value < 65;
+	case SPAWNER_INSPECT:
+		return m->pid > 0 && m->name_len == 0 && m->data_len == 0;
+	case SPAWNER_INSPECTED:
+		return m->data_len > 0;
 	case SPAWNER_LOADED:
 		return m->generation != 0 && loaded_entries_valid(m->data, m->data_len);
 	case SPAWNER_SPAWNED:

@@ -41,9 +41,11 @@ enum spawner_msg_type {
 	SPAWNER_RELEASE = 2,	/* generation is no longer used: no reply */
 	SPAWNER_SPAWN = 3,	/* start function name of generation, data = extra env: SPAWNED or ERROR */
 	SPAWNER_SIGNAL = 4,	/* send value (a signal) to child (its group if group): no reply */
+	SPAWNER_INSPECT = 5,	/* what the child with pid is doing: INSPECTED or ERROR */
 	/* spawner -> daemon, replies on the request socket */
 	SPAWNER_LOADED = 0x81,	/* generation; data = one entry per function (below) */
 	SPAWNER_SPAWNED = 0x82,	/* child, pid; one descriptor: the exec-error pipe */
+	SPAWNER_INSPECTED = 0x83,	/* data = its /proc syscall, wchan and stack, as text */
 	SPAWNER_ERROR = 0x8f,	/* data = why, as text */
 	/* spawner -> daemon, events on the event socket */
 	SPAWNER_EXITED = 0xc1,	/* child, pid reaped; value = waitpid status */

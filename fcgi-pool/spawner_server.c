@@ -11,6 +11,7 @@
  * already reaped is ignored.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -58,6 +59,8 @@ static char **server_env(struct server *sv, const struct spawn_spec *spec,
     const struct spawner_msg *m, char *err, size_t err_len);
 static bool server_env_unsafe(const char *var);
 static void server_signal(struct server *sv, const struct spawner_msg *m);
+static void server_inspect(struct server *sv, const struct spawner_msg *m);
+static size_t server_read_proc(pid_t pid, const char *name, char *out, size_t cap);
 static void server_load(struct server *sv);
 static void server_reply(struct server *sv, const struct spawner_msg *m, int fd);
 static void server_error(struct server *sv, const char *text);
@@ -170,6 +173,9 @@ static void server_handle(struct server *sv, const struct spawner_msg *m, const 
 		return;
 	case SPAWNER_SIGNAL:
 		server_signal(sv, m);
+		return;
+	case SPAWNER_INSPECT:
+		server_inspect(sv, m);
 		return;
 	default:
 		server_exit(sv, SPAWNER_EXIT_PROTOCOL);	/* a reply or event type from the daemon */
@@ -328,6 +334,66 @@ static void server_signal(struct server *sv, const struct spawner_msg *m)
 	/* ESRCH for the group: the child has not reached setsid() yet. */
 	if (!m->group || kill(-c->pid, m->value) < 0)
 		kill(c->pid, m->value);
+}
+
+/*
+ * What a worker is doing, for the slow-request log: its /proc syscall,
+ * wchan and kernel stack, which the kernel shows only to its owner or
+ * root, not to the unprivileged daemon. Only for a live child of ours: the
+ * daemon learns nothing of other processes.
+ */
+static void server_inspect(struct server *sv, const struct spawner_msg *m)
+{
+	char text[1024];
+	size_t n = 0;
+	struct child *c = NULL;
+
+	for (size_t i = 0; i < sv->count && c == NULL; i++) {
+		if (sv->children[i].pid == m->pid && !sv->children[i].exited)
+			c = &sv->children[i];
+	}
+	if (c == NULL) {
+		server_error(sv, "not a worker of gatewayd's");
+		return;
+	}
+	n += (size_t)snprintf(text, sizeof(text), "syscall ");
+	n += server_read_proc(c->pid, "syscall", text + n, sizeof(text) - n);
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "; wchan ");
+	n += server_read_proc(c->pid, "wchan", text + n, sizeof(text) - n);
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "; stack ");
+	n += server_read_proc(c->pid, "stack", text + n, sizeof(text) - n);
+	struct spawner_msg r = { .type = SPAWNER_INSPECTED, .pid = c->pid,
+				 .data = (const uint8_t *)text, .data_len = n };
+	server_reply(sv, &r, -1);
+}
+
+/*
+ * /proc/PID/name into out (cap bytes, NUL-terminated), its lines joined by
+ * " | ", or why it could not be read. Returns the length written.
+ */
+static size_t server_read_proc(pid_t pid, const char *name, char *out, size_t cap)
+{
+	char path[64], raw[512];
+
+	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got = fd < 0 ? -1 : read(fd, raw, sizeof(raw) - 1);
+	int error = errno;
+	if (fd >= 0)
+		close(fd);
+	if (got <= 0) {
+		int w = snprintf(out, cap, "unreadable (%s)", got == 0 ? "empty" : strerror(error));
+		return w < 0 ? 0 : (size_t)w < cap ? (size_t)w : cap - 1;
+	}
+	size_t n = 0;
+	for (ssize_t i = 0; i < got && n + 4 < cap; i++) {
+		if (raw[i] != '\n')
+			out[n++] = raw[i];
+		else if (i + 1 < got)
+			n += (size_t)snprintf(out + n, cap - n, " | ");
+	}
+	out[n] = '\0';
+	return n;
 }
 
 /* Sends a reply, with one descriptor when fd >= 0. A daemon that is gone ends us. */

@@ -86,7 +86,7 @@ static void request_slowlog(struct request *req, const char *why)
 	if (pid == 0)
 		pid = req->worker_pid;
 	req->worker_pid = pid;	/* the kill's entry, after the pool let the worker go */
-	slowlog_entry(why, req->function->conf->name, req->summary_uri, req->summary_uri_len, pid,
+	slowlog_entry(req->gw->spawner, why, req->function->conf->name, req->summary_uri, req->summary_uri_len, pid,
 	    ev_now(req->gw->loop) - req->begun);
 }
 

@@ -12,11 +12,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "spawner.h"
+
 /*
- * Logs the entry at warn; why says which of the two moments it is.
- * uri is (uri, uri_len), not NUL-terminated.
+ * Logs the entry at warn; why says which of the two moments it is; spawner
+ * reads what worker pid is doing. uri is (uri, uri_len), not NUL-terminated.
  */
-void slowlog_entry(const char *why, const char *function, const char *uri, size_t uri_len,
-    pid_t pid, double age);
+void slowlog_entry(struct spawner *spawner, const char *why, const char *function,
+    const char *uri, size_t uri_len, pid_t pid, double age);
 
 #endif /* GATEWAYD_SLOWLOG_H */

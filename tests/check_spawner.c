@@ -311,6 +311,45 @@ START_TEST(test_signal_own_children_only)
 END_TEST
 
 /*
+ * INSPECT reads what a child of the spawner is doing (its /proc syscall
+ * line starts with the number of the call it sleeps in), and refuses any
+ * other pid: the test's own child, the test itself.
+ */
+START_TEST(test_inspect_own_children_only)
+{
+	struct spawner_watch watch = { 0 };
+	struct exit_seen seen = { 0 };
+	struct spawner_child child;
+	char err[256], doing[1024];
+	struct spawner *s = spawner_start(&stub_table, NULL, err, sizeof(err));
+
+	ck_assert_msg(s != NULL, "%s", err);
+	spawner_attach(s, EV_DEFAULT, NULL, NULL);
+	pid_t mine = fork();
+	if (mine == 0) {
+		pause();
+		_exit(0);
+	}
+	ck_assert_int_eq(spawn(s, "sleep", &watch, &seen, &child, err, sizeof(err)), 0);
+	usleep(200 * 1000);	/* until it sleeps */
+	ck_assert_int_eq(spawner_inspect(s, child.pid, doing, sizeof(doing)), 0);
+	ck_assert_msg(strncmp(doing, "syscall ", 8) == 0 && doing[8] >= '0' && doing[8] <= '9',
+	    "%s", doing);
+	ck_assert_msg(strstr(doing, "; wchan ") != NULL && strstr(doing, "; stack ") != NULL, "%s",
+	    doing);
+	ck_assert_int_eq(spawner_inspect(s, mine, doing, sizeof(doing)), -1);
+	ck_assert_msg(strstr(doing, "not a worker") != NULL, "%s", doing);
+	ck_assert_int_eq(spawner_inspect(s, getpid(), doing, sizeof(doing)), -1);
+	spawner_signal(s, child.id, SIGKILL, true);
+	wait_exit(&seen);
+	ck_assert_int_eq(spawner_inspect(s, child.pid, doing, sizeof(doing)), -1);
+	kill(mine, SIGKILL);
+	waitpid(mine, NULL, 0);
+	spawner_close(s);
+}
+END_TEST
+
+/*
  * A daemon that sends garbage ends the spawner with SPAWNER_EXIT_PROTOCOL,
  * and the children it started die with it. The spawner is run here on
  * sockets of the test's own, so that raw bytes can be sent.
@@ -356,6 +395,7 @@ static Suite *spawner_suite(void)
 	tcase_add_test(codec, test_env_split_bound);
 	tcase_add_test(process, test_spawn_and_exit);
 	tcase_add_test(process, test_signal_own_children_only);
+	tcase_add_test(process, test_inspect_own_children_only);
 	tcase_add_test(process, test_garbage_ends_the_spawner);
 	suite_add_tcase(s, codec);
 	suite_add_tcase(s, process);

@@ -658,3 +658,45 @@ for part in sys.argv[2].split("."):
 print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)
 PY
 }
+
+# ------------------------------------------------------- datagram receivers
+
+# dgram_listen ADDRESS OUT [MODE]: a receiver on the unix datagram socket
+# ADDRESS ("@name": abstract; MODE: its file's permissions, as /dev/log's
+# 0666) appending each datagram to OUT (emptied first) as one line ("\n"
+# inside shown as "|"); waits until it is bound and sets DGRAM_PID.
+dgram_listen() {
+	local i
+	rm -f "$2" "$2.bound"
+	[ "${1#@}" = "$1" ] && rm -f "$1"	# a path: a restarted receiver binds it anew
+	/usr/bin/python3 - "$1" "$2" "${3:-}" <<'PY' &
+import os, socket, sys
+addr, out, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("\0" + addr[1:] if addr.startswith("@") else addr)
+if mode:
+    os.chmod(addr, int(mode, 8))
+open(out + ".bound", "w").close()
+while True:
+    msg = s.recv(4096).decode(errors="replace").replace("\n", "|")
+    with open(out, "a") as f:
+        f.write(msg + "\n")
+PY
+	DGRAM_PID=$!
+	bg_track "$DGRAM_PID"
+	for ((i = 0; i < 100; i++)); do
+		[ -e "$2.bound" ] && return 0
+		sleep 0.05
+	done
+	fail "the datagram receiver did not bind $1"
+}
+
+# wait_line OUT REGEX WHAT: until a line of OUT matches REGEX (10 s at most).
+wait_line() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		grep -qE -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "no $3 matching '$2' (got: '$(_show <"$1" 2>/dev/null)')"
+}

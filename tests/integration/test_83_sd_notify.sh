@@ -10,38 +10,14 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$REPO/tests/integration/lib.sh"
 
-# notify_listen ADDRESS OUT: a receiver appending each datagram to OUT as
-# one line ("\n" inside shown as "|"); waits until it is bound.
+# notify_listen ADDRESS OUT: a receiver of gatewayd's notifications.
 notify_listen() {
-	local i
-	rm -f "$2" "$2.bound"
-	/usr/bin/python3 - "$1" "$2" <<'PY' &
-import os, socket, sys
-addr, out = sys.argv[1], sys.argv[2]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind("\0" + addr[1:] if addr.startswith("@") else addr)
-open(out + ".bound", "w").close()
-while True:
-    msg = s.recv(4096).decode(errors="replace").replace("\n", "|")
-    with open(out, "a") as f:
-        f.write(msg + "\n")
-PY
-	bg_track "$!"
-	for ((i = 0; i < 100; i++)); do
-		[ -e "$2.bound" ] && return 0
-		sleep 0.05
-	done
-	fail "the notify receiver did not bind $1"
+	dgram_listen "$1" "$2"
 }
 
-# wait_notified OUT REGEX: until a line of OUT matches REGEX (10 s at most).
+# wait_notified OUT REGEX: until a notification in OUT matches REGEX.
 wait_notified() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	fail "no notification matching '$2' (got: '$(_show <"$1" 2>/dev/null)')"
+	wait_line "$1" "$2" notification
 }
 
 gw_config <<EOF

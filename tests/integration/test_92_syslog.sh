@@ -16,37 +16,13 @@ OUT=$T/syslog.out
 # syslog_listen: a receiver on $SYSLOG (0666, as /dev/log) appending each
 # datagram to $OUT as one line; sets RECEIVER.
 syslog_listen() {
-	local i
-	rm -f "$SYSLOG" "$OUT.bound"
-	/usr/bin/python3 - "$SYSLOG" "$OUT" <<'PY' &
-import os, socket, sys
-addr, out = sys.argv[1], sys.argv[2]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(addr)
-os.chmod(addr, 0o666)
-open(out + ".bound", "w").close()
-while True:
-    msg = s.recv(4096).decode(errors="replace").replace("\n", "|")
-    with open(out, "a") as f:
-        f.write(msg + "\n")
-PY
-	RECEIVER=$!
-	bg_track "$RECEIVER"
-	for ((i = 0; i < 100; i++)); do
-		[ -e "$OUT.bound" ] && return 0
-		sleep 0.05
-	done
-	fail "the syslog receiver did not bind $SYSLOG"
+	dgram_listen "$SYSLOG" "$OUT" 0666
+	RECEIVER=$DGRAM_PID
 }
 
 # wait_syslog REGEX: until a line of $OUT matches (10 s at most).
 wait_syslog() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		grep -qE -- "$1" "$OUT" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	fail "no syslog line matching '$1': '$(_show <"$OUT" 2>/dev/null)'"
+	wait_line "$OUT" "$1" "syslog line"
 }
 
 syslog_listen

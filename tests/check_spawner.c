@@ -280,22 +280,36 @@ START_TEST(test_spawn_and_exit)
 }
 END_TEST
 
+/*
+ * A spawner on the stub table, attached, and in *stranger a child of the
+ * test's that the spawner never started: what it is asked about or told to
+ * signal for that one must reach nothing.
+ */
+static struct spawner *start_with_stranger(pid_t *stranger)
+{
+	char err[256];
+	struct spawner *s = spawner_start(&stub_table, NULL, err, sizeof(err));
+
+	ck_assert_msg(s != NULL, "%s", err);
+	spawner_attach(s, EV_DEFAULT, NULL, NULL);
+	*stranger = fork();
+	ck_assert_int_ge(*stranger, 0);
+	if (*stranger == 0) {
+		pause();
+		_exit(0);
+	}
+	return s;
+}
+
 START_TEST(test_signal_own_children_only)
 {
 	struct spawner_watch watch = { 0 };
 	struct exit_seen seen = { 0 };
 	struct spawner_child child;
 	char err[256];
-	struct spawner *s = spawner_start(&stub_table, NULL, err, sizeof(err));
+	pid_t mine;
+	struct spawner *s = start_with_stranger(&mine);
 
-	ck_assert_msg(s != NULL, "%s", err);
-	spawner_attach(s, EV_DEFAULT, NULL, NULL);
-	/* A child of ours that the spawner never started: its id means nothing there. */
-	pid_t mine = fork();
-	if (mine == 0) {
-		pause();
-		_exit(0);
-	}
 	ck_assert_int_eq(spawn(s, "sleep", &watch, &seen, &child, err, sizeof(err)), 0);
 	spawner_signal(s, child.id + 1000, SIGKILL, false);
 	spawner_signal(s, child.id, SIGKILL, true);
@@ -321,15 +335,9 @@ START_TEST(test_inspect_own_children_only)
 	struct exit_seen seen = { 0 };
 	struct spawner_child child;
 	char err[256], doing[1024];
-	struct spawner *s = spawner_start(&stub_table, NULL, err, sizeof(err));
+	pid_t mine;
+	struct spawner *s = start_with_stranger(&mine);
 
-	ck_assert_msg(s != NULL, "%s", err);
-	spawner_attach(s, EV_DEFAULT, NULL, NULL);
-	pid_t mine = fork();
-	if (mine == 0) {
-		pause();
-		_exit(0);
-	}
 	ck_assert_int_eq(spawn(s, "sleep", &watch, &seen, &child, err, sizeof(err)), 0);
 	usleep(200 * 1000);	/* until it sleeps */
 	ck_assert_int_eq(spawner_inspect(s, child.pid, doing, sizeof(doing)), 0);

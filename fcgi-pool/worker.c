@@ -17,6 +17,7 @@
 #include "fcgi.h"
 #include "spawner.h"
 #include "stderr_lines.h"
+#include "proc_rss.h"
 #include "worker.h"
 #include "worker_socket.h"
 
@@ -384,23 +385,10 @@ static void worker_end_job(struct worker *w, const struct fcgi_record *rec)
  */
 static bool worker_over_memory(const struct worker *w)
 {
-	char path[64], text[128];
-	unsigned long size_pages, resident_pages;
-
 	if (w->slot.config->max_memory == 0)
 		return false;
-	snprintf(path, sizeof(path), "/proc/%d/statm", (int)w->pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	text[n] = '\0';
-	if (sscanf(text, "%lu %lu", &size_pages, &resident_pages) != 2)
-		return false;
-	return (size_t)resident_pages * (size_t)sysconf(_SC_PAGESIZE) > w->slot.config->max_memory;
+	long long rss = proc_rss_bytes(w->pid);
+	return rss >= 0 && (unsigned long long)rss > w->slot.config->max_memory;
 }
 
 /*

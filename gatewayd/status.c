@@ -4,7 +4,6 @@
  * counters; ?full adds each worker (pid, uid, state, requests served, the
  * URI it runs and for how long, its RSS).
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include "async.h"
 #include "function.h"
 #include "gateway.h"
+#include "proc_rss.h"
 #include "status.h"
 
 /* What pool_each_worker() hands status_worker(). */
@@ -26,7 +26,6 @@ struct status_walk {
 static int status_function(struct gateway *gw, size_t i, bool full, struct buf *out);
 static int status_async(const struct gateway *gw, const struct function *fn, struct buf *out);
 static void status_worker(void *arg, const struct pool_worker *w);
-static long status_rss_kb(pid_t pid);
 static const char *status_mode(const struct function_conf *conf);
 static const char *status_worker_state(enum pool_worker_state state);
 static int status_json_string(struct buf *out, const char *s, size_t len);
@@ -128,11 +127,12 @@ static void status_worker(void *arg, const struct pool_worker *w)
 
 	if (walk->rc < 0)
 		return;
+	long long rss = proc_rss_bytes(w->pid);
 	if ((!walk->first && buf_append(out, ",", 1) < 0) ||
 	    buf_printf(out, "{\"pid\":%d,\"uid\":%u,\"state\":\"%s\",\"requests_served\":%lu,"
-	    "\"up_seconds\":%.0f,\"rss_kb\":%ld", (int)w->pid, (unsigned)walk->uid,
+	    "\"up_seconds\":%.0f,\"rss_kb\":%lld", (int)w->pid, (unsigned)walk->uid,
 	    status_worker_state(w->state), w->requests_served, walk->now - w->up_since,
-	    status_rss_kb(w->pid)) < 0) {
+	    rss >= 0 ? rss / 1024 : -1) < 0) {
 		walk->rc = -1;
 		return;
 	}
@@ -146,26 +146,6 @@ static void status_worker(void *arg, const struct pool_worker *w)
 	}
 	if (buf_append(out, "}", 1) < 0)
 		walk->rc = -1;
-}
-
-/* The process's resident set from /proc/PID/statm (readable by any uid); -1 when gone. */
-static long status_rss_kb(pid_t pid)
-{
-	char path[64], text[128];
-	unsigned long size, resident;
-
-	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	text[n] = '\0';
-	if (sscanf(text, "%lu %lu", &size, &resident) != 2)
-		return -1;
-	return (long)(resident * (unsigned long)sysconf(_SC_PAGESIZE) / 1024);
 }
 
 static const char *status_mode(const struct function_conf *conf)

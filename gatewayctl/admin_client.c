@@ -27,7 +27,6 @@ static int admin_connect(const char *path, char *err, size_t err_len);
 static int admin_exchange(int fd, const struct buf *request, double deadline,
     struct buf *stdout_bytes, char *err, size_t err_len);
 static int admin_wait(int fd, short events, double deadline);
-static double admin_now(void);
 static int admin_parse(struct buf *stdout_bytes, struct admin_reply *reply);
 
 int admin_request(const char *path, const struct admin_call *call, struct admin_reply *reply,
@@ -201,7 +200,7 @@ static int admin_wait(int fd, short events, double deadline)
 	return n > 0 ? 0 : -1;
 }
 
-static double admin_now(void)
+double admin_now(void)
 {
 	struct timespec ts;
 

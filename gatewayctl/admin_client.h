@@ -47,4 +47,7 @@ const char *admin_reply_header(const struct admin_reply *reply, const char *name
 
 void admin_reply_free(struct admin_reply *reply);
 
+/* Monotonic seconds: what gatewayctl's deadlines and rates are measured in. */
+double admin_now(void);
+
 #endif /* GATEWAYCTL_ADMIN_CLIENT_H */

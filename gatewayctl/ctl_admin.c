@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -34,7 +33,6 @@ static void top_draw(const json_t *status, struct top_row *rows, size_t *row_cou
 static const char *top_p99(const json_t *f, const json_t *bounds, const struct top_row *before,
     char *out, size_t len);
 static bool top_quit_pressed(double seconds);
-static double now_seconds(void);
 static int reload_refused(const struct ctl *ctl);
 static void top_on_interrupt(int sig);
 
@@ -83,7 +81,7 @@ int ctl_reload(struct ctl *ctl)
 	}
 	json_int_t done = ctl_num(answer, "reloads"), refused = ctl_num(answer, "reload_failures");
 	json_decref(answer);
-	for (double deadline = now_seconds() + ctl->timeout; now_seconds() < deadline;) {
+	for (double deadline = admin_now() + ctl->timeout; admin_now() < deadline;) {
 		if ((rc = ctl_get_json(ctl, "/_gateway/status", NULL, &status)) != CTL_OK)
 			return rc;
 		json_int_t d = ctl_num(status, "reloads"), r = ctl_num(status, "reload_failures");
@@ -150,7 +148,7 @@ static int cmd_top(struct ctl *ctl, int argc, char **argv)
 		json_t *status;
 		if ((rc = ctl_get_json(ctl, "/_gateway/status", NULL, &status)) != CTL_OK)
 			break;
-		double now = now_seconds();
+		double now = admin_now();
 		top_draw(status, rows, &row_count, last > 0 ? now - last : 0);
 		last = now;
 		json_decref(status);
@@ -248,9 +246,9 @@ static const char *top_p99(const json_t *f, const json_t *bounds, const struct t
 static bool top_quit_pressed(double seconds)
 {
 	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
-	double until = now_seconds() + seconds;
+	double until = admin_now() + seconds;
 
-	for (double left = seconds; left > 0 && !top_interrupted; left = until - now_seconds()) {
+	for (double left = seconds; left > 0 && !top_interrupted; left = until - admin_now()) {
 		if (!isatty(STDIN_FILENO) || poll(&p, 1, (int)(left * 1000) + 1) <= 0) {
 			if (!isatty(STDIN_FILENO))
 				poll(NULL, 0, (int)(left * 1000) + 1);
@@ -261,14 +259,6 @@ static bool top_quit_pressed(double seconds)
 			return true;
 	}
 	return false;
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void top_on_interrupt(int sig)

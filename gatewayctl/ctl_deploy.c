@@ -45,7 +45,6 @@ static int deploy_wait(struct ctl *ctl, const char *function, bool removing,
     json_int_t crashes_before);
 static json_t *deploy_find(const json_t *status, const char *function);
 static int deploy_crashes(struct ctl *ctl, const char *function, json_int_t *crashes);
-static double deploy_now(void);
 static void deploy_restore(const struct deploy_file *f);
 static bool function_name_valid(const char *name);
 
@@ -252,7 +251,7 @@ static int deploy_check(const struct ctl *ctl)
 static int deploy_wait(struct ctl *ctl, const char *function, bool removing,
     json_int_t crashes_before)
 {
-	double start = deploy_now(), up_since = 0;
+	double start = admin_now(), up_since = 0;
 
 	for (;;) {
 		json_t *status;
@@ -265,7 +264,7 @@ static int deploy_wait(struct ctl *ctl, const char *function, bool removing,
 		bool up = found != NULL && (strcmp(mode, "ondemand") == 0 || strcmp(mode, "cgi") == 0 ||
 		    ctl_num(found, "workers.idle") + ctl_num(found, "workers.busy") > 0);
 		json_decref(status);
-		double now = deploy_now();
+		double now = admin_now();
 		if (removing && found == NULL)
 			return CTL_OK;
 		if (!removing && crashed)
@@ -307,14 +306,6 @@ static int deploy_crashes(struct ctl *ctl, const char *function, json_int_t *cra
 	*crashes = f != NULL ? ctl_num(f, "crashes") : 0;
 	json_decref(status);
 	return CTL_OK;
-}
-
-static double deploy_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* The previous file back where it was (or the new one gone, when there was none). */

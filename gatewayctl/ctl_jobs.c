@@ -3,10 +3,10 @@
  * function through gatewayd, with no web server), job and cancel.
  */
 #include <ctype.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ctl.h"
 
@@ -21,7 +21,6 @@ static int invoke_header(struct admin_call *call, char *names, const char *heade
 static int read_data(const char *arg, struct buf *out);
 static bool job_id_valid(const char *id);
 static bool job_finished(const char *state);
-static void sleep_seconds(double s);
 
 const struct ctl_command ctl_job_commands[] = {
 	{ "invoke", "FUNCTION[?QUERY] [--async] [-X METHOD] [--data @FILE|TEXT] [-H 'Name: value']...",
@@ -234,8 +233,7 @@ static int cmd_job(struct ctl *ctl, int argc, char **argv)
 	if (id == NULL)
 		return ctl_error(CTL_USAGE, "job: which ID?");
 	snprintf(path, sizeof(path), "/_gateway/jobs/%s", id);
-	struct timespec start;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	double start = admin_now();
 	for (;;) {
 		int rc = ctl_get_json(ctl, path, NULL, &job);
 		if (rc == CTL_NOT_FOUND)
@@ -243,14 +241,11 @@ static int cmd_job(struct ctl *ctl, int argc, char **argv)
 		if (rc != CTL_OK)
 			return rc;
 		const char *state = json_string_value(json_object_get(job, "state"));
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		double waited = (double)(now.tv_sec - start.tv_sec) +
-		    (double)(now.tv_nsec - start.tv_nsec) / 1e9;
-		if (!wait || (state != NULL && job_finished(state)) || waited >= ctl->timeout)
+		if (!wait || (state != NULL && job_finished(state)) ||
+		    admin_now() - start >= ctl->timeout)
 			break;
 		json_decref(job);
-		sleep_seconds(0.1);
+		poll(NULL, 0, 100);
 	}
 	const char *state = json_string_value(json_object_get(job, "state"));
 	int rc = state != NULL && (strcmp(state, "failed") == 0 || strcmp(state, "canceled") == 0) ?
@@ -307,11 +302,4 @@ static bool job_finished(const char *state)
 {
 	return strcmp(state, "succeeded") == 0 || strcmp(state, "failed") == 0 ||
 	    strcmp(state, "canceled") == 0;
-}
-
-static void sleep_seconds(double s)
-{
-	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9) };
-
-	nanosleep(&ts, NULL);
 }

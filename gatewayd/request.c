@@ -68,28 +68,6 @@ static void request_report(struct request *req);
 static void request_on_slow(struct ev_loop *loop, ev_timer *timer, int revents);
 static void request_slowlog(struct request *req, const char *why);
 static void request_cut_short(struct request *req);
-/* request_slowlog_timeout passed: the slow-request entry, once. */
-static void request_on_slow(struct ev_loop *loop, ev_timer *timer, int revents)
-{
-	struct request *req = (struct request *)((char *)timer -
-	    offsetof(struct request, slowlog_timer));
-	(void)loop;
-	(void)revents;
-	request_slowlog(req, "running longer than request_slowlog_timeout");
-}
-
-/* The slow-request entry for a request at the pool (slowlog.h). */
-static void request_slowlog(struct request *req, const char *why)
-{
-	pid_t pid = pool_job_pid(&req->job);
-
-	if (pid == 0)
-		pid = req->worker_pid;
-	req->worker_pid = pid;	/* the kill's entry, after the pool let the worker go */
-	slowlog_entry(req->gw->spawner, why, req->function->conf->name, req->summary_uri, req->summary_uri_len, pid,
-	    ev_now(req->gw->loop) - req->begun);
-}
-
 static void request_on_output(struct pool_job *job, uint8_t type, const uint8_t *content,
     size_t len);
 static void request_on_end(struct pool_job *job, uint32_t app_status, uint8_t protocol_status);
@@ -119,9 +97,6 @@ struct request *request_begin(struct gateway *gw, const struct request_output *o
 	req->keep_conn = keep_conn;
 	req->admin = admin;
 	req->begun = ev_now(gw->loop);
-	req->summarize = gw->request_observers.count > 0;
-	if (req->summarize)
-		req->begun = ev_time();	/* the summary's start, to the microsecond */
 	req->state = REQUEST_READING_PARAMS;
 	req->disposition = REQUEST_UNROUTED;
 	req->job.ops = &request_job_ops;
@@ -304,8 +279,7 @@ static void request_route(struct request *req)
 		request_refuse(req, 400, "malformed FastCGI params");
 		return;
 	}
-	if (req->summarize)
-		request_note_summary(req, method, uri);
+	request_note_summary(req, method, uri);
 	if (router_path(lookup, &path, &why) < 0) {
 		request_refuse(req, 400, "%s: %s", path.param->name, why);
 		return;
@@ -331,8 +305,6 @@ static void request_route(struct request *req)
 	}
 	req->function = gateway_function(req->gw, conf);
 	function_ref(req->function);
-	if (!req->summarize && conf->request.slowlog_timeout > 0)
-		request_note_summary(req, method, uri);	/* the slow-request entry names it */
 	if (async_wanted(conf, prefer->found ? prefer->value : NULL, prefer->value_len,
 		x_async->found ? x_async->value : NULL, x_async->value_len)) {
 		req->preference_applied = prefer->found &&
@@ -489,6 +461,28 @@ static int request_submit(struct request *req)
 	return 0;
 }
 
+/* request_slowlog_timeout passed: the slow-request entry, once. */
+static void request_on_slow(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+	struct request *req = (struct request *)((char *)timer -
+	    offsetof(struct request, slowlog_timer));
+	(void)loop;
+	(void)revents;
+	request_slowlog(req, "running longer than request_slowlog_timeout");
+}
+
+/* The slow-request entry for a request at the pool (slowlog.h). */
+static void request_slowlog(struct request *req, const char *why)
+{
+	pid_t pid = pool_job_pid(&req->job);
+
+	if (pid == 0)
+		pid = req->worker_pid;
+	req->worker_pid = pid;	/* the kill's entry, after the pool let the worker go */
+	slowlog_entry(req->gw->spawner, why, req->function->conf->name, req->summary_uri,
+	    req->summary_uri_len, pid, ev_now(req->gw->loop) - req->begun);
+}
+
 /* /_gateway/...: gatewayd's own answer (gateway_api.c). */
 static int request_answer_api(struct request *req)
 {
@@ -552,8 +546,7 @@ static void request_async_decided(struct async_wait *wait, enum async_accept_res
 	case ASYNC_ACCEPTED:
 		break;
 	}
-	if (req->summarize)
-		memcpy(req->job_id, id, sizeof(req->job_id));
+	memcpy(req->job_id, id, sizeof(req->job_id));
 	int n = snprintf(response, sizeof(response),
 	    "Status: 202 Accepted\r\nContent-Type: application/json\r\n"
 	    "Location: " GATEWAY_API_PREFIX "jobs/%s\r\n%sCache-Control: no-store\r\n\r\n"
@@ -611,7 +604,7 @@ static void request_send(struct request *req, uint8_t type, const void *content,
 {
 	struct stderr_hold *hold = &req->stderr_hold;
 
-	if (req->summarize && type == FCGI_STDOUT) {
+	if (type == FCGI_STDOUT) {
 		req->bytes_out += len;
 		response_status_feed(&req->status, content, len);
 	}
@@ -688,7 +681,7 @@ static void request_report(struct request *req)
 		.uri = { req->summary_uri, req->summary_uri_len },
 		.status = req->answered ? response_status_code(&req->status) : 0,
 		.started = req->begun,
-		.duration = ev_time() - req->begun,
+		.duration = ev_now(req->gw->loop) - req->begun,
 		.worker_pid = req->worker_pid,
 		.bytes_in = req->body_len,
 		.bytes_out = req->bytes_out,
@@ -710,7 +703,7 @@ static void request_on_output(struct pool_job *job, uint8_t type, const uint8_t 
 {
 	struct request *req = request_of_job(job);
 
-	if (req->summarize && req->worker_pid == 0)
+	if (req->worker_pid == 0)
 		req->worker_pid = pool_job_pid(job);
 	request_send(req, type, content, len);
 }
@@ -733,7 +726,7 @@ static void request_on_fail(struct pool_job *job, enum pool_error error)
 	struct request *req = request_of_job(job);
 	const char *name = req->function->conf->name;
 
-	if (req->summarize && req->worker_pid == 0)
+	if (req->worker_pid == 0)
 		req->worker_pid = pool_job_pid(job);
 
 	switch (error) {
@@ -800,8 +793,7 @@ void request_resume(struct request *req)
 
 void request_free(struct request *req)
 {
-	if (req->summarize)
-		request_report(req);
+	request_report(req);
 	ev_timer_stop(req->gw->loop, &req->slowlog_timer);	/* (harmless when never started) */
 	if (req->state == REQUEST_AT_POOL)
 		pool_job_cancel(&req->job);

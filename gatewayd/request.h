@@ -91,11 +91,10 @@ struct request {
 	int refusal_status;		/* refused: the HTTP status gatewayd answers */
 	char refusal_detail[160];	/* refused: the body line of that answer */
 	/*
-	 * For the request summary, gathered only while the gateway has
-	 * observers: the method and URI copied at routing (params do not live
-	 * to the end), what was sent, who ran it.
+	 * For the request summary (the metrics always observe it): the method
+	 * and URI copied at routing (params do not live to the end), what was
+	 * sent, who ran it.
 	 */
-	bool summarize;
 	bool answered;			/* a whole response went (not cut short, not aborted) */
 	char summary_method[16];
 	char summary_uri[REQUEST_SUMMARY_URI_MAX];

@@ -20,7 +20,7 @@ struct request_observer {
 	void *owner;
 };
 
-/* All zero: none. While count is 0, requests gather nothing for a summary. */
+/* All zero: none (the daemon always registers the metrics first). */
 struct request_observers {
 	struct request_observer list[REQUEST_OBSERVERS_MAX];
 	size_t count;

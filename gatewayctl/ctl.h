@@ -23,7 +23,8 @@ enum ctl_exit {
 
 struct ctl {
 	const char *config_path;	/* -c, or gatewayd's default */
-	const char *socket_path;	/* -a, else the config's admin_listen */
+	const char *socket_path;	/* -a, else the config's admin_listen (once read) */
+	bool socket_given;		/* -a: the configuration is not read for it */
 	const char *gatewayd_path;	/* the gatewayd beside this gatewayctl (check-config) */
 	bool json;			/* --json: machine output */
 	double timeout;			/* --timeout: seconds for each exchange */

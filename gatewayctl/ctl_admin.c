@@ -101,6 +101,9 @@ static int reload_refused(const struct ctl *ctl)
 	struct gateway_conf *conf = NULL;
 	char err[8192] = "";
 
+	if (ctl->socket_given)	/* -a: which file gatewayd read is not ours to know */
+		return ctl_error(CTL_FAILED, "gatewayd refused the new configuration; the running "
+		    "one stays. Its log says why.");
 	if (config_load_without_secrets(ctl->config_path, &conf, err, sizeof(err)) == 0)
 		config_free(conf);
 	return ctl_error(CTL_FAILED, "gatewayd refused the new configuration; the running one "

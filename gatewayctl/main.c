@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+c:a:jt:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'c': ctl.config_path = optarg; break;
-		case 'a': ctl.socket_path = optarg; break;
+		case 'a': ctl.socket_path = optarg; ctl.socket_given = true; break;
 		case 'j': ctl.json = true; break;
 		case 't':
 			if ((ctl.timeout = atof(optarg)) <= 0)

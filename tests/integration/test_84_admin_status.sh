@@ -138,4 +138,20 @@ http_get /_gateway/reload -X POST
 assert_status 404
 http_get /_gateway/jobs	# listing jobs would hand out their ids: admin socket only
 assert_status 404
+
+# admin_listen moved by a reload. gatewayd, as nobody now, cannot bind in
+# root's $T: refused, the old socket serves on; in a directory it may write
+# in: the new socket answers, 0600 and its own, and the old one is closed.
+GW_GLOBAL_EXTRA="user = nobody
+admin_listen = $T/admin2.sock" gw_config < <(functions)
+expect_exit 1 ctl reload
+assert_file_contains "$T/err" "Its log says why"
+ctl ping >/dev/null || fail "the admin socket after a refused move"
+GW_GLOBAL_EXTRA="user = nobody
+admin_listen = $DATA/admin2.sock" gw_config < <(functions)
+gw_reload	# SIGHUP: gatewayctl would ask on the socket the file no longer names
+"$GATEWAYCTL" -a "$DATA/admin2.sock" ping >/dev/null || fail "no answer on the moved admin socket"
+assert_eq "600 nobody" "$(stat -c '%a %U' "$DATA/admin2.sock")" "moved admin socket mode and owner"
+# The old one no longer answers (its file stays: nobody cannot unlink in root's $T).
+expect_exit 3 ctl ping
 assert_gw_alive

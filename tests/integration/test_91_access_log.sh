@@ -107,6 +107,14 @@ gw_reload
 http_get /function/echo
 wait_lines "$ACCESS.2" 5
 assert_eq "200 GET echo %" "$(tail -n1 "$ACCESS.2")" "line in the configured format"
+# access_log itself takes effect at a restart: a reload onto another file
+# says so and lines go on to the running one.
+sed -i "s|^access_log = .*|access_log = $T/elsewhere.log|" "$GW_CONF"
+gw_reload
+http_get /function/echo
+wait_lines "$ACCESS.2" 6
+[ -e "$T/elsewhere.log" ] && fail "a reload opened the access_log it names (restart-only)"
+assert_file_contains "$GW_LOG" "reload: access_log changed" "the restart-only change reported"
 sed -i "s|^access_log.format = .*|access_log.format = %x|" "$GW_CONF"
 out=$("$GATEWAYD" -t -c "$GW_CONF" 2>&1) && fail "gatewayd -t accepted %x"
 assert_contains "$out" "gatewayd.ini:" "file:line of a bad format"

@@ -34,5 +34,13 @@ killed=$(grep -F "slow request: function probe: /function/probe?call=sleep&ms=50
 	fail "no entry before the request_timeout kill"
 assert_contains "$killed" "worker pid $pid:" "the killed entry names the same worker"
 assert_eq 1 "$(gw_log_count "running longer than request_slowlog_timeout")" "slow entries"
+
+# Live by reload: request_slowlog_timeout = 0 logs no slow request.
+sed -i 's/^request_slowlog_timeout = .*/request_slowlog_timeout = 0/' "$GW_CONF"
+gw_reload
+probe probe sleep ms=1500
+assert_status 200
+assert_eq 1 "$(gw_log_count "running longer than request_slowlog_timeout")" \
+	"slow entries after request_slowlog_timeout = 0"
 assert_gw_alive
 gw_stop

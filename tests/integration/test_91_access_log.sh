@@ -6,7 +6,7 @@
 # async 202 with its job id, a worker's own status (400); access_log.format
 # picks the fields; after logrotate's mv + create + SIGUSR1 new lines go to
 # the new file and none is lost; a reopen that cannot create the file keeps
-# the old one. Needs root.
+# the old one. A function's user can neither write nor read it. Needs root.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$REPO/tests/integration/lib.sh"
 require_root
@@ -30,6 +30,18 @@ pm.max_children = 1
 EOF2
 gw_start
 nginx_up
+
+# A function's user can neither write lines into the access log nor read it.
+[ -f "$ACCESS" ] || fail "no access log at start"
+uid=$(stat -c %u "/proc/$(fn_workers "$FUNCTIONS/echo" | head -n1)")
+if [ "$uid" = 0 ] || [ "$uid" = "$(id -u nobody)" ]; then
+	fail "echo's worker runs as uid $uid"
+fi
+if setpriv --reuid "$uid" --regid "$uid" --clear-groups sh -c "echo forged >>'$ACCESS'" 2>/dev/null ||
+	setpriv --reuid "$uid" --regid "$uid" --clear-groups cat "$ACCESS" >/dev/null 2>&1; then
+	fail "echo's user (uid $uid) wrote or read the access log"
+fi
+grep -q forged "$ACCESS" && fail "a forged line in the access log"
 
 line_count() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
 # wait_lines FILE N: the log has N lines (requests are logged as they end).

@@ -2,7 +2,6 @@
  * sandbox.c: confine a forked worker before exec (see sandbox.h).
  */
 #include <errno.h>
-#include <grp.h>
 #include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
@@ -51,19 +50,23 @@ int sandbox_enter(const struct sandbox_spec *spec, pid_t parent, enum sandbox_st
 /*
  * setgroups, setgid, setuid, in that order (the group calls need the
  * privilege setuid gives up), each checked, then verified: a uid that can
- * be taken back means the drop did not happen.
+ * be taken back means the drop did not happen. Raw system calls: they
+ * change the calling task's credentials only, which is what a child that
+ * shares its parent's memory (spawn.c's CLONE_VM) must do; glibc's
+ * wrappers would apply the change to every thread it believes the
+ * process has, and that belief is the parent's.
  */
 static int sandbox_set_identity(const struct sandbox_spec *spec, enum sandbox_step *step)
 {
 	if (!spec->set_identity)
 		return 0;
-	if (setgroups(1, &spec->gid) < 0)
+	if (syscall(SYS_setgroups, 1, &spec->gid) < 0)
 		SANDBOX_FAIL(SANDBOX_STEP_SETGROUPS);
-	if (setresgid(spec->gid, spec->gid, spec->gid) < 0)
+	if (syscall(SYS_setresgid, spec->gid, spec->gid, spec->gid) < 0)
 		SANDBOX_FAIL(SANDBOX_STEP_SETGID);
-	if (setresuid(spec->uid, spec->uid, spec->uid) < 0)
+	if (syscall(SYS_setresuid, spec->uid, spec->uid, spec->uid) < 0)
 		SANDBOX_FAIL(SANDBOX_STEP_SETUID);
-	if (spec->uid != 0 && setuid(0) == 0) {
+	if (spec->uid != 0 && syscall(SYS_setuid, 0) == 0) {
 		errno = EPERM;
 		SANDBOX_FAIL(SANDBOX_STEP_SETUID);
 	}
@@ -117,6 +120,7 @@ const char *sandbox_step_name(enum sandbox_step step)
 	case SANDBOX_STEP_PARENT: return "parent-death signal";
 	case SANDBOX_STEP_CAPABILITIES: return "capset";
 	case SANDBOX_STEP_SECCOMP: return "seccomp";
+	case SANDBOX_STEP_DUMPABLE: return "prctl(PR_SET_DUMPABLE)";
 	case SANDBOX_STEP_EXEC: return "exec";
 	}
 	return "unknown step";

@@ -49,6 +49,7 @@ enum sandbox_step {
 	SANDBOX_STEP_PARENT,		/* PR_SET_PDEATHSIG, and the parent still alive */
 	SANDBOX_STEP_CAPABILITIES,
 	SANDBOX_STEP_SECCOMP,
+	SANDBOX_STEP_DUMPABLE,		/* a zygote's PR_SET_DUMPABLE (zygote.h) */
 	SANDBOX_STEP_EXEC,		/* not a sandbox step: execve itself */
 };
 

@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -15,6 +17,19 @@
 #define SPAWN_ERROR_FD 3
 /* Scratch descriptors are moved above this before being put in place. */
 #define SPAWN_SCRATCH_FD 10
+/* The child's stack until it execs: its frames are a few hundred bytes. */
+#define SPAWN_STACK_SIZE (64 * 1024)
+
+/* What the child needs, handed through clone()'s one argument. */
+struct spawn_child_args {
+	const int *fds;
+	int error_fd;
+	char *const *argv;
+	char *const *envp;
+	const struct sandbox_spec *sandbox;
+};
+
+static int spawn_child_start(void *arg);
 
 static void spawn_child(const int fds[3], int error_fd, char *const argv[], char *const envp[],
     const struct sandbox_spec *sandbox) __attribute__((noreturn));
@@ -36,22 +51,45 @@ int spawn_process(const int fds[3], char *const argv[], char *const envp[],
 	 * its handlers: a signal sent to the new pid early must not run one of
 	 * the parent's handlers in the child.
 	 */
+	void *stack = mmap(NULL, SPAWN_STACK_SIZE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED) {
+		snprintf(err, err_len, "mmap: %s", strerror(errno));
+		close(error_pipe[0]);
+		close(error_pipe[1]);
+		return -1;
+	}
+	struct spawn_child_args args = { fds, error_pipe[1], argv, envp, sandbox };
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &saved);
-	pid_t child = fork();
-	if (child == 0)
-		spawn_child(fds, error_pipe[1], argv, envp, sandbox);
-	int fork_errno = errno;
+	pid_t child = clone(spawn_child_start, (char *)stack + SPAWN_STACK_SIZE,
+	    CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+	int clone_errno = errno;
 	sigprocmask(SIG_SETMASK, &saved, NULL);
+	munmap(stack, SPAWN_STACK_SIZE);
 	close(error_pipe[1]);
 	if (child < 0) {
-		snprintf(err, err_len, "fork: %s", strerror(fork_errno));
+		snprintf(err, err_len, "clone: %s", strerror(clone_errno));
 		close(error_pipe[0]);
 		return -1;
 	}
 	*pid = child;
 	*exec_error_fd = error_pipe[0];
 	return 0;
+}
+
+/*
+ * The child's first frame, on its own stack in our memory (CLONE_VM):
+ * we stay suspended (CLONE_VFORK) until it has exec'd or exited, so
+ * nothing it touches changes under us, and the spawner's memory is never
+ * copied (fork() would copy its page tables for every child, only for
+ * execve to throw them away).
+ */
+static int spawn_child_start(void *arg)
+{
+	const struct spawn_child_args *a = arg;
+
+	spawn_child(a->fds, a->error_fd, a->argv, a->envp, a->sandbox);
 }
 
 /*
@@ -65,39 +103,49 @@ static void spawn_child(const int fds[3], int error_fd, char *const argv[], char
 {
 	pid_t parent = getppid();
 	enum sandbox_step step;
+
+	spawn_reset_signals();
+	/* SIGKILL: libfcgi and php-cgi catch SIGTERM and finish their request first. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (setsid() < 0 || spawn_place_descriptors(fds, error_fd) < 0)
+		_exit(127);
+	if (sandbox_enter(sandbox, parent, &step) < 0)
+		spawn_child_fail(step);
+	execve(argv[0], argv, envp);
+	spawn_child_fail(SANDBOX_STEP_EXEC);
+}
+
+void spawn_reset_signals(void)
+{
 	sigset_t none;
-	int moved[3];
 
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* SIGKILL: libfcgi and php-cgi catch SIGTERM and finish their request first. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (setsid() < 0)
-		_exit(127);
+}
+
+int spawn_place_descriptors(const int fds[3], int error_fd)
+{
+	int moved[3];
 
 	/* Move every source above the targets first, so no dup2 clobbers one. */
 	for (int i = 0; i < 3; i++) {
 		moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, SPAWN_SCRATCH_FD);
 		if (moved[i] < 0)
-			_exit(127);
+			return -1;
 	}
-	int err_fd = fcntl(error_fd, F_DUPFD_CLOEXEC, SPAWN_SCRATCH_FD);
-	if (err_fd < 0)
-		_exit(127);
+	int err_fd = error_fd < 0 ? -1 : fcntl(error_fd, F_DUPFD_CLOEXEC, SPAWN_SCRATCH_FD);
+	if (error_fd >= 0 && err_fd < 0)
+		return -1;
 	for (int i = 0; i < 3; i++) {
 		if (dup2(moved[i], i) < 0)
-			_exit(127);
+			return -1;
 	}
-	if (dup3(err_fd, SPAWN_ERROR_FD, O_CLOEXEC) < 0)
-		_exit(127);
-	close_range(SPAWN_ERROR_FD + 1, ~0U, 0);
-
-	if (sandbox_enter(sandbox, parent, &step) < 0)
-		spawn_child_fail(step);
-	execve(argv[0], argv, envp);
-	spawn_child_fail(SANDBOX_STEP_EXEC);
+	if (err_fd >= 0 && dup3(err_fd, SPAWN_ERROR_FD, O_CLOEXEC) < 0)
+		return -1;
+	close_range(err_fd >= 0 ? SPAWN_ERROR_FD + 1 : 3, ~0U, 0);
+	return 0;
 }
 
 /* Tells the parent which step failed, with errno, and exits. */

@@ -36,4 +36,17 @@ int spawn_process(const int fds[3], char *const argv[], char *const envp[],
     const struct sandbox_spec *sandbox, pid_t *pid, int *exec_error_fd, char *err,
     size_t err_len);
 
+/*
+ * In a new child with every signal blocked: every handler back to
+ * SIG_DFL, then nothing blocked. Async-signal-safe.
+ */
+void spawn_reset_signals(void);
+
+/*
+ * In a new child: puts fds[0..2] on descriptors 0, 1, 2 and, when
+ * error_fd >= 0, error_fd on descriptor 3 (close-on-exec); closes every
+ * other descriptor. Returns 0, or -1 with errno. Async-signal-safe.
+ */
+int spawn_place_descriptors(const int fds[3], int error_fd);
+
 #endif /* FCGI_POOL_SPAWN_H */

@@ -24,6 +24,7 @@
 
 #include "spawn.h"
 #include "spawner.h"
+#include "zygote.h"
 
 /* Children alive or waiting to be reported at once, at most. */
 #define SPAWNER_CHILDREN_MAX 65536
@@ -34,6 +35,13 @@ struct child {
 	pid_t pid;
 	bool exited;		/* reaped; EXITED not sent yet */
 	int status;
+};
+
+/* A CGI function's zygote (zygote.h), or the memory that it failed us. */
+struct zygote_slot {
+	const struct spawn_spec *spec;	/* the function, in generation */
+	uint32_t generation;
+	struct zygote *zygote;		/* NULL once broken: spawn directly */
 };
 
 struct server {
@@ -47,6 +55,8 @@ struct server {
 	uint8_t *in;		/* one request datagram */
 	uint8_t *out;		/* one reply datagram */
 	const char **env;	/* SPAWNER_ENV_MAX: a request's variables, split */
+	struct zygote_slot *zygotes;
+	size_t zygote_count, zygote_cap;
 };
 
 static void server_exit(struct server *sv, enum spawner_exit status) __attribute__((noreturn));
@@ -55,6 +65,12 @@ static void server_handle(struct server *sv, const struct spawner_msg *m, const 
     size_t nfds);
 static void server_spawn(struct server *sv, const struct spawner_msg *m, const int *fds,
     size_t nfds);
+static int server_start_child(struct server *sv, const struct spawn_spec *spec,
+    uint32_t generation, const int *fds, char **envp, pid_t *pid, int *error_fd, char *err,
+    size_t err_len);
+static struct zygote_slot *server_zygote(struct server *sv, const struct spawn_spec *spec,
+    uint32_t generation);
+static void server_release(struct server *sv, uint32_t generation);
 static char **server_env(struct server *sv, const struct spawn_spec *spec,
     const struct spawner_msg *m, char *err, size_t err_len);
 static bool server_env_unsafe(const char *var);
@@ -166,7 +182,7 @@ static void server_handle(struct server *sv, const struct spawner_msg *m, const 
 		server_load(sv);
 		return;
 	case SPAWNER_RELEASE:
-		sv->ops->release(sv->ctx, m->generation);
+		server_release(sv, m->generation);
 		return;
 	case SPAWNER_SPAWN:
 		server_spawn(sv, m, fds, nfds);
@@ -243,7 +259,7 @@ static void server_spawn(struct server *sv, const struct spawner_msg *m, const i
 		server_error(sv, err);
 		return;
 	}
-	int rc = spawn_process(fds, spec->argv, envp, spec->sandbox, &pid, &error_fd, err,
+	int rc = server_start_child(sv, spec, m->generation, fds, envp, &pid, &error_fd, err,
 	    sizeof(err));
 	free(envp);
 	if (rc < 0) {
@@ -255,6 +271,77 @@ static void server_spawn(struct server *sv, const struct spawner_msg *m, const i
 	struct spawner_msg r = { .type = SPAWNER_SPAWNED, .child = c->id, .pid = pid };
 	server_reply(sv, &r, error_fd);
 	close(error_fd);
+}
+
+/*
+ * Starts spec's child: through the function's zygote where it suits
+ * (zygote_suits), starting the zygote with the first request; directly
+ * when there is none, or when it failed us (then never again in this
+ * generation). spawn_process's contract.
+ */
+static int server_start_child(struct server *sv, const struct spawn_spec *spec,
+    uint32_t generation, const int *fds, char **envp, pid_t *pid, int *error_fd, char *err,
+    size_t err_len)
+{
+	struct zygote_slot *slot = zygote_suits(spec) ? server_zygote(sv, spec, generation) : NULL;
+
+	if (slot != NULL && slot->zygote != NULL) {
+		switch (zygote_spawn(slot->zygote, fds, envp, pid, error_fd, err, err_len)) {
+		case ZYGOTE_SPAWNED:
+			return 0;
+		case ZYGOTE_REFUSED:
+			return -1;
+		case ZYGOTE_BROKEN:
+			zygote_stop(slot->zygote);
+			slot->zygote = NULL;
+			break;
+		}
+	}
+	return spawn_process(fds, spec->argv, envp, spec->sandbox, pid, error_fd, err, err_len);
+}
+
+/*
+ * spec's zygote slot, made (and its zygote started) on first use. NULL
+ * when out of memory; a slot whose zygote could not start is kept, with
+ * no zygote, so that it is not tried again for every request.
+ */
+static struct zygote_slot *server_zygote(struct server *sv, const struct spawn_spec *spec,
+    uint32_t generation)
+{
+	char ignored[256];
+
+	for (size_t i = 0; i < sv->zygote_count; i++) {
+		if (sv->zygotes[i].spec == spec && sv->zygotes[i].generation == generation)
+			return &sv->zygotes[i];
+	}
+	if (sv->zygote_count == sv->zygote_cap) {
+		size_t cap = sv->zygote_cap ? sv->zygote_cap * 2 : 8;
+		struct zygote_slot *grown = reallocarray(sv->zygotes, cap, sizeof(*grown));
+		if (grown == NULL)
+			return NULL;
+		sv->zygotes = grown;
+		sv->zygote_cap = cap;
+	}
+	struct zygote_slot *slot = &sv->zygotes[sv->zygote_count++];
+	/* A zygote that cannot start leaves the error to the direct spawn,
+	 * which meets the same sandbox and reports the failing step. */
+	*slot = (struct zygote_slot){ .spec = spec, .generation = generation,
+				      .zygote = zygote_start(spec, ignored, sizeof(ignored)) };
+	return slot;
+}
+
+/* The daemon no longer uses generation: its zygotes end, then its table. */
+static void server_release(struct server *sv, uint32_t generation)
+{
+	for (size_t i = 0; i < sv->zygote_count;) {
+		if (sv->zygotes[i].generation == generation) {
+			zygote_stop(sv->zygotes[i].zygote);
+			sv->zygotes[i] = sv->zygotes[--sv->zygote_count];
+		} else {
+			i++;
+		}
+	}
+	sv->ops->release(sv->ctx, generation);
 }
 
 /*

@@ -96,6 +96,17 @@ static int filter_compile(scmp_filter_ctx ctx, struct sock_fprog *program);
 struct syscall_filter {
 	size_t count;
 	struct sock_fprog programs[PROGRAMS_MAX];	/* loaded in this order */
+	bool forks_and_execs;	/* allows every call of zygote_calls */
+};
+
+/*
+ * What a process under the filter calls to start, per request, a child
+ * that execs (zygote.c): receive the request, clone, reply; in the child,
+ * the parent-death signal, a session, the descriptors, execve.
+ */
+static const char *const zygote_calls[] = {
+	"recvmsg", "sendmsg", "clone", "close", "close_range", "dup2", "fcntl", "getppid",
+	"prctl", "setsid", "execve", "exit_group", NULL
 };
 
 /* One policy while it is being built: its profile, action and verdicts. */
@@ -438,6 +449,23 @@ static bool verdict_is(const struct build *b, const char *name, enum verdict ver
 		return false;
 	i = verdict_find(b, nr);
 	return i < b->n && b->calls[i].verdict == verdict;
+}
+
+/*
+ * Whether the verdicts allow every call of zygote_calls as zygote.c makes
+ * it: allowed whatever the arguments, or by the argument rules that allow
+ * it: default's clone without a namespace flag, the one execve of exec_path.
+ */
+static bool verdicts_allow_zygote(const struct build *b)
+{
+	for (const char *const *name = zygote_calls; *name != NULL; name++) {
+		bool by_rule = (strcmp(*name, "clone") == 0 && b->profile == &profile_default) ||
+		    strcmp(*name, "execve") == 0;
+		if (!verdict_is(b, *name, VERDICT_ALLOW) &&
+		    !(by_rule && verdict_is(b, *name, VERDICT_ARGS)))
+			return false;
+	}
+	return true;
 }
 
 /* Sets the verdict of system call nr, adding it if new. Returns 0 or -1. */
@@ -832,6 +860,8 @@ int syscall_filter_build_groups(const struct syscall_policy *policy,
 		rc = verdicts_fill(b, policy);
 		if (rc == 0)
 			rc = filter_programs(b, *out);
+		if (rc == 0)
+			(*out)->forks_and_execs = verdicts_allow_zygote(b);
 	}
 	free(b);
 	if (rc != 0) {
@@ -885,6 +915,11 @@ int syscall_filter_load(const struct syscall_filter *filter)
 		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &filter->programs[i]) < 0)
 			return -errno;
 	return 0;
+}
+
+bool syscall_filter_forks_and_execs(const struct syscall_filter *filter)
+{
+	return filter == NULL || filter->forks_and_execs;
 }
 
 void syscall_filter_free(struct syscall_filter *filter)

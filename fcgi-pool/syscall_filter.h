@@ -78,6 +78,15 @@ int syscall_filter_build_groups(const struct syscall_policy *policy,
  */
 int syscall_filter_load(const struct syscall_filter *filter);
 
+/*
+ * Whether a process under filter may start, per request, a child that
+ * execs the function's program the way zygote.c does (clone, setsid,
+ * prctl, the descriptor calls, execve of exec_path). True for NULL (off)
+ * and for the default profile unless seccomp.deny takes one of those
+ * calls away; false for strict, whose processes may not fork.
+ */
+bool syscall_filter_forks_and_execs(const struct syscall_filter *filter);
+
 void syscall_filter_free(struct syscall_filter *filter);
 
 #endif /* FCGI_POOL_SYSCALL_FILTER_H */

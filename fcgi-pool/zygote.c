@@ -1,0 +1,341 @@
+/*
+ * zygote.c: a CGI function's zygote (see zygote.h).
+ *
+ * The spawner and a zygote talk over a SOCK_SEQPACKET pair, one datagram
+ * per message. The spawner sends a request: the child's environment as
+ * NUL-terminated strings back to back, its three descriptors as
+ * SCM_RIGHTS. The zygote answers each with a struct zygote_reply, and
+ * sends one more, unasked, once it has entered the sandbox (pid 0).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "spawn.h"
+#include "zygote.h"
+
+/* How long the spawner waits for a zygote's answer before giving up on it. */
+#define ZYGOTE_ANSWER_MS 1000
+/* The stack a child runs on until it execs (its frames are small). */
+#define ZYGOTE_STACK_SIZE (64 * 1024)
+/* The zygote's descriptor of its socket. */
+#define ZYGOTE_SOCKET_FD 3
+/* The zygote's process name (comm), as ps shows it. */
+#define ZYGOTE_PROCESS_NAME "gatewayd-zygote"
+
+/* The zygote's answer: the child, or why there is none. */
+struct zygote_reply {
+	int32_t pid;		/* the child; 0 for "sandbox entered"; -1: none */
+	int32_t step;		/* enum sandbox_step that failed, SANDBOX_STEP_NONE if none */
+	int32_t error;		/* its errno */
+};
+
+struct zygote {
+	pid_t pid;
+	int fd;			/* our end of the socket pair */
+	uint8_t *out;		/* one request datagram */
+};
+
+/* One child being started, shared with it (CLONE_VM). */
+struct zygote_child {
+	const int *fds;
+	char *const *argv;
+	char *const *envp;
+	pid_t spawner;
+	int step;		/* set by the child when a step fails */
+	int error;
+};
+
+static void zygote_main(int fd, const struct spawn_spec *spec, pid_t spawner)
+    __attribute__((noreturn));
+static void zygote_enter(const struct spawn_spec *spec, pid_t spawner);
+static void zygote_serve(const struct spawn_spec *spec, pid_t spawner, uint8_t *in,
+    char **envp, size_t envp_cap, void *stack) __attribute__((noreturn));
+static void zygote_answer(const struct zygote_reply *r);
+static int zygote_child_main(void *arg);
+static int zygote_await(struct zygote *z, struct zygote_reply *r);
+
+bool zygote_suits(const struct spawn_spec *spec)
+{
+	return spec->takes_env && !spec->sandbox->new_network &&
+	    syscall_filter_forks_and_execs(spec->sandbox->filter);
+}
+
+struct zygote *zygote_start(const struct spawn_spec *spec, char *err, size_t err_len)
+{
+	struct zygote *z = calloc(1, sizeof(*z));
+	struct zygote_reply r;
+	sigset_t all, saved;
+	int pair[2];
+
+	if (z == NULL || (z->out = malloc(SPAWNER_MSG_MAX)) == NULL) {
+		snprintf(err, err_len, "out of memory");
+		goto fail;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+		snprintf(err, err_len, "socketpair: %s", strerror(errno));
+		goto fail;
+	}
+	pid_t spawner = getpid();
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &saved);
+	z->pid = fork();
+	if (z->pid == 0) {
+		close(pair[0]);
+		zygote_main(pair[1], spec, spawner);
+	}
+	int fork_errno = errno;
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	close(pair[1]);
+	z->fd = pair[0];
+	if (z->pid < 0) {
+		snprintf(err, err_len, "fork: %s", strerror(fork_errno));
+		close(z->fd);
+		goto fail;
+	}
+	if (zygote_await(z, &r) < 0) {
+		snprintf(err, err_len, "zygote %ld: no answer", (long)z->pid);
+		zygote_stop(z);
+		return NULL;
+	}
+	if (r.pid != 0) {
+		snprintf(err, err_len, "zygote: %s: %s",
+		    sandbox_step_name((enum sandbox_step)r.step), strerror(r.error));
+		zygote_stop(z);
+		return NULL;
+	}
+	return z;
+fail:
+	if (z != NULL)
+		free(z->out);
+	free(z);
+	return NULL;
+}
+
+/*
+ * The zygote process: signals back to their defaults, only its socket
+ * left open (as descriptor 3), the memory it will need taken before the
+ * filter, the sandbox; then it serves until the spawner closes the socket.
+ */
+static void zygote_main(int fd, const struct spawn_spec *spec, pid_t spawner)
+{
+	size_t envp_cap = SPAWNER_MSG_MAX / 2 + 1;	/* a string takes 2 bytes at least */
+
+	spawn_reset_signals();
+	prctl(PR_SET_NAME, ZYGOTE_PROCESS_NAME);
+	if (fd < ZYGOTE_SOCKET_FD || (fd != ZYGOTE_SOCKET_FD &&
+	    dup3(fd, ZYGOTE_SOCKET_FD, O_CLOEXEC) < 0))
+		_exit(127);
+	close_range(ZYGOTE_SOCKET_FD + 1, ~0U, 0);
+	uint8_t *in = malloc(SPAWNER_MSG_MAX + 1);
+	char **envp = calloc(envp_cap, sizeof(*envp));
+	void *stack = mmap(NULL, ZYGOTE_STACK_SIZE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (in == NULL || envp == NULL || stack == MAP_FAILED)
+		_exit(127);
+	zygote_enter(spec, spawner);
+	zygote_serve(spec, spawner, in, envp, envp_cap, (char *)stack + ZYGOTE_STACK_SIZE);
+}
+
+/*
+ * The function's sandbox, as spawn_process's child enters it, except that
+ * the zygote makes itself undumpable after its identity change (which
+ * resets the flag) and before the filter: neither ptrace, /proc/PID/mem
+ * nor /proc/PID/fd of a process of its user reaches it then. Answers the
+ * spawner either way; a failure ends the zygote.
+ */
+static void zygote_enter(const struct spawn_spec *spec, pid_t spawner)
+{
+	struct sandbox_spec unfiltered = *spec->sandbox;
+	struct zygote_reply r = { .pid = 0, .step = SANDBOX_STEP_NONE };
+	enum sandbox_step step;
+	int rc;
+
+	unfiltered.filter = NULL;
+	if (sandbox_enter(&unfiltered, spawner, &step) < 0) {
+		r = (struct zygote_reply){ .pid = -1, .step = (int32_t)step, .error = errno };
+	} else if (prctl(PR_SET_DUMPABLE, 0) < 0) {
+		r = (struct zygote_reply){ .pid = -1, .step = SANDBOX_STEP_DUMPABLE, .error = errno };
+	} else if ((rc = syscall_filter_load(spec->sandbox->filter)) < 0) {
+		r = (struct zygote_reply){ .pid = -1, .step = SANDBOX_STEP_SECCOMP, .error = -rc };
+	}
+	zygote_answer(&r);
+	if (r.pid < 0)
+		_exit(127);
+}
+
+/*
+ * One request at a time: its environment split in place into envp, a
+ * child cloned on stack (we are suspended until it has exec'd or exited,
+ * so one stack serves every child), the answer, the descriptors closed.
+ */
+static void zygote_serve(const struct spawn_spec *spec, pid_t spawner, uint8_t *in,
+    char **envp, size_t envp_cap, void *stack)
+{
+	for (;;) {
+		char control[CMSG_SPACE(sizeof(int) * SPAWNER_SPAWN_FDS)];
+		struct iovec iov = { .iov_base = in, .iov_len = SPAWNER_MSG_MAX };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+				     .msg_controllen = sizeof(control) };
+		int fds[SPAWNER_SPAWN_FDS];
+		size_t nfds = 0, n_env = 0;
+
+		ssize_t n = recvmsg(ZYGOTE_SOCKET_FD, &mh, MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(0);	/* the spawner closed: our generation is over */
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+			size_t k = c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS ?
+			    (c->cmsg_len - CMSG_LEN(0)) / sizeof(int) : 0;
+			for (size_t i = 0; i < k && nfds < SPAWNER_SPAWN_FDS; i++)
+				memcpy(&fds[nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+		}
+		in[n] = '\0';
+		for (size_t at = 0; at < (size_t)n && n_env + 1 < envp_cap; n_env++) {
+			envp[n_env] = (char *)in + at;
+			at += strlen(envp[n_env]) + 1;
+		}
+		envp[n_env] = NULL;
+
+		struct zygote_child child = { .fds = fds, .argv = spec->argv, .envp = envp,
+					      .spawner = spawner, .step = SANDBOX_STEP_NONE };
+		struct zygote_reply r = { .pid = -1, .step = SANDBOX_STEP_NONE, .error = EPROTO };
+		if (nfds == SPAWNER_SPAWN_FDS && (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0) {
+			r.pid = clone(zygote_child_main, stack, CLONE_VM | CLONE_VFORK | CLONE_PARENT,
+			    &child);
+			r.error = r.pid < 0 ? errno : child.error;
+			r.step = r.pid < 0 ? SANDBOX_STEP_NONE : child.step;
+		}
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		zygote_answer(&r);
+	}
+}
+
+/* Sends r to the spawner; a spawner that is gone ends us. */
+static void zygote_answer(const struct zygote_reply *r)
+{
+	if (send(ZYGOTE_SOCKET_FD, r, sizeof(*r), MSG_NOSIGNAL) != (ssize_t)sizeof(*r))
+		_exit(127);
+}
+
+/*
+ * The child, in the zygote's memory on the zygote's stack, the spawner's
+ * child: the parent-death signal (its parent is the spawner, checked
+ * alive), a session, its descriptors, exec. A failed step is written
+ * into *arg for the zygote to report, then the child exits.
+ */
+static int zygote_child_main(void *arg)
+{
+	struct zygote_child *c = arg;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != c->spawner) {
+		c->error = errno ? errno : ESRCH;
+		c->step = SANDBOX_STEP_PARENT;
+		_exit(127);
+	}
+	if (setsid() < 0 || spawn_place_descriptors(c->fds, -1) < 0)
+		_exit(127);
+	execve(c->argv[0], c->argv, c->envp);
+	c->error = errno;
+	c->step = SANDBOX_STEP_EXEC;
+	_exit(127);
+}
+
+enum zygote_result zygote_spawn(struct zygote *z, const int fds[3], char *const envp[],
+    pid_t *pid, int *exec_error_fd, char *err, size_t err_len)
+{
+	char control[CMSG_SPACE(sizeof(int) * SPAWNER_SPAWN_FDS)];
+	struct iovec iov = { .iov_base = z->out };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+			     .msg_controllen = sizeof(control) };
+	struct zygote_reply r;
+	size_t len = 0;
+	int pipe_fds[2];
+
+	for (size_t i = 0; envp[i] != NULL; i++) {
+		size_t n = strlen(envp[i]) + 1;
+		if (n > SPAWNER_MSG_MAX - len) {
+			snprintf(err, err_len, "environment too large");
+			return ZYGOTE_REFUSED;
+		}
+		memcpy(z->out + len, envp[i], n);
+		len += n;
+	}
+	iov.iov_len = len;
+	memset(control, 0, sizeof(control));
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * SPAWNER_SPAWN_FDS);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * SPAWNER_SPAWN_FDS);
+	if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
+		snprintf(err, err_len, "pipe: %s", strerror(errno));
+		return ZYGOTE_REFUSED;
+	}
+	if (sendmsg(z->fd, &mh, MSG_NOSIGNAL) != (ssize_t)len || zygote_await(z, &r) < 0) {
+		snprintf(err, err_len, "zygote %ld: no answer", (long)z->pid);
+		close(pipe_fds[0]);
+		close(pipe_fds[1]);
+		return ZYGOTE_BROKEN;
+	}
+	if (r.pid <= 0) {
+		snprintf(err, err_len, "clone: %s", strerror(r.error));
+		close(pipe_fds[0]);
+		close(pipe_fds[1]);
+		return ZYGOTE_REFUSED;
+	}
+	if (r.step != SANDBOX_STEP_NONE) {
+		struct spawn_error e = { .step = r.step, .error = r.error };
+		ssize_t ignored = write(pipe_fds[1], &e, sizeof(e));	/* a fresh pipe takes it */
+		(void)ignored;
+	}
+	close(pipe_fds[1]);
+	*pid = r.pid;
+	*exec_error_fd = pipe_fds[0];
+	return ZYGOTE_SPAWNED;
+}
+
+/* Waits at most ZYGOTE_ANSWER_MS for one reply. Returns 0, or -1. */
+static int zygote_await(struct zygote *z, struct zygote_reply *r)
+{
+	struct pollfd p = { .fd = z->fd, .events = POLLIN };
+	int rc;
+
+	*r = (struct zygote_reply){ .pid = -1, .step = SANDBOX_STEP_NONE, .error = ETIMEDOUT };
+	do
+		rc = poll(&p, 1, ZYGOTE_ANSWER_MS);
+	while (rc < 0 && errno == EINTR);
+	if (rc <= 0 || recv(z->fd, r, sizeof(*r), MSG_DONTWAIT) != (ssize_t)sizeof(*r)) {
+		*r = (struct zygote_reply){ .pid = -1, .step = SANDBOX_STEP_NONE,
+					    .error = ETIMEDOUT };
+		return -1;
+	}
+	return 0;
+}
+
+pid_t zygote_pid(const struct zygote *z)
+{
+	return z->pid;
+}
+
+void zygote_stop(struct zygote *z)
+{
+	if (z == NULL)
+		return;
+	kill(z->pid, SIGKILL);
+	close(z->fd);
+	free(z->out);
+	free(z);
+}

@@ -33,7 +33,6 @@ static int spawn_child_start(void *arg);
 
 static void spawn_child(const int fds[3], int error_fd, char *const argv[], char *const envp[],
     const struct sandbox_spec *sandbox) __attribute__((noreturn));
-static void spawn_child_fail(enum sandbox_step step) __attribute__((noreturn));
 
 int spawn_process(const int fds[3], char *const argv[], char *const envp[],
     const struct sandbox_spec *sandbox, pid_t *pid, int *exec_error_fd, char *err,
@@ -110,9 +109,9 @@ static void spawn_child(const int fds[3], int error_fd, char *const argv[], char
 	if (setsid() < 0 || spawn_place_descriptors(fds, error_fd) < 0)
 		_exit(127);
 	if (sandbox_enter(sandbox, parent, &step) < 0)
-		spawn_child_fail(step);
+		spawn_fail(step);
 	execve(argv[0], argv, envp);
-	spawn_child_fail(SANDBOX_STEP_EXEC);
+	spawn_fail(SANDBOX_STEP_EXEC);
 }
 
 void spawn_reset_signals(void)
@@ -148,8 +147,7 @@ int spawn_place_descriptors(const int fds[3], int error_fd)
 	return 0;
 }
 
-/* Tells the parent which step failed, with errno, and exits. */
-static void spawn_child_fail(enum sandbox_step step)
+void spawn_fail(enum sandbox_step step)
 {
 	struct spawn_error e = { .step = (int)step, .error = errno };
 	ssize_t ignored = write(SPAWN_ERROR_FD, &e, sizeof(e));

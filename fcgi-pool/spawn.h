@@ -49,4 +49,10 @@ void spawn_reset_signals(void);
  */
 int spawn_place_descriptors(const int fds[3], int error_fd);
 
+/*
+ * In a child whose exec-error pipe is on descriptor 3: writes step and
+ * errno there (one struct spawn_error) and exits 127.
+ */
+void spawn_fail(enum sandbox_step step) __attribute__((noreturn));
+
 #endif /* FCGI_POOL_SPAWN_H */

@@ -101,12 +101,13 @@ struct syscall_filter {
 
 /*
  * What a process under the filter calls to start, per request, a child
- * that execs (zygote.c): receive the request, clone, reply; in the child,
- * the parent-death signal, a session, the descriptors, execve.
+ * that execs (zygote.c): receive the request, clone, reply, wait on a
+ * futex; in the child, the descriptors, the parent-death signal, a
+ * session, execve, and a write to report a failure.
  */
 static const char *const zygote_calls[] = {
-	"recvmsg", "sendmsg", "clone", "close", "close_range", "dup2", "fcntl", "getppid",
-	"prctl", "setsid", "execve", "exit_group", NULL
+	"recvmsg", "sendmsg", "clone", "futex", "close", "close_range", "dup2", "dup3", "fcntl",
+	"getppid", "prctl", "setsid", "execve", "write", "exit_group", NULL
 };
 
 /* One policy while it is being built: its profile, action and verdicts. */

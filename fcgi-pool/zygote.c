@@ -3,9 +3,18 @@
  *
  * The spawner and a zygote talk over a SOCK_SEQPACKET pair, one datagram
  * per message. The spawner sends a request: the child's environment as
- * NUL-terminated strings back to back, its three descriptors as
- * SCM_RIGHTS. The zygote answers each with a struct zygote_reply, and
- * sends one more, unasked, once it has entered the sandbox (pid 0).
+ * NUL-terminated strings back to back; its three descriptors and the
+ * write end of its exec-error pipe as SCM_RIGHTS. The zygote answers each
+ * with a struct zygote_reply as soon as the child exists, and sends one
+ * more, unasked, once it has entered the sandbox (pid 0).
+ *
+ * The child shares the zygote's memory until it execs (CLONE_VM: nothing
+ * is copied), but not its descriptors, and the zygote does not wait for
+ * the exec to answer: the spawner and the daemon go on while the kernel
+ * loads the program. The zygote waits only before it reuses what the
+ * child may still read (its stack, the request's environment): the kernel
+ * clears a word and wakes its futex when the child's exec or exit lets
+ * go of the memory (CLONE_CHILD_CLEARTID).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +27,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <linux/futex.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "spawn.h"
@@ -32,6 +43,8 @@
 #define ZYGOTE_SOCKET_FD 3
 /* The zygote's process name (comm), as ps shows it. */
 #define ZYGOTE_PROCESS_NAME "gatewayd-zygote"
+/* A request's descriptors: the child's 0, 1, 2, then its exec-error pipe. */
+#define ZYGOTE_FDS (SPAWNER_SPAWN_FDS + 1)
 
 /* The zygote's answer: the child, or why there is none. */
 struct zygote_reply {
@@ -46,14 +59,13 @@ struct zygote {
 	uint8_t *out;		/* one request datagram */
 };
 
-/* One child being started, shared with it (CLONE_VM). */
+/* One child being started, shared with it (CLONE_VM) until it execs. */
 struct zygote_child {
-	const int *fds;
+	int fds[ZYGOTE_FDS];
 	char *const *argv;
-	char *const *envp;
+	char **envp;
 	pid_t spawner;
-	int step;		/* set by the child when a step fails */
-	int error;
+	uint32_t memory_held;	/* nonzero until the child's exec or exit (the kernel clears it) */
 };
 
 static void zygote_main(int fd, const struct spawn_spec *spec, pid_t spawner)
@@ -61,6 +73,8 @@ static void zygote_main(int fd, const struct spawn_spec *spec, pid_t spawner)
 static void zygote_enter(const struct spawn_spec *spec, pid_t spawner);
 static void zygote_serve(const struct spawn_spec *spec, pid_t spawner, uint8_t *in,
     char **envp, size_t envp_cap, void *stack) __attribute__((noreturn));
+static size_t zygote_receive(uint8_t *in, char **envp, size_t envp_cap, int fds[ZYGOTE_FDS]);
+static void zygote_wait_release(struct zygote_child *child);
 static void zygote_answer(const struct zygote_reply *r);
 static int zygote_child_main(void *arg);
 static int zygote_await(struct zygote *z, struct zygote_reply *r);
@@ -175,52 +189,76 @@ static void zygote_enter(const struct spawn_spec *spec, pid_t spawner)
 }
 
 /*
- * One request at a time: its environment split in place into envp, a
- * child cloned on stack (we are suspended until it has exec'd or exited,
- * so one stack serves every child), the answer, the descriptors closed.
+ * One request at a time: the previous child done with our memory, the
+ * request received (its environment split in place into envp), a child
+ * cloned on stack, the answer. Our copies of the descriptors are closed
+ * at once: the child has its own table.
  */
 static void zygote_serve(const struct spawn_spec *spec, pid_t spawner, uint8_t *in,
     char **envp, size_t envp_cap, void *stack)
 {
+	struct zygote_child child = { .argv = spec->argv, .envp = envp, .spawner = spawner };
+
 	for (;;) {
-		char control[CMSG_SPACE(sizeof(int) * SPAWNER_SPAWN_FDS)];
-		struct iovec iov = { .iov_base = in, .iov_len = SPAWNER_MSG_MAX };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
-				     .msg_controllen = sizeof(control) };
-		int fds[SPAWNER_SPAWN_FDS];
-		size_t nfds = 0, n_env = 0;
-
-		ssize_t n = recvmsg(ZYGOTE_SOCKET_FD, &mh, MSG_CMSG_CLOEXEC);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			_exit(0);	/* the spawner closed: our generation is over */
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
-			size_t k = c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS ?
-			    (c->cmsg_len - CMSG_LEN(0)) / sizeof(int) : 0;
-			for (size_t i = 0; i < k && nfds < SPAWNER_SPAWN_FDS; i++)
-				memcpy(&fds[nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-		}
-		in[n] = '\0';
-		for (size_t at = 0; at < (size_t)n && n_env + 1 < envp_cap; n_env++) {
-			envp[n_env] = (char *)in + at;
-			at += strlen(envp[n_env]) + 1;
-		}
-		envp[n_env] = NULL;
-
-		struct zygote_child child = { .fds = fds, .argv = spec->argv, .envp = envp,
-					      .spawner = spawner, .step = SANDBOX_STEP_NONE };
+		zygote_wait_release(&child);
+		size_t nfds = zygote_receive(in, envp, envp_cap, child.fds);
 		struct zygote_reply r = { .pid = -1, .step = SANDBOX_STEP_NONE, .error = EPROTO };
-		if (nfds == SPAWNER_SPAWN_FDS && (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0) {
-			r.pid = clone(zygote_child_main, stack, CLONE_VM | CLONE_VFORK | CLONE_PARENT,
-			    &child);
-			r.error = r.pid < 0 ? errno : child.error;
-			r.step = r.pid < 0 ? SANDBOX_STEP_NONE : child.step;
+		if (nfds == ZYGOTE_FDS) {
+			child.memory_held = 1;
+			r.pid = clone(zygote_child_main, stack, CLONE_VM | CLONE_PARENT |
+			    CLONE_CHILD_CLEARTID, &child, NULL, NULL, &child.memory_held);
+			r.error = errno;
+			if (r.pid < 0)
+				child.memory_held = 0;
 		}
 		for (size_t i = 0; i < nfds; i++)
-			close(fds[i]);
+			close(child.fds[i]);
 		zygote_answer(&r);
 	}
+}
+
+/*
+ * Receives one request into in (SPAWNER_MSG_MAX + 1 bytes) and envp
+ * (NULL-terminated, pointing into in) and its descriptors into fds.
+ * Returns how many descriptors came (ZYGOTE_FDS for a well-formed
+ * request); the end of the socket ends the zygote.
+ */
+static size_t zygote_receive(uint8_t *in, char **envp, size_t envp_cap, int fds[ZYGOTE_FDS])
+{
+	char control[CMSG_SPACE(sizeof(int) * ZYGOTE_FDS)];
+	struct iovec iov = { .iov_base = in, .iov_len = SPAWNER_MSG_MAX };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+			     .msg_controllen = sizeof(control) };
+	size_t nfds = 0, n_env = 0;
+	ssize_t n;
+
+	do
+		n = recvmsg(ZYGOTE_SOCKET_FD, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		_exit(0);	/* the spawner closed: our generation is over */
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		size_t k = c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS ?
+		    (c->cmsg_len - CMSG_LEN(0)) / sizeof(int) : 0;
+		for (size_t i = 0; i < k && nfds < ZYGOTE_FDS; i++)
+			memcpy(&fds[nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+	}
+	in[n] = '\0';
+	for (size_t at = 0; at < (size_t)n && n_env + 1 < envp_cap; n_env++) {
+		envp[n_env] = (char *)in + at;
+		at += strlen(envp[n_env]) + 1;
+	}
+	envp[n_env] = NULL;
+	return (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0 ? nfds : 0;
+}
+
+/* Waits until the last child has exec'd or exited (the kernel cleared the word). */
+static void zygote_wait_release(struct zygote_child *child)
+{
+	uint32_t held;
+
+	while ((held = __atomic_load_n(&child->memory_held, __ATOMIC_ACQUIRE)) != 0)
+		syscall(SYS_futex, &child->memory_held, FUTEX_WAIT, held, NULL, NULL, 0);
 }
 
 /* Sends r to the spawner; a spawner that is gone ends us. */
@@ -232,31 +270,32 @@ static void zygote_answer(const struct zygote_reply *r)
 
 /*
  * The child, in the zygote's memory on the zygote's stack, the spawner's
- * child: the parent-death signal (its parent is the spawner, checked
- * alive), a session, its descriptors, exec. A failed step is written
- * into *arg for the zygote to report, then the child exits.
+ * child (CLONE_PARENT): its descriptors (the exec-error pipe on 3), the
+ * parent-death signal (its parent is the spawner, checked alive), a
+ * session, exec; a failed step is reported on the pipe (spawn_fail).
  */
 static int zygote_child_main(void *arg)
 {
 	struct zygote_child *c = arg;
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != c->spawner) {
-		c->error = errno ? errno : ESRCH;
-		c->step = SANDBOX_STEP_PARENT;
+	if (spawn_place_descriptors(c->fds, c->fds[SPAWNER_SPAWN_FDS]) < 0)
 		_exit(127);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		spawn_fail(SANDBOX_STEP_PARENT);
+	if (getppid() != c->spawner) {
+		errno = ESRCH;
+		spawn_fail(SANDBOX_STEP_PARENT);
 	}
-	if (setsid() < 0 || spawn_place_descriptors(c->fds, -1) < 0)
+	if (setsid() < 0)
 		_exit(127);
 	execve(c->argv[0], c->argv, c->envp);
-	c->error = errno;
-	c->step = SANDBOX_STEP_EXEC;
-	_exit(127);
+	spawn_fail(SANDBOX_STEP_EXEC);
 }
 
 enum zygote_result zygote_spawn(struct zygote *z, const int fds[3], char *const envp[],
     pid_t *pid, int *exec_error_fd, char *err, size_t err_len)
 {
-	char control[CMSG_SPACE(sizeof(int) * SPAWNER_SPAWN_FDS)];
+	char control[CMSG_SPACE(sizeof(int) * ZYGOTE_FDS)];
 	struct iovec iov = { .iov_base = z->out };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
 			     .msg_controllen = sizeof(control) };
@@ -273,17 +312,18 @@ enum zygote_result zygote_spawn(struct zygote *z, const int fds[3], char *const 
 		memcpy(z->out + len, envp[i], n);
 		len += n;
 	}
+	if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
+		snprintf(err, err_len, "pipe: %s", strerror(errno));
+		return ZYGOTE_REFUSED;
+	}
+	const int sent[ZYGOTE_FDS] = { fds[0], fds[1], fds[2], pipe_fds[1] };
 	iov.iov_len = len;
 	memset(control, 0, sizeof(control));
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int) * SPAWNER_SPAWN_FDS);
-	memcpy(CMSG_DATA(c), fds, sizeof(int) * SPAWNER_SPAWN_FDS);
-	if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
-		snprintf(err, err_len, "pipe: %s", strerror(errno));
-		return ZYGOTE_REFUSED;
-	}
+	c->cmsg_len = CMSG_LEN(sizeof(sent));
+	memcpy(CMSG_DATA(c), sent, sizeof(sent));
 	if (sendmsg(z->fd, &mh, MSG_NOSIGNAL) != (ssize_t)len || zygote_await(z, &r) < 0) {
 		snprintf(err, err_len, "zygote %ld: no answer", (long)z->pid);
 		close(pipe_fds[0]);
@@ -295,11 +335,6 @@ enum zygote_result zygote_spawn(struct zygote *z, const int fds[3], char *const 
 		close(pipe_fds[0]);
 		close(pipe_fds[1]);
 		return ZYGOTE_REFUSED;
-	}
-	if (r.step != SANDBOX_STEP_NONE) {
-		struct spawn_error e = { .step = r.step, .error = r.error };
-		ssize_t ignored = write(pipe_fds[1], &e, sizeof(e));	/* a fresh pipe takes it */
-		(void)ignored;
 	}
 	close(pipe_fds[1]);
 	*pid = r.pid;

@@ -494,12 +494,12 @@ if has_path gw && { has_path direct || has_path direct-close; }; then
 	t_ratio=$(ratio "${B_RPS[gw]:-}" "$best_direct_rps")
 	l_ratio=$(ratio "${B_P99[gw]:-}" "$best_direct_p99")
 	printf '%-34s %9s %14s %10s\n' ratio "vs direct" "vs direct-close" "vs best"
-	judge "gatewayd/direct throughput (best)" "$t_ratio" ">=" 0.9
-	printf '%-34s %9s %14s %10s   target >= 0.90  %s\n' "gatewayd/direct throughput" \
+	judge "gatewayd/direct throughput (best)" "$t_ratio" ">=" 0.95
+	printf '%-34s %9s %14s %10s   target >= 0.95  %s\n' "gatewayd/direct throughput" \
 		"$(ratio "${B_RPS[gw]:-}" "${B_RPS[direct]:-}")" "$(ratio "${B_RPS[gw]:-}" "${B_RPS[direct-close]:-}")" \
 		"$t_ratio" "$VERDICT"
-	judge "gatewayd/direct p99 latency (best)" "$l_ratio" "<=" 1.5
-	printf '%-34s %9s %14s %10s   target <= 1.50  %s\n' "gatewayd/direct p99 latency" \
+	judge "gatewayd/direct p99 latency (best)" "$l_ratio" "<=" 1.2
+	printf '%-34s %9s %14s %10s   target <= 1.20  %s\n' "gatewayd/direct p99 latency" \
 		"$(ratio "${B_P99[gw]:-}" "${B_P99[direct]:-}")" "$(ratio "${B_P99[gw]:-}" "${B_P99[direct-close]:-}")" \
 		"$l_ratio" "$VERDICT"
 fi
@@ -524,9 +524,21 @@ if { has_path php || has_path php-close; } && { has_path gw || has_path gw-php; 
 	has_path gw && printf '%-34s %9s %14s   (C hello vs PHP hello: not equal work)\n' \
 		"gatewayd(hello)/php-fpm throughput" \
 		"$(ratio "${B_RPS[gw]:-}" "${B_RPS[php]:-}")" "$(ratio "${B_RPS[gw]:-}" "${B_RPS[php-close]:-}")"
-	has_path gw-php && printf '%-34s %9s %14s   (equal work: php-cgi vs php-fpm)\n' \
-		"gatewayd(php-cgi)/php-fpm thrpt" \
-		"$(ratio "${B_RPS[gw-php]:-}" "${B_RPS[php]:-}")" "$(ratio "${B_RPS[gw-php]:-}" "${B_RPS[php-close]:-}")"
+	if has_path gw-php; then
+		# Judged against the stronger php-fpm figure of the two that ran.
+		best_php_rps=""
+		for p in php php-close; do
+			[ -n "${B_RPS[$p]:-}" ] || continue
+			if [ -z "$best_php_rps" ] || awk -v a="${B_RPS[$p]}" -v b="$best_php_rps" 'BEGIN { exit !(a > b) }'; then
+				best_php_rps=${B_RPS[$p]}
+			fi
+		done
+		judge "gatewayd(php-cgi)/php-fpm (best)" "$(ratio "${B_RPS[gw-php]:-}" "$best_php_rps")" ">=" 1.1
+		printf '%-34s %9s %14s   (equal work: php-cgi vs php-fpm) target >= 1.10 (best)  %s\n' \
+			"gatewayd(php-cgi)/php-fpm thrpt" \
+			"$(ratio "${B_RPS[gw-php]:-}" "${B_RPS[php]:-}")" "$(ratio "${B_RPS[gw-php]:-}" "${B_RPS[php-close]:-}")" \
+			"$VERDICT"
+	fi
 fi
 
 if { has_path gw-cgi || has_path gw-cgi-close; } && { has_path fcgiwrap || has_path fcgiwrap-close; }; then
@@ -546,13 +558,15 @@ if { has_path gw-cgi || has_path gw-cgi-close; } && { has_path fcgiwrap || has_p
 	has_path gw-cgi || cgi_path="gw-cgi-close"
 	c_ratio=$(ratio "${B_RPS[$cgi_path]:-}" "$best_fw_rps")
 	printf '%-34s %9s %14s %10s\n' "" "vs fcgiwrap" "vs fcgiwrap-cl" "vs best"
-	judge "$cgi_path/fcgiwrap throughput (best)" "$c_ratio" ">=" 1.0
-	printf '%-34s %9s %14s %10s   target >= 1.00  %s\n' "$cgi_path/fcgiwrap throughput" \
+	c_p99=$(ratio "${B_P99[$cgi_path]:-}" "$best_fw_p99")
+	judge "$cgi_path/fcgiwrap throughput (best)" "$c_ratio" ">=" 1.2
+	printf '%-34s %9s %14s %10s   target >= 1.20  %s\n' "$cgi_path/fcgiwrap throughput" \
 		"$(ratio "${B_RPS[$cgi_path]:-}" "${B_RPS[fcgiwrap]:-}")" "$(ratio "${B_RPS[$cgi_path]:-}" "${B_RPS[fcgiwrap-close]:-}")" \
 		"$c_ratio" "$VERDICT"
-	printf '%-34s %9s %14s %10s   (informational)\n' "$cgi_path/fcgiwrap p99 latency" \
+	judge "$cgi_path/fcgiwrap p99 latency (best)" "$c_p99" "<=" 1.0
+	printf '%-34s %9s %14s %10s   target <= 1.00  %s\n' "$cgi_path/fcgiwrap p99 latency" \
 		"$(ratio "${B_P99[$cgi_path]:-}" "${B_P99[fcgiwrap]:-}")" "$(ratio "${B_P99[$cgi_path]:-}" "${B_P99[fcgiwrap-close]:-}")" \
-		"$(ratio "${B_P99[$cgi_path]:-}" "$best_fw_p99")"
+		"$c_p99" "$VERDICT"
 fi
 
 if { has_path gw-py || has_path gw-py-close; } && { has_path uwsgi || has_path gunicorn; }; then
@@ -694,6 +708,8 @@ if [ "$ONDEMAND_N" -gt 0 ] && [ -n "$GW_PID" ]; then
 	echo "once it has no worker left, $(wc -l <"$od_cold") times; curl's time_total in ms"
 	printf '%-40s %8s %8s %8s %8s\n' request median p90 min max
 	od_report gw-ondemand gw "$od_cold" "$od_warm" "$od_static"
+	read -r od_median _ <<<"$(quantiles "$od_cold")"
+	judge "gw-ondemand cold start, median ms" "$od_median" "<=" 1.6
 	[ -n "${GW_PY_HANDLER:-}" ] && od_report gw-py-ondemand gw-py "$py_cold" "$py_warm" "$py_static"
 	echo "(waited on average $(awk -v w="$od_waits" -v n="$(wc -l <"$od_cold")" 'BEGIN { printf "%.2f", n ? w * 0.05 / n : 0 }') s per cold request for the idle worker to be stopped)"
 fi

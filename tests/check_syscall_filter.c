@@ -962,6 +962,47 @@ START_TEST(test_group_name_unknown_to_libseccomp)
 	syscall_filter_free(filter);
 }
 END_TEST
+/* Builds policy and says whether its filter lets a zygote start programs. */
+static bool forks_and_execs(const struct syscall_policy *policy)
+{
+	struct syscall_filter *filter = NULL;
+	char err[256] = "";
+
+	ck_assert_msg(syscall_filter_build(policy, &filter, err, sizeof(err)) == 0, "%s", err);
+	bool yes = syscall_filter_forks_and_execs(filter);
+	syscall_filter_free(filter);
+	return yes;
+}
+
+/* Which filters a CGI function's zygote (fcgi-pool/zygote.c) may work under. */
+START_TEST(test_forks_and_execs)
+{
+	struct syscall_policy policy = policy_of("default");
+
+	ck_assert(forks_and_execs(&policy));
+	policy.deny = "setsid";
+	ck_assert(!forks_and_execs(&policy));
+	policy.deny = "@process";
+	ck_assert(!forks_and_execs(&policy));
+	policy.deny = "ptrace";
+	ck_assert(forks_and_execs(&policy));
+	policy = policy_of("strict");
+	ck_assert(!forks_and_execs(&policy));
+	policy.allow = "setsid prctl";	/* clone still by strict's thread-only rule */
+	ck_assert(!forks_and_execs(&policy));
+	policy.allow = "clone setsid prctl";	/* seccomp.allow overrides that rule */
+	ck_assert(forks_and_execs(&policy));
+	ck_assert(syscall_filter_forks_and_execs(NULL));	/* seccomp = off */
+
+	policy = policy_of("");
+	policy.profile = profile_file("@default @basic-io @memory @signal @process @socket-io\n");
+	ck_assert(forks_and_execs(&policy));
+	unlink(policy.profile);
+	policy.profile = profile_file("@default @basic-io @memory @signal @socket-io execve\n");
+	ck_assert(!forks_and_execs(&policy));
+	unlink(policy.profile);
+}
+END_TEST
 
 static Suite *seccomp_suite(void)
 {
@@ -993,6 +1034,7 @@ static Suite *seccomp_suite(void)
 	tcase_add_test(tc, test_profile_file_errors);
 	tcase_add_test(tc, test_group_table);
 	tcase_add_test(tc, test_group_name_unknown_to_libseccomp);
+	tcase_add_test(tc, test_forks_and_execs);
 	suite_add_tcase(s, tc);
 	return s;
 }

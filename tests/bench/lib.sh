@@ -108,7 +108,10 @@ stop_child() {
 gw_worker_pids() {
 	local spawner
 	spawner=$(pgrep -P "$1" -x gatewayd-spawn 2>/dev/null) || return 0
-	pgrep -P "$spawner" 2>/dev/null || true
+	# Not the CGI functions' zygotes (also the spawner's children).
+	pgrep -P "$spawner" 2>/dev/null | while read -r pid; do
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = gatewayd-zygote ] || echo "$pid"
+	done
 }
 
 # stop_gw_pid PID: stops that gatewayd, then any worker it left behind.

@@ -653,8 +653,11 @@ timed_get() {
 # worker's start-up (the interpreter, the handler's import) to its first
 # response, next to the static [pyhello].
 # od_busy: some ondemand pool measured here still has a worker.
+# php-fpm's [hello_ondemand], when php-fpm runs, is the peer: its children
+# are the master's, named "php-fpm: pool hello_ondemand".
 od_busy() {
-	[ -n "$(pool_pids hellondemand)" ] || { [ -n "${GW_PY_HANDLER:-}" ] && [ -n "$(pool_pids pyondemand)" ]; }
+	[ -n "$(pool_pids hellondemand)" ] || { [ -n "${GW_PY_HANDLER:-}" ] && [ -n "$(pool_pids pyondemand)" ]; } ||
+		{ [ -n "${PHP_PID:-}" ] && pgrep -P "$PHP_PID" -f "pool hello_ondemand" >/dev/null; }
 }
 # od_report COLD_LABEL STATIC_LABEL COLD WARM STATIC: the table's rows for one
 # ondemand function (COLD_LABEL, e.g. gw-ondemand) and its static twin.
@@ -673,6 +676,9 @@ od_report() {
 if [ "$ONDEMAND_N" -gt 0 ] && [ -n "$GW_PID" ]; then
 	od_cold=$TMP/ondemand-cold.ms od_warm=$TMP/ondemand-warm.ms od_static=$TMP/ondemand-static.ms
 	py_cold=$TMP/ondemand-py-cold.ms py_warm=$TMP/ondemand-py-warm.ms py_static=$TMP/ondemand-py-static.ms
+	php_cold=$TMP/ondemand-php-cold.ms php_warm=$TMP/ondemand-php-warm.ms
+	: >"$php_cold"
+	: >"$php_warm"
 	: >"$od_cold"
 	: >"$od_warm"
 	: >"$od_static"
@@ -697,6 +703,10 @@ if [ "$ONDEMAND_N" -gt 0 ] && [ -n "$GW_PID" ]; then
 		timed_get gw-ondemand "$BASE/gw-ondemand/" "$od_cold" || break
 		timed_get gw-ondemand "$BASE/gw-ondemand/" "$od_warm" || break
 		timed_get gw "$BASE/gw/" "$od_static" || break
+		if [ -n "${PHP_PID:-}" ]; then
+			timed_get php-ondemand "$BASE/php-ondemand/" "$php_cold" || break
+			timed_get php-ondemand "$BASE/php-ondemand/" "$php_warm" || break
+		fi
 		if [ -n "${GW_PY_HANDLER:-}" ]; then
 			timed_get gw-py-ondemand "$BASE/gw-py-ondemand/" "$py_cold" || break
 			timed_get gw-py-ondemand "$BASE/gw-py-ondemand/" "$py_warm" || break
@@ -709,7 +719,15 @@ if [ "$ONDEMAND_N" -gt 0 ] && [ -n "$GW_PID" ]; then
 	printf '%-40s %8s %8s %8s %8s\n' request median p90 min max
 	od_report gw-ondemand gw "$od_cold" "$od_warm" "$od_static"
 	read -r od_median _ <<<"$(quantiles "$od_cold")"
+	php_median="-"
+	if [ -s "$php_cold" ]; then
+		read -r php_median php90 phpmin phpmax <<<"$(quantiles "$php_cold")"
+		printf '%-40s %8s %8s %8s %8s\n' "php-ondemand (php-fpm), no child (cold)" "$php_median" "$php90" "$phpmin" "$phpmax"
+		read -r w50 w90 wmin wmax <<<"$(quantiles "$php_warm")"
+		printf '%-40s %8s %8s %8s %8s\n' "php-ondemand (php-fpm), right after" "$w50" "$w90" "$wmin" "$wmax"
+	fi
 	judge "gw-ondemand cold start, median ms" "$od_median" "<=" 1.6
+	judge "gw-ondemand / php-fpm ondemand cold" "$(ratio "$od_median" "$php_median")" "<=" 0.65
 	[ -n "${GW_PY_HANDLER:-}" ] && od_report gw-py-ondemand gw-py "$py_cold" "$py_warm" "$py_static"
 	echo "(waited on average $(awk -v w="$od_waits" -v n="$(wc -l <"$od_cold")" 'BEGIN { printf "%.2f", n ? w * 0.05 / n : 0 }') s per cold request for the idle worker to be stopped)"
 fi

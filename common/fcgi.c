@@ -237,6 +237,18 @@ fcgi_nv_decode(const uint8_t *buf, size_t len, struct fcgi_nv *nv)
 	size_t off, name_len, value_len;
 	ssize_t n;
 
+	/* Both lengths in one byte: nearly every pair a web server sends. */
+	if (len >= 2 && ((buf[0] | buf[1]) & 0x80) == 0) {
+		name_len = buf[0];
+		value_len = buf[1];
+		if (name_len + value_len > len - 2)
+			return 0;
+		nv->name = buf + 2;
+		nv->name_len = name_len;
+		nv->value = buf + 2 + name_len;
+		nv->value_len = value_len;
+		return (ssize_t)(2 + name_len + value_len);
+	}
 	n = nv_len_decode(buf, len, &name_len);
 	if (n <= 0)
 		return n;
@@ -325,7 +337,10 @@ fcgi_params_lookup(const uint8_t *params, size_t len, struct fcgi_param *wanted,
 			continue;
 		for (size_t i = 0; i < count; i++) {
 			struct fcgi_param *w = &wanted[i];
-			if (!w->found && nv.name_len == w->name_len &&
+			/* The last byte first: names of one length mostly differ there
+			 * (SCRIPT_NAME, SERVER_PORT, REMOTE_ADDR...). */
+			if (!w->found && nv.name_len == w->name_len && (nv.name_len == 0 ||
+			    nv.name[nv.name_len - 1] == (uint8_t)w->name[nv.name_len - 1]) &&
 			    memcmp(nv.name, w->name, nv.name_len) == 0) {
 				w->value = nv.value;
 				w->value_len = nv.value_len;

@@ -146,7 +146,7 @@ static void function_params_free(struct function_params *p)
 int function_rewrite_params(const struct function *fn, struct buf *params)
 {
 	uint8_t *p = buf_head(params);
-	size_t len = buf_used(params), kept = 0;
+	size_t len = buf_used(params), kept = 0, run = 0;	/* run: where the kept pairs resume */
 	struct fcgi_nv nv;
 
 	for (size_t off = 0; off < len;) {
@@ -158,12 +158,17 @@ int function_rewrite_params(const struct function *fn, struct buf *params)
 			replaced = nv.name_len == fn->params.replaced[i].name_len &&
 			    memcmp(nv.name, fn->params.replaced[i].name, nv.name_len) == 0;
 		}
-		if (!replaced) {
-			memmove(p + kept, p + off, (size_t)n);
-			kept += (size_t)n;
+		if (replaced) {	/* close the gap: the pairs before it move down once */
+			if (kept != run)
+				memmove(p + kept, p + run, off - run);
+			kept += off - run;
+			run = off + (size_t)n;
 		}
 		off += (size_t)n;
 	}
+	if (kept != run)
+		memmove(p + kept, p + run, len - run);
+	kept += len - run;
 	params->len = params->off + kept;
 	return buf_append(params, fn->params.added.data, fn->params.added.len);
 }

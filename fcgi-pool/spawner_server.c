@@ -20,6 +20,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "spawn.h"
@@ -37,11 +38,15 @@ struct child {
 	int status;
 };
 
+/* A zygote that dies younger than this is not replaced (its children kill it). */
+#define ZYGOTE_MIN_LIFETIME_S 1
+
 /* A CGI function's zygote (zygote.h), or the memory that it failed us. */
 struct zygote_slot {
 	const struct spawn_spec *spec;	/* the function, in generation */
 	uint32_t generation;
 	struct zygote *zygote;		/* NULL once broken: spawn directly */
+	time_t started;			/* CLOCK_MONOTONIC seconds */
 };
 
 struct server {
@@ -70,6 +75,7 @@ static int server_start_child(struct server *sv, const struct spawn_spec *spec,
     size_t err_len);
 static struct zygote_slot *server_zygote(struct server *sv, const struct spawn_spec *spec,
     uint32_t generation);
+static void server_zygote_start(struct zygote_slot *slot);
 static void server_release(struct server *sv, uint32_t generation);
 static char **server_env(struct server *sv, const struct spawn_spec *spec,
     const struct spawner_msg *m, char *err, size_t err_len);
@@ -276,8 +282,9 @@ static void server_spawn(struct server *sv, const struct spawner_msg *m, const i
 /*
  * Starts spec's child: through the function's zygote where it suits
  * (zygote_suits), starting the zygote with the first request; directly
- * when there is none, or when it failed us (then never again in this
- * generation). spawn_process's contract.
+ * when there is none. A zygote that died after ZYGOTE_MIN_LIFETIME_S is
+ * replaced once for this request; one that died younger or did not
+ * answer is not replaced in this generation. spawn_process's contract.
  */
 static int server_start_child(struct server *sv, const struct spawn_spec *spec,
     uint32_t generation, const int *fds, char **envp, pid_t *pid, int *error_fd, char *err,
@@ -285,12 +292,21 @@ static int server_start_child(struct server *sv, const struct spawn_spec *spec,
 {
 	struct zygote_slot *slot = zygote_suits(spec) ? server_zygote(sv, spec, generation) : NULL;
 
-	if (slot != NULL && slot->zygote != NULL) {
+	for (int attempt = 0; slot != NULL && slot->zygote != NULL && attempt < 2; attempt++) {
 		switch (zygote_spawn(slot->zygote, fds, envp, pid, error_fd, err, err_len)) {
 		case ZYGOTE_SPAWNED:
 			return 0;
 		case ZYGOTE_REFUSED:
 			return -1;
+		case ZYGOTE_GONE: {
+			struct timespec now;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			zygote_stop(slot->zygote);
+			slot->zygote = NULL;
+			if (now.tv_sec - slot->started >= ZYGOTE_MIN_LIFETIME_S)
+				server_zygote_start(slot);
+			break;
+		}
 		case ZYGOTE_BROKEN:
 			zygote_stop(slot->zygote);
 			slot->zygote = NULL;
@@ -308,8 +324,6 @@ static int server_start_child(struct server *sv, const struct spawn_spec *spec,
 static struct zygote_slot *server_zygote(struct server *sv, const struct spawn_spec *spec,
     uint32_t generation)
 {
-	char ignored[256];
-
 	for (size_t i = 0; i < sv->zygote_count; i++) {
 		if (sv->zygotes[i].spec == spec && sv->zygotes[i].generation == generation)
 			return &sv->zygotes[i];
@@ -323,11 +337,23 @@ static struct zygote_slot *server_zygote(struct server *sv, const struct spawn_s
 		sv->zygote_cap = cap;
 	}
 	struct zygote_slot *slot = &sv->zygotes[sv->zygote_count++];
-	/* A zygote that cannot start leaves the error to the direct spawn,
-	 * which meets the same sandbox and reports the failing step. */
-	*slot = (struct zygote_slot){ .spec = spec, .generation = generation,
-				      .zygote = zygote_start(spec, ignored, sizeof(ignored)) };
+	*slot = (struct zygote_slot){ .spec = spec, .generation = generation };
+	server_zygote_start(slot);
 	return slot;
+}
+
+/*
+ * Starts slot's zygote. One that cannot start leaves the error to the
+ * direct spawn, which meets the same sandbox and reports the failing step.
+ */
+static void server_zygote_start(struct zygote_slot *slot)
+{
+	struct timespec now;
+	char ignored[256];
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	slot->started = now.tv_sec;
+	slot->zygote = zygote_start(slot->spec, ignored, sizeof(ignored));
 }
 
 /* The daemon no longer uses generation: its zygotes end, then its table. */

@@ -77,7 +77,7 @@ static size_t zygote_receive(uint8_t *in, char **envp, size_t envp_cap, int fds[
 static void zygote_wait_release(struct zygote_child *child);
 static void zygote_answer(const struct zygote_reply *r);
 static int zygote_child_main(void *arg);
-static int zygote_await(struct zygote *z, struct zygote_reply *r);
+static int zygote_await(struct zygote *z, struct zygote_reply *r, bool *gone);
 
 bool zygote_suits(const struct spawn_spec *spec)
 {
@@ -117,8 +117,9 @@ struct zygote *zygote_start(const struct spawn_spec *spec, char *err, size_t err
 		close(z->fd);
 		goto fail;
 	}
-	if (zygote_await(z, &r) < 0) {
-		snprintf(err, err_len, "zygote %ld: no answer", (long)z->pid);
+	bool gone;
+	if (zygote_await(z, &r, &gone) < 0) {
+		snprintf(err, err_len, "zygote %ld: %s", (long)z->pid, gone ? "died" : "no answer");
 		zygote_stop(z);
 		return NULL;
 	}
@@ -324,11 +325,12 @@ enum zygote_result zygote_spawn(struct zygote *z, const int fds[3], char *const 
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(sent));
 	memcpy(CMSG_DATA(c), sent, sizeof(sent));
-	if (sendmsg(z->fd, &mh, MSG_NOSIGNAL) != (ssize_t)len || zygote_await(z, &r) < 0) {
-		snprintf(err, err_len, "zygote %ld: no answer", (long)z->pid);
+	bool gone = true;
+	if (sendmsg(z->fd, &mh, MSG_NOSIGNAL) != (ssize_t)len || zygote_await(z, &r, &gone) < 0) {
+		snprintf(err, err_len, "zygote %ld: %s", (long)z->pid, gone ? "died" : "no answer");
 		close(pipe_fds[0]);
 		close(pipe_fds[1]);
-		return ZYGOTE_BROKEN;
+		return gone ? ZYGOTE_GONE : ZYGOTE_BROKEN;
 	}
 	if (r.pid <= 0) {
 		snprintf(err, err_len, "clone: %s", strerror(r.error));
@@ -342,27 +344,23 @@ enum zygote_result zygote_spawn(struct zygote *z, const int fds[3], char *const 
 	return ZYGOTE_SPAWNED;
 }
 
-/* Waits at most ZYGOTE_ANSWER_MS for one reply. Returns 0, or -1. */
-static int zygote_await(struct zygote *z, struct zygote_reply *r)
+/*
+ * Waits at most ZYGOTE_ANSWER_MS for one reply. Returns 0, or -1 with
+ * *gone telling a zygote that is dead (its end closed) from one that did
+ * not answer in time.
+ */
+static int zygote_await(struct zygote *z, struct zygote_reply *r, bool *gone)
 {
 	struct pollfd p = { .fd = z->fd, .events = POLLIN };
 	int rc;
 
-	*r = (struct zygote_reply){ .pid = -1, .step = SANDBOX_STEP_NONE, .error = ETIMEDOUT };
 	do
 		rc = poll(&p, 1, ZYGOTE_ANSWER_MS);
 	while (rc < 0 && errno == EINTR);
-	if (rc <= 0 || recv(z->fd, r, sizeof(*r), MSG_DONTWAIT) != (ssize_t)sizeof(*r)) {
-		*r = (struct zygote_reply){ .pid = -1, .step = SANDBOX_STEP_NONE,
-					    .error = ETIMEDOUT };
+	*gone = rc != 0;
+	if (rc <= 0 || recv(z->fd, r, sizeof(*r), MSG_DONTWAIT) != (ssize_t)sizeof(*r))
 		return -1;
-	}
 	return 0;
-}
-
-pid_t zygote_pid(const struct zygote *z)
-{
-	return z->pid;
 }
 
 void zygote_stop(struct zygote *z)

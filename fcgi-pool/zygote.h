@@ -16,8 +16,9 @@
  * cannot read its memory (a copy of the spawner's) or its descriptors, and
  * its children are the spawner's (CLONE_PARENT): the spawner reaps,
  * signals, inspects and reports them like every other child. A zygote
- * that does not answer in time or dies is killed and not used again for
- * that function in that generation: its requests are spawned directly.
+ * that dies is replaced, unless it died young (its children killing it);
+ * one that does not answer in time is killed and not replaced in that
+ * generation: the function's programs are then spawned directly.
  */
 #ifndef FCGI_POOL_ZYGOTE_H
 #define FCGI_POOL_ZYGOTE_H
@@ -34,7 +35,8 @@ struct zygote;
 enum zygote_result {
 	ZYGOTE_SPAWNED,		/* *pid started; *exec_error_fd tells how its exec went */
 	ZYGOTE_REFUSED,		/* no child (clone failed, err says why), as a fork could fail */
-	ZYGOTE_BROKEN,		/* the zygote failed us: stop it, spawn directly */
+	ZYGOTE_GONE,		/* the zygote is dead (killed, its limit.cpu...): stop it */
+	ZYGOTE_BROKEN,		/* it did not answer in time: stop it, spawn directly */
 };
 
 /*
@@ -62,9 +64,6 @@ struct zygote *zygote_start(const struct spawn_spec *spec, char *err, size_t err
  */
 enum zygote_result zygote_spawn(struct zygote *z, const int fds[3], char *const envp[],
     pid_t *pid, int *exec_error_fd, char *err, size_t err_len);
-
-/* The zygote's process, for ps and the tests. */
-pid_t zygote_pid(const struct zygote *z);
 
 /* Kills the zygote (its children live on) and frees z; NULL is ignored. */
 void zygote_stop(struct zygote *z);

@@ -13,7 +13,8 @@
 #   that function's programs directly; the neighbour's zygote serves on,
 #   the same process.
 # The programs still see their request (QUERY_STRING) and their own
-# environment, and the children are the spawner's (it reaps them).
+# environment, a reload's new one too, and the old generation's zygotes
+# end with it.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$REPO/tests/integration/lib.sh"
 require_root
@@ -102,8 +103,9 @@ assert_status 200
 assert_contains "$(cat "$BODY")" "query: after-kill" "the request after the zygote was killed"
 http_get "/function/hostile?look"
 second=$(own_zygote)
-[ -n "$second" ] && [ "$second" != "$first" ] ||
+if [ -z "$second" ] || [ "$second" = "$first" ]; then
 	fail "no new zygote after the first was killed (first $first, now '${second}')"
+fi
 
 # Stopped (SIGSTOP): the next request still gets an answer in a bounded
 # time (the spawner's 1 s wait, then a direct spawn), the stopped zygote
@@ -127,5 +129,24 @@ for _ in 1 2 3; do
 	assert_body "hello, world"
 done
 assert_eq "gatewayd-zygote" "$(cat "/proc/$neighbour_zygote/comm")" "the neighbour's zygote after the attacks"
+
+# A reload that changes both functions' environments: the programs see the
+# new values (a new generation, new zygotes; the hung one's fate is not
+# carried over), and the old generation's zygotes end once it is released.
+sed -i -e 's/^env\[OWN_VALUE\] = mine$/env[OWN_VALUE] = reloaded/' \
+	-e 's/^env\[NEIGHBOUR_SECRET\] = .*/env[NEIGHBOUR_SECRET] = rotated-secret/' "$GW_CONF"
+gw_reload || fail "reload refused: $(tail -n 3 "$GW_LOG" | _show)"
+http_get "/function/hostile?after-reload"
+assert_status 200
+assert_contains "$(cat "$BODY")" "own: reloaded; query: after-reload" "the environment after the reload"
+[ -n "$(own_zygote)" ] || fail "no zygote for the hostile function after the reload"
+for ((i = 0; i < 50; i++)); do
+	pid_alive "$neighbour_zygote" || break
+	sleep 0.1
+done
+pid_alive "$neighbour_zygote" && fail "the old generation's zygote $neighbour_zygote outlived the reload"
+http_get /function/neighbour
+assert_status 200
+assert_body "hello, world"
 assert_gw_alive
 gw_stop

@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -45,11 +45,6 @@ int spawn_process(const int fds[3], char *const argv[], char *const envp[],
 		snprintf(err, err_len, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	/*
-	 * Every signal stays blocked across fork() until the child has reset
-	 * its handlers: a signal sent to the new pid early must not run one of
-	 * the parent's handlers in the child.
-	 */
 	void *stack = mmap(NULL, SPAWN_STACK_SIZE, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED) {
@@ -59,6 +54,11 @@ int spawn_process(const int fds[3], char *const argv[], char *const envp[],
 		return -1;
 	}
 	struct spawn_child_args args = { fds, error_pipe[1], argv, envp, sandbox };
+	/*
+	 * Every signal stays blocked across clone() until the child has reset
+	 * its handlers: a signal sent to the new pid early must not run one of
+	 * the parent's handlers in the child, in our memory.
+	 */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &saved);
 	pid_t child = clone(spawn_child_start, (char *)stack + SPAWN_STACK_SIZE,

@@ -17,10 +17,13 @@ struct spawn_error {
 };
 
 /*
- * Forks a child that restores default signal handling, starts a session of
- * its own (setsid: no controlling terminal, so no /dev/tty and no
- * keystrokes pushed into the operator's terminal; its own process group, so
- * a terminal's Ctrl-C is for gatewayd, which stops its children itself),
+ * Starts a child (clone(CLONE_VM | CLONE_VFORK): it runs in our memory
+ * and we wait until it has exec'd or exited, so nothing is copied for a
+ * program that replaces it at once) that restores default signal
+ * handling, starts a session of its own (setsid: no controlling terminal,
+ * so no /dev/tty and no keystrokes pushed into the operator's terminal;
+ * its own process group, so a terminal's Ctrl-C is for gatewayd, which
+ * stops its children itself),
  * dies with its parent (PR_SET_PDEATHSIG, set again after the identity
  * change), puts fds[0..2] on descriptors 0, 1, 2, closes every other
  * descriptor, enters the sandbox and execs argv (argv[0] a path) with envp.

@@ -29,10 +29,10 @@ struct spawn_child_args {
 	const struct sandbox_spec *sandbox;
 };
 
-static int spawn_child_start(void *arg);
+static int spawn_child_start(void *arg) SPAWN_CHILD_STACK;
 
 static void spawn_child(const int fds[3], int error_fd, char *const argv[], char *const envp[],
-    const struct sandbox_spec *sandbox) __attribute__((noreturn));
+    const struct sandbox_spec *sandbox) SPAWN_CHILD_STACK __attribute__((noreturn));
 
 int spawn_process(const int fds[3], char *const argv[], char *const envp[],
     const struct sandbox_spec *sandbox, pid_t *pid, int *exec_error_fd, char *err,

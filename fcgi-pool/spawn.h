@@ -10,6 +10,16 @@
 
 #include "sandbox.h"
 
+/*
+ * Marks a function that runs on the stack of a child sharing our memory
+ * (clone(CLONE_VM)) and calls a function that does not return (_exit,
+ * spawn_fail): AddressSanitizer takes such a call on a stack it does not
+ * know for a stack switch, and warns on stderr, which is the child's, the
+ * function's stderr. Nothing else is left out: the child's other calls stay
+ * checked.
+ */
+#define SPAWN_CHILD_STACK __attribute__((no_sanitize("address")))
+
 /* What a child that could not exec writes on the error pipe. */
 struct spawn_error {
 	int step;		/* enum sandbox_step; SANDBOX_STEP_EXEC for execve itself */
@@ -56,6 +66,6 @@ int spawn_place_descriptors(const int fds[3], int error_fd);
  * In a child whose exec-error pipe is on descriptor 3: writes step and
  * errno there (one struct spawn_error) and exits 127.
  */
-void spawn_fail(enum sandbox_step step) __attribute__((noreturn));
+void spawn_fail(enum sandbox_step step) SPAWN_CHILD_STACK __attribute__((noreturn));
 
 #endif /* FCGI_POOL_SPAWN_H */

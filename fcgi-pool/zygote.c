@@ -76,7 +76,7 @@ static void zygote_serve(const struct spawn_spec *spec, pid_t spawner, uint8_t *
 static size_t zygote_receive(uint8_t *in, char **envp, size_t envp_cap, int fds[ZYGOTE_FDS]);
 static void zygote_wait_release(struct zygote_child *child);
 static void zygote_answer(const struct zygote_reply *r);
-static int zygote_child_main(void *arg);
+static int zygote_child_main(void *arg) SPAWN_CHILD_STACK;
 static int zygote_await(struct zygote *z, struct zygote_reply *r, bool *gone);
 
 bool zygote_suits(const struct spawn_spec *spec)

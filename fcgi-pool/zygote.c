@@ -138,9 +138,12 @@ fail:
 }
 
 /*
- * The zygote process: signals back to their defaults, only its socket
- * left open (as descriptor 3), the memory it will need taken before the
- * filter, the sandbox; then it serves until the spawner closes the socket.
+ * The zygote process: signals back to their defaults, a session of its
+ * own (no controlling terminal, out of the daemon's process group), its
+ * socket as descriptor 3, /dev/null on 0, 1, 2 and nothing else open (a
+ * process of the function's user holds none of the daemon's descriptors,
+ * as no worker does), the memory it will need taken before the filter,
+ * the sandbox; then it serves until the spawner closes the socket.
  */
 static void zygote_main(int fd, const struct spawn_spec *spec, pid_t spawner)
 {
@@ -148,10 +151,16 @@ static void zygote_main(int fd, const struct spawn_spec *spec, pid_t spawner)
 
 	spawn_reset_signals();
 	prctl(PR_SET_NAME, ZYGOTE_PROCESS_NAME);
-	if (fd < ZYGOTE_SOCKET_FD || (fd != ZYGOTE_SOCKET_FD &&
+	if (setsid() < 0 || fd < ZYGOTE_SOCKET_FD || (fd != ZYGOTE_SOCKET_FD &&
 	    dup3(fd, ZYGOTE_SOCKET_FD, O_CLOEXEC) < 0))
 		_exit(127);
 	close_range(ZYGOTE_SOCKET_FD + 1, ~0U, 0);
+	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int i = 0; i < 3; i++) {
+		if (null_fd < 0 || dup2(null_fd, i) < 0)
+			_exit(127);
+	}
+	close(null_fd);
 	uint8_t *in = malloc(SPAWNER_MSG_MAX + 1);
 	char **envp = calloc(envp_cap, sizeof(*envp));
 	void *stack = mmap(NULL, ZYGOTE_STACK_SIZE, PROT_READ | PROT_WRITE,

@@ -74,6 +74,13 @@ assert_status 200
 assert_body "hello, world"
 neighbour_zygote=$(pgrep -P "$(gw_spawner)" -x gatewayd-zygote)
 [ -n "$neighbour_zygote" ] || fail "no gatewayd-zygote after a neighbour request"
+# It holds none of the daemon's descriptors and has a session of its own.
+for fd in 0 1 2; do
+	assert_eq /dev/null "$(readlink "/proc/$neighbour_zygote/fd/$fd")" "the zygote's descriptor $fd"
+done
+fds=$(find "/proc/$neighbour_zygote/fd" -mindepth 1 -printf '%f\n' | sort -n | tr '\n' ' ')
+assert_eq "0 1 2 3 " "$fds" "the zygote's open descriptors"
+assert_eq "$neighbour_zygote" "$(ps -o sid= -p "$neighbour_zygote" | tr -d ' ')" "the zygote's session"
 
 http_get "/function/hostile?signal"
 sed 's/^/    [hostile] /' "$BODY"

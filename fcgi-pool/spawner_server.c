@@ -293,25 +293,18 @@ static int server_start_child(struct server *sv, const struct spawn_spec *spec,
 	struct zygote_slot *slot = zygote_suits(spec) ? server_zygote(sv, spec, generation) : NULL;
 
 	for (int attempt = 0; slot != NULL && slot->zygote != NULL && attempt < 2; attempt++) {
-		switch (zygote_spawn(slot->zygote, fds, envp, pid, error_fd, err, err_len)) {
-		case ZYGOTE_SPAWNED:
+		enum zygote_result result = zygote_spawn(slot->zygote, fds, envp, pid, error_fd, err,
+		    err_len);
+		if (result == ZYGOTE_SPAWNED)
 			return 0;
-		case ZYGOTE_REFUSED:
+		if (result == ZYGOTE_REFUSED)
 			return -1;
-		case ZYGOTE_GONE: {
-			struct timespec now;
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			zygote_stop(slot->zygote);
-			slot->zygote = NULL;
-			if (now.tv_sec - slot->started >= ZYGOTE_MIN_LIFETIME_S)
-				server_zygote_start(slot);
-			break;
-		}
-		case ZYGOTE_BROKEN:
-			zygote_stop(slot->zygote);
-			slot->zygote = NULL;
-			break;
-		}
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		zygote_stop(slot->zygote);
+		slot->zygote = NULL;
+		if (result == ZYGOTE_GONE && now.tv_sec - slot->started >= ZYGOTE_MIN_LIFETIME_S)
+			server_zygote_start(slot);
 	}
 	return spawn_process(fds, spec->argv, envp, spec->sandbox, pid, error_fd, err, err_len);
 }

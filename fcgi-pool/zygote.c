@@ -161,7 +161,7 @@ static void zygote_main(int fd, const struct spawn_spec *spec, pid_t spawner)
 			_exit(127);
 	}
 	close(null_fd);
-	uint8_t *in = malloc(SPAWNER_MSG_MAX + 1);
+	uint8_t *in = malloc(SPAWNER_MSG_MAX);
 	char **envp = calloc(envp_cap, sizeof(*envp));
 	void *stack = mmap(NULL, ZYGOTE_STACK_SIZE, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -213,7 +213,7 @@ static void zygote_serve(const struct spawn_spec *spec, pid_t spawner, uint8_t *
 		zygote_wait_release(&child);
 		size_t nfds = zygote_receive(in, envp, envp_cap, child.fds);
 		struct zygote_reply r = { .pid = -1, .step = SANDBOX_STEP_NONE, .error = EPROTO };
-		if (nfds == ZYGOTE_FDS) {
+		if (nfds > 0) {
 			child.memory_held = 1;
 			r.pid = clone(zygote_child_main, stack, CLONE_VM | CLONE_PARENT |
 			    CLONE_CHILD_CLEARTID, &child, NULL, NULL, &child.memory_held);
@@ -228,10 +228,11 @@ static void zygote_serve(const struct spawn_spec *spec, pid_t spawner, uint8_t *
 }
 
 /*
- * Receives one request into in (SPAWNER_MSG_MAX + 1 bytes) and envp
- * (NULL-terminated, pointing into in) and its descriptors into fds.
- * Returns how many descriptors came (ZYGOTE_FDS for a well-formed
- * request); the end of the socket ends the zygote.
+ * Receives one request into in (SPAWNER_MSG_MAX bytes), its environment
+ * split into envp (NULL-terminated, pointing into in: spawner_env_split)
+ * and its descriptors into fds. Returns ZYGOTE_FDS for a well-formed
+ * request; a malformed one returns 0 with what it brought closed. The end
+ * of the socket ends the zygote.
  */
 static size_t zygote_receive(uint8_t *in, char **envp, size_t envp_cap, int fds[ZYGOTE_FDS])
 {
@@ -239,7 +240,7 @@ static size_t zygote_receive(uint8_t *in, char **envp, size_t envp_cap, int fds[
 	struct iovec iov = { .iov_base = in, .iov_len = SPAWNER_MSG_MAX };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
 			     .msg_controllen = sizeof(control) };
-	size_t nfds = 0, n_env = 0;
+	size_t nfds = 0;
 	ssize_t n;
 
 	do
@@ -253,13 +254,14 @@ static size_t zygote_receive(uint8_t *in, char **envp, size_t envp_cap, int fds[
 		for (size_t i = 0; i < k && nfds < ZYGOTE_FDS; i++)
 			memcpy(&fds[nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
 	}
-	in[n] = '\0';
-	for (size_t at = 0; at < (size_t)n && n_env + 1 < envp_cap; n_env++) {
-		envp[n_env] = (char *)in + at;
-		at += strlen(envp[n_env]) + 1;
+	ssize_t n_env = spawner_env_split(in, (size_t)n, (const char **)envp, envp_cap - 1);
+	if (n_env < 0 || nfds != ZYGOTE_FDS || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		return 0;
 	}
 	envp[n_env] = NULL;
-	return (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0 ? nfds : 0;
+	return nfds;
 }
 
 /* Waits until the last child has exec'd or exited (the kernel cleared the word). */

@@ -12,7 +12,8 @@
 #   one slow request: the spawner gives up on it (1 s), kills it and starts
 #   that function's programs directly; the neighbour's zygote serves on,
 #   the same process.
-# The programs still see their request (QUERY_STRING) and their own
+# [isolated] (network = none) and [nosetsid] (seccomp.deny = setsid) get no
+# zygote. The programs still see their request (QUERY_STRING) and their own
 # environment, a reload's new one too, and the old generation's zygotes
 # end with it.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -64,9 +65,33 @@ env[OWN_VALUE] = mine
 exec = $REPO/functions/hello-cgi.sh
 mode = cgi
 env[NEIGHBOUR_SECRET] = s3cret-of-the-neighbour
+
+[isolated]
+exec = $REPO/functions/hello-cgi.sh
+mode = cgi
+network = none
+env[GENERATION] = first
+
+[nosetsid]
+exec = $REPO/functions/hello-cgi.sh
+mode = cgi
+seccomp.deny = setsid
+env[GENERATION] = first
 EOF
 gw_start
 nginx_up
+
+# No zygote where one would weaken the sandbox: under network = none each
+# program gets a namespace of its own, and a filter that denies one of the
+# calls a zygote makes (setsid) leaves its function's programs spawned
+# directly. Both still answer.
+for fn in isolated nosetsid; do
+	http_get "/function/$fn"
+	assert_status 200
+	assert_body "hello, world"
+	[ -z "$(pgrep -P "$(gw_spawner)" -x gatewayd-zygote)" ] ||
+		fail "a gatewayd-zygote after a request to [$fn]"
+done
 
 # The neighbour's zygote exists once it served a request.
 http_get /function/neighbour
@@ -137,11 +162,12 @@ for _ in 1 2 3; do
 done
 assert_eq "gatewayd-zygote" "$(cat "/proc/$neighbour_zygote/comm")" "the neighbour's zygote after the attacks"
 
-# A reload that changes both functions' environments: the programs see the
+# A reload that changes every function's environment: the programs see the
 # new values (a new generation, new zygotes; the hung one's fate is not
 # carried over), and the old generation's zygotes end once it is released.
 sed -i -e 's/^env\[OWN_VALUE\] = mine$/env[OWN_VALUE] = reloaded/' \
-	-e 's/^env\[NEIGHBOUR_SECRET\] = .*/env[NEIGHBOUR_SECRET] = rotated-secret/' "$GW_CONF"
+	-e 's/^env\[NEIGHBOUR_SECRET\] = .*/env[NEIGHBOUR_SECRET] = rotated-secret/' \
+	-e 's/^env\[GENERATION\] = first$/env[GENERATION] = second/' "$GW_CONF"
 gw_reload || fail "reload refused: $(tail -n 3 "$GW_LOG" | _show)"
 http_get "/function/hostile?after-reload"
 assert_status 200

@@ -5,7 +5,8 @@ set -eu
 
 PACKAGES="build-essential pkg-config clang libev-dev libfcgi-dev libinih-dev check
 libseccomp-dev libssl-dev libcurl4-openssl-dev python3-dev nginx php-cgi php-fpm python3 spawn-fcgi fcgiwrap wrk curl
-valgrind strace postgresql python3-psycopg2 uwsgi uwsgi-plugin-python3 gunicorn mandoc prometheus libjansson-dev apache2 systemd tmux"
+valgrind strace postgresql python3-psycopg2 uwsgi uwsgi-plugin-python3 gunicorn mandoc prometheus libjansson-dev apache2 systemd tmux
+nats-server libnats-dev"
 
 missing=""
 for p in $PACKAGES; do

@@ -25,7 +25,6 @@ static void nats_on_reconnected(natsConnection *nc, void *closure);
 static void nats_on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae,
     void *closure);
 static void nats_send_in_progress(struct nats_link *l);
-static void nats_held_remove(struct nats_link *l, struct nats_delivery *d);
 
 /* The bucket's name: the stream's with "_jobs". */
 #define NATS_BUCKET_SUFFIX "_jobs"
@@ -453,7 +452,7 @@ static void nats_settle(struct nats_link *l, struct nats_command *c)
 			(void)natsMsg_Ack(m, NULL);
 	}
 	pthread_mutex_lock(&l->mu);
-	nats_held_remove(l, d);
+	nats_delivery_unhold(l, d);
 	pthread_mutex_unlock(&l->mu);
 	struct nats_event *ev = nats_event_new(NATS_EV_SETTLED);
 	if (ev == NULL)
@@ -569,29 +568,6 @@ void nats_link_settle(struct nats_delivery *d, const uint8_t *value, size_t len,
 	c->how = how;
 	c->delay = delay;
 	nats_command_queue(d->link, c);
-}
-
-/* Under l->mu: d is no longer held. */
-static void nats_held_remove(struct nats_link *l, struct nats_delivery *d)
-{
-	if (d->prev != NULL)
-		d->prev->next = d->next;
-	else if (l->held == d)
-		l->held = d->next;
-	if (d->next != NULL)
-		d->next->prev = d->prev;
-	d->prev = d->next = NULL;
-}
-
-void nats_link_release(struct nats_delivery *d)
-{
-	struct nats_link *l = d->link;
-
-	pthread_mutex_lock(&l->mu);
-	nats_held_remove(l, d);
-	pthread_mutex_unlock(&l->mu);
-	natsMsg_Destroy(d->msg);
-	free(d);
 }
 
 void nats_link_update(struct nats_link *l, const char *id_hex, const uint8_t *value,

@@ -225,12 +225,7 @@ static void nats_pull_take(struct nats_pull *p, natsMsg *m)
 		return;
 	}
 	ev->delivery = d;
-	pthread_mutex_lock(&l->mu);
-	d->next = l->held;
-	if (l->held != NULL)
-		l->held->prev = d;
-	l->held = d;
-	pthread_mutex_unlock(&l->mu);
+	nats_delivery_hold(l, d);
 	nats_event_post(l, ev);
 }
 

@@ -253,7 +253,8 @@ static void *nats_command_main(void *arg)
 
 	clock_gettime(CLOCK_REALTIME, &next);
 	pthread_mutex_lock(&l->mu);
-	while (!atomic_load(&l->stopping)) {
+	/* Stopping, it still settles what is queued while NATS is there: no attempt is lost. */
+	while (!atomic_load(&l->stopping) || (l->commands != NULL && atomic_load(&l->up))) {
 		if (l->connected && !l->set_up) {
 			char err[512];
 			pthread_mutex_unlock(&l->mu);

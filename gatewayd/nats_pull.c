@@ -19,6 +19,8 @@
 
 /* A fetch waits this long for a first job (ms) before the thread looks again. */
 #define NATS_PULL_WAIT_MS 1000
+/* After a fetch that failed (not one that found nothing), the thread waits this long (ms). */
+#define NATS_PULL_PAUSE_MS 500
 /* A job without a value is delivered again after this (s), and ended after this many. */
 #define NATS_PULL_NO_VALUE_DELAY 1.0
 #define NATS_PULL_NO_VALUE_DELIVERIES 5
@@ -256,14 +258,15 @@ static void *nats_pull_main(void *arg)
 			sub = nats_pull_subscribe(p);
 		natsMsgList list = { 0 };
 		jsErrCode jerr = 0;
-		if (sub != NULL && natsSubscription_Fetch(&list, sub, (int)asked, NATS_PULL_WAIT_MS,
-			&jerr) == NATS_OK) {
-			for (int i = 0; i < list.Count; i++) {
-				nats_pull_take(p, list.Msgs[i]);
-				list.Msgs[i] = NULL;
-			}
+		natsStatus st = sub != NULL ? natsSubscription_Fetch(&list, sub, (int)asked,
+		    NATS_PULL_WAIT_MS, &jerr) : NATS_ERR;
+		for (int i = 0; st == NATS_OK && i < list.Count; i++) {
+			nats_pull_take(p, list.Msgs[i]);
+			list.Msgs[i] = NULL;
 		}
 		natsMsgList_Destroy(&list);
+		if (st != NATS_OK && st != NATS_TIMEOUT)
+			nats_Sleep(NATS_PULL_PAUSE_MS);	/* no consumer, or the connection went */
 		nats_pull_done(p, asked);
 		pthread_mutex_lock(&l->mu);
 	}

@@ -106,8 +106,11 @@ void async_nats_status(const struct gateway *gw, struct async_nats_status *out)
 	out->publish_failures = a->nats_publish_failures;
 }
 
-/* The value of job as this node knows it now, with response when kept. */
-static int async_nats_value(const struct async_job *job, struct buf *out)
+/*
+ * The value of job as this node knows it now, with its response when kept:
+ * cut to fit a message, and then marked truncated on this node too.
+ */
+static int async_nats_value(struct async_job *job, struct buf *out)
 {
 	struct job_value v = {
 		.state = (enum job_value_state)job->state, .canceled = job->canceled,
@@ -122,7 +125,7 @@ static int async_nats_value(const struct async_job *job, struct buf *out)
 	room = room > ASYNC_NATS_VALUE_HEAD ? room - ASYNC_NATS_VALUE_HEAD : 0;
 	if (v.response_len > room) {
 		v.response_len = room;
-		v.truncated = true;
+		v.truncated = job->truncated = true;
 	}
 	snprintf(v.function, sizeof(v.function), "%s", job->function);
 	snprintf(v.node, sizeof(v.node), "%s", job->async->nats_node);

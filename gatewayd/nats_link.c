@@ -121,8 +121,8 @@ struct nats_link *nats_link_start(struct ev_loop *loop, const struct nats_link_s
 		return NULL;
 	}
 	if (st == NATS_NOT_YET_CONNECTED)
-		log_warn("nats: %s not reachable yet: async requests get 503 until it is",
-		    s->url);
+		log_warn("nats: %s not connected yet (down, or refusing nats.credentials): async "
+		    "requests get 503 until it is; trying every second", s->url);
 	jsOptions_Init(&jo);
 	jo.Wait = (int64_t)(s->timeout * 1000);
 	jo.PublishAsync.AckHandler = nats_on_pub_ack;

@@ -327,9 +327,14 @@ static void on_fetched(void *owner, const char *function, struct nats_delivery *
 		return;
 	}
 	job = async_table_find(&a->jobs, id);
-	if (job != NULL && (job->delivery != NULL || job->fn != NULL || job->held_at != 0)) {
+	if (job != NULL && (job->delivery != NULL || job->fn != NULL)) {
 		nats_link_release(d);
 		return;
+	}
+	if (job != NULL && job->held_at != 0) {
+		/* Delivered before its acks were counted: JetStream has it, so it is stored. */
+		job->held_at = 0;
+		async_nats_decide(a, job, true);
 	}
 	if (job == NULL) {
 		if ((job = async_job_new(id, function, strlen(function))) == NULL ||

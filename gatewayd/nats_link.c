@@ -282,21 +282,22 @@ static void *nats_command_main(void *arg)
 				continue;
 			}
 		}
+		/* On time whatever the load: a busy queue must not starve the InProgress. */
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		if (now.tv_sec > next.tv_sec ||
+		    (now.tv_sec == next.tv_sec && now.tv_nsec >= next.tv_nsec)) {
+			nats_send_in_progress(l);
+			next = now;
+			next.tv_sec += (time_t)every;
+			next.tv_nsec += (long)((every - (double)(time_t)every) * 1e9);
+			if (next.tv_nsec >= 1000000000L) {
+				next.tv_sec++;
+				next.tv_nsec -= 1000000000L;
+			}
+		}
 		struct nats_command *c = l->commands;
 		if (c == NULL) {
-			struct timespec now;
-			clock_gettime(CLOCK_REALTIME, &now);
-			if (now.tv_sec > next.tv_sec ||
-			    (now.tv_sec == next.tv_sec && now.tv_nsec >= next.tv_nsec)) {
-				nats_send_in_progress(l);
-				next = now;
-				next.tv_sec += (time_t)every;
-				next.tv_nsec += (long)((every - (double)(time_t)every) * 1e9);
-				if (next.tv_nsec >= 1000000000L) {
-					next.tv_sec++;
-					next.tv_nsec -= 1000000000L;
-				}
-			}
 			pthread_cond_timedwait(&l->commands_ready, &l->mu, &next);
 			continue;
 		}

@@ -24,6 +24,8 @@
 #define ASYNC_NATS_HELD_CHECK 0.1
 /* Room left in a value for its JSON line and a message's headers (bytes). */
 #define ASYNC_NATS_VALUE_HEAD 4096
+/* Room left in a job's message for its headers (Nats-Msg-Id) and the protocol's. */
+#define ASYNC_NATS_MESSAGE_HEAD 256
 /* Retry delays stop doubling here (seconds), as async.c's. */
 #define ASYNC_NATS_RETRY_MAX 300.0
 
@@ -147,7 +149,7 @@ enum async_accept_result async_nats_accept(struct async *a, struct async_job *jo
 	int published = -1;
 
 	memcpy(r.id, job->id, JOURNAL_ID_LEN);
-	if (size > nats_link_max_payload(a->nats)) {
+	if (size + ASYNC_NATS_MESSAGE_HEAD > nats_link_max_payload(a->nats)) {
 		free(message);
 		return ASYNC_TOO_LARGE;
 	}
@@ -172,7 +174,10 @@ enum async_accept_result async_nats_accept(struct async *a, struct async_job *jo
 	return ASYNC_HELD;
 }
 
-/* A held job is decided: 202 (stored) or 503 (its job, if it reaches the stream, never runs). */
+/*
+ * A held job is decided: 202 (stored), or 503 (not stored in time; should
+ * its message reach the stream after all, it still runs: at least once).
+ */
 static void async_nats_decide(struct async *a, struct async_job *job, bool stored)
 {
 	struct async_wait *wait = job->wait;

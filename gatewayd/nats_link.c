@@ -74,6 +74,7 @@ static natsStatus nats_options(struct nats_link *l)
 	    (st = natsOptions_SetTimeout(l->opts, (int64_t)(l->s.timeout * 1000))) != NATS_OK ||
 	    (st = natsOptions_SetMaxReconnect(l->opts, -1)) != NATS_OK ||
 	    (st = natsOptions_SetReconnectWait(l->opts, 1000)) != NATS_OK ||
+	    (st = natsOptions_SetSendAsap(l->opts, true)) != NATS_OK ||
 	    (st = natsOptions_SetRetryOnFailedConnect(l->opts, true, nats_on_reconnected, l)) !=
 	    NATS_OK ||
 	    (st = natsOptions_SetDisconnectedCB(l->opts, nats_on_disconnected, l)) != NATS_OK ||

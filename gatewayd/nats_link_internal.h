@@ -53,7 +53,8 @@ struct nats_pull {
 /* A command for the command thread (nats_link.c). */
 enum nats_command_type {
 	NATS_CMD_PUBLISH,
-	NATS_CMD_SETTLE,
+	NATS_CMD_SETTLE,		/* the write asynchronous, its ack settles (the usual case) */
+	NATS_CMD_SETTLE_SYNC,		/* the write refused or unanswered: checked, tried again */
 	NATS_CMD_UPDATE,
 	NATS_CMD_FORGET,
 };

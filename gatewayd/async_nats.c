@@ -377,12 +377,11 @@ static void on_fetched(void *owner, const char *function, struct nats_delivery *
 	async_nats_apply_fields(job, &d->value);
 	job->created_ms = r.time_ms;	/* the accepting node's clock, as its value says */
 	job->state = ASYNC_QUEUED;
-	job->attempts = d->delivered - 1;	/* async.c's attempt makes it d->delivered */
+	job->attempts = d->value.attempts - 1;	/* async.c's attempt makes it the claim's */
 	job->delivery = d;
 	job->revision = d->revision;
 	struct function *fn = async_function(a, function);
-	if (fn == NULL || d->delivered > fn->conf->async.max_attempts) {
-		job->attempts = d->delivered - 1;
+	if (fn == NULL || d->value.attempts > fn->conf->async.max_attempts) {
 		a->runner->fail(job, fn == NULL ? "the function is no longer configured" :
 		    "out of attempts (the last one ended with its node)");
 		return;

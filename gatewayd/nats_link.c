@@ -37,6 +37,8 @@ static void nats_on_settle_ack(struct nats_link *l, const char *id, natsMsg *msg
 #define NATS_DUPLICATE_WINDOW_NS (120LL * 1000000000LL)
 /* A settle's write that got no answer is tried again this often (ms). */
 #define NATS_SETTLE_RETRY_MS 250
+/* At exit, libnats's threads are waited for this long (ms). */
+#define NATS_CLOSE_WAIT_MS 5000
 /* Setting up again, after a failure, at most this often (ms). */
 #define NATS_SETUP_RETRY_MS 1000
 
@@ -190,6 +192,8 @@ static void nats_on_reconnected(natsConnection *nc, void *closure)
  */
 static void nats_connection_changed(struct nats_link *l, bool connected)
 {
+	if (atomic_load(&l->stopping))
+		return;	/* nats_link_free() closes the connection */
 	pthread_mutex_lock(&l->mu);
 	l->connected = connected;
 	l->set_up = false;
@@ -228,7 +232,7 @@ static int nats_set_up(struct nats_link *l, char *err, size_t err_len)
 		st = js_UpdateStream(NULL, l->js, &sc, NULL, &jerr);
 	if (st != NATS_OK) {
 		snprintf(err, err_len, "stream %s: %s (JetStream error %d)", l->s.stream,
-		    nats_GetLastError(NULL), (int)jerr);
+		    natsStatus_GetText(st), (int)jerr);
 		return -1;
 	}
 	if (l->kv == NULL) {
@@ -270,6 +274,8 @@ static void *nats_command_main(void *arg)
 			pthread_mutex_lock(&l->mu);
 			if (ok == 0 && l->connected) {
 				l->set_up = true;
+				/* A watcher that lived through a disconnection may have missed changes. */
+				atomic_store(&l->rewatch, l->watching);
 				if (!l->watching)
 					l->watching = pthread_create(&l->watch_thread, NULL,
 					    nats_watch_main, l) == 0;
@@ -579,17 +585,26 @@ static void nats_settle(struct nats_link *l, struct nats_command *c)
 		won = true;
 		(void)natsMsg_Term(m, NULL);
 	} else if (l->kv != NULL) {
-		natsStatus st = nats_settle_write(l, c);
-		enum job_value_state state;
-		if (st == NATS_OK) {
-			won = true;
-			nats_settle_message(m, c->how, c->delay);
-		} else if (st == NATS_ERR) {
-			int found = nats_value_state(l, d->id_hex, &state);
+		/*
+		 * Refused, then the value cannot be read either (a bucket without a
+		 * leader for now refuses both): tried again, as a write unanswered.
+		 */
+		for (;;) {
+			natsStatus st = nats_settle_write(l, c);
+			enum job_value_state state;
+			if (st == NATS_OK) {
+				won = true;
+				nats_settle_message(m, c->how, c->delay);
+				break;
+			}
+			int found = st == NATS_ERR ? nats_value_state(l, d->id_hex, &state) : -1;
 			if (found == 0)
 				(void)natsMsg_Term(m, NULL);
 			else if (found == 1 && (state == JOB_VALUE_SUCCEEDED || state == JOB_VALUE_FAILED))
 				(void)natsMsg_Ack(m, NULL);
+			if (found >= 0 || atomic_load(&l->stopping))
+				break;
+			nats_Sleep(NATS_SETTLE_RETRY_MS);
 		}
 	}
 	pthread_mutex_lock(&l->mu);
@@ -764,6 +779,12 @@ void nats_link_free(struct nats_link *l)
 	natsConnection_Close(l->nc);
 	natsConnection_Destroy(l->nc);
 	natsOptions_Destroy(l->opts);
+	/*
+	 * libnats's own threads may still be in a callback of ours (a late ack,
+	 * the closed connection's): l is freed only once they are all gone.
+	 */
+	if (nats_CloseAndWait(NATS_CLOSE_WAIT_MS) != NATS_OK)
+		log_warn("nats: libnats's threads did not end within %d ms", NATS_CLOSE_WAIT_MS);
 	nats_events_free(l);
 	pthread_cond_destroy(&l->commands_ready);
 	pthread_mutex_destroy(&l->mu);

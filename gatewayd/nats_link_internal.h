@@ -86,6 +86,7 @@ struct nats_link {
 	kvStore *kv;			/* NULL until set up */
 	atomic_bool up;			/* connected and set up */
 	atomic_bool stopping;
+	atomic_bool rewatch;		/* set up again after a disconnection: the watcher starts anew */
 	pthread_mutex_t mu;		/* everything below, and each pull's credits */
 	pthread_cond_t commands_ready;
 	struct nats_command *commands, *commands_tail;

@@ -106,9 +106,10 @@ static natsSubscription *nats_pull_subscribe(struct nats_pull *p)
 	so.Config.MaxDeliver = -1;	/* gatewayd counts the attempts (async.max_attempts) */
 	so.Config.MaxAckPending = -1;
 	so.Config.FilterSubject = p->subject;
-	if (js_PullSubscribe(&sub, l->js, p->subject, p->durable, NULL, &so, &jerr) != NATS_OK) {
+	natsStatus st = js_PullSubscribe(&sub, l->js, p->subject, p->durable, NULL, &so, &jerr);
+	if (st != NATS_OK) {
 		log_warn("nats: %s: cannot reach its consumer %s: %s (JetStream error %d)",
-		    p->function, p->durable, nats_GetLastError(NULL), (int)jerr);
+		    p->function, p->durable, natsStatus_GetText(st), (int)jerr);
 		return NULL;
 	}
 	return sub;
@@ -138,11 +139,15 @@ static uint64_t nats_now_ms(void)
 	return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
 }
 
-/* Marks d->value running: this attempt (d->delivered), on this node, since now. */
+/*
+ * Marks d->value running: the attempt after those its value counts (runs
+ * begun, not deliveries: a delivery that was nak'd before it ran, for want
+ * of its value or of a leader, is no attempt), on this node, since now.
+ */
 static void nats_pull_running(struct nats_link *l, struct nats_delivery *d)
 {
 	d->value.state = JOB_VALUE_RUNNING;
-	d->value.attempts = d->delivered;
+	d->value.attempts++;
 	d->value.started_ms = nats_now_ms();
 	snprintf(d->value.node, sizeof(d->value.node), "%s", l->s.node);
 	d->value.response = NULL;
@@ -172,8 +177,8 @@ static natsStatus nats_pull_write(struct nats_link *l, struct nats_delivery *d,
 }
 
 /*
- * Claims d for this node: writes "running" over its value (attempt
- * d->delivered, this node). 1: d is to run; 0: it is settled here.
+ * Claims d for this node: writes "running" over its value (its next
+ * attempt, this node). 1: d is to run; 0: it is settled here.
  *
  * A first delivery is written at once, without reading: nobody else has
  * had the job (a DELETE that came first is the loop's to see: the

@@ -1,8 +1,7 @@
 /*
  * nats_watch.c: the watcher thread: every value of the bucket, then every
  * change to it from any node, as NATS_EV_STATE events, so that each node's
- * loop answers /_gateway/jobs/<id> for every job from memory. libnats keeps
- * the watch through reconnections.
+ * loop answers /_gateway/jobs/<id> for every job from memory.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,26 +35,35 @@ static void nats_watch_post(struct nats_link *l, kvEntry *e)
 	nats_event_post(l, ev);
 }
 
+/*
+ * The thread: watches the whole bucket, from its current values on; after
+ * each reconnection (l->rewatch) it starts a new watch, whose current
+ * values bring back what changed while the connection was down.
+ */
 void *nats_watch_main(void *arg)
 {
 	struct nats_link *l = arg;
-	kvWatcher *w = NULL;
-	natsStatus st;
 
-	while (!atomic_load(&l->stopping) &&
-	    (st = kvStore_WatchAll(&w, l->kv, NULL)) != NATS_OK) {
-		log_warn("nats: cannot watch the bucket: %s: trying again", natsStatus_GetText(st));
-		nats_Sleep(1000);
+	while (!atomic_load(&l->stopping)) {
+		kvWatcher *w = NULL;
+		natsStatus st = kvStore_WatchAll(&w, l->kv, NULL);
+		if (st != NATS_OK) {
+			log_warn("nats: cannot watch the bucket: %s: trying again",
+			    natsStatus_GetText(st));
+			nats_Sleep(1000);
+			continue;
+		}
+		atomic_store(&l->rewatch, false);
+		while (!atomic_load(&l->stopping) && !atomic_load(&l->rewatch)) {
+			kvEntry *e = NULL;
+			st = kvWatcher_Next(&e, w, NATS_WATCH_POLL_MS);
+			if (st == NATS_OK && e != NULL)
+				nats_watch_post(l, e);
+			else if (st != NATS_OK && st != NATS_TIMEOUT)
+				nats_Sleep(100);	/* the connection is down: set up again, watched anew */
+			kvEntry_Destroy(e);
+		}
+		kvWatcher_Destroy(w);
 	}
-	while (w != NULL && !atomic_load(&l->stopping)) {
-		kvEntry *e = NULL;
-		st = kvWatcher_Next(&e, w, NATS_WATCH_POLL_MS);
-		if (st == NATS_OK && e != NULL)
-			nats_watch_post(l, e);
-		else if (st != NATS_OK && st != NATS_TIMEOUT)
-			nats_Sleep(100);	/* the connection is down: libnats resumes the watch */
-		kvEntry_Destroy(e);
-	}
-	kvWatcher_Destroy(w);
 	return NULL;
 }

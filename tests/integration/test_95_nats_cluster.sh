@@ -102,7 +102,9 @@ bg_track "$post_pid"
 wait_runs 400 30
 runs_at_node_kill=$(runs_count)
 node_kill9 2
-echo "n2 killed -9 at $(($(now_ms) - start)) ms, $runs_at_node_kill runs so far"
+n2_runs=$(grep -c ' n2 ' "$RUNS")
+[ "$n2_runs" -gt 0 ] || fail "n2 had run no job when it was killed; the kill proves nothing"
+echo "n2 killed -9 at $(($(now_ms) - start)) ms, $runs_at_node_kill runs so far ($n2_runs on n2)"
 
 # Then the leader of the job stream (s1 if no server names one).
 wait_runs $((runs_at_node_kill + 600)) 30
@@ -165,7 +167,8 @@ done
 cut -d' ' -f1 "$RUNS" | sort | uniq -d >"$T/dups"
 dups=$(grep -c . "$T/dups")
 retried=$(grep -c '^retried ' "$T/states.n1")
-echo "RESULT jobs=$JOBS accepted=$accepted lost=0 duplicates=$dups (ran more than once) retried=$retried (attempts > 1) runs=$(runs_count) seconds=$((($(now_ms) - start) / 1000))"
+again=$(awk '$3 > 1' "$RUNS" | grep -c .)
+echo "RESULT jobs=$JOBS accepted=$accepted lost=0 duplicates=$dups (ran more than once) retried=$retried (attempts > 1, by the API) redelivered_runs=$again (GATEWAY_JOB_ATTEMPT > 1) runs=$(runs_count) seconds=$((($(now_ms) - start) / 1000))"
 head -n 10 "$T/dups" | while read -r id; do
 	echo "  duplicate $id: $(grep "^$id " "$RUNS" | cut -d' ' -f2,3 | tr '\n' ';')"
 done

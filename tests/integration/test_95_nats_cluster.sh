@@ -53,6 +53,7 @@ mode = cgi
 pm.max_children = 4
 async = on
 async.queue_size = 5000
+async.results_max = 10000
 env[NODE] = n$n
 env[RUNS] = $RUNS
 EOF
@@ -61,6 +62,25 @@ for n in 1 2 3; do
 	node_start "$n"
 done
 nginx_up_nodes 1 2 3
+
+# Every node says it is connected, and a job posted through nginx is
+# accepted (the stream and bucket may still be electing their leaders),
+# before the 3,000.
+for n in 1 2 3; do
+	for ((i = 0; i < 100; i++)); do
+		node_status_json "$n" "$T/status.n$n"
+		[ "$(json_at "$T/status.n$n" nats.connected)" = true ] && break
+		sleep 0.1
+	done
+	assert_eq true "$(json_at "$T/status.n$n" nats.connected)" "n$n: nats.connected in the status"
+done
+for ((i = 0; i < 100; i++)); do
+	http_get "/function/job?warmup=$i" -H 'Prefer: respond-async' --data-binary 'warm-up'
+	[ "$HTTP_STATUS" = 202 ] && break
+	sleep 0.1
+done
+assert_status 202
+echo "every node connected; a job accepted after $i refusals"
 
 # runs_count: lines in the runs file.
 runs_count() {
@@ -148,20 +168,25 @@ grep -Ff "$T/accepted.sorted" "$RUNS" | cut -d' ' -f2 | sort | uniq -c >"$T/per_
 echo "runs per node: $(tr -s ' \n' ' ' <"$T/per_node")"
 [ "$(grep -c . "$T/per_node")" -gt 1 ] || fail "every job ran on one node: $(cat "$T/per_node")"
 
-# Every node, on its own socket, knows every accepted job as succeeded.
+# Every node, on its own socket, knows every accepted job as succeeded
+# (20 s at most for the three); all three are asked before any verdict.
+bad_nodes=""
+deadline=$(($(now_ms) + 20000))
 for n in 1 2 3; do
-	for ((i = 0; i < 40; i++)); do
+	while :; do
 		async_flood states "$T/n$n/gw.sock" --ids "$T/accepted.sorted" >"$T/states.n$n" || true
 		summary=$(head -n 1 "$T/states.n$n")
 		case $summary in *" succeeded=$accepted "*) break ;; esac
+		[ "$(now_ms)" -lt "$deadline" ] || break
 		sleep 0.5
 	done
 	echo "n$n: $summary"
 	case $summary in
 	*" succeeded=$accepted "*) ;;
-	*) fail "n$n: not every accepted job answers succeeded within 20 s: $summary (e.g. $(sed -n 2p "$T/states.n$n"))" ;;
+	*) bad_nodes="$bad_nodes n$n: $summary (e.g. $(sed -n 2p "$T/states.n$n"));" ;;
 	esac
 done
+[ -z "$bad_nodes" ] || fail "not every accepted job answers succeeded on every node within 20 s:$bad_nodes"
 
 # Duplicates are allowed (at least once); they are counted and shown.
 cut -d' ' -f1 "$RUNS" | sort | uniq -d >"$T/dups"

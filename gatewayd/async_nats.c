@@ -341,6 +341,15 @@ static void on_fetched(void *owner, const char *function, struct nats_delivery *
 		job->held_at = 0;
 		async_nats_decide(a, job, true);
 	}
+	if (job != NULL && job->canceled) {
+		/*
+		 * Canceled before its first delivery, whose claim wrote over the value
+		 * without reading it: the canceled value goes back, the message is ended.
+		 */
+		job->delivery = d;
+		async_nats_settle(a, job, ASYNC_NATS_FINISHED, 0);
+		return;
+	}
 	if (job == NULL) {
 		if ((job = async_job_new(id, function, strlen(function))) == NULL ||
 		    async_table_insert(&a->jobs, job) < 0) {
@@ -366,6 +375,7 @@ static void on_fetched(void *owner, const char *function, struct nats_delivery *
 		return;
 	}
 	async_nats_apply_fields(job, &d->value);
+	job->created_ms = r.time_ms;	/* the accepting node's clock, as its value says */
 	job->state = ASYNC_QUEUED;
 	job->attempts = d->delivered - 1;	/* async.c's attempt makes it d->delivered */
 	job->delivery = d;

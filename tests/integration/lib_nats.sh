@@ -185,6 +185,18 @@ node_kill9() {
 	NODE_PID[$1]=""
 }
 
+# assert_nodes_alive: every node started and not stopped or killed by the
+# test still runs; one that exited (crashed, or was signalled from outside
+# the test) fails it with its last log line.
+assert_nodes_alive() {
+	local n
+	for n in "${!NODE_PID[@]}"; do
+		[ -n "${NODE_PID[n]}" ] || continue
+		pid_alive "${NODE_PID[n]}" ||
+			fail "node n$n (pid ${NODE_PID[n]}) exited without the test stopping it (log: '$(tail -n 1 "$T/gatewayd.n$n.log" | _show)')"
+	done
+}
+
 # nginx_up_nodes N...: one nginx on a free port whose upstream holds the
 # sockets of nodes N... (round robin, nginx's defaults: a node that refuses
 # connections is skipped for 10 s); sets BASE.

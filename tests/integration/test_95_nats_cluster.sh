@@ -156,6 +156,7 @@ for ((i = 0; i < 600; i++)); do
 	cut -d' ' -f1 "$RUNS" | sort -u >"$T/ran.sorted"
 	comm -23 "$T/accepted.sorted" "$T/ran.sorted" >"$T/lost"
 	[ -s "$T/lost" ] || break
+	assert_nodes_alive
 	sleep 0.1
 done
 lost=$(grep -c . "$T/lost")
@@ -167,6 +168,8 @@ echo "every accepted job ran, $(($(now_ms) - start)) ms after the first post"
 grep -Ff "$T/accepted.sorted" "$RUNS" | cut -d' ' -f2 | sort | uniq -c >"$T/per_node"
 echo "runs per node: $(tr -s ' \n' ' ' <"$T/per_node")"
 [ "$(grep -c . "$T/per_node")" -gt 1 ] || fail "every job ran on one node: $(cat "$T/per_node")"
+
+assert_nodes_alive
 
 # Every node, on its own socket, knows every accepted job as succeeded
 # (20 s at most for the three); all three are asked before any verdict.

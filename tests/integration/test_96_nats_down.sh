@@ -143,6 +143,7 @@ nats_start 1
 nats_wait_ready 1 10
 accepted_within 10 "nats back"
 assert_eq "$gw_pid" "$GW_PID" "gatewayd's pid (not restarted)"
+assert_gw_alive
 nats_state_is true 1 "nats back"
 after=$JOB_ID
 job_wait "$before" 20
@@ -163,6 +164,7 @@ nats_state_is false 0 "started while down"
 nats_start 1
 nats_wait_ready 1 10
 accepted_within 10 "up after a start while down"
+assert_gw_alive
 nats_state_is true 1 "up after a start while down"
 job_wait "$JOB_ID" 10
 assert_eq succeeded "$JOB_STATE" "the job accepted once nats-server came up"

@@ -55,6 +55,7 @@ _nats_pick_port() {
 # CLUSTER_SIZE > 0 it is one of servers 1..CLUSTER_SIZE of one cluster,
 # routes to all of them (their ports are chosen at the first call). A
 # server started again keeps its ports and its store. Sets NATS_URLS.
+# With NATS_TOKEN set, clients must give that token.
 nats_start() {
 	local i=$1 size=${2:-0} j routes="" conf
 	mkdir -p "$NATS_DIR/s$i"
@@ -70,6 +71,7 @@ nats_start() {
 		printf 'listen: 127.0.0.1:%s\n' "${NATS_PORT[i]}"
 		printf 'http: 127.0.0.1:%s\n' "${NATS_MPORT[i]}"
 		printf 'jetstream { store_dir: "%s" }\n' "$NATS_DIR/s$i"
+		[ -n "${NATS_TOKEN:-}" ] && printf 'authorization { token: "%s" }\n' "$NATS_TOKEN"
 		if [ "$size" -gt 0 ]; then
 			for ((j = 1; j <= size; j++)); do
 				routes="$routes    nats-route://127.0.0.1:${NATS_CPORT[j]}\n"

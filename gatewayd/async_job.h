@@ -63,7 +63,6 @@ struct async_job {
 	struct async_wait *wait;		/* while held: the request to tell, or NULL */
 	/* async.backend = nats (async_nats.c). */
 	ev_tstamp held_at;		/* held since (async_monotonic_now()): nats.timeout */
-	unsigned stored_acks;		/* while held: JetStream's acks of its value and its message */
 	struct nats_delivery *delivery;	/* this node's attempt's, from fetch to settle */
 	uint64_t revision;		/* of its value, as the bucket's watcher last told */
 	struct buf pending_value;	/* a value the watcher told during this node's attempt */

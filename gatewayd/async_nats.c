@@ -6,7 +6,7 @@
  * async module's events into nats_link calls and the link's outcomes back
  * into the job table, which on every node mirrors the bucket:
  *
- *   accept:  value "queued" and message published; 202 once both are acked
+ *   accept:  value "queued" and message published; 202 once the message is acked
  *   fetched: a job this node's free workers may run ("running" written)
  *   settle:  its new value by compare-and-swap, then ack / nak / term
  *   state:   any node's write of any job's value, by the bucket's watcher
@@ -216,10 +216,8 @@ static void on_published(void *owner, const char *id_hex, bool stored)
 		async_nats_decide(a, job, false);
 		return;
 	}
-	if (++job->stored_acks == 2) {
-		job->held_at = 0;
-		async_nats_decide(a, job, true);
-	}
+	job->held_at = 0;
+	async_nats_decide(a, job, true);
 }
 
 /* Publishes held past nats.timeout: 503 (the acks may still come: they are then ignored). */

@@ -18,6 +18,7 @@ static void *nats_command_main(void *arg);
 static void nats_command_run(struct nats_link *l, struct nats_command *c);
 static void nats_command_free(struct nats_command *c);
 static void nats_command_queue(struct nats_link *l, struct nats_command *c);
+static void nats_on_flush(struct ev_loop *loop, ev_prepare *w, int revents);
 static int nats_set_up(struct nats_link *l, char *err, size_t err_len);
 static void nats_connection_changed(struct nats_link *l, bool connected);
 static void nats_on_disconnected(natsConnection *nc, void *closure);
@@ -119,6 +120,8 @@ struct nats_link *nats_link_start(struct ev_loop *loop, const struct nats_link_s
 	l->owner = owner;
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->commands_ready, NULL);
+	ev_prepare_init(&l->flush, nats_on_flush);
+	l->flush.data = l;
 	nats_events_init(l);
 	if ((st = nats_options(l)) != NATS_OK) {
 		snprintf(err, err_len, "nats: %s", natsStatus_GetText(st));
@@ -362,7 +365,7 @@ static void nats_publish_failed(struct nats_link *l, const char *id_hex)
 
 /*
  * A publish: the value first, then the job, both asynchronous (their acks
- * come to nats_on_pub_ack()); the loop counts the two acks.
+ * come to nats_on_pub_ack()); the job's ack is the loop's word.
  */
 static void nats_publish(struct nats_link *l, struct nats_command *c)
 {
@@ -398,7 +401,6 @@ static void nats_on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *
 	const char *subject = natsMsg_GetSubject(msg);
 	const char *id = NULL;
 	(void)js;
-	(void)pae;
 
 	const char *expected = NULL;
 	if (strncmp(subject, "$KV.", 4) == 0) {
@@ -410,6 +412,16 @@ static void nats_on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *
 			natsMsg_Destroy(msg);
 			return;
 		}
+		/*
+		 * An accept's value: the 202 waits for the job's message alone (the
+		 * job is what must not be lost; a value missing is written anew by
+		 * the node that claims the job), so its ack tells the loop nothing.
+		 */
+		if (pa == NULL && id != NULL)
+			log_warn("nats: job %s: its queued state was not stored (%s): other nodes "
+			    "know it once it runs", id, pae != NULL ? natsStatus_GetText(pae->Err) : "?");
+		natsMsg_Destroy(msg);
+		return;
 	} else if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) != NATS_OK) {
 		id = NULL;
 	}
@@ -647,17 +659,50 @@ static void nats_command_free(struct nats_command *c)
 	free(c);
 }
 
-/* On the loop: queues c for the command thread. */
-static void nats_command_queue(struct nats_link *l, struct nats_command *c)
+/* Any thread: queues the commands first..last (linked) for the command thread. */
+static void nats_command_queue_list(struct nats_link *l, struct nats_command *first,
+    struct nats_command *last)
 {
 	pthread_mutex_lock(&l->mu);
 	if (l->commands_tail != NULL)
-		l->commands_tail->next = c;
+		l->commands_tail->next = first;
 	else
-		l->commands = c;
-	l->commands_tail = c;
+		l->commands = first;
+	l->commands_tail = last;
 	pthread_cond_signal(&l->commands_ready);
 	pthread_mutex_unlock(&l->mu);
+}
+
+static void nats_command_queue(struct nats_link *l, struct nats_command *c)
+{
+	nats_command_queue_list(l, c, c);
+}
+
+/*
+ * On the loop: c waits with the others of this loop iteration, handed
+ * over in one go before the loop blocks (nats_on_flush): one wake-up of
+ * the command thread per iteration, not one per accept.
+ */
+static void nats_command_stage(struct nats_link *l, struct nats_command *c)
+{
+	if (l->staged_tail != NULL)
+		l->staged_tail->next = c;
+	else
+		l->staged = c;
+	l->staged_tail = c;
+	ev_prepare_start(l->loop, &l->flush);
+}
+
+/* The loop is about to block: the commands staged in this iteration go to the thread. */
+static void nats_on_flush(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct nats_link *l = w->data;
+	(void)revents;
+
+	ev_prepare_stop(loop, w);
+	if (l->staged != NULL)
+		nats_command_queue_list(l, l->staged, l->staged_tail);
+	l->staged = l->staged_tail = NULL;
 }
 
 /* A command of type with a copy of value; NULL when out of memory. */
@@ -694,7 +739,7 @@ int nats_link_publish(struct nats_link *l, const char *id_hex, const char *funct
 	}
 	memcpy(c->job, job, job_len);
 	c->job_len = job_len;
-	nats_command_queue(l, c);
+	nats_command_stage(l, c);
 	return 0;
 }
 
@@ -721,7 +766,7 @@ void nats_link_settle(struct nats_delivery *d, const uint8_t *value, size_t len,
 	c->delivery = d;
 	c->how = how;
 	c->delay = delay;
-	nats_command_queue(d->link, c);
+	nats_command_stage(d->link, c);
 }
 
 void nats_link_update(struct nats_link *l, const char *id_hex, const uint8_t *value,
@@ -734,7 +779,7 @@ void nats_link_update(struct nats_link *l, const char *id_hex, const uint8_t *va
 		return;
 	}
 	c->revision = revision;
-	nats_command_queue(l, c);
+	nats_command_stage(l, c);
 }
 
 void nats_link_forget(struct nats_link *l, const char *id_hex)
@@ -745,13 +790,14 @@ void nats_link_forget(struct nats_link *l, const char *id_hex)
 		log_error("nats: job %s: out of memory: left in the bucket until its TTL", id_hex);
 		return;
 	}
-	nats_command_queue(l, c);
+	nats_command_stage(l, c);
 }
 
 void nats_link_free(struct nats_link *l)
 {
 	if (l == NULL)
 		return;
+	nats_on_flush(l->loop, &l->flush, 0);	/* the last iteration's commands: settled too */
 	pthread_mutex_lock(&l->mu);
 	atomic_store(&l->stopping, true);
 	pthread_cond_signal(&l->commands_ready);

@@ -66,7 +66,7 @@ struct nats_delivery {
 struct nats_link_ops {
 	/* Connected (and the stream, bucket and consumers are there), or lost. */
 	void (*connection)(void *owner, bool up, const char *why);
-	/* A publish of nats_link_publish() is stored (both messages acked), or is not. */
+	/* A publish of nats_link_publish() is stored (its job's message acked), or is not. */
 	void (*published)(void *owner, const char *id_hex, bool stored);
 	/* A job to run: d stays valid until nats_link_release(d). */
 	void (*fetched)(void *owner, const char *function, struct nats_delivery *d);
@@ -99,7 +99,8 @@ void nats_link_server(struct nats_link *l, char *out, size_t len);
 /*
  * Publishes a job: its value (the key id_hex in the bucket) and its message
  * (subject <stream>.jobs.<function>, Nats-Msg-Id id_hex). Copies both;
- * ops->published tells. 0 / -1 (memory: nothing queued).
+ * ops->published tells once the message is stored (the value's ack is not
+ * waited for: a claim writes a missing value anew). 0 / -1 (memory: nothing queued).
  */
 int nats_link_publish(struct nats_link *l, const char *id_hex, const char *function,
     const uint8_t *job, size_t job_len, const uint8_t *value, size_t value_len);

@@ -87,6 +87,8 @@ struct nats_link {
 	atomic_bool up;			/* connected and set up */
 	atomic_bool stopping;
 	atomic_bool rewatch;		/* set up again after a disconnection: the watcher starts anew */
+	struct nats_command *staged, *staged_tail;	/* the loop's, this iteration (no lock) */
+	ev_prepare flush;		/* hands them over before the loop blocks */
 	pthread_mutex_t mu;		/* everything below, and each pull's credits */
 	pthread_cond_t commands_ready;
 	struct nats_command *commands, *commands_tail;

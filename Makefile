@@ -17,8 +17,12 @@ CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 # libcrypto signs callbacks (HMAC-SHA256); libcurl, the OpenSSL flavour, delivers them.
 CRYPTO_LIBS := $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
+# libnats: the NATS JetStream client of async.backend = nats; jansson writes and
+# reads its job values (and gatewayctl's JSON).
+NATS_LIBS   := $(shell pkg-config --libs libnats 2>/dev/null || echo -lnats)
+JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 CORE_LIBS   := -lev $(INIH_LIBS) $(shell pkg-config --libs libseccomp 2>/dev/null || echo -lseccomp) \
-               $(CURL_LIBS) $(CRYPTO_LIBS) -lm
+               $(CURL_LIBS) $(CRYPTO_LIBS) $(NATS_LIBS) $(JANSSON_LIBS) -lpthread -lm
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wstrict-prototypes \
@@ -44,7 +48,6 @@ DAEMON    := $(BUILD)/gatewayd
 # gatewayd's own loader and speaks FastCGI with gatewayd's own codec.
 CTL       := $(BUILD)/gatewayctl
 CTL_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard gatewayctl/*.c))
-JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 FUNCTIONS := $(patsubst functions/%.c,$(BUILD)/functions/%,$(wildcard functions/*.c))
 CHECKS    := $(patsubst tests/%.c,$(BUILD)/%,$(wildcard tests/check_*.c))
 # Functions only the tests run (the isolation tests' attacker): never installed.
@@ -140,7 +143,7 @@ $(DAEMON): $(BUILD)/obj/gatewayd/main.o $(CORE_LIB)
 	$(CC) $(GW_LDFLAGS) -o $@ $^ $(CORE_LIBS)
 
 $(CTL): $(CTL_OBJ) $(CORE_LIB)
-	$(CC) $(GW_LDFLAGS) -o $@ $^ $(CORE_LIBS) $(JANSSON_LIBS)
+	$(CC) $(GW_LDFLAGS) -o $@ $^ $(CORE_LIBS)
 
 # Every example links the C SDK (functions/sdk/), used or not.
 $(BUILD)/functions/%: functions/%.c functions/sdk/gatewayd_fn.c

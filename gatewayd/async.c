@@ -33,6 +33,12 @@ static void async_finish(struct async_job *job, bool succeeded);
 static void async_on_group_commit(struct ev_loop *loop, ev_prepare *prepare, int revents);
 static void async_commit_held(struct async *a);
 
+static const struct async_runner async_runner = {
+	.dispatch = async_dispatch,
+	.fail = async_attempt_failed,
+	.queue = async_queue_for,
+};
+
 static const struct pool_job_ops async_job_ops = {
 	.output = async_on_output,
 	.end = async_on_end,
@@ -51,6 +57,7 @@ int async_start(struct gateway *gw, char *err, size_t err_len)
 		return -1;
 	}
 	a->gw = gw;
+	a->runner = &async_runner;
 	TAILQ_INIT(&a->done);
 	TAILQ_INIT(&a->held);
 	ev_prepare_init(&a->group_commit, async_on_group_commit);
@@ -61,6 +68,8 @@ int async_start(struct gateway *gw, char *err, size_t err_len)
 	gw->function_hooks = (struct function_hooks){ .idle = async_on_function_idle, .owner = a };
 	if (async_callbacks_start(a, err, err_len) < 0)
 		return -1;
+	if (conf->async_backend == ASYNC_BACKEND_NATS)
+		return async_nats_start(a, err, err_len);
 	if (conf->async_journal == NULL)
 		return 0;
 	a->journal = journal_open(conf->async_journal, conf->async_fsync, err, err_len);
@@ -127,6 +136,10 @@ enum async_accept_result async_accept(struct gateway *gw, struct function *fn,
 		return ASYNC_QUEUE_FULL;
 	if (a->journal_failing)
 		return ASYNC_NOT_RECORDED;
+	if (a->nats != NULL && !async_nats_up(a)) {
+		a->nats_publish_failures++;
+		return ASYNC_UNAVAILABLE;
+	}
 	if (getrandom(id, sizeof(id), 0) != (ssize_t)sizeof(id))
 		return ASYNC_NOT_RECORDED;
 	struct async_job *job = async_job_new(id, fn->conf->name, strlen(fn->conf->name));
@@ -140,6 +153,18 @@ enum async_accept_result async_accept(struct gateway *gw, struct function *fn,
 	/* Kept until it runs, maybe long: its bytes, not the room they were read into. */
 	(void)buf_fit(&job->params);
 	(void)buf_fit(&job->body);
+	if (a->nats != NULL) {
+		enum async_accept_result result = async_nats_accept(a, job, wait);
+		if (result == ASYNC_HELD) {
+			memset(params, 0, sizeof(*params));
+			memset(body, 0, sizeof(*body));
+		} else {
+			memset(&job->params, 0, sizeof(job->params));
+			memset(&job->body, 0, sizeof(job->body));
+			async_job_free(job);
+		}
+		return result;
+	}
 	struct journal_record r = {
 		.type = JOURNAL_ACCEPTED, .time_ms = job->created_ms,
 		.function = job->function, .function_len = strlen(job->function),
@@ -306,6 +331,8 @@ static void async_dispatch(struct async *a, struct async_queue *q)
 			return;
 		async_start_attempt(a, ring_pop(&q->ring), fn);
 	}
+	if (fn != NULL)
+		async_nats_grant(a, q, fn);
 }
 
 /*
@@ -385,6 +412,7 @@ static void async_on_fail(struct pool_job *pj, enum pool_error error)
 		async_release(job);
 		job->attempts--;
 		job->state = ASYNC_QUEUED;
+		async_nats_settle(job->async, job, ASYNC_NATS_GIVEN_BACK, 0);
 		return;
 	case POOL_ERR_TIMEOUT:
 		job->fn->counters->timeouts++;
@@ -415,6 +443,8 @@ enum async_cancel_result async_cancel(struct async *a, struct async_job *job)
 		return ASYNC_CANCEL_RUNNING;
 	case ASYNC_SUCCEEDED:
 	case ASYNC_FAILED:
+		if (a->nats != NULL)
+			async_nats_forget(a, job);
 		async_forget_recorded(a, job, async_now_ms());
 		async_maybe_compact(a);
 		return ASYNC_CANCEL_FORGOTTEN;
@@ -466,6 +496,14 @@ static void async_attempt_failed(struct async_job *job, const char *why)
 	for (unsigned i = 1; i < job->attempts && delay < ASYNC_RETRY_MAX; i++)
 		delay *= 2;
 	job->state = ASYNC_QUEUED;
+	if (job->delivery != NULL) {
+		/* JetStream delivers it again after delay, to whichever node is free then. */
+		async_nats_settle(a, job, ASYNC_NATS_RETRY, delay);
+		buf_free(&job->params);
+		buf_free(&job->body);
+		async_dispatch(a, job->queue);
+		return;
+	}
 	ev_timer_init(&job->retry_timer, async_on_retry,
 	    delay < ASYNC_RETRY_MAX ? delay : ASYNC_RETRY_MAX, 0.);
 	job->retry_timer.data = job;
@@ -513,7 +551,12 @@ static void async_finish(struct async_job *job, bool succeeded)
 		log_error("async: job %s: out of memory: its callback is not delivered", job->id_hex);
 	async_live_finish(a, job);
 	async_results_keep(a, job);
-	async_callback_finished(a, job);
+	if (job->delivery != NULL)
+		async_nats_settle(a, job, ASYNC_NATS_FINISHED, 0);	/* its callback once it wins */
+	else if (a->nats != NULL)
+		async_nats_cancel(a, job);
+	else
+		async_callback_finished(a, job);
 	async_maybe_compact(a);
 	async_dispatch(a, job->queue);
 }
@@ -574,6 +617,7 @@ void async_free(struct gateway *gw)
 		for (struct async_job *job = a->jobs.buckets[i]; job != NULL; job = job->hash_next)
 			ev_timer_stop(gw->loop, &job->retry_timer);
 	}
+	async_nats_free(a);
 	callbacks_free(a->callbacks);
 	if (a->journal != NULL)
 		journal_close(a->journal);

@@ -26,7 +26,9 @@ enum async_accept_result {
 	ASYNC_QUEUE_FULL,	/* nothing recorded: answer 503 */
 	ASYNC_NOT_RECORDED,	/* the journal write failed: nothing queued, answer 503 */
 	ASYNC_CALLBACK_REFUSED,	/* X-Callback-Url not in async.callback_allow: answer 400 */
-	ASYNC_HELD,		/* async.fsync = always: wait->decided() says, after the sync */
+	ASYNC_HELD,		/* async.fsync = always, or nats: wait->decided() says, later */
+	ASYNC_UNAVAILABLE,	/* async.backend = nats and NATS is not reachable: answer 503 */
+	ASYNC_TOO_LARGE,	/* larger than a NATS message may be (max_payload): answer 413 */
 };
 
 struct async_job;
@@ -120,6 +122,16 @@ struct async_function_stats {
 /* name's queue: false when it has none (no async, or no job yet since start). */
 bool async_function_stats(const struct gateway *gw, const char *name,
     struct async_function_stats *out);
+
+/* async.backend = nats, now (status, metrics). */
+struct async_nats_status {
+	bool enabled;			/* async.backend = nats */
+	bool connected;			/* reachable, and the stream and bucket set up */
+	char url[256];			/* the server connected to, "" when none */
+	uint64_t publish_failures;	/* accepts answered 503 for NATS's sake since start */
+};
+
+void async_nats_status(const struct gateway *gw, struct async_nats_status *out);
 
 /* The journal's size in bytes; 0 without one. */
 uint64_t async_journal_bytes(const struct gateway *gw);

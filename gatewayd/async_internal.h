@@ -33,6 +33,7 @@ struct async_queue {
 	struct ring ring;		/* jobs waiting, oldest first; retries go first */
 	unsigned running;		/* attempts on workers now */
 	unsigned held;			/* accepted, waiting for the group commit's sync */
+	unsigned requested;		/* nats: jobs granted to its pull thread, not yet fetched */
 	TAILQ_HEAD(async_queue_done, async_job) done;	/* its finished jobs, oldest first */
 	unsigned done_count;		/* in done: against async.results_max */
 	uint64_t done_bytes;		/* their responses: against async.results_memory */
@@ -56,6 +57,22 @@ struct async {
 	bool journal_failing;		/* a write or sync failed (disk full): 503s until repaired */
 	ev_timer repair_timer;		/* while failing: rewrite the journal, every ASYNC_REPAIR_EVERY */
 	bool stopping;
+	/* async.backend = nats (async_nats.c). */
+	struct nats_link *nats;
+	char nats_node[128];		/* this node's name in job values: host/pid */
+	ev_timer nats_held_timer;	/* held publishes past nats.timeout: 503 */
+	uint64_t nats_publish_failures;	/* accepts answered 503 for NATS's sake */
+	const struct async_runner *runner;	/* async.c's, for async_nats.c */
+};
+
+/* What async.c does for async_nats.c (no call from async_nats.c into async.c). */
+struct async_runner {
+	/* Starts q's jobs while its function has room (and grants the rest to NATS). */
+	void (*dispatch)(struct async *a, struct async_queue *q);
+	/* A failed attempt, why logged: retried, or failed past async.max_attempts. */
+	void (*fail)(struct async_job *job, const char *why);
+	/* The queue of the function called name, made on first use; NULL: out of memory. */
+	struct async_queue *(*queue)(struct async *a, const char *name);
 };
 
 /* What DELETE /_gateway/jobs/<id> did (async_cancel()). */
@@ -75,6 +92,29 @@ static inline struct function *async_function(struct async *a, const char *name)
 
 /* async.c */
 enum async_cancel_result async_cancel(struct async *a, struct async_job *job);
+
+/* async_nats.c: async.backend = nats. */
+/* Starts the link (gw->nats_credentials read already). 0 / -1 with err. */
+int async_nats_start(struct async *a, char *err, size_t err_len);
+/* async_accept()'s second half: job is made; publishes it and holds it for the acks. */
+enum async_accept_result async_nats_accept(struct async *a, struct async_job *job,
+    struct async_wait *wait);
+/* Grants q's pull thread the workers q has free beyond its fetched jobs. */
+void async_nats_grant(struct async *a, struct async_queue *q, struct function *fn);
+/* How an attempt on this node ended, for async_nats_settle(). */
+enum async_nats_outcome {
+	ASYNC_NATS_FINISHED,	/* job->state says how: acked (succeeded) or terminated */
+	ASYNC_NATS_RETRY,	/* delivered again after delay */
+	ASYNC_NATS_GIVEN_BACK,	/* shutdown: delivered again at once, the attempt not counted */
+};
+void async_nats_settle(struct async *a, struct async_job *job, enum async_nats_outcome how,
+    double delay);
+/* DELETE of a queued job (its value becomes canceled) or a finished one (it goes). */
+void async_nats_cancel(struct async *a, struct async_job *job);
+void async_nats_forget(struct async *a, struct async_job *job);
+/* Whether NATS is reachable and set up. */
+bool async_nats_up(const struct async *a);
+void async_nats_free(struct async *a);
 
 /* async_store.c */
 /* Sets up the repair timer and the batch sync timer (not started). */

@@ -39,6 +39,7 @@ void async_job_free(struct async_job *job)
 	buf_free(&job->body);
 	buf_free(&job->response);
 	buf_free(&job->forward);
+	buf_free(&job->pending_value);
 	free(job);
 }
 

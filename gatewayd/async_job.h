@@ -27,6 +27,7 @@ enum async_state {
 
 struct async;
 struct async_queue;
+struct nats_delivery;
 
 struct async_job {
 	uint8_t id[JOURNAL_ID_LEN];
@@ -60,6 +61,13 @@ struct async_job {
 	TAILQ_ENTRY(async_job) done_link;	/* a->done: finished jobs, oldest first */
 	TAILQ_ENTRY(async_job) held_link;	/* a->held: waiting for the group commit */
 	struct async_wait *wait;		/* while held: the request to tell, or NULL */
+	/* async.backend = nats (async_nats.c). */
+	ev_tstamp held_at;		/* held since (async_monotonic_now()): nats.timeout */
+	unsigned stored_acks;		/* while held: JetStream's acks of its value and its message */
+	struct nats_delivery *delivery;	/* this node's attempt's, from fetch to settle */
+	uint64_t revision;		/* of its value, as the bucket's watcher last told */
+	struct buf pending_value;	/* a value the watcher told during this node's attempt */
+	uint64_t pending_revision;
 	TAILQ_ENTRY(async_job) queue_done_link;	/* queue->done: its function's, oldest first */
 };
 

@@ -65,6 +65,12 @@ enum async_mode {
 	ASYNC_ONLY,	/* async = only: every request is queued */
 };
 
+/* Where accepted jobs are kept ([global] async.backend, docs/scaling.md). */
+enum async_backend {
+	ASYNC_BACKEND_JOURNAL,	/* async.journal on this machine (default) */
+	ASYNC_BACKEND_NATS,	/* a NATS JetStream stream and key-value bucket, shared by nodes */
+};
+
 
 /* The resource limits a function may set (setrlimit in the worker). */
 enum conf_limit {
@@ -259,6 +265,13 @@ struct gateway_conf {
 	char *async_journal;		/* async.journal = path; required when a function has async != off */
 	enum journal_fsync async_fsync;	/* async.fsync = always | batch | off */
 	double async_fsync_interval;	/* async.fsync_interval: batch window, seconds */
+	enum async_backend async_backend;	/* async.backend = journal | nats */
+	char *nats_url;			/* nats.url: servers, separated by commas */
+	char *nats_credentials;		/* nats.credentials = path (a .creds file or a token) */
+	char *nats_stream;		/* nats.stream: the stream's name, its subjects' prefix */
+	unsigned nats_replicas;		/* nats.replicas: of the stream and the bucket */
+	double nats_ack_wait;		/* nats.ack_wait: a job held without news, seconds */
+	double nats_timeout;		/* nats.timeout: an accept's wait for JetStream, seconds */
 	struct function_conf *functions;
 	size_t function_count;
 };

@@ -297,10 +297,15 @@ static void async_load_end(struct loader *ld)
 	/* A journal refused is reported already: "needs a journal" would only echo it. */
 	bool refused = GLOBAL_AT(ld, config_journal_table, async_journal).refused;
 
-	for (size_t i = 0; i < ld->async_use_count && !ld->conf->async_journal && !refused; i++) {
+	/* With async.backend = nats, JetStream keeps the jobs: no journal is needed. */
+	bool stored = ld->conf->async_journal != NULL ||
+	    ld->conf->async_backend == ASYNC_BACKEND_NATS;
+
+	for (size_t i = 0; i < ld->async_use_count && !stored && !refused; i++) {
 		const struct function_conf *fn = &ld->conf->functions[ld->async_uses[i].fn_index];
 		config_error_at(ld, fn->file, ld->async_uses[i].line, "async = %s needs [global] "
-		    "async.journal = PATH (accepted jobs must survive a restart)",
+		    "async.journal = PATH or async.backend = nats (accepted jobs must survive a "
+		    "restart)",
 		    async_words[fn->async.mode]);
 	}
 	free(ld->async_uses);

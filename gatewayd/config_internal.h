@@ -40,6 +40,7 @@ enum config_table {
 	TABLE_REQUEST,		/* config_request.c: a function's route, script, body limit, params */
 	TABLE_ASYNC,		/* config_async.c: a function's async = and async.* */
 	TABLE_RUNTIME,		/* config_runtime.c: a function's runtime = and its handler */
+	TABLE_NATS,		/* config_nats.c: [global] async.backend and the nats.* keys */
 	TABLE_COUNT,
 };
 
@@ -180,7 +181,7 @@ struct key_table {
 
 /* The topics' tables (config_global.c, config_sandbox.c, config_async.c, ...). */
 extern const struct key_table config_global_table, config_identity_table,
-    config_journal_table, config_pool_table, config_sandbox_table, config_request_table,
+    config_journal_table, config_nats_table, config_pool_table, config_sandbox_table, config_request_table,
     config_async_table, config_runtime_table;
 
 /* ---- config_keys.c: applying the tables (for config.c) -------------------- */

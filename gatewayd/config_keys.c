@@ -25,6 +25,7 @@ const struct key_table *const config_tables[TABLE_COUNT] = {
 	[TABLE_REQUEST] = &config_request_table,
 	[TABLE_ASYNC] = &config_async_table,
 	[TABLE_RUNTIME] = &config_runtime_table,
+	[TABLE_NATS] = &config_nats_table,
 };
 
 /* A row the tables of one kind hold: its table and index. */

@@ -10,6 +10,8 @@
 
 #include <ev.h>
 
+#include "nats_credentials.h"
+
 #include "budget.h"
 #include "config.h"
 #include "function.h"
@@ -61,6 +63,7 @@ struct gateway {
 	unsigned pool_serial;			/* the last pool's serial (worker socket names) */
 	ev_prepare collect;			/* frees retired functions once reaped */
 	struct async *async;			/* async jobs, their queues and journal */
+	struct nats_credentials nats_credentials;	/* nats.credentials, read before privileges drop */
 	struct metrics metrics;			/* counters by function, for status and metrics */
 	const char *version;			/* gatewayd -v's */
 	double started_at;			/* wall-clock time gatewayd started (epoch seconds) */

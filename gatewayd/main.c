@@ -129,6 +129,7 @@ int main(int argc, char **argv)
 	}
 	ev_run(gw.loop, 0);
 	async_free(&gw);
+	nats_credentials_free(&gw.nats_credentials);
 	function_set_free_all(&gw);
 	if (gw.generation != NULL)
 		generation_unref(gw.generation);

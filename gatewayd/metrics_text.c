@@ -43,6 +43,7 @@ static const struct counter_family counter_families[] = {
 };
 
 static int metrics_family(struct buf *out, const char *name, const char *type, const char *help);
+static int metrics_nats(const struct gateway *gw, struct buf *out);
 static int metrics_label(struct buf *out, const char *name);
 static int metrics_requests(struct gateway *gw, struct buf *out);
 static int metrics_durations(struct gateway *gw, struct buf *out);
@@ -73,13 +74,31 @@ int metrics_text_render(struct gateway *gw, struct buf *out)
 	    metrics_family(out, "gatewayd_async_journal_bytes", "gauge",
 	    "Size of the async journal file.") < 0 ||
 	    buf_printf(out, "gatewayd_async_journal_bytes %llu\n",
-	    (unsigned long long)async_journal_bytes(gw)) < 0)
+	    (unsigned long long)async_journal_bytes(gw)) < 0 || metrics_nats(gw, out) < 0)
 		return -1;
 	if (metrics_requests(gw, out) < 0 || metrics_durations(gw, out) < 0 ||
 	    metrics_pools(gw, out) < 0 || metrics_counters(gw, out) < 0 ||
 	    metrics_async(gw, out) < 0)
 		return -1;
 	return 0;
+}
+
+/* async.backend = nats: whether NATS is reachable, and the accepts refused for its sake. */
+static int metrics_nats(const struct gateway *gw, struct buf *out)
+{
+	struct async_nats_status ns;
+
+	async_nats_status(gw, &ns);
+	if (!ns.enabled)
+		return 0;
+	if (metrics_family(out, "gatewayd_nats_connected", "gauge",
+	    "1 while NATS JetStream is reachable and set up (async.backend = nats).") < 0 ||
+	    buf_printf(out, "gatewayd_nats_connected %d\n", ns.connected ? 1 : 0) < 0 ||
+	    metrics_family(out, "gatewayd_nats_publish_failures_total", "counter",
+	    "Async requests answered 503 because NATS did not store their job.") < 0)
+		return -1;
+	return buf_printf(out, "gatewayd_nats_publish_failures_total %llu\n",
+	    (unsigned long long)ns.publish_failures);
 }
 
 static int metrics_family(struct buf *out, const char *name, const char *type, const char *help)

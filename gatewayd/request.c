@@ -542,6 +542,13 @@ static void request_async_decided(struct async_wait *wait, enum async_accept_res
 	case ASYNC_CALLBACK_REFUSED:
 		request_respond(req, 400, "X-Callback-Url is not allowed (async.callback_allow)");
 		return;
+	case ASYNC_UNAVAILABLE:
+		request_respond(req, 503, "the job queue (NATS JetStream) is not reachable");
+		return;
+	case ASYNC_TOO_LARGE:
+		request_respond(req, 413, "the job is larger than a NATS message may be "
+		    "(the server's max_payload)");
+		return;
 	case ASYNC_HELD:
 	case ASYNC_ACCEPTED:
 		break;

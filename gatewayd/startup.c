@@ -35,6 +35,11 @@ int startup_listen(struct gateway *gw, char *err, size_t err_len)
 	if (load_generation(gw, err, err_len) < 0 || prepare_run_dir(gw, err, err_len) < 0 ||
 	    front_start(gw, err, err_len) < 0)
 		return -1;
+	/* Read while gatewayd may still be root: libnats needs it at every reconnect. */
+	if (gw->conf->async_backend == ASYNC_BACKEND_NATS && gw->conf->nats_credentials != NULL &&
+	    nats_credentials_read(gw->conf->nats_credentials, &gw->nats_credentials, err,
+		err_len) < 0)
+		return -1;
 	return socket_activation_check_claimed(err, err_len);
 }
 

@@ -29,6 +29,7 @@ static void status_worker(void *arg, const struct pool_worker *w);
 static const char *status_mode(const struct function_conf *conf);
 static const char *status_worker_state(enum pool_worker_state state);
 static int status_json_string(struct buf *out, const char *s, size_t len);
+static int status_backend(const struct gateway *gw, struct buf *out);
 
 int status_render(struct gateway *gw, bool full, struct buf *out)
 {
@@ -37,11 +38,12 @@ int status_render(struct gateway *gw, bool full, struct buf *out)
 
 	if (buf_printf(out, "{\"version\":\"%s\",\"pid\":%d,\"uptime_seconds\":%.0f,"
 	    "\"connections\":%u,\"admin_connections\":%u,\"request_memory_bytes\":%zu,"
-	    "\"reloads\":%llu,\"reload_failures\":%llu,\"journal_bytes\":%llu,\"functions\":[",
+	    "\"reloads\":%llu,\"reload_failures\":%llu,\"journal_bytes\":%llu,",
 	    gw->version, (int)getpid(), now - gw->started_at, gw->conn_count - gw->admin_conn_count,
 	    gw->admin_conn_count, total_bytes, (unsigned long long)gw->metrics.reloads,
 	    (unsigned long long)gw->metrics.reload_failures,
-	    (unsigned long long)async_journal_bytes(gw)) < 0)
+	    (unsigned long long)async_journal_bytes(gw)) < 0 || status_backend(gw, out) < 0 ||
+	    buf_append(out, "\"functions\":[", 13) < 0)
 		return -1;
 	for (size_t i = 0; i < gw->conf->function_count; i++) {
 		if ((i > 0 && buf_append(out, ",", 1) < 0) || status_function(gw, i, full, out) < 0)
@@ -54,6 +56,22 @@ int status_render(struct gateway *gw, bool full, struct buf *out)
 			return -1;
 	}
 	return buf_append(out, "]}\n", 3);
+}
+
+/* "async_backend" and, for nats, "nats": whether it is reachable, and which server. */
+static int status_backend(const struct gateway *gw, struct buf *out)
+{
+	struct async_nats_status ns;
+
+	async_nats_status(gw, &ns);
+	if (!ns.enabled)
+		return buf_printf(out, "\"async_backend\":\"journal\",");
+	if (buf_printf(out, "\"async_backend\":\"nats\",\"nats\":{\"connected\":%s,"
+	    "\"publish_failures\":%llu,\"url\":", ns.connected ? "true" : "false",
+	    (unsigned long long)ns.publish_failures) < 0 ||
+	    status_json_string(out, ns.url, strlen(ns.url)) < 0)
+		return -1;
+	return buf_append(out, "},", 2);
 }
 
 /* One function's object: its pool now, its async queue, its counters. */

@@ -11,7 +11,7 @@
 
 /* The "only applies" message for each async.* key, and the missing journal's. */
 #define ONLY_ASYNC " only applies with async = on or only\n"
-#define NEEDS_JOURNAL " needs [global] async.journal = PATH (accepted jobs must survive a restart)\n"
+#define NEEDS_JOURNAL " needs [global] async.journal = PATH or async.backend = nats (accepted jobs must survive a restart)\n"
 
 /* A config a test adds lines to: [global] first, then one async function. */
 #define HEAD "[global]\nlisten = 127.0.0.1:9000\n"

@@ -103,7 +103,7 @@ bench: deps
 	$(MAKE) all $(BUILD)/spawn_time
 	@scripts/bench.sh $(BUILD)
 
-FUZZ_TARGETS := fcgi journal spawner front ini
+FUZZ_TARGETS := fcgi journal spawner front ini job_value
 
 # Each target for FUZZ_SECONDS (default 60) from its seed corpus; the INI
 # reader's seeds are the project's own configurations.
@@ -130,6 +130,9 @@ $(BUILD)/fuzz/fuzz_journal: tests/fuzz/fuzz_journal.c gatewayd/journal_codec.c
 
 $(BUILD)/fuzz/fuzz_spawner: tests/fuzz/fuzz_spawner.c fcgi-pool/spawner_proto.c
 	clang $(FUZZ_FLAGS) $(POOL_INC) $^ -o $@
+
+$(BUILD)/fuzz/fuzz_job_value: tests/fuzz/fuzz_job_value.c gatewayd/job_value.c common/buf.c
+	clang $(FUZZ_FLAGS) $(DAEMON_INC) $^ -o $@ $(JANSSON_LIBS)
 
 # The front side and the INI reader run the daemon's own code: all of it, instrumented.
 $(BUILD)/fuzz/fuzz_front $(BUILD)/fuzz/fuzz_ini: $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC)

@@ -229,8 +229,8 @@ static void async_on_group_commit(struct ev_loop *loop, ev_prepare *prepare, int
 static void async_commit_held(struct async *a)
 {
 	ev_prepare_stop(a->gw->loop, &a->group_commit);
-	if (TAILQ_EMPTY(&a->held))
-		return;
+	if (TAILQ_EMPTY(&a->held) || a->journal == NULL)
+		return;	/* nats: JetStream's acks decide its held jobs (async_nats.c) */
 	/*
 	 * A journal already failing (the sync timer's fdatasync, say) may have
 	 * lost these records too, and a sync that succeeds after a failed one
@@ -305,6 +305,13 @@ static void async_on_function_idle(void *owner, struct function *fn)
 
 	if (fn->conf->async.mode == ASYNC_OFF)
 		return;
+	if (a->nats != NULL) {
+		/* Its jobs may come from any node: its queue is made to fetch them. */
+		struct async_queue *q = async_queue_for(a, fn->conf->name);
+		if (q != NULL)
+			async_dispatch(a, q);
+		return;
+	}
 	for (struct async_queue *q = a->queues; q != NULL; q = q->next) {
 		if (strcmp(q->name, fn->conf->name) == 0)
 			async_dispatch(a, q);

@@ -24,6 +24,8 @@
 #define ASYNC_NATS_HELD_CHECK 0.1
 /* Room left in a value for its JSON line and a message's headers (bytes). */
 #define ASYNC_NATS_VALUE_HEAD 4096
+/* Room left in a job's message for its headers (Nats-Msg-Id) and the protocol's. */
+#define ASYNC_NATS_MESSAGE_HEAD 256
 /* Retry delays stop doubling here (seconds), as async.c's. */
 #define ASYNC_NATS_RETRY_MAX 300.0
 
@@ -106,8 +108,11 @@ void async_nats_status(const struct gateway *gw, struct async_nats_status *out)
 	out->publish_failures = a->nats_publish_failures;
 }
 
-/* The value of job as this node knows it now, with response when kept. */
-static int async_nats_value(const struct async_job *job, struct buf *out)
+/*
+ * The value of job as this node knows it now, with its response when kept:
+ * cut to fit a message, and then marked truncated on this node too.
+ */
+static int async_nats_value(struct async_job *job, struct buf *out)
 {
 	struct job_value v = {
 		.state = (enum job_value_state)job->state, .canceled = job->canceled,
@@ -122,7 +127,7 @@ static int async_nats_value(const struct async_job *job, struct buf *out)
 	room = room > ASYNC_NATS_VALUE_HEAD ? room - ASYNC_NATS_VALUE_HEAD : 0;
 	if (v.response_len > room) {
 		v.response_len = room;
-		v.truncated = true;
+		v.truncated = job->truncated = true;
 	}
 	snprintf(v.function, sizeof(v.function), "%s", job->function);
 	snprintf(v.node, sizeof(v.node), "%s", job->async->nats_node);
@@ -144,7 +149,7 @@ enum async_accept_result async_nats_accept(struct async *a, struct async_job *jo
 	int published = -1;
 
 	memcpy(r.id, job->id, JOURNAL_ID_LEN);
-	if (size > nats_link_max_payload(a->nats)) {
+	if (size + ASYNC_NATS_MESSAGE_HEAD > nats_link_max_payload(a->nats)) {
 		free(message);
 		return ASYNC_TOO_LARGE;
 	}
@@ -169,7 +174,10 @@ enum async_accept_result async_nats_accept(struct async *a, struct async_job *jo
 	return ASYNC_HELD;
 }
 
-/* A held job is decided: 202 (stored) or 503 (its job, if it reaches the stream, never runs). */
+/*
+ * A held job is decided: 202 (stored), or 503 (not stored in time; should
+ * its message reach the stream after all, it still runs: at least once).
+ */
 static void async_nats_decide(struct async *a, struct async_job *job, bool stored)
 {
 	struct async_wait *wait = job->wait;
@@ -324,9 +332,14 @@ static void on_fetched(void *owner, const char *function, struct nats_delivery *
 		return;
 	}
 	job = async_table_find(&a->jobs, id);
-	if (job != NULL && (job->delivery != NULL || job->fn != NULL || job->held_at != 0)) {
+	if (job != NULL && (job->delivery != NULL || job->fn != NULL)) {
 		nats_link_release(d);
 		return;
+	}
+	if (job != NULL && job->held_at != 0) {
+		/* Delivered before its acks were counted: JetStream has it, so it is stored. */
+		job->held_at = 0;
+		async_nats_decide(a, job, true);
 	}
 	if (job == NULL) {
 		if ((job = async_job_new(id, function, strlen(function))) == NULL ||

@@ -25,12 +25,13 @@ static void nats_on_reconnected(natsConnection *nc, void *closure);
 static void nats_on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae,
     void *closure);
 static void nats_send_in_progress(struct nats_link *l);
-static void nats_held_remove(struct nats_link *l, struct nats_delivery *d);
 
 /* The bucket's name: the stream's with "_jobs". */
 #define NATS_BUCKET_SUFFIX "_jobs"
 /* A publish's Nats-Msg-Id is remembered this long: a retried publish is not a second job. */
 #define NATS_DUPLICATE_WINDOW_NS (120LL * 1000000000LL)
+/* A settle's write that got no answer is tried again this often (ms). */
+#define NATS_SETTLE_RETRY_MS 250
 /* Setting up again, after a failure, at most this often (ms). */
 #define NATS_SETUP_RETRY_MS 1000
 
@@ -73,6 +74,7 @@ static natsStatus nats_options(struct nats_link *l)
 	    (st = natsOptions_SetTimeout(l->opts, (int64_t)(l->s.timeout * 1000))) != NATS_OK ||
 	    (st = natsOptions_SetMaxReconnect(l->opts, -1)) != NATS_OK ||
 	    (st = natsOptions_SetReconnectWait(l->opts, 1000)) != NATS_OK ||
+	    (st = natsOptions_SetSendAsap(l->opts, true)) != NATS_OK ||
 	    (st = natsOptions_SetRetryOnFailedConnect(l->opts, true, nats_on_reconnected, l)) !=
 	    NATS_OK ||
 	    (st = natsOptions_SetDisconnectedCB(l->opts, nats_on_disconnected, l)) != NATS_OK ||
@@ -122,8 +124,8 @@ struct nats_link *nats_link_start(struct ev_loop *loop, const struct nats_link_s
 		return NULL;
 	}
 	if (st == NATS_NOT_YET_CONNECTED)
-		log_warn("nats: %s not reachable yet: async requests get 503 until it is",
-		    s->url);
+		log_warn("nats: %s not connected yet (down, or refusing nats.credentials): async "
+		    "requests get 503 until it is; trying every second", s->url);
 	jsOptions_Init(&jo);
 	jo.Wait = (int64_t)(s->timeout * 1000);
 	jo.PublishAsync.AckHandler = nats_on_pub_ack;
@@ -254,7 +256,8 @@ static void *nats_command_main(void *arg)
 
 	clock_gettime(CLOCK_REALTIME, &next);
 	pthread_mutex_lock(&l->mu);
-	while (!atomic_load(&l->stopping)) {
+	/* Stopping, it still settles what is queued while NATS is there: no attempt is lost. */
+	while (!atomic_load(&l->stopping) || (l->commands != NULL && atomic_load(&l->up))) {
 		if (l->connected && !l->set_up) {
 			char err[512];
 			pthread_mutex_unlock(&l->mu);
@@ -282,21 +285,22 @@ static void *nats_command_main(void *arg)
 				continue;
 			}
 		}
+		/* On time whatever the load: a busy queue must not starve the InProgress. */
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		if (now.tv_sec > next.tv_sec ||
+		    (now.tv_sec == next.tv_sec && now.tv_nsec >= next.tv_nsec)) {
+			nats_send_in_progress(l);
+			next = now;
+			next.tv_sec += (time_t)every;
+			next.tv_nsec += (long)((every - (double)(time_t)every) * 1e9);
+			if (next.tv_nsec >= 1000000000L) {
+				next.tv_sec++;
+				next.tv_nsec -= 1000000000L;
+			}
+		}
 		struct nats_command *c = l->commands;
 		if (c == NULL) {
-			struct timespec now;
-			clock_gettime(CLOCK_REALTIME, &now);
-			if (now.tv_sec > next.tv_sec ||
-			    (now.tv_sec == next.tv_sec && now.tv_nsec >= next.tv_nsec)) {
-				nats_send_in_progress(l);
-				next = now;
-				next.tv_sec += (time_t)every;
-				next.tv_nsec += (long)((every - (double)(time_t)every) * 1e9);
-				if (next.tv_nsec >= 1000000000L) {
-					next.tv_sec++;
-					next.tv_nsec -= 1000000000L;
-				}
-			}
 			pthread_cond_timedwait(&l->commands_ready, &l->mu, &next);
 			continue;
 		}
@@ -401,59 +405,85 @@ static void nats_on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *
 	natsMsg_Destroy(msg);
 }
 
-/* The value of key in the bucket: its state, or -1 when absent (or unreadable). */
+/* The value of key in the bucket: 1 with its state, 0 when it has none, -1 on an error. */
 static int nats_value_state(struct nats_link *l, const char *key, enum job_value_state *state)
 {
 	kvEntry *e = NULL;
 	struct job_value v;
-	int ret = -1;
+	natsStatus st = kvStore_Get(&e, l->kv, key);
+	int ret = st == NATS_NOT_FOUND ? 0 : -1;
 
-	if (kvStore_Get(&e, l->kv, key) == NATS_OK &&
-	    job_value_decode((const uint8_t *)kvEntry_Value(e), (size_t)kvEntry_ValueLen(e),
-		&v) == 0) {
+	if (st == NATS_OK && job_value_decode((const uint8_t *)kvEntry_Value(e),
+		(size_t)kvEntry_ValueLen(e), &v) == 0) {
 		*state = v.state;
-		ret = 0;
+		ret = 1;
 	}
 	kvEntry_Destroy(e);
 	return ret;
 }
 
 /*
+ * Writes a settle's value by compare-and-swap. A failure that is not
+ * JetStream's answer (no server, a timeout, the connection down) is tried
+ * again every NATS_SETTLE_RETRY_MS until it is answered, or gatewayd
+ * stops: the delivery stays held meanwhile, so no other node runs the job
+ * and its outcome is not lost. NATS_OK, or NATS_ERR (refused: the
+ * revision moved), or the transport's status when stopping.
+ */
+static natsStatus nats_settle_write(struct nats_link *l, struct nats_command *c)
+{
+	struct nats_delivery *d = c->delivery;
+	natsStatus st;
+
+	for (;;) {
+		uint64_t rev = 0;
+		st = kvStore_Update(&rev, l->kv, d->id_hex, c->value, (int)c->value_len,
+		    d->revision);
+		if (st == NATS_OK)
+			d->revision = rev;
+		if (st == NATS_OK || st == NATS_ERR || atomic_load(&l->stopping))
+			return st;
+		nats_Sleep(NATS_SETTLE_RETRY_MS);
+	}
+}
+
+/*
  * A settle: the new value by compare-and-swap on the revision the fetch
- * wrote; if it went in, the message is acked, nak'd or terminated. If it
- * did not, another node took the job over (its delivery is newer): the
- * message is left to it, but acked when the job is finished already, and
- * terminated when its value is gone (DELETE, or past its TTL).
+ * wrote; if it went in, the message is acked, nak'd or terminated. If the
+ * revision moved, another node took the job over (its delivery is newer):
+ * the message is left to it, but acked when the job is finished already,
+ * and terminated when its value is gone (DELETE, or past its TTL).
  */
 static void nats_settle(struct nats_link *l, struct nats_command *c)
 {
 	struct nats_delivery *d = c->delivery;
 	natsMsg *m = d->msg;
-	uint64_t rev = 0;
 	bool won = false;
 
 	if (c->value_len == 0) {
 		won = true;
 		(void)natsMsg_Term(m, NULL);
-	} else if (l->kv != NULL && kvStore_Update(&rev, l->kv, d->id_hex, c->value,
-		(int)c->value_len, d->revision) == NATS_OK) {
-		won = true;
-		d->revision = rev;
-		if (c->how == NATS_SETTLE_ACK)
-			(void)natsMsg_Ack(m, NULL);
-		else if (c->how == NATS_SETTLE_NAK)
-			(void)natsMsg_NakWithDelay(m, (int64_t)(c->delay * 1000), NULL);
-		else
-			(void)natsMsg_Term(m, NULL);
 	} else if (l->kv != NULL) {
+		natsStatus st = nats_settle_write(l, c);
 		enum job_value_state state;
-		if (nats_value_state(l, d->id_hex, &state) < 0)
-			(void)natsMsg_Term(m, NULL);
-		else if (state == JOB_VALUE_SUCCEEDED || state == JOB_VALUE_FAILED)
-			(void)natsMsg_Ack(m, NULL);
+		if (st == NATS_OK) {
+			won = true;
+			if (c->how == NATS_SETTLE_ACK)
+				(void)natsMsg_Ack(m, NULL);
+			else if (c->how == NATS_SETTLE_NAK)
+				(void)natsMsg_NakWithDelay(m, (int64_t)(c->delay * 1000), NULL);
+			else
+				(void)natsMsg_Term(m, NULL);
+		} else if (st == NATS_ERR) {
+			int found = nats_value_state(l, d->id_hex, &state);
+			if (found == 0)
+				(void)natsMsg_Term(m, NULL);
+			else if (found == 1 && (state == JOB_VALUE_SUCCEEDED || state == JOB_VALUE_FAILED))
+				(void)natsMsg_Ack(m, NULL);
+		}
 	}
 	pthread_mutex_lock(&l->mu);
-	nats_held_remove(l, d);
+	nats_delivery_unhold(l, d);
 	pthread_mutex_unlock(&l->mu);
 	struct nats_event *ev = nats_event_new(NATS_EV_SETTLED);
 	if (ev == NULL)
@@ -569,29 +599,6 @@ void nats_link_settle(struct nats_delivery *d, const uint8_t *value, size_t len,
 	c->how = how;
 	c->delay = delay;
 	nats_command_queue(d->link, c);
-}
-
-/* Under l->mu: d is no longer held. */
-static void nats_held_remove(struct nats_link *l, struct nats_delivery *d)
-{
-	if (d->prev != NULL)
-		d->prev->next = d->next;
-	else if (l->held == d)
-		l->held = d->next;
-	if (d->next != NULL)
-		d->next->prev = d->prev;
-	d->prev = d->next = NULL;
-}
-
-void nats_link_release(struct nats_delivery *d)
-{
-	struct nats_link *l = d->link;
-
-	pthread_mutex_lock(&l->mu);
-	nats_held_remove(l, d);
-	pthread_mutex_unlock(&l->mu);
-	natsMsg_Destroy(d->msg);
-	free(d);
 }
 
 void nats_link_update(struct nats_link *l, const char *id_hex, const uint8_t *value,

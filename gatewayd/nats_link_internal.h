@@ -2,7 +2,7 @@
  * nats_link_internal.h: what the link's files share (nats_link.c: the
  * connection, the commands and their thread; nats_pull.c: the pull
  * threads; nats_watch.c: the bucket's watcher; nats_events.c: the way
- * back to the loop). Only the loop thread touches gatewayd's state; these
+ * back to the loop; nats_delivery.c: the deliveries held). Only the loop thread touches gatewayd's state; these
  * threads touch only what this header declares, under mu.
  */
 #ifndef GATEWAYD_NATS_LINK_INTERNAL_H
@@ -97,6 +97,12 @@ struct nats_link {
 	pthread_t watch_thread;
 	bool watching;			/* watch_thread runs */
 };
+
+/* nats_delivery.c */
+/* d joins the deliveries held (InProgress until settled). Takes l->mu. */
+void nats_delivery_hold(struct nats_link *l, struct nats_delivery *d);
+/* Under l->mu: d leaves them. */
+void nats_delivery_unhold(struct nats_link *l, struct nats_delivery *d);
 
 /* nats_events.c */
 /* Queues ev (malloc'd) for the loop and wakes it. */

@@ -5,8 +5,7 @@
  * and before handing a job to the loop it reads the job's value and writes
  * "running" over it by compare-and-swap: a job whose value says it is
  * finished is acked without running, one whose value is missing is left
- * for its publish to complete (or terminated after a few deliveries: its
- * accept was answered 503).
+ * for its publish to complete, a few deliveries, then runs anyway.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +18,9 @@
 
 /* A fetch waits this long for a first job (ms) before the thread looks again. */
 #define NATS_PULL_WAIT_MS 1000
-/* A job without a value is delivered again after this (s), and ended after this many. */
+/* After a fetch that failed (not one that found nothing), the thread waits this long (ms). */
+#define NATS_PULL_PAUSE_MS 500
+/* A job without a value is delivered again after this (s), this many times at most. */
 #define NATS_PULL_NO_VALUE_DELAY 1.0
 #define NATS_PULL_NO_VALUE_DELIVERIES 5
 
@@ -140,22 +141,41 @@ static uint64_t nats_now_ms(void)
 /*
  * Reads d's value and writes "running" over it (attempt d->delivered, this
  * node), by compare-and-swap; once more if another write came between.
- * 1: d is to run; 0: it is settled here (finished, or no value yet).
+ * A job without a value waits for it a few deliveries, then gets one
+ * (function's, created at created_ms). 1: d is to run; 0: it is settled
+ * here (finished, or no value yet).
  */
-static int nats_pull_claim(struct nats_link *l, struct nats_delivery *d, natsMsg *m)
+static int nats_pull_claim(struct nats_link *l, struct nats_delivery *d, natsMsg *m,
+    const char *function, uint64_t created_ms)
 {
 	struct buf value = { 0 };
 
 	for (int tries = 0; tries < 2; tries++) {
 		kvEntry *e = NULL;
 		natsStatus st = kvStore_Get(&e, l->kv, d->id_hex);
-		if (st == NATS_NOT_FOUND) {
-			if (d->delivered >= NATS_PULL_NO_VALUE_DELIVERIES)
-				(void)natsMsg_Term(m, NULL);
-			else
-				(void)natsMsg_NakWithDelay(m, (int64_t)(NATS_PULL_NO_VALUE_DELAY * 1000),
-				    NULL);
+		if (st == NATS_NOT_FOUND && d->delivered < NATS_PULL_NO_VALUE_DELIVERIES) {
+			(void)natsMsg_NakWithDelay(m, (int64_t)(NATS_PULL_NO_VALUE_DELAY * 1000), NULL);
 			return 0;
+		}
+		if (st == NATS_NOT_FOUND) {
+			/*
+			 * Still none: it expired while the job waited (past the bucket's
+			 * TTL), or its accept was answered 503 although the job got in.
+			 * An accepted job is never dropped: it runs, with a value anew.
+			 */
+			d->value = (struct job_value){ .created_ms = created_ms };
+			snprintf(d->value.function, sizeof(d->value.function), "%s", function);
+			d->value.state = JOB_VALUE_RUNNING;
+			d->value.attempts = d->delivered;
+			d->value.started_ms = nats_now_ms();
+			snprintf(d->value.node, sizeof(d->value.node), "%s", l->s.node);
+			if (job_value_encode(&d->value, &value) == 0 &&
+			    kvStore_Create(&d->revision, l->kv, d->id_hex, buf_head(&value),
+				(int)buf_used(&value)) == NATS_OK) {
+				buf_free(&value);
+				return 1;
+			}
+			continue;	/* another node made it meanwhile: read it */
 		}
 		if (st != NATS_OK || job_value_decode((const uint8_t *)kvEntry_Value(e),
 			(size_t)kvEntry_ValueLen(e), &d->value) < 0) {
@@ -209,6 +229,7 @@ static void nats_pull_take(struct nats_pull *p, natsMsg *m)
 	}
 	memcpy(d->id_hex, id, NATS_ID_HEX_LEN + 1);
 	d->delivered = meta->NumDelivered > 1000000 ? 1000000 : (unsigned)meta->NumDelivered;
+	uint64_t created_ms = meta->Timestamp > 0 ? (uint64_t)meta->Timestamp / 1000000 : 0;
 	jsMsgMetaData_Destroy(meta);
 	d->msg = m;
 	d->link = l;
@@ -216,7 +237,7 @@ static void nats_pull_take(struct nats_pull *p, natsMsg *m)
 	d->job_len = (size_t)natsMsg_GetDataLength(m);
 	struct nats_event *ev = nats_event_new(NATS_EV_FETCHED);
 	if (ev == NULL || (ev->text = strdup(p->function)) == NULL ||
-	    nats_pull_claim(l, d, m) == 0) {
+	    nats_pull_claim(l, d, m, p->function, created_ms) == 0) {
 		if (ev != NULL)
 			free(ev->text);
 		free(ev);
@@ -225,12 +246,7 @@ static void nats_pull_take(struct nats_pull *p, natsMsg *m)
 		return;
 	}
 	ev->delivery = d;
-	pthread_mutex_lock(&l->mu);
-	d->next = l->held;
-	if (l->held != NULL)
-		l->held->prev = d;
-	l->held = d;
-	pthread_mutex_unlock(&l->mu);
+	nats_delivery_hold(l, d);
 	nats_event_post(l, ev);
 }
 
@@ -261,14 +277,15 @@ static void *nats_pull_main(void *arg)
 			sub = nats_pull_subscribe(p);
 		natsMsgList list = { 0 };
 		jsErrCode jerr = 0;
-		if (sub != NULL && natsSubscription_Fetch(&list, sub, (int)asked, NATS_PULL_WAIT_MS,
-			&jerr) == NATS_OK) {
-			for (int i = 0; i < list.Count; i++) {
-				nats_pull_take(p, list.Msgs[i]);
-				list.Msgs[i] = NULL;
-			}
+		natsStatus st = sub != NULL ? natsSubscription_Fetch(&list, sub, (int)asked,
+		    NATS_PULL_WAIT_MS, &jerr) : NATS_ERR;
+		for (int i = 0; st == NATS_OK && i < list.Count; i++) {
+			nats_pull_take(p, list.Msgs[i]);
+			list.Msgs[i] = NULL;
 		}
 		natsMsgList_Destroy(&list);
+		if (st != NATS_OK && st != NATS_TIMEOUT)
+			nats_Sleep(NATS_PULL_PAUSE_MS);	/* no consumer, or the connection went */
 		nats_pull_done(p, asked);
 		pthread_mutex_lock(&l->mu);
 	}

@@ -264,6 +264,61 @@ START_TEST(test_error_async_no_journal)
 }
 END_TEST
 
+/*
+ * async.backend = nats needs no journal; the nats.* keys and their
+ * defaults; each bad value on its own, at its line.
+ */
+START_TEST(test_nats_keys)
+{
+	static const char *const bad[][2] = {
+		{ "async.backend = kafka\n", "async.backend = kafka: must be journal or nats" },
+		{ "nats.url = nats://a:4222,,nats://b:4222\n", "nats.url = nats://a:4222,,nats://b:4222: "
+		    "must be server URLs separated by commas, such as "
+		    "nats://10.0.0.1:4222,nats://10.0.0.2:4222" },
+		{ "nats.url = nats://a:4222 nats://b:4222\n", "nats.url = nats://a:4222 nats://b:4222: "
+		    "must be server URLs separated by commas, such as "
+		    "nats://10.0.0.1:4222,nats://10.0.0.2:4222" },
+		{ "nats.stream = jobs.v1\n", "nats.stream = jobs.v1: must be 1 to 32 of A-Z a-z 0-9 _ -" },
+		{ "nats.stream =\n", "nats.stream = : must be 1 to 32 of A-Z a-z 0-9 _ -" },
+		{ "nats.replicas = 7\n", "nats.replicas = 7: must be between 1 and 5" },
+		{ "nats.ack_wait = 0s\n", "nats.ack_wait = 0s: must be a duration above 0 such as 10s, "
+		    "500ms, 2m, 1h or a number of seconds" },
+	};
+	struct gateway_conf *conf;
+	char text[512], err[1024], dir[PATH_MAX], path[PATH_MAX], expected[2 * PATH_MAX];
+
+	ck_assert_msg(load_async(HEAD "async.backend = nats\n[fn]\nexec = /bin/true\nasync = on\n",
+	    err, sizeof(err), &conf, dir, path) == 0, "%s", err);
+	ck_assert_int_eq(conf->async_backend, ASYNC_BACKEND_NATS);
+	ck_assert_ptr_null(conf->async_journal);
+	ck_assert_str_eq(conf->nats_url, "nats://127.0.0.1:4222");
+	ck_assert_str_eq(conf->nats_stream, "GATEWAYD");
+	ck_assert_uint_eq(conf->nats_replicas, 1);
+	ck_assert(conf->nats_ack_wait == 30.0);
+	ck_assert(conf->nats_timeout == 2.0);
+	ck_assert_ptr_null(conf->nats_credentials);
+	config_free(conf);
+
+	ck_assert_msg(load_async(HEAD "async.backend = nats\nnats.url = nats://10.0.0.1:4222, "
+	    "tls://10.0.0.2:4222\nnats.stream = JOBS_v1-a\nnats.replicas = 3\n"
+	    "nats.ack_wait = 2s\nnats.timeout = 500ms\n[fn]\nexec = /bin/true\n",
+	    err, sizeof(err), &conf, dir, path) == 0, "%s", err);
+	ck_assert_str_eq(conf->nats_url, "nats://10.0.0.1:4222, tls://10.0.0.2:4222");
+	ck_assert_str_eq(conf->nats_stream, "JOBS_v1-a");
+	ck_assert_uint_eq(conf->nats_replicas, 3);
+	ck_assert(conf->nats_ack_wait == 2.0);
+	ck_assert(conf->nats_timeout == 0.5);
+	config_free(conf);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		format(text, sizeof(text), HEAD "%s[fn]\nexec = /bin/true\n", bad[i][0]);
+		ck_assert_int_eq(load_async(text, err, sizeof(err), &conf, dir, path), -1);
+		format(expected, sizeof(expected), "%s:3: %s\n", path, bad[i][1]);
+		ck_assert_str_eq(err, expected);
+	}
+}
+END_TEST
+
 /* Bad async.fsync, async.fsync_interval and async.journal values, one at a time. */
 START_TEST(test_error_async_global)
 {
@@ -324,6 +379,7 @@ static Suite *config_async_suite(void)
 	tcase_add_test(bad, test_error_async_applies);
 	tcase_add_test(bad, test_error_async_no_journal);
 	tcase_add_test(bad, test_error_async_global);
+	tcase_add_test(bad, test_nats_keys);
 	suite_add_tcase(s, good);
 	suite_add_tcase(s, bad);
 	return s;

@@ -341,6 +341,15 @@ static void on_fetched(void *owner, const char *function, struct nats_delivery *
 		job->held_at = 0;
 		async_nats_decide(a, job, true);
 	}
+	if (job != NULL && job->canceled) {
+		/*
+		 * Canceled before its first delivery, whose claim wrote over the value
+		 * without reading it: the canceled value goes back, the message is ended.
+		 */
+		job->delivery = d;
+		async_nats_settle(a, job, ASYNC_NATS_FINISHED, 0);
+		return;
+	}
 	if (job == NULL) {
 		if ((job = async_job_new(id, function, strlen(function))) == NULL ||
 		    async_table_insert(&a->jobs, job) < 0) {
@@ -366,13 +375,13 @@ static void on_fetched(void *owner, const char *function, struct nats_delivery *
 		return;
 	}
 	async_nats_apply_fields(job, &d->value);
+	job->created_ms = r.time_ms;	/* the accepting node's clock, as its value says */
 	job->state = ASYNC_QUEUED;
-	job->attempts = d->delivered - 1;	/* async.c's attempt makes it d->delivered */
+	job->attempts = d->value.attempts - 1;	/* async.c's attempt makes it the claim's */
 	job->delivery = d;
 	job->revision = d->revision;
 	struct function *fn = async_function(a, function);
-	if (fn == NULL || d->delivered > fn->conf->async.max_attempts) {
-		job->attempts = d->delivered - 1;
+	if (fn == NULL || d->value.attempts > fn->conf->async.max_attempts) {
 		a->runner->fail(job, fn == NULL ? "the function is no longer configured" :
 		    "out of attempts (the last one ended with its node)");
 		return;

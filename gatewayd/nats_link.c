@@ -25,6 +25,11 @@ static void nats_on_reconnected(natsConnection *nc, void *closure);
 static void nats_on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae,
     void *closure);
 static void nats_send_in_progress(struct nats_link *l);
+static struct nats_command *nats_command_new(enum nats_command_type type, const char *id_hex,
+    const uint8_t *value, size_t len);
+static void nats_settle(struct nats_link *l, struct nats_command *c);
+static void nats_on_settle_ack(struct nats_link *l, const char *id, natsMsg *msg,
+    const jsPubAck *pa);
 
 /* The bucket's name: the stream's with "_jobs". */
 #define NATS_BUCKET_SUFFIX "_jobs"
@@ -32,6 +37,8 @@ static void nats_send_in_progress(struct nats_link *l);
 #define NATS_DUPLICATE_WINDOW_NS (120LL * 1000000000LL)
 /* A settle's write that got no answer is tried again this often (ms). */
 #define NATS_SETTLE_RETRY_MS 250
+/* At exit, libnats's threads are waited for this long (ms). */
+#define NATS_CLOSE_WAIT_MS 5000
 /* Setting up again, after a failure, at most this often (ms). */
 #define NATS_SETUP_RETRY_MS 1000
 
@@ -185,6 +192,8 @@ static void nats_on_reconnected(natsConnection *nc, void *closure)
  */
 static void nats_connection_changed(struct nats_link *l, bool connected)
 {
+	if (atomic_load(&l->stopping))
+		return;	/* nats_link_free() closes the connection */
 	pthread_mutex_lock(&l->mu);
 	l->connected = connected;
 	l->set_up = false;
@@ -223,7 +232,7 @@ static int nats_set_up(struct nats_link *l, char *err, size_t err_len)
 		st = js_UpdateStream(NULL, l->js, &sc, NULL, &jerr);
 	if (st != NATS_OK) {
 		snprintf(err, err_len, "stream %s: %s (JetStream error %d)", l->s.stream,
-		    nats_GetLastError(NULL), (int)jerr);
+		    natsStatus_GetText(st), (int)jerr);
 		return -1;
 	}
 	if (l->kv == NULL) {
@@ -265,6 +274,8 @@ static void *nats_command_main(void *arg)
 			pthread_mutex_lock(&l->mu);
 			if (ok == 0 && l->connected) {
 				l->set_up = true;
+				/* A watcher that lived through a disconnection may have missed changes. */
+				atomic_store(&l->rewatch, l->watching);
 				if (!l->watching)
 					l->watching = pthread_create(&l->watch_thread, NULL,
 					    nats_watch_main, l) == 0;
@@ -389,9 +400,16 @@ static void nats_on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *
 	(void)js;
 	(void)pae;
 
+	const char *expected = NULL;
 	if (strncmp(subject, "$KV.", 4) == 0) {
 		const char *dot = strrchr(subject, '.');
 		id = dot != NULL ? dot + 1 : NULL;
+		if (id != NULL && natsMsgHeader_Get(msg, "Nats-Expected-Last-Subject-Sequence",
+			&expected) == NATS_OK) {
+			nats_on_settle_ack(l, id, msg, pa);	/* only a settle's write expects one */
+			natsMsg_Destroy(msg);
+			return;
+		}
 	} else if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) != NATS_OK) {
 		id = NULL;
 	}
@@ -447,6 +465,109 @@ static natsStatus nats_settle_write(struct nats_link *l, struct nats_command *c)
 	}
 }
 
+/* Tells JetStream what became of message m: acked, delivered again after delay, or ended. */
+static void nats_settle_message(natsMsg *m, enum nats_settle how, double delay)
+{
+	if (how == NATS_SETTLE_ACK)
+		(void)natsMsg_Ack(m, NULL);
+	else if (how == NATS_SETTLE_NAK)
+		(void)natsMsg_NakWithDelay(m, (int64_t)(delay * 1000), NULL);
+	else
+		(void)natsMsg_Term(m, NULL);
+}
+
+/* Tells the loop that d is settled (won: its value went in). */
+static void nats_settled(struct nats_link *l, struct nats_delivery *d, bool won)
+{
+	struct nats_event *ev = nats_event_new(NATS_EV_SETTLED);
+
+	if (ev == NULL)
+		return;	/* logged; d is lost with it */
+	ev->delivery = d;
+	ev->flag = won;
+	nats_event_post(l, ev);
+}
+
+/*
+ * A settle, the usual way: the value published asynchronously with the
+ * revision it must follow (Nats-Expected-Last-Subject-Sequence, the
+ * compare-and-swap of kvStore_Update()), so that settles do not wait on
+ * each other; nats_on_settle_ack() finishes it. Without a value, or when
+ * the publish cannot even be queued, nats_settle() does it all here.
+ */
+static void nats_settle_async(struct nats_link *l, struct nats_command *c)
+{
+	struct nats_delivery *d = c->delivery;
+	char subject[300];
+	jsPubOptions po;
+
+	if (c->value_len == 0 || l->kv == NULL) {
+		nats_settle(l, c);
+		return;
+	}
+	snprintf(subject, sizeof(subject), "$KV.%s.%s", l->bucket, d->id_hex);
+	natsMsg *m = nats_message(subject, c->value, c->value_len, NULL);
+	jsPubOptions_Init(&po);
+	po.MaxWait = (int64_t)(l->s.timeout * 1000);
+	po.ExpectLastSubjectSeq = d->revision;
+	pthread_mutex_lock(&l->mu);
+	d->settling = true;
+	d->how = c->how;
+	d->delay = c->delay;
+	pthread_mutex_unlock(&l->mu);
+	if (m != NULL && js_PublishMsgAsync(l->js, &m, &po) == NATS_OK)
+		return;
+	natsMsg_Destroy(m);
+	pthread_mutex_lock(&l->mu);
+	d->settling = false;
+	pthread_mutex_unlock(&l->mu);
+	nats_settle(l, c);
+}
+
+/*
+ * libnats's thread: the ack of a settle's write. In: the message is
+ * settled and the loop told. Refused (the revision moved) or unanswered:
+ * the command thread's nats_settle() looks and tries again.
+ */
+static void nats_on_settle_ack(struct nats_link *l, const char *id, natsMsg *msg,
+    const jsPubAck *pa)
+{
+	struct nats_delivery *d;
+
+	pthread_mutex_lock(&l->mu);
+	for (d = l->held; d != NULL; d = d->next) {
+		if (d->settling && strcmp(d->id_hex, id) == 0)
+			break;
+	}
+	if (d != NULL) {
+		d->settling = false;
+		if (pa != NULL)
+			nats_delivery_unhold(l, d);
+	}
+	pthread_mutex_unlock(&l->mu);
+	if (d == NULL)
+		return;
+	if (pa != NULL) {
+		d->revision = pa->Sequence;
+		nats_settle_message(d->msg, d->how, d->delay);
+		nats_settled(l, d, true);
+		return;
+	}
+	struct nats_command *c = nats_command_new(NATS_CMD_SETTLE_SYNC, id,
+	    (const uint8_t *)natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg));
+	if (c == NULL) {
+		pthread_mutex_lock(&l->mu);
+		nats_delivery_unhold(l, d);
+		pthread_mutex_unlock(&l->mu);
+		nats_settled(l, d, false);	/* delivered again after ack_wait */
+		return;
+	}
+	c->delivery = d;
+	c->how = d->how;
+	c->delay = d->delay;
+	nats_command_queue(l, c);
+}
+
 /*
  * A settle: the new value by compare-and-swap on the revision the fetch
  * wrote; if it went in, the message is acked, nak'd or terminated. If the
@@ -464,33 +585,32 @@ static void nats_settle(struct nats_link *l, struct nats_command *c)
 		won = true;
 		(void)natsMsg_Term(m, NULL);
 	} else if (l->kv != NULL) {
-		natsStatus st = nats_settle_write(l, c);
-		enum job_value_state state;
-		if (st == NATS_OK) {
-			won = true;
-			if (c->how == NATS_SETTLE_ACK)
-				(void)natsMsg_Ack(m, NULL);
-			else if (c->how == NATS_SETTLE_NAK)
-				(void)natsMsg_NakWithDelay(m, (int64_t)(c->delay * 1000), NULL);
-			else
-				(void)natsMsg_Term(m, NULL);
-		} else if (st == NATS_ERR) {
-			int found = nats_value_state(l, d->id_hex, &state);
+		/*
+		 * Refused, then the value cannot be read either (a bucket without a
+		 * leader for now refuses both): tried again, as a write unanswered.
+		 */
+		for (;;) {
+			natsStatus st = nats_settle_write(l, c);
+			enum job_value_state state;
+			if (st == NATS_OK) {
+				won = true;
+				nats_settle_message(m, c->how, c->delay);
+				break;
+			}
+			int found = st == NATS_ERR ? nats_value_state(l, d->id_hex, &state) : -1;
 			if (found == 0)
 				(void)natsMsg_Term(m, NULL);
 			else if (found == 1 && (state == JOB_VALUE_SUCCEEDED || state == JOB_VALUE_FAILED))
 				(void)natsMsg_Ack(m, NULL);
+			if (found >= 0 || atomic_load(&l->stopping))
+				break;
+			nats_Sleep(NATS_SETTLE_RETRY_MS);
 		}
 	}
 	pthread_mutex_lock(&l->mu);
 	nats_delivery_unhold(l, d);
 	pthread_mutex_unlock(&l->mu);
-	struct nats_event *ev = nats_event_new(NATS_EV_SETTLED);
-	if (ev == NULL)
-		return;	/* logged; d is lost with it */
-	ev->delivery = d;
-	ev->flag = won;
-	nats_event_post(l, ev);
+	nats_settled(l, d, won);
 }
 
 static void nats_command_run(struct nats_link *l, struct nats_command *c)
@@ -500,6 +620,9 @@ static void nats_command_run(struct nats_link *l, struct nats_command *c)
 		nats_publish(l, c);
 		return;
 	case NATS_CMD_SETTLE:
+		nats_settle_async(l, c);
+		return;
+	case NATS_CMD_SETTLE_SYNC:
 		nats_settle(l, c);
 		return;
 	case NATS_CMD_UPDATE:
@@ -656,6 +779,12 @@ void nats_link_free(struct nats_link *l)
 	natsConnection_Close(l->nc);
 	natsConnection_Destroy(l->nc);
 	natsOptions_Destroy(l->opts);
+	/*
+	 * libnats's own threads may still be in a callback of ours (a late ack,
+	 * the closed connection's): l is freed only once they are all gone.
+	 */
+	if (nats_CloseAndWait(NATS_CLOSE_WAIT_MS) != NATS_OK)
+		log_warn("nats: libnats's threads did not end within %d ms", NATS_CLOSE_WAIT_MS);
 	nats_events_free(l);
 	pthread_cond_destroy(&l->commands_ready);
 	pthread_mutex_destroy(&l->mu);

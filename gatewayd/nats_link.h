@@ -37,6 +37,13 @@ struct nats_link_settings {
 	const char *node;		/* this node's name in job values */
 };
 
+/* What nats_link_settle() tells JetStream once the job's new value is in. */
+enum nats_settle {
+	NATS_SETTLE_ACK,	/* done: the message goes */
+	NATS_SETTLE_NAK,	/* deliver it again after the delay */
+	NATS_SETTLE_TERM,	/* never deliver it again */
+};
+
 /* A job JetStream handed this node: the link's until nats_link_release(). */
 struct nats_delivery {
 	char id_hex[NATS_ID_HEX_LEN + 1];
@@ -48,15 +55,11 @@ struct nats_delivery {
 	struct job_value value;		/* that value */
 	/* The link's. */
 	void *msg;
+	bool settling;			/* its settle's write is on its way (under the link's mutex) */
+	enum nats_settle how;		/* what that settle does once the write is in */
+	double delay;
 	struct nats_link *link;
 	struct nats_delivery *prev, *next;	/* the deliveries held (InProgress) */
-};
-
-/* What nats_link_settle() tells JetStream once the job's new value is in. */
-enum nats_settle {
-	NATS_SETTLE_ACK,	/* done: the message goes */
-	NATS_SETTLE_NAK,	/* deliver it again after the delay */
-	NATS_SETTLE_TERM,	/* never deliver it again */
 };
 
 /* The outcomes, called on the loop thread. */

@@ -53,7 +53,8 @@ struct nats_pull {
 /* A command for the command thread (nats_link.c). */
 enum nats_command_type {
 	NATS_CMD_PUBLISH,
-	NATS_CMD_SETTLE,
+	NATS_CMD_SETTLE,		/* the write asynchronous, its ack settles (the usual case) */
+	NATS_CMD_SETTLE_SYNC,		/* the write refused or unanswered: checked, tried again */
 	NATS_CMD_UPDATE,
 	NATS_CMD_FORGET,
 };
@@ -85,6 +86,7 @@ struct nats_link {
 	kvStore *kv;			/* NULL until set up */
 	atomic_bool up;			/* connected and set up */
 	atomic_bool stopping;
+	atomic_bool rewatch;		/* set up again after a disconnection: the watcher starts anew */
 	pthread_mutex_t mu;		/* everything below, and each pull's credits */
 	pthread_cond_t commands_ready;
 	struct nats_command *commands, *commands_tail;

@@ -106,9 +106,10 @@ static natsSubscription *nats_pull_subscribe(struct nats_pull *p)
 	so.Config.MaxDeliver = -1;	/* gatewayd counts the attempts (async.max_attempts) */
 	so.Config.MaxAckPending = -1;
 	so.Config.FilterSubject = p->subject;
-	if (js_PullSubscribe(&sub, l->js, p->subject, p->durable, NULL, &so, &jerr) != NATS_OK) {
+	natsStatus st = js_PullSubscribe(&sub, l->js, p->subject, p->durable, NULL, &so, &jerr);
+	if (st != NATS_OK) {
 		log_warn("nats: %s: cannot reach its consumer %s: %s (JetStream error %d)",
-		    p->function, p->durable, nats_GetLastError(NULL), (int)jerr);
+		    p->function, p->durable, natsStatus_GetText(st), (int)jerr);
 		return NULL;
 	}
 	return sub;
@@ -139,17 +140,65 @@ static uint64_t nats_now_ms(void)
 }
 
 /*
- * Reads d's value and writes "running" over it (attempt d->delivered, this
- * node), by compare-and-swap; once more if another write came between.
- * A job without a value waits for it a few deliveries, then gets one
- * (function's, created at created_ms). 1: d is to run; 0: it is settled
- * here (finished, or no value yet).
+ * Marks d->value running: the attempt after those its value counts (runs
+ * begun, not deliveries: a delivery that was nak'd before it ran, for want
+ * of its value or of a leader, is no attempt), on this node, since now.
+ */
+static void nats_pull_running(struct nats_link *l, struct nats_delivery *d)
+{
+	d->value.state = JOB_VALUE_RUNNING;
+	d->value.attempts++;
+	d->value.started_ms = nats_now_ms();
+	snprintf(d->value.node, sizeof(d->value.node), "%s", l->s.node);
+	d->value.response = NULL;
+	d->value.response_len = 0;
+}
+
+/*
+ * Writes "running" as d's value (function's, created at created_ms) by
+ * revision: kvStore_Update() over rev, kvStore_Create() when rev is 0,
+ * kvStore_Put() (no condition) when put. d->revision is the write's.
+ */
+static natsStatus nats_pull_write(struct nats_link *l, struct nats_delivery *d,
+    uint64_t rev, bool put)
+{
+	struct buf value = { 0 };
+	natsStatus st = NATS_NO_MEMORY;
+
+	if (job_value_encode(&d->value, &value) == 0) {
+		const void *data = buf_head(&value);
+		int len = (int)buf_used(&value);
+		st = put ? kvStore_Put(&d->revision, l->kv, d->id_hex, data, len) :
+		    rev == 0 ? kvStore_Create(&d->revision, l->kv, d->id_hex, data, len) :
+		    kvStore_Update(&d->revision, l->kv, d->id_hex, data, len, rev);
+	}
+	buf_free(&value);
+	return st;
+}
+
+/*
+ * Claims d for this node: writes "running" over its value (its next
+ * attempt, this node). 1: d is to run; 0: it is settled here.
+ *
+ * A first delivery is written at once, without reading: nobody else has
+ * had the job (a DELETE that came first is the loop's to see: the
+ * watcher told it, on_fetched() in async_nats.c). A later one reads the
+ * value and writes by compare-and-swap, once more if another write came
+ * between: a job found finished is acked without running; one without a
+ * value waits for it a few deliveries, then gets one anew.
  */
 static int nats_pull_claim(struct nats_link *l, struct nats_delivery *d, natsMsg *m,
     const char *function, uint64_t created_ms)
 {
-	struct buf value = { 0 };
-
+	if (d->delivered == 1) {
+		d->value = (struct job_value){ .created_ms = created_ms };
+		snprintf(d->value.function, sizeof(d->value.function), "%s", function);
+		nats_pull_running(l, d);
+		if (nats_pull_write(l, d, 0, true) == NATS_OK)
+			return 1;
+		(void)natsMsg_NakWithDelay(m, (int64_t)(NATS_PULL_NO_VALUE_DELAY * 1000), NULL);
+		return 0;
+	}
 	for (int tries = 0; tries < 2; tries++) {
 		kvEntry *e = NULL;
 		natsStatus st = kvStore_Get(&e, l->kv, d->id_hex);
@@ -165,16 +214,9 @@ static int nats_pull_claim(struct nats_link *l, struct nats_delivery *d, natsMsg
 			 */
 			d->value = (struct job_value){ .created_ms = created_ms };
 			snprintf(d->value.function, sizeof(d->value.function), "%s", function);
-			d->value.state = JOB_VALUE_RUNNING;
-			d->value.attempts = d->delivered;
-			d->value.started_ms = nats_now_ms();
-			snprintf(d->value.node, sizeof(d->value.node), "%s", l->s.node);
-			if (job_value_encode(&d->value, &value) == 0 &&
-			    kvStore_Create(&d->revision, l->kv, d->id_hex, buf_head(&value),
-				(int)buf_used(&value)) == NATS_OK) {
-				buf_free(&value);
+			nats_pull_running(l, d);
+			if (nats_pull_write(l, d, 0, false) == NATS_OK)
 				return 1;
-			}
 			continue;	/* another node made it meanwhile: read it */
 		}
 		if (st != NATS_OK || job_value_decode((const uint8_t *)kvEntry_Value(e),
@@ -182,8 +224,7 @@ static int nats_pull_claim(struct nats_link *l, struct nats_delivery *d, natsMsg
 			log_warn("nats: job %s: its value cannot be read: delivered again later",
 			    d->id_hex);
 			kvEntry_Destroy(e);
-			(void)natsMsg_NakWithDelay(m, (int64_t)(NATS_PULL_NO_VALUE_DELAY * 1000), NULL);
-			return 0;
+			break;
 		}
 		uint64_t rev = kvEntry_Revision(e);
 		kvEntry_Destroy(e);
@@ -191,20 +232,10 @@ static int nats_pull_claim(struct nats_link *l, struct nats_delivery *d, natsMsg
 			(void)natsMsg_Ack(m, NULL);	/* finished (or canceled) already */
 			return 0;
 		}
-		d->value.state = JOB_VALUE_RUNNING;
-		d->value.attempts = d->delivered;
-		d->value.started_ms = nats_now_ms();
-		snprintf(d->value.node, sizeof(d->value.node), "%s", l->s.node);
-		d->value.response = NULL;
-		d->value.response_len = 0;
-		if (job_value_encode(&d->value, &value) == 0 &&
-		    kvStore_Update(&d->revision, l->kv, d->id_hex, buf_head(&value),
-			(int)buf_used(&value), rev) == NATS_OK) {
-			buf_free(&value);
+		nats_pull_running(l, d);
+		if (nats_pull_write(l, d, rev, false) == NATS_OK)
 			return 1;
-		}
 	}
-	buf_free(&value);
 	(void)natsMsg_NakWithDelay(m, (int64_t)(NATS_PULL_NO_VALUE_DELAY * 1000), NULL);
 	return 0;
 }

@@ -44,7 +44,9 @@
 #   async        a second gatewayd with [helloasync] (async = on), restarted
 #                per async.fsync policy: 10,000 jobs accepted by
 #                tests/bench/async_flood.py and the time until all ran, then
-#                wrk -H 'X-Async: true' for the 202s per second
+#                wrk -H 'X-Async: true' for the 202s per second; the same
+#                once more with async.backend = nats, on a local nats-server
+#                (JetStream, nats.replicas = 1) started for it
 #
 # See docs/bench.md for what the numbers mean. Environment:
 #   BENCH_SECONDS  seconds per measurement (8)      BENCH_ROUNDS  rounds (2)
@@ -57,7 +59,10 @@
 #   ONDEMAND_N     ondemand cold starts (20); 0 skips the section
 #   ASYNC_N        jobs of the async drain (10000); 0 skips the async section
 #   ASYNC_SECONDS  seconds of wrk per async.fsync policy (5)
-#   ASYNC_POLICIES async.fsync policies, in order ("always batch off")
+#   ASYNC_POLICIES async.fsync policies, in order, and "nats": the NATS
+#                  JetStream backend ("always batch off nats"); without
+#                  "nats" no nats-server runs. A missing nats-server
+#                  (NATS_SERVER, default nats-server on PATH) skips that row
 #   ASYNC_CALLBACK_N jobs with an X-Callback-Url to a loopback receiver
 #                  (tests/bench/callback_sink.py), fsync batch (2000); 0 skips
 #
@@ -82,17 +87,28 @@ ONDEMAND_N=${ONDEMAND_N:-20}
 ASYNC_N=${ASYNC_N:-10000}
 ASYNC_SECONDS=${ASYNC_SECONDS:-5}
 ASYNC_CALLBACK_N=${ASYNC_CALLBACK_N:-2000}
-read -r -a ASYNC_POLICIES <<<"${ASYNC_POLICIES:-always batch off}"
+read -r -a ASYNC_POLICIES <<<"${ASYNC_POLICIES:-always batch off nats}"
 CONNS=${BENCH_CONNS:-16}
 case $DURATION$ROUNDS$WARMUP$SPAWN_N$ONDEMAND_N$ASYNC_N$ASYNC_SECONDS in
 *[!0-9]*) bench_die "BENCH_SECONDS, BENCH_ROUNDS, BENCH_WARMUP, SPAWN_N, ONDEMAND_N, ASYNC_N and ASYNC_SECONDS must be integers" ;;
 esac
 for p in "${ASYNC_POLICIES[@]}"; do
-	case $p in always | batch | off) ;; *) bench_die "unknown async.fsync policy '$p' in ASYNC_POLICIES" ;; esac
+	case $p in always | batch | off | nats) ;; *) bench_die "unknown async.fsync policy '$p' in ASYNC_POLICIES" ;; esac
 done
+has_policy() {	# has_policy POLICY: POLICY is in ASYNC_POLICIES
+	local p
+	for p in "${ASYNC_POLICIES[@]}"; do [[ $p == "$1" ]] && return 0; done
+	return 1
+}
 if [ "$ASYNC_N" -gt 0 ]; then
 	command -v python3 >/dev/null 2>&1 || bench_die "python3 is not installed (the async section needs it; ASYNC_N=0 skips it)"
 	[ "$ASYNC_SECONDS" -ge 1 ] || bench_die "ASYNC_SECONDS must be >= 1"
+	if has_policy nats && ! command -v "${NATS_SERVER:-nats-server}" >/dev/null 2>&1; then
+		bench_log "nats-server is not installed (scripts/deps.sh): skipping the async nats row"
+		keep_pol=()
+		for p in "${ASYNC_POLICIES[@]}"; do [ "$p" = nats ] || keep_pol+=("$p"); done
+		ASYNC_POLICIES=("${keep_pol[@]}")
+	fi
 fi
 if [ "$ROUNDS" -lt 1 ] || [ "$DURATION" -lt 1 ]; then bench_die "BENCH_SECONDS and BENCH_ROUNDS must be >= 1"; fi
 
@@ -739,36 +755,51 @@ fi
 # journal: first ASYNC_N jobs through tests/bench/async_flood.py (straight
 # to the socket: accept them all, then wait until every one has run), then
 # ASYNC_SECONDS of wrk with X-Async: true through nginx (202s per second).
+# The "nats" policy is the same gatewayd and the same two measurements with
+# async.backend = nats instead of the journal, on one nats-server started
+# here for it (start_nats: JetStream, store in TMP/nats, loopback; fresh, so
+# the stream and bucket are empty), stopped by bench_cleanup.
 if [ "$ASYNC_N" -gt 0 ]; then
-	mkdir -p -m 0700 "$TMP/async"
+	[ -d "$TMP/async" ] || mkdir -m 0700 "$TMP/async"
 	declare -A A_RPS A_P50 A_P99 A_ACC A_DRAIN A_TAIL
 	for pol in "${ASYNC_POLICIES[@]}"; do
+		what=$(async_what "$pol")
+		store=$TMP/async/journal
 		rm -f "$TMP/async/journal" "$TMP/async/journal.tmp"
-		if ! start_gatewayd_async "$BUILD/gatewayd" "$HELLO" "$pol" "$TMP/async/journal"; then
+		if [ "$pol" = nats ]; then
+			if [ -z "$NATS_PID" ] && ! start_nats; then
+				bench_log "$what: nats-server did not start (log $TMP/nats-server.log)"
+				FAILED=1
+				continue
+			fi
+			store=$NATS_URL
+			bench_log "$what: nats-server (PID $NATS_PID) on $NATS_URL, JetStream store in $TMP/nats"
+		fi
+		if ! start_gatewayd_async "$BUILD/gatewayd" "$HELLO" "$pol" "$store"; then
 			FAILED=1
 			continue
 		fi
 		check_path gw-async "$BASE/gw-async/" "$TMP/gatewayd-async.log"
-		bench_log "async.fsync = $pol: $ASYNC_N jobs through tests/bench/async_flood.py"
+		bench_log "$what: $ASYNC_N jobs through tests/bench/async_flood.py"
 		if python3 "$ROOT/tests/bench/async_flood.py" "$TMP/gwa.sock" --function helloasync \
 			-n "$ASYNC_N" --timeout 120 >"$TMP/async-flood-$pol.txt" 2>&1; then
 			A_ACC[$pol]=$(sed -n 's/.* accept_s=\([0-9.]*\).*/\1/p' "$TMP/async-flood-$pol.txt")
 			A_DRAIN[$pol]=$(sed -n 's/.* drain_s=\([0-9.]*\).*/\1/p' "$TMP/async-flood-$pol.txt")
 			A_TAIL[$pol]=$(sed -n 's/.* tail_s=\([0-9.]*\).*/\1/p' "$TMP/async-flood-$pol.txt")
 		else
-			bench_log "async.fsync = $pol: not every job was accepted and run:"
+			bench_log "$what: not every job was accepted and run:"
 			sed 's/^/  | /' "$TMP/async-flood-$pol.txt" >&2
 			FAILED=1
 		fi
 		out=$TMP/wrk-gw-async-$pol.txt
-		bench_log "async.fsync = $pol: wrk -H 'X-Async: true' for ${ASYNC_SECONDS}s"
+		bench_log "$what: wrk -H 'X-Async: true' for ${ASYNC_SECONDS}s"
 		wrk -t1 -c"$CONNS" -d"${ASYNC_SECONDS}s" --timeout 10s --latency -H 'X-Async: true' \
 			"$BASE/gw-async/" >"$out" 2>&1 || true
 		if res=$(parse_wrk "$out"); then
 			read -r rps p50 p99 non sock _ <<<"$res"
 			A_RPS[$pol]=$rps A_P50[$pol]=$p50 A_P99[$pol]=$p99
 			if [ "$non" -ne 0 ] || [ "$sock" -ne 0 ]; then
-				bench_log "async.fsync = $pol: $non answers other than 2xx, $sock socket errors"
+				bench_log "$what: $non answers other than 2xx, $sock socket errors"
 				FAILED=1
 			fi
 		else
@@ -777,7 +808,7 @@ if [ "$ASYNC_N" -gt 0 ]; then
 			FAILED=1
 		fi
 		if ! pid_alive "$GWA_PID"; then
-			bench_log "the async gatewayd (async.fsync = $pol) died"
+			bench_log "the async gatewayd ($what) died"
 			bench_tail "$TMP/gatewayd-async.log"
 			FAILED=1
 		fi
@@ -822,7 +853,12 @@ async.callback_secret_file = $TMP/cb.secret"; then
 	fi
 	echo
 	echo "async: [helloasync] (static pool of 4 hello, async = on) in its own gatewayd, restarted per"
-	echo "async.fsync policy; accepts: wrk -t1 -c$CONNS -d${ASYNC_SECONDS}s -H 'X-Async: true' through nginx (202s);"
+	if has_policy nats; then
+		echo "async.fsync policy, and for nats with async.backend = nats (a local nats-server, nats.replicas = 1);"
+		echo "accepts: wrk -t1 -c$CONNS -d${ASYNC_SECONDS}s -H 'X-Async: true' through nginx (202s);"
+	else
+		echo "async.fsync policy; accepts: wrk -t1 -c$CONNS -d${ASYNC_SECONDS}s -H 'X-Async: true' through nginx (202s);"
+	fi
 	echo "flood: $ASYNC_N jobs over one kept FastCGI connection, 32 in flight (tests/bench/async_flood.py):"
 	echo "accept s = until the last 202; drain s = first accept to last job finished (gatewayd's"
 	echo "timestamps); tail s = last accept to last job finished; jobs/s = $ASYNC_N / drain s"
@@ -835,6 +871,7 @@ async.callback_secret_file = $TMP/cb.secret"; then
 	done
 	echo "the journal's file system (where fsync goes; tmpfs would make it nearly free):"
 	df -T "$TMP/async" | sed 's/^/  /'
+	has_policy nats && echo "  (nats-server's JetStream store, $TMP/nats, is on the same one)"
 	if has_path gw; then
 		printf '%-34s %9s\n' "" "vs gw"
 		for pol in "${ASYNC_POLICIES[@]}"; do
@@ -857,6 +894,19 @@ async.callback_secret_file = $TMP/cb.secret"; then
 		g_ratio=$(ratio "${A_RPS[always]}" "${A_RPS[batch]}")
 		judge "async accepts/s always / batch" "$g_ratio" ">=" 0.6
 		printf '%-34s %9s   target >= 0.60  %s\n' "async accepts/s always / batch" "$g_ratio" "$VERDICT"
+	fi
+	# Issue 14: the NATS JetStream backend (every 202 waits for JetStream's
+	# acks of the job's state and of its message) accepts at least half
+	# as fast as the journal's batch policy. The flood's figures beside it
+	# (async_flood.py: batch's accept s and drain s over nats's) inform.
+	if has_policy nats && has_policy batch; then
+		n_ratio=$(ratio "${A_RPS[nats]:-}" "${A_RPS[batch]:-}")
+		judge "async accepts/s nats / batch" "$n_ratio" ">=" 0.5
+		printf '%-34s %9s   target >= 0.50  %s\n' "async accepts/s nats / batch" "$n_ratio" "$VERDICT"
+		printf '%-34s %9s   (informational: %s jobs, batch accept s / nats accept s)\n' \
+			"flood accepts/s nats / batch" "$(ratio "${A_ACC[batch]:-}" "${A_ACC[nats]:-}")" "$ASYNC_N"
+		printf '%-34s %9s   (informational: batch drain s / nats drain s)\n' \
+			"flood jobs/s nats / batch" "$(ratio "${A_DRAIN[batch]:-}" "${A_DRAIN[nats]:-}")"
 	fi
 fi
 

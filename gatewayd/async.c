@@ -419,7 +419,7 @@ static void async_on_fail(struct pool_job *pj, enum pool_error error)
 		async_release(job);
 		job->attempts--;
 		job->state = ASYNC_QUEUED;
-		async_nats_settle(job->async, job, ASYNC_NATS_GIVEN_BACK, 0);
+		async_nats_settle(job, ASYNC_NATS_GIVEN_BACK, 0);
 		return;
 	case POOL_ERR_TIMEOUT:
 		job->fn->counters->timeouts++;
@@ -505,7 +505,7 @@ static void async_attempt_failed(struct async_job *job, const char *why)
 	job->state = ASYNC_QUEUED;
 	if (job->delivery != NULL) {
 		/* JetStream delivers it again after delay, to whichever node is free then. */
-		async_nats_settle(a, job, ASYNC_NATS_RETRY, delay);
+		async_nats_settle(job, ASYNC_NATS_RETRY, delay);
 		buf_free(&job->params);
 		buf_free(&job->body);
 		async_dispatch(a, job->queue);
@@ -559,7 +559,7 @@ static void async_finish(struct async_job *job, bool succeeded)
 	async_live_finish(a, job);
 	async_results_keep(a, job);
 	if (job->delivery != NULL)
-		async_nats_settle(a, job, ASYNC_NATS_FINISHED, 0);	/* its callback once it wins */
+		async_nats_settle(job, ASYNC_NATS_FINISHED, 0);	/* its callback once it wins */
 	else if (a->nats != NULL)
 		async_nats_cancel(a, job);
 	else

@@ -34,9 +34,9 @@ enum async_accept_result {
 struct async_job;
 
 /*
- * A request whose job waits for the journal sync that makes it durable
+ * A request whose job waits for what makes it durable: the journal sync
  * (async.fsync = always: one fdatasync for every job accepted in a loop
- * iteration). The caller embeds it, sets decided, and calls
+ * iteration), or JetStream's ack of its message (async.backend = nats). The caller embeds it, sets decided, and calls
  * async_wait_cancel() if it goes first; decided() is called once, with
  * ASYNC_ACCEPTED (id_hex holds the id: answer 202) or ASYNC_NOT_RECORDED
  * (the sync failed: answer 503, the job is dropped).

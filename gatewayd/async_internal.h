@@ -107,8 +107,7 @@ enum async_nats_outcome {
 	ASYNC_NATS_RETRY,	/* delivered again after delay */
 	ASYNC_NATS_GIVEN_BACK,	/* shutdown: delivered again at once, the attempt not counted */
 };
-void async_nats_settle(struct async *a, struct async_job *job, enum async_nats_outcome how,
-    double delay);
+void async_nats_settle(struct async_job *job, enum async_nats_outcome how, double delay);
 /* DELETE of a queued job (its value becomes canceled) or a finished one (it goes). */
 void async_nats_cancel(struct async *a, struct async_job *job);
 void async_nats_forget(struct async *a, struct async_job *job);

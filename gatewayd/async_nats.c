@@ -71,7 +71,6 @@ int async_nats_start(struct async *a, char *err, size_t err_len)
 {
 	const struct gateway_conf *conf = a->gw->conf;
 	char host[64];
-	(void)err;
 
 	if (gethostname(host, sizeof(host)) < 0)
 		snprintf(host, sizeof(host), "localhost");
@@ -345,7 +344,7 @@ static void on_fetched(void *owner, const char *function, struct nats_delivery *
 		 * without reading it: the canceled value goes back, the message is ended.
 		 */
 		job->delivery = d;
-		async_nats_settle(a, job, ASYNC_NATS_FINISHED, 0);
+		async_nats_settle(job, ASYNC_NATS_FINISHED, 0);
 		return;
 	}
 	if (job == NULL) {
@@ -393,8 +392,7 @@ static void on_fetched(void *owner, const char *function, struct nats_delivery *
 	a->runner->dispatch(a, q);
 }
 
-void async_nats_settle(struct async *a, struct async_job *job, enum async_nats_outcome how,
-    double delay)
+void async_nats_settle(struct async_job *job, enum async_nats_outcome how, double delay)
 {
 	struct nats_delivery *d = job->delivery;
 	struct buf value = { 0 };
@@ -418,7 +416,6 @@ void async_nats_settle(struct async *a, struct async_job *job, enum async_nats_o
 	}
 	nats_link_settle(d, buf_head(&value), buf_used(&value), settle, delay);
 	buf_free(&value);
-	(void)a;
 }
 
 /* A value the watcher told, into the table: the job made, changed, finished or gone. */

@@ -323,7 +323,9 @@ _nats_cleanup() {
 	for n in "${!NODE_PID[@]}"; do
 		[ -n "${NODE_PID[n]}" ] && node_stop "$n"
 	done
-	GW_PID=""
+	# GW_PID is the last node's, stopped above; a test without nodes (gw_start
+	# alone) leaves it to _cleanup, which stops it.
+	[ "${#NODE_PID[@]}" -gt 0 ] && GW_PID=""
 	for i in "${!NATS_PID[@]}"; do
 		nats_kill "$i" TERM
 	done

@@ -303,19 +303,19 @@ static void async_on_function_idle(void *owner, struct function *fn)
 {
 	struct async *a = owner;
 
+	struct async_queue *q;
+
 	if (fn->conf->async.mode == ASYNC_OFF)
 		return;
-	if (a->nats != NULL) {
-		/* Its jobs may come from any node: its queue is made to fetch them. */
-		struct async_queue *q = async_queue_for(a, fn->conf->name);
-		if (q != NULL)
-			async_dispatch(a, q);
-		return;
-	}
-	for (struct async_queue *q = a->queues; q != NULL; q = q->next) {
+	for (q = a->queues; q != NULL; q = q->next) {
 		if (strcmp(q->name, fn->conf->name) == 0)
-			async_dispatch(a, q);
+			break;
 	}
+	/* With nats its jobs may come from any node: its queue is made to fetch them. */
+	if (q == NULL && a->nats != NULL)
+		q = async_queue_for(a, fn->conf->name);
+	if (q != NULL)
+		async_dispatch(a, q);
 }
 
 /*
@@ -502,6 +502,8 @@ static void async_attempt_failed(struct async_job *job, const char *why)
 	double delay = conf->async.retry_delay;
 	for (unsigned i = 1; i < job->attempts && delay < ASYNC_RETRY_MAX; i++)
 		delay *= 2;
+	if (delay > ASYNC_RETRY_MAX)
+		delay = ASYNC_RETRY_MAX;
 	job->state = ASYNC_QUEUED;
 	if (job->delivery != NULL) {
 		/* JetStream delivers it again after delay, to whichever node is free then. */
@@ -511,8 +513,7 @@ static void async_attempt_failed(struct async_job *job, const char *why)
 		async_dispatch(a, job->queue);
 		return;
 	}
-	ev_timer_init(&job->retry_timer, async_on_retry,
-	    delay < ASYNC_RETRY_MAX ? delay : ASYNC_RETRY_MAX, 0.);
+	ev_timer_init(&job->retry_timer, async_on_retry, delay, 0.);
 	job->retry_timer.data = job;
 	ev_timer_start(a->gw->loop, &job->retry_timer);
 	async_dispatch(a, job->queue);

@@ -127,6 +127,7 @@ int async_compact_at_start(struct async *a, char *err, size_t err_len);
 /* Sets up the expiry timer (not started). */
 void async_results_init(struct async *a);
 void async_results_keep(struct async *a, struct async_job *job);
+void async_results_unkeep(struct async *a, struct async_job *job);
 int async_adopt_finished(struct async *a);
 void async_forget_recorded(struct async *a, struct async_job *job, uint64_t now_ms);
 void async_arm_expiry(struct async *a);

@@ -26,8 +26,6 @@
 #define ASYNC_NATS_VALUE_HEAD 4096
 /* Room left in a job's message for its headers (Nats-Msg-Id) and the protocol's. */
 #define ASYNC_NATS_MESSAGE_HEAD 256
-/* Retry delays stop doubling here (seconds), as async.c's. */
-#define ASYNC_NATS_RETRY_MAX 300.0
 
 _Static_assert((int)JOB_VALUE_QUEUED == (int)ASYNC_QUEUED &&
     (int)JOB_VALUE_RUNNING == (int)ASYNC_RUNNING &&
@@ -284,14 +282,12 @@ void async_nats_grant(struct async *a, struct async_queue *q, struct function *f
 static void on_fetch_done(void *owner, const char *function, unsigned asked)
 {
 	struct async *a = owner;
+	struct async_queue *q = a->runner->queue(a, function);
 
-	for (struct async_queue *q = a->queues; q != NULL; q = q->next) {
-		if (strcmp(q->name, function) != 0)
-			continue;
-		q->requested -= asked < q->requested ? asked : q->requested;
-		a->runner->dispatch(a, q);
+	if (q == NULL)
 		return;
-	}
+	q->requested -= asked < q->requested ? asked : q->requested;
+	a->runner->dispatch(a, q);
 }
 
 /* A job's value as JetStream holds it, into the job's fields (but its response). */
@@ -309,7 +305,7 @@ static void async_nats_apply_fields(struct async_job *job, const struct job_valu
 
 /*
  * A fetched job: its request decoded from the message, queued here for a
- * worker with the attempt JetStream counts. A job delivered again while
+ * worker as the attempt its claim counted (d->value.attempts). A job delivered again while
  * this node still runs it (its InProgress came late) is let go; one past
  * async.max_attempts (its last attempt died with its node) fails.
  */
@@ -358,10 +354,7 @@ static void on_fetched(void *owner, const char *function, struct nats_delivery *
 		job->queue = q;
 	} else if (job->state == ASYNC_SUCCEEDED || job->state == ASYNC_FAILED) {
 		/* Finished, as the watcher told, but its value said otherwise at fetch: newer. */
-		TAILQ_REMOVE(&a->done, job, done_link);
-		TAILQ_REMOVE(&q->done, job, queue_done_link);
-		q->done_count--;
-		q->done_bytes -= buf_used(&job->response);
+		async_results_unkeep(a, job);
 	}
 	buf_reset(&job->params);
 	buf_reset(&job->body);
@@ -392,6 +385,7 @@ static void on_fetched(void *owner, const char *function, struct nats_delivery *
 	a->runner->dispatch(a, q);
 }
 
+/* delay: async.c's, capped at its ASYNC_RETRY_MAX already. */
 void async_nats_settle(struct async_job *job, enum async_nats_outcome how, double delay)
 {
 	struct nats_delivery *d = job->delivery;
@@ -400,13 +394,10 @@ void async_nats_settle(struct async_job *job, enum async_nats_outcome how, doubl
 
 	if (d == NULL)
 		return;
-	if (how == ASYNC_NATS_GIVEN_BACK) {
+	if (how == ASYNC_NATS_GIVEN_BACK)
 		delay = 0;
-	} else if (how == ASYNC_NATS_FINISHED) {
+	else if (how == ASYNC_NATS_FINISHED)
 		settle = job->state == ASYNC_SUCCEEDED ? NATS_SETTLE_ACK : NATS_SETTLE_TERM;
-	} else if (delay > ASYNC_NATS_RETRY_MAX) {
-		delay = ASYNC_NATS_RETRY_MAX;
-	}
 	if (async_nats_value(job, &value) < 0) {
 		log_error("async job %s: out of memory: left for JetStream to deliver again",
 		    job->id_hex);

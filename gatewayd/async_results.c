@@ -10,6 +10,7 @@
 
 static int async_finished_order(const void *x, const void *y);
 static void async_done_add(struct async_job *job);
+static void async_done_remove(struct async_job *job);
 static void async_bound_results(struct async *a, const struct async_job *newest);
 static void async_on_expiry(struct ev_loop *loop, ev_timer *timer, int revents);
 static double async_ttl(struct async *a, const struct async_queue *q);
@@ -31,6 +32,23 @@ void async_results_keep(struct async *a, struct async_job *job)
 	async_done_add(job);
 	async_bound_results(a, job);
 	async_arm_expiry(a);
+}
+
+/* A kept job is no longer finished (async.backend = nats: a newer value came): out of the lists. */
+void async_results_unkeep(struct async *a, struct async_job *job)
+{
+	TAILQ_REMOVE(&a->done, job, done_link);
+	async_done_remove(job);
+}
+
+/* A finished job leaves its queue's finished jobs. */
+static void async_done_remove(struct async_job *job)
+{
+	struct async_queue *q = job->queue;
+
+	TAILQ_REMOVE(&q->done, job, queue_done_link);
+	q->done_count--;
+	q->done_bytes -= buf_used(&job->response);
 }
 
 /* A finished job joins its queue's finished jobs, the newest. */
@@ -114,9 +132,7 @@ void async_forget_recorded(struct async *a, struct async_job *job, uint64_t now_
 
 	memcpy(r.id, job->id, JOURNAL_ID_LEN);
 	async_record(a, &r);
-	TAILQ_REMOVE(&job->queue->done, job, queue_done_link);
-	job->queue->done_count--;
-	job->queue->done_bytes -= buf_used(&job->response);
+	async_done_remove(job);
 	async_forget(a, job);
 }
 

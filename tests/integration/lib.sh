@@ -224,14 +224,24 @@ gw_log_count() {
 
 # --------------------------------------------------------------------- nginx
 
-# nginx_up: nginx on a free port in front of $GW_SOCK; sets $BASE. Honours
+# nginx_up [SOCK...]: nginx on a free port in front of $GW_SOCK, or of an
+# upstream over the gatewayd sockets SOCK...; sets $BASE. Honours
 # NGINX_KEEPALIVE and NGINX_EXTRA (see scripts/nginx.sh). Retries with
 # another port if one is taken between the check and the bind.
 nginx_up() {
-	local try port
+	local try port sock servers=""
+	[ $# -gt 0 ] || set -- "$GW_SOCK"
+	for sock in "$@"; do
+		servers="${servers}		server unix:$sock;\\n"
+	done
 	for ((try = 0; try < 5; try++)); do
 		port=$(nginx_pick_port $((18080 + RANDOM % 2000))) || continue
-		nginx_write_conf "$NGINX_DIR" "$port" "$GW_SOCK" || fail "cannot write nginx.conf"
+		nginx_write_conf "$NGINX_DIR" "$port" "$1" || fail "cannot write nginx.conf"
+		if [ $# -gt 1 ]; then
+			sed -i "s|^[[:space:]]*server unix:$1;\$|$servers|" "$NGINX_DIR/nginx.conf"
+			[ "$(grep -c 'server unix:' "$NGINX_DIR/nginx.conf")" -eq $# ] ||
+				fail "nginx.conf: the upstream does not list $# sockets"
+		fi
 		if nginx_start "$NGINX_DIR" 2>>"$NGINX_DIR/start.err"; then
 			NGINX_STARTED=1
 			BASE=http://127.0.0.1:$port

@@ -203,24 +203,11 @@ assert_nodes_alive() {
 # sockets of nodes N... (round robin, nginx's defaults: a node that refuses
 # connections is skipped for 10 s); sets BASE.
 nginx_up_nodes() {
-	local try port n servers=""
+	local n socks=()
 	for n in "$@"; do
-		servers="${servers}		server unix:$T/n$n/gw.sock;\\n"
+		socks+=("$T/n$n/gw.sock")
 	done
-	for ((try = 0; try < 5; try++)); do
-		port=$(nginx_pick_port $((18080 + RANDOM % 2000))) || continue
-		nginx_write_conf "$NGINX_DIR" "$port" "$T/n$1/gw.sock" || fail "cannot write nginx.conf"
-		sed -i "s|^[[:space:]]*server unix:$T/n$1/gw.sock;\$|$servers|" "$NGINX_DIR/nginx.conf"
-		[ "$(grep -c 'server unix:' "$NGINX_DIR/nginx.conf")" -eq $# ] ||
-			fail "nginx.conf: the upstream does not list $# nodes"
-		if nginx_start "$NGINX_DIR" 2>>"$NGINX_DIR/start.err"; then
-			NGINX_STARTED=1
-			# shellcheck disable=SC2034 # lib.sh's, which http_get reads
-			BASE=http://127.0.0.1:$port
-			return 0
-		fi
-	done
-	fail "nginx did not start: '$(tail -c 300 "$NGINX_DIR/start.err" | _show)'"
+	nginx_up "${socks[@]}"
 }
 
 # node_status_json N FILE: node N's status (JSON) from its admin socket.

@@ -5,6 +5,9 @@
 #   privileges (its own user could not), connects, and a job runs;
 # - the same file readable by everyone: gatewayd -t refuses it, naming the
 #   file, and so does gatewayd at start (the spawner's reading);
+# - a hostile function beside it (as root: its own dynamic user, the
+#   default sandbox) cannot read the token: not the file, not gatewayd's
+#   environment or /proc memory, which hold it;
 # - a wrong token: gatewayd starts, serves sync requests, answers async
 #   ones 503 and says nats connected false; the server logs the refusal.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -33,6 +36,9 @@ nats.credentials = $TOKEN_FILE" gw_config <<EOF
 [probe]
 exec = $FUNCTIONS/sysprobe
 async = on
+
+[hostile]
+exec = $HOSTILE
 EOF
 }
 
@@ -62,6 +68,11 @@ if [ "$(id -u)" -eq 0 ]; then
 	setpriv --reuid "$gw_uid" --regid "$gw_uid" --clear-groups cat "$TOKEN_FILE" >/dev/null 2>&1 &&
 		fail "gatewayd's user (uid $gw_uid) can read the token file: the test proves nothing"
 	echo "gatewayd runs as uid $gw_uid, which cannot read $TOKEN_FILE: read before the drop"
+	# A function after the token: the file, and the daemon that holds it in memory.
+	attack_refused hostile "read&path=$TOKEN_FILE" 'EACCES|EPERM'
+	attack_refused hostile "environ&pid=$GW_PID&needle=$NATS_TOKEN" 'EACCES|EPERM'
+	attack_refused hostile "mem&pid=$GW_PID" 'EACCES|EPERM'
+	# (ptrace and process_vm_readv of gatewayd: test_50, the default filter kills them.)
 fi
 gw_stop
 

@@ -11,7 +11,9 @@
 #   are accepted again within 10 s, without restarting gatewayd, the status
 #   says connected, and the job accepted before the outage succeeds;
 # - gatewayd started while nats-server is down starts, answers sync
-#   requests, answers async ones 503, and accepts them once it is back.
+#   requests, answers async ones 503, and accepts them once it is back;
+# - before all that, a reload that changes async.backend and every nats.*
+#   key keeps the running ones (restart-only), logged, and jobs still run.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$REPO/tests/integration/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib_nats.sh
@@ -118,8 +120,31 @@ accepted_within() {
 	echo "$2: async accepted again $(($(now_ms) - t0)) ms after nats-server was ready ($i refused before)"
 }
 
-# --- Up: a job accepted, running when nats-server is killed -9.
+# --- A reload that changes the backend and every nats key: each takes
+# effect at the next start, the log says so, and the running connection,
+# stream and backend go on taking and running jobs.
 nats_state_is true 1 "nats up"
+cp "$GW_CONF" "$T/gatewayd.ini.orig"
+printf 'some-token\n' >"$T/other.token"
+chmod 0600 "$T/other.token"
+sed -i -e "s|^async.backend = nats\$|async.backend = journal\nasync.journal = $T/run/journal|" \
+	-e "s|^nats.url = .*|nats.url = nats://127.0.0.1:1|" \
+	-e "s|^nats.stream = .*|nats.stream = OTHER$$|" \
+	-e "s|^nats.ack_wait = 2\$|nats.ack_wait = 7\nnats.replicas = 3\nnats.credentials = $T/other.token|" \
+	-e "s|^nats.timeout = .*|nats.timeout = 9|" "$GW_CONF"
+gw_reload || fail "a reload changing the nats keys was refused: '$(tail -n 3 "$GW_LOG" | _show)'"
+assert_file_contains "$GW_LOG" "reload: async.journal, async.backend, nats.url, nats.credentials, nats.stream, nats.replicas, nats.ack_wait, nats.timeout changed: they take effect at the next start; the running values stay" \
+	"log of a reload changing the nats keys"
+nats_state_is true 1 "after a reload changing the nats keys"
+async_submit "/function/probe?call=pid" -H 'Prefer: respond-async' --data-binary 'reloaded'
+job_wait "$JOB_ID" 10
+assert_eq succeeded "$JOB_STATE" "a job accepted after a reload changing the nats keys"
+[ -e "$T/run/journal" ] && fail "async.journal was opened by a reload"
+cp "$T/gatewayd.ini.orig" "$GW_CONF"
+gw_reload || fail "a reload back to the nats keys in force was refused"
+echo "a reload changing every nats key: restart-only, jobs still run on the running link"
+
+# --- Up: a job accepted, running when nats-server is killed -9.
 async_submit "/function/probe?call=trace&file=$RUNS&ms=1000" -H 'Prefer: respond-async' --data-binary 'before'
 before=$JOB_ID
 wait_line "$RUNS" "^$before 1 " "run of the job accepted before the outage"
